@@ -1,0 +1,404 @@
+//! `plimsoll.toml` (or `.plimsoll.toml`): found from the working directory upward,
+//! parsed with spans so a bad value is reported at its line and column with a
+//! suggestion, and described by a JSON Schema generated from these types.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// File names searched for, in order, in each directory from the working
+/// directory up to the root.
+pub const FILE_NAMES: &[&str] = &["plimsoll.toml", ".plimsoll.toml"];
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "plimsoll configuration", description = "plimsoll.toml: rules, plugins and checks for plimsoll.")]
+pub struct Config {
+    /// Lowest level that fails the run: `note`, `warning` (default), `error` or
+    /// `never`. `--fail-on` overrides it.
+    pub fail_on: Option<FailOn>,
+    /// Only these rules run: rule ids (`PL1001`), peer aliases (`DL3008`,
+    /// `DS001`, `CKV_DOCKER_3`), id prefixes (`PL1`) or plugin names (`lint`).
+    /// Default: every rule.
+    pub select: Option<Vec<String>>,
+    /// Rules never reported (same forms as `select`).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Pin the rule set (`YYYY.MM`): rules added after it report as notes until
+    /// you opt in, so upgrading plimsoll never breaks a pipeline on its own.
+    pub rule_set: Option<String>,
+    /// Paths (globs, relative to this file) never checked.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Per-rule level: `off`, `note`, `warning` or `error`. Keys are rule ids or
+    /// aliases.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// Rules ignored in some files: `{ "legacy/**" = ["PL3001"] }`.
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// Settings of the built-in `lint` plugin.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub lint: Option<Spanned<toml::Table>>,
+    /// Extra plugins: your own policies as WebAssembly components.
+    #[serde(default)]
+    pub plugins: Vec<PluginEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Note,
+    Warning,
+    Error,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Off,
+    Note,
+    Warning,
+    Error,
+}
+
+/// One extra plugin.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PluginEntry {
+    /// The name its findings are reported under; unique.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// A `.wasm` path (relative to this file) or `oci://registry/repo@sha256:...`.
+    #[schemars(with = "String")]
+    pub source: Spanned<String>,
+    /// Expected sha256 of the component (hex); a mismatch refuses to load.
+    pub sha256: Option<String>,
+    /// Host capabilities granted: `registry`, `image`, `signatures`,
+    /// `vulnerabilities`. Anything the plugin imports beyond these is refused.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    #[serde(default)]
+    pub limits: PluginLimits,
+    /// Settings passed to the plugin (validated by the plugin).
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub settings: Option<Spanned<toml::Table>>,
+    /// Set to false to keep the entry but not run it.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PluginLimits {
+    /// Time for one call into the plugin (default 2000).
+    pub timeout_ms: Option<u64>,
+    /// Memory the plugin may use (default 256).
+    pub memory_mib: Option<u64>,
+}
+
+/// A config file as loaded.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file, when one was found.
+    pub path: Option<PathBuf>,
+    /// Its text.
+    pub text: String,
+}
+
+/// A configuration problem, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, ":{l}:{c}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl LoadedConfig {
+    /// The config at `explicit`, else the nearest `plimsoll.toml`/`.plimsoll.toml`
+    /// from `start` upward, else the defaults.
+    pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<LoadedConfig, ConfigError> {
+        if let Some(p) = explicit {
+            return Self::load(p);
+        }
+        for dir in start.ancestors() {
+            for name in FILE_NAMES {
+                let p = dir.join(name);
+                if p.is_file() {
+                    return Self::load(&p);
+                }
+            }
+        }
+        Ok(LoadedConfig::default())
+    }
+
+    pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: format!("cannot read the config file: {e}"),
+            help: None,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .map(|(l, c)| (Some(l), Some(c)))
+                .unwrap_or((None, None));
+            let message = e.message().trim().to_string();
+            ConfigError {
+                path: path.to_path_buf(),
+                line,
+                column,
+                help: suggestion(&message),
+                message,
+            }
+        })?;
+        let loaded = LoadedConfig {
+            config,
+            path: Some(path.to_path_buf()),
+            text: text.to_string(),
+        };
+        loaded.validate()?;
+        Ok(loaded)
+    }
+
+    /// Directory relative paths in the config are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// An error at a span of the config text.
+    pub fn error_at(&self, span: Range<usize>, message: impl Into<String>, help: Option<String>) -> ConfigError {
+        let (line, column) = line_col(&self.text, span.start);
+        ConfigError {
+            path: self.path.clone().unwrap_or_else(|| PathBuf::from("plimsoll.toml")),
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+            help,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let mut names = std::collections::HashSet::new();
+        for p in &self.config.plugins {
+            let name = p.name.get_ref();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(self.error_at(
+                    p.name.span(),
+                    format!("plugin name `{name}` must be non-empty letters, digits, `-` or `_`"),
+                    None,
+                ));
+            }
+            if ["lint", "pin", "scan", "sign-verify"].contains(&name.as_str()) || !names.insert(name.clone()) {
+                return Err(self.error_at(
+                    p.name.span(),
+                    format!("plugin name `{name}` is already taken"),
+                    Some("give each [[plugins]] entry its own name".into()),
+                ));
+            }
+            for cap in &p.capabilities {
+                const KNOWN: &[&str] = &["registry", "image", "signatures", "vulnerabilities"];
+                if !KNOWN.contains(&cap.as_str()) {
+                    let help = closest(cap, KNOWN).map(|c| format!("did you mean `{c}`?"));
+                    return Err(self.error_at(
+                        p.name.span(),
+                        format!("plugin `{name}` asks for unknown capability `{cap}` (known: {})", KNOWN.join(", ")),
+                        help,
+                    ));
+                }
+            }
+        }
+        for pattern in self.config.exclude.iter().chain(self.config.per_file_ignores.keys()) {
+            if let Err(e) = globset::Glob::new(pattern) {
+                return Err(ConfigError {
+                    path: self.path.clone().unwrap_or_default(),
+                    line: self.text.find(pattern.as_str()).map(|o| line_col(&self.text, o).0),
+                    column: None,
+                    message: format!("invalid glob `{pattern}`: {e}"),
+                    help: None,
+                });
+            }
+        }
+        if let Some(rs) = &self.config.rule_set
+            && !is_rule_set(rs)
+        {
+            return Err(ConfigError {
+                path: self.path.clone().unwrap_or_default(),
+                line: self.text.find("rule-set").map(|o| line_col(&self.text, o).0),
+                column: None,
+                message: format!("rule-set `{rs}` is not a YYYY.MM version"),
+                help: Some("e.g. rule-set = \"2026.11\"".into()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Settings of a table as JSON for a plugin (`{}` when absent).
+    pub fn table_json(table: Option<&Spanned<toml::Table>>) -> serde_json::Value {
+        match table {
+            Some(t) => serde_json::to_value(t.get_ref()).unwrap_or_default(),
+            None => serde_json::Value::Object(Default::default()),
+        }
+    }
+}
+
+fn is_rule_set(s: &str) -> bool {
+    let mut parts = s.split('.');
+    matches!((parts.next(), parts.next(), parts.next()), (Some(y), Some(m), None)
+        if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit())
+        && m.len() == 2 && m.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// 1-based line and column (in chars) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// For toml's "unknown field `x`, expected one of `a`, `b`": the closest known key.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    closest(unknown, &candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// The JSON Schema of plimsoll.toml.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Config)).expect("schema serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<LoadedConfig, ConfigError> {
+        LoadedConfig::parse(Path::new("plimsoll.toml"), text)
+    }
+
+    #[test]
+    fn full_example_parses() {
+        let c = parse(
+            r#"
+fail-on = "error"
+select = ["lint", "DL3008"]
+ignore = ["PL3001"]
+rule-set = "2026.11"
+exclude = ["vendor/**"]
+[rules]
+PL1001 = "error"
+[per-file-ignores]
+"legacy/**" = ["PL3002"]
+[lint]
+x = 1
+[[plugins]]
+name = "corp"
+source = "policies/corp.wasm"
+sha256 = "abc"
+capabilities = ["registry"]
+limits = { timeout-ms = 2000, memory-mib = 256 }
+settings = { allowed-registries = ["registry.corp.example"] }
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.config.fail_on, Some(FailOn::Error));
+        assert_eq!(c.config.plugins[0].limits.timeout_ms, Some(2000));
+        let s = LoadedConfig::table_json(c.config.plugins[0].settings.as_ref());
+        assert_eq!(s["allowed-registries"][0], "registry.corp.example");
+    }
+
+    #[test]
+    fn unknown_key_has_line_and_suggestion() {
+        let e = parse("fail-on = \"error\"\nfial-on = \"x\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.help.as_deref(), Some("did you mean `fail-on`?"));
+        assert!(e.to_string().starts_with("plimsoll.toml:2:1:"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let e = parse("[[plugins]]\nname = \"a\"\nsource = \"x.wasm\"\ncapabilities = [\"registy\"]\n").unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean `registry`?"));
+        let e = parse("[[plugins]]\nname = \"lint\"\nsource = \"x.wasm\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        let e = parse("fail-on = \"sometimes\"\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(parse("rule-set = \"latest\"\n").is_err());
+    }
+
+    #[test]
+    fn discovery_walks_up() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".plimsoll.toml"), "fail-on = \"note\"\n").unwrap();
+        let sub = dir.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        let c = LoadedConfig::discover(None, &sub).unwrap();
+        assert_eq!(c.config.fail_on, Some(FailOn::Note));
+        assert_eq!(c.base_dir(), dir.path());
+    }
+
+    #[test]
+    fn schema_mentions_every_key() {
+        let s = json_schema().to_string();
+        for key in ["fail-on", "select", "per-file-ignores", "plugins", "rule-set", "timeout-ms"] {
+            assert!(s.contains(key), "{key}");
+        }
+    }
+}

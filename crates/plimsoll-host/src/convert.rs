@@ -1,0 +1,254 @@
+//! Between the parser/report models and the WIT types: documents into plugins,
+//! findings out of them (validated: a plugin cannot point outside the file or
+//! report a rule it did not declare).
+
+use std::collections::HashMap;
+
+use plimsoll_dockerfile as df;
+use plimsoll_report as report;
+
+use crate::bindings::plimsoll::plugin::{dockerfile as wd, types as wt};
+
+pub(crate) fn document(doc: &df::Dockerfile, path: &str) -> wd::Document {
+    let span = |s: df::Span| span_of(doc, s);
+    let flag = |f: &df::Flag| wd::Flag {
+        name: f.name.clone(),
+        value: f.value.clone(),
+        span: span(f.span),
+    };
+    let instruction = |i: &df::Instruction| wd::Instruction {
+        keyword: i.keyword.clone(),
+        flags: i.flags.iter().map(flag).collect(),
+        args: i.args.clone(),
+        json_form: i.json,
+        heredocs: i
+            .heredocs
+            .iter()
+            .map(|h| wd::Heredoc {
+                name: h.name.clone(),
+                content: h.content.clone(),
+                expand: h.expand,
+                strip_tabs: h.chomp,
+                fd: h.fd,
+                span: span(h.span),
+            })
+            .collect(),
+        onbuild: i.onbuild.as_ref().map(|t| wd::OnbuildTrigger {
+            keyword: t.keyword.clone(),
+            flags: t.flags.iter().map(flag).collect(),
+            args: t.args.clone(),
+            json_form: t.json,
+        }),
+        stage: i.stage.map(|s| s as u32),
+        span: span(i.span),
+        args_span: span(i.args_span),
+    };
+    wd::Document {
+        path: path.to_string(),
+        text: doc.text.clone(),
+        directives: doc
+            .directives
+            .iter()
+            .map(|d| (d.name.clone(), d.value.clone()))
+            .collect(),
+        instructions: doc.instructions.iter().map(instruction).collect(),
+        stages: doc
+            .stages
+            .iter()
+            .map(|s| wd::Stage {
+                index: s.index as u32,
+                name: s.name.clone(),
+                base: s.base.clone(),
+                base_as_written: s.base_as_written.clone(),
+                base_span: span(s.base_span),
+                base_stage: s.base_stage.map(|b| b as u32),
+                platform: s.platform.clone(),
+                span: span(doc.instructions[s.from].span),
+            })
+            .collect(),
+        global_args: doc
+            .global_args
+            .iter()
+            .map(|a| (a.name.clone(), a.default.clone()))
+            .collect(),
+    }
+}
+
+fn span_of(doc: &df::Dockerfile, s: df::Span) -> wt::Span {
+    let p = |o: usize| {
+        let p = doc.position(o);
+        wt::Position {
+            line: p.line,
+            column: p.column,
+            offset: p.offset,
+        }
+    };
+    wt::Span {
+        start: p(s.start),
+        end: p(s.end),
+    }
+}
+
+pub(crate) fn level(l: wt::Level) -> report::Level {
+    match l {
+        wt::Level::Note => report::Level::Note,
+        wt::Level::Warning => report::Level::Warning,
+        wt::Level::Error => report::Level::Error,
+    }
+}
+
+/// The rules a plugin declared, by id.
+pub(crate) type RuleTable = HashMap<String, report::RuleInfo>;
+
+/// Where a finding may point: the checked file (image targets come with the
+/// `image` interface).
+pub(crate) enum TargetText<'a> {
+    File { path: &'a str, doc: &'a df::Dockerfile },
+}
+
+pub(crate) const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// Converts and validates one finding.
+pub(crate) fn finding(
+    plugin: &str,
+    rules: &RuleTable,
+    target: &TargetText<'_>,
+    f: wt::Finding,
+) -> Result<report::Finding, String> {
+    let rule = rules.get(&f.rule_id).ok_or_else(|| {
+        format!(
+            "reported rule `{}`, which its metadata does not declare",
+            f.rule_id
+        )
+    })?;
+    let location = match (f.location, target) {
+        (wt::Location::File(span), TargetText::File { path, doc }) => report::Location::File {
+            path: path.to_string(),
+            region: region(doc, &span)?,
+        },
+        (wt::Location::Image(_), TargetText::File { .. }) => {
+            return Err("pointed into an image while checking a Dockerfile".into());
+        }
+        (wt::Location::Target, TargetText::File { path, .. }) => report::Location::Target {
+            target: path.to_string(),
+        },
+    };
+    let mut fixes = Vec::new();
+    for fix in f.fixes {
+        let TargetText::File { doc, .. } = target;
+        let mut edits = Vec::new();
+        for e in fix.edits {
+            let r = region(doc, &e.span)?;
+            edits.push(report::Edit {
+                start: r.start.offset as usize,
+                end: r.end.offset as usize,
+                replacement: e.replacement,
+            });
+        }
+        fixes.push(report::Fix {
+            description: fix.description,
+            applicability: match fix.applicability {
+                wt::Applicability::Safe => report::Applicability::Safe,
+                wt::Applicability::Unsafe => report::Applicability::Unsafe,
+                wt::Applicability::DisplayOnly => report::Applicability::DisplayOnly,
+            },
+            edits,
+        });
+    }
+    if let Some(s) = f.security_severity
+        && !(0.0..=10.0).contains(&s)
+    {
+        return Err(format!("security-severity {s} is outside 0.0-10.0"));
+    }
+    let properties = match f.properties {
+        None => None,
+        Some(p) => match serde_json::from_str::<serde_json::Value>(&p) {
+            Ok(v @ serde_json::Value::Object(_)) => Some(v),
+            Ok(_) => return Err("properties is JSON but not an object".into()),
+            Err(e) => return Err(format!("properties is not JSON: {e}")),
+        },
+    };
+    let mut message = f.message;
+    if message.trim().is_empty() {
+        return Err(format!("reported `{}` with an empty message", f.rule_id));
+    }
+    if message.len() > MAX_MESSAGE_BYTES {
+        let mut cut = MAX_MESSAGE_BYTES;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push('…');
+    }
+    Ok(report::Finding {
+        rule_id: f.rule_id,
+        rule_name: rule.name.clone(),
+        plugin: plugin.to_string(),
+        level: level(f.level),
+        message,
+        location,
+        aliases: rule.aliases.clone(),
+        tags: rule.tags.clone(),
+        fixes,
+        security_severity: f.security_severity,
+        help_uri: f.help_uri.or_else(|| Some(rule.help_uri())),
+        properties,
+    })
+}
+
+/// A span from a plugin, checked against the file. Offsets are authoritative; a
+/// plugin that can only count lines and columns (offset 0 past line 1) gets its
+/// offset computed here.
+fn region(doc: &df::Dockerfile, s: &wt::Span) -> Result<report::Region, String> {
+    let offset = |p: &wt::Position| -> Result<usize, String> {
+        if p.offset == 0 && (p.line > 1 || p.column > 1) {
+            return offset_of_line_col(doc, p.line, p.column).ok_or_else(|| {
+                format!(
+                    "position {}:{} is outside the file ({} lines)",
+                    p.line,
+                    p.column,
+                    doc.lines.line_count(&doc.text)
+                )
+            });
+        }
+        let o = p.offset as usize;
+        if o > doc.text.len() || !doc.text.is_char_boundary(o) {
+            return Err(format!(
+                "offset {o} is outside the file ({} bytes) or inside a character",
+                doc.text.len()
+            ));
+        }
+        Ok(o)
+    };
+    let (start, end) = (offset(&s.start)?, offset(&s.end)?);
+    if start > end {
+        return Err(format!("span starts at {start} but ends at {end}"));
+    }
+    let pos = |o: usize| {
+        let p = doc.position(o);
+        report::Position {
+            line: p.line,
+            column: p.column,
+            offset: p.offset,
+        }
+    };
+    Ok(report::Region {
+        start: pos(start),
+        end: pos(end),
+    })
+}
+
+fn offset_of_line_col(doc: &df::Dockerfile, line: u32, column: u32) -> Option<usize> {
+    let line = line.max(1) as usize;
+    if line > doc.lines.line_count(&doc.text).max(1) + 1 {
+        return None;
+    }
+    let span = doc.lines.line_span(&doc.text, line);
+    let text = span.slice(&doc.text);
+    let col = column.max(1) as usize - 1;
+    match text.char_indices().nth(col) {
+        Some((i, _)) => Some(span.start + i),
+        None if col <= text.chars().count() => Some(span.end),
+        None => None,
+    }
+}

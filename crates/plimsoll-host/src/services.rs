@@ -1,0 +1,78 @@
+//! Host capabilities behind the WIT imports (registry, and later image,
+//! signatures, vulnerabilities). The CLI provides the real implementations; a
+//! plugin only reaches them if its config grants the capability.
+
+/// Why a host call failed (mirrors the WIT `host-error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostError {
+    Denied(String),
+    NotFound(String),
+    Unauthorized(String),
+    Unavailable(String),
+    Timeout,
+    RateLimited(Option<u32>),
+    InvalidInput(String),
+    Other(String),
+}
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostError::Denied(m) => write!(f, "denied: {m}"),
+            HostError::NotFound(m) => write!(f, "not found: {m}"),
+            HostError::Unauthorized(m) => write!(f, "unauthorized: {m}"),
+            HostError::Unavailable(m) => write!(f, "unavailable: {m}"),
+            HostError::Timeout => write!(f, "timed out"),
+            HostError::RateLimited(Some(s)) => write!(f, "rate limited (retry after {s} s)"),
+            HostError::RateLimited(None) => write!(f, "rate limited"),
+            HostError::InvalidInput(m) => write!(f, "invalid input: {m}"),
+            HostError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformManifest {
+    pub platform: Platform,
+    pub digest: String,
+    pub media_type: String,
+}
+
+/// A reference resolved to its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub canonical: String,
+    pub digest: String,
+    pub media_type: String,
+    pub platforms: Vec<PlatformManifest>,
+}
+
+/// What the host can do for plugins.
+pub trait Services: Send + Sync {
+    fn resolve(&self, reference: &str) -> Result<Resolved, HostError>;
+    fn list_tags(&self, repository: &str) -> Result<Vec<String>, HostError>;
+}
+
+/// Services for a run without registry access configured.
+#[derive(Debug, Default)]
+pub struct NoServices;
+
+impl Services for NoServices {
+    fn resolve(&self, _reference: &str) -> Result<Resolved, HostError> {
+        Err(HostError::Unavailable(
+            "no registry client is configured for this run".into(),
+        ))
+    }
+    fn list_tags(&self, _repository: &str) -> Result<Vec<String>, HostError> {
+        Err(HostError::Unavailable(
+            "no registry client is configured for this run".into(),
+        ))
+    }
+}

@@ -1,0 +1,190 @@
+//! Write plimsoll check plugins in Rust.
+//!
+//! A plugin is a WebAssembly component (build it with
+//! `cargo build --target wasm32-wasip2 --release`) implementing the
+//! `plimsoll:plugin` WIT contract. This crate hides the bindings: implement
+//! [`DockerfilePlugin`] and call [`dockerfile_plugin!`]:
+//!
+//! ```ignore
+//! use plimsoll_plugin_sdk::prelude::*;
+//!
+//! declare_rule! {
+//!     /// ## What it does
+//!     /// Reports images that do not come from our registry.
+//!     pub static OUR_REGISTRY = Rule {
+//!         id: "CORP001",
+//!         name: "corp-registry",
+//!         summary: "Base images must come from registry.corp.example",
+//!         level: Level::Error,
+//!     };
+//! }
+//!
+//! struct Corp;
+//! impl DockerfilePlugin for Corp {
+//!     fn info() -> PluginInfo { PluginInfo::new("corp", env!("CARGO_PKG_VERSION"), &[&OUR_REGISTRY]) }
+//!     fn check(doc: &Document, _settings: &Settings) -> Result<Vec<Finding>, String> {
+//!         Ok(doc.stages().iter()
+//!             .filter(|s| s.base_stage.is_none() && !s.base.starts_with("registry.corp.example/"))
+//!             .map(|s| Finding::new(&OUR_REGISTRY, format!("`{}` is not from registry.corp.example", s.base)).at(s.base_span))
+//!             .collect())
+//!     }
+//! }
+//! dockerfile_plugin!(Corp);
+//! ```
+//!
+//! Unit tests run the same code natively: [`testing::check`] parses a Dockerfile
+//! string exactly as the host does and calls your plugin.
+
+extern crate self as plimsoll_plugin_sdk;
+
+pub mod document;
+pub mod finding;
+pub mod registry;
+pub mod testing;
+
+pub use document::Document;
+pub use finding::{Applicability, Edit, Finding, Fix, Level, Location, PluginInfo, Rule};
+pub use plimsoll_dockerfile as dockerfile;
+pub use serde_json;
+
+/// Settings as the config gave them (a JSON object; `{}` when none).
+pub type Settings = serde_json::Value;
+
+/// The generated WIT bindings (`plimsoll:plugin@0.1.0`). Generated for the widest
+/// Dockerfile world; a component only imports the interfaces it actually calls, so
+/// a plugin that never calls [`registry`] does not ask for that capability.
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "dockerfile-plugin-registry",
+        pub_export_macro: true,
+        export_macro_name: "export_dockerfile_plugin",
+        default_bindings_module: "plimsoll_plugin_sdk::bindings",
+        runtime_path: "plimsoll_plugin_sdk::__private::wit_bindgen::rt",
+    });
+}
+
+/// What a plugin that checks Dockerfiles implements.
+pub trait DockerfilePlugin {
+    /// Name, version and the rules this plugin may report.
+    fn info() -> PluginInfo;
+
+    /// Reject bad settings with a message naming the field. Called once per run.
+    fn validate_settings(_settings: &Settings) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Check one Dockerfile.
+    fn check(doc: &Document, settings: &Settings) -> Result<Vec<Finding>, String>;
+}
+
+/// Logs a message through the host (shown with `plimsoll -v`). A no-op outside wasm.
+pub fn log(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    bindings::plimsoll::plugin::log::emit(bindings::plimsoll::plugin::log::LogLevel::Info, message);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = message;
+}
+
+/// Exports a [`DockerfilePlugin`] implementation as the component's exports.
+#[macro_export]
+macro_rules! dockerfile_plugin {
+    ($plugin:ty) => {
+        #[doc(hidden)]
+        pub struct __PlimsollExports;
+
+        impl $crate::bindings::exports::plimsoll::plugin::plugin::Guest for __PlimsollExports {
+            fn metadata() -> $crate::bindings::exports::plimsoll::plugin::plugin::PluginInfo {
+                $crate::__private::metadata(<$plugin as $crate::DockerfilePlugin>::info())
+            }
+            fn validate_settings(
+                settings: String,
+            ) -> Result<(), $crate::bindings::plimsoll::plugin::types::PluginError> {
+                $crate::__private::validate_settings(&settings, <$plugin as $crate::DockerfilePlugin>::validate_settings)
+            }
+        }
+
+        impl $crate::bindings::exports::plimsoll::plugin::dockerfile_check::Guest for __PlimsollExports {
+            fn check(
+                doc: $crate::bindings::plimsoll::plugin::dockerfile::Document,
+                settings: String,
+            ) -> Result<
+                Vec<$crate::bindings::plimsoll::plugin::types::Finding>,
+                $crate::bindings::plimsoll::plugin::types::PluginError,
+            > {
+                $crate::__private::check(
+                    doc,
+                    &settings,
+                    <$plugin as $crate::DockerfilePlugin>::info,
+                    <$plugin as $crate::DockerfilePlugin>::check,
+                )
+            }
+        }
+
+        // Component exports only exist in wasm; natively the crate is a library that
+        // tests call directly (and export names with `:` would not even link).
+        #[cfg(target_arch = "wasm32")]
+        $crate::bindings::export_dockerfile_plugin!(__PlimsollExports with_types_in $crate::bindings);
+    };
+}
+
+/// Everything a rule file usually needs.
+pub mod prelude {
+    pub use crate::dockerfile::{Dockerfile, Instruction, Span, Stage};
+    pub use crate::{
+        Applicability, Document, DockerfilePlugin, Edit, Finding, Fix, Level, Location,
+        PluginInfo, Rule, Settings, declare_rule, dockerfile_plugin,
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use wit_bindgen;
+
+    use crate::bindings::exports::plimsoll::plugin::plugin as wplugin;
+    use crate::bindings::plimsoll::plugin::{dockerfile as wd, types as wt};
+    use crate::{Document, Finding, PluginInfo, Settings};
+
+    pub fn metadata(info: PluginInfo) -> wplugin::PluginInfo {
+        wplugin::PluginInfo {
+            name: info.name.to_string(),
+            version: info.version.to_string(),
+            description: info.description.to_string(),
+            rules: info.rules.iter().map(|r| r.to_wit()).collect(),
+            settings_schema: info.settings_schema.map(str::to_string),
+        }
+    }
+
+    fn parse_settings(settings: &str) -> Result<Settings, wt::PluginError> {
+        if settings.trim().is_empty() {
+            return Ok(Settings::Object(Default::default()));
+        }
+        serde_json::from_str(settings).map_err(|e| wt::PluginError {
+            message: format!("settings are not JSON: {e}"),
+        })
+    }
+
+    pub fn validate_settings(
+        settings: &str,
+        validate: fn(&Settings) -> Result<(), String>,
+    ) -> Result<(), wt::PluginError> {
+        let s = parse_settings(settings)?;
+        validate(&s).map_err(|message| wt::PluginError { message })
+    }
+
+    pub fn check(
+        doc: wd::Document,
+        settings: &str,
+        info: fn() -> PluginInfo,
+        check: fn(&Document, &Settings) -> Result<Vec<Finding>, String>,
+    ) -> Result<Vec<wt::Finding>, wt::PluginError> {
+        let settings = parse_settings(settings)?;
+        let doc = Document::from_wit(doc).map_err(|message| wt::PluginError { message })?;
+        let info = info();
+        let findings = check(&doc, &settings).map_err(|message| wt::PluginError { message })?;
+        Ok(findings
+            .into_iter()
+            .map(|f| f.to_wit(&doc, &info))
+            .collect())
+    }
+}

@@ -1,0 +1,65 @@
+//! Registry lookups through the host (needs the `registry` capability in config).
+
+pub use crate::bindings::plimsoll::plugin::registry::{Platform, PlatformManifest, Resolved};
+pub use crate::bindings::plimsoll::plugin::types::HostError;
+
+/// Resolves a tag or digest reference to its digest (and platforms, for an index).
+pub fn resolve(reference: &str) -> Result<Resolved, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return crate::bindings::plimsoll::plugin::registry::resolve(reference);
+    #[cfg(not(target_arch = "wasm32"))]
+    return testing::resolve(reference);
+}
+
+/// Tags of a repository.
+pub fn list_tags(repository: &str) -> Result<Vec<String>, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return crate::bindings::plimsoll::plugin::registry::list_tags(repository);
+    #[cfg(not(target_arch = "wasm32"))]
+    return testing::list_tags(repository);
+}
+
+/// Native stand-in for unit tests: answers from what [`mock`] registered.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    thread_local! {
+        static RESOLVED: RefCell<HashMap<String, Result<Resolved, HostError>>> = RefCell::new(HashMap::new());
+        static TAGS: RefCell<HashMap<String, Vec<String>>> = RefCell::new(HashMap::new());
+    }
+
+    /// Makes [`super::resolve`] answer `reference` with `answer` on this thread.
+    pub fn mock(reference: &str, answer: Result<Resolved, HostError>) {
+        RESOLVED.with(|m| m.borrow_mut().insert(reference.to_string(), answer));
+    }
+
+    /// Makes [`super::list_tags`] answer `repository` with `tags` on this thread.
+    pub fn mock_tags(repository: &str, tags: &[&str]) {
+        TAGS.with(|m| {
+            m.borrow_mut()
+                .insert(repository.to_string(), tags.iter().map(|t| t.to_string()).collect())
+        });
+    }
+
+    pub(super) fn resolve(reference: &str) -> Result<Resolved, HostError> {
+        RESOLVED.with(|m| {
+            m.borrow().get(reference).cloned().unwrap_or_else(|| {
+                Err(HostError::Unavailable(format!(
+                    "no mock registered for {reference}"
+                )))
+            })
+        })
+    }
+
+    pub(super) fn list_tags(repository: &str) -> Result<Vec<String>, HostError> {
+        TAGS.with(|m| {
+            m.borrow()
+                .get(repository)
+                .cloned()
+                .ok_or_else(|| HostError::NotFound(repository.to_string()))
+        })
+    }
+}

@@ -1,0 +1,159 @@
+//! Human output: one block per finding with a source snippet, then a summary.
+//! Colour only when the stream supports it (anstream honours `NO_COLOR`, TTYs and
+//! `--color`).
+
+use std::fmt::Write;
+
+use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet};
+
+use crate::{Applicability, Level, Location, Report};
+
+/// Options for the human reporter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HumanOptions {
+    /// Emit ANSI styles (the writer strips them when the stream cannot show them).
+    pub styled: bool,
+    /// Show fix descriptions.
+    pub show_fixes: bool,
+    /// The level at or above which the run fails, for the summary.
+    pub fail_level: Option<Level>,
+}
+
+pub fn render(report: &Report, opts: &HumanOptions) -> String {
+    let renderer = if opts.styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for f in &report.findings {
+        let level = match f.level {
+            Level::Error => ALevel::ERROR,
+            Level::Warning => ALevel::WARNING,
+            Level::Note => ALevel::NOTE,
+        };
+        let mut group = Group::with_title(level.primary_title(f.message.as_str()).id(f.rule_id.as_str()));
+        match &f.location {
+            Location::File { path, region } => {
+                if let Some(src) = report.sources.get(path) {
+                    let start = (region.start.offset as usize).min(src.len());
+                    let end = (region.end.offset as usize).clamp(start, src.len());
+                    group = group.element(
+                        Snippet::source(src.as_str())
+                            .path(path.as_str())
+                            .annotation(AnnotationKind::Primary.span(start..end)),
+                    );
+                } else {
+                    group = group.element(annotate_snippets::Origin::path(path.as_str())
+                        .line(region.start.line as usize)
+                        .char_column(region.start.column as usize));
+                }
+            }
+            Location::Image { reference, path, layer } => {
+                let at = match layer {
+                    Some(l) => format!("{reference}: {path} (layer {l})"),
+                    None => format!("{reference}: {path}"),
+                };
+                group = group.element(annotate_snippets::Origin::path(at));
+            }
+            Location::Target { target } => {
+                group = group.element(annotate_snippets::Origin::path(target.as_str()));
+            }
+        }
+        let also = if f.aliases.is_empty() {
+            String::new()
+        } else {
+            format!("; also {}", f.aliases.join(", "))
+        };
+        group = group.element(ALevel::NOTE.message(format!("rule {}{also} (plugin {})", f.rule_name, f.plugin)));
+        if opts.show_fixes {
+            for fix in &f.fixes {
+                let how = match fix.applicability {
+                    Applicability::Safe => "fix available with --fix",
+                    Applicability::Unsafe => "fix available with --fix --unsafe-fixes",
+                    Applicability::DisplayOnly => "suggestion",
+                };
+                group = group.element(ALevel::HELP.message(format!("{how}: {}", fix.description)));
+            }
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    for e in &report.errors {
+        let mut title = format!("{}: {}", e.kind, e.message);
+        if let Some(t) = &e.target
+            && !e.message.contains(t.as_str())
+        {
+            let _ = write!(title, " ({t})");
+        }
+        out.push_str(&renderer.render(&[Group::with_title(ALevel::ERROR.primary_title(title))]));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary(report, opts));
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The closing summary line(s).
+pub fn summary(report: &Report, opts: &HumanOptions) -> String {
+    let count = |l: Level| report.findings.iter().filter(|f| f.level == l).count();
+    let (e, w, n) = (count(Level::Error), count(Level::Warning), count(Level::Note));
+    let targets = report.targets.len();
+    let mut s = String::new();
+    if report.findings.is_empty() {
+        let _ = write!(
+            s,
+            "No problems found in {}.",
+            plural(targets, "target", "targets")
+        );
+    } else {
+        let mut parts = Vec::new();
+        if e > 0 {
+            parts.push(plural(e, "error", "errors"));
+        }
+        if w > 0 {
+            parts.push(plural(w, "warning", "warnings"));
+        }
+        if n > 0 {
+            parts.push(plural(n, "note", "notes"));
+        }
+        let _ = write!(
+            s,
+            "Found {} ({}) in {}.",
+            plural(report.findings.len(), "problem", "problems"),
+            parts.join(", "),
+            plural(targets, "target", "targets")
+        );
+    }
+    let fixable = report
+        .findings
+        .iter()
+        .filter(|f| f.fixes.iter().any(|x| x.applicability == Applicability::Safe))
+        .count();
+    if fixable > 0 {
+        let _ = write!(s, " {} fixable with `--fix`.", plural(fixable, "problem is", "problems are"));
+    }
+    if report.fixed > 0 {
+        let _ = write!(s, " Fixed {}.", plural(report.fixed, "problem", "problems"));
+    }
+    if report.suppressed > 0 {
+        let _ = write!(s, " {} suppressed by ignores.", plural(report.suppressed, "finding", "findings"));
+    }
+    if !report.errors.is_empty() {
+        let _ = write!(
+            s,
+            "\n{} could not run; the result is incomplete.",
+            plural(report.errors.len(), "check", "checks")
+        );
+    }
+    if let Some(level) = opts.fail_level
+        && report.findings.iter().any(|f| f.level >= level)
+    {
+        let _ = write!(s, "\nFailing: findings at or above `{level}` (set with --fail-on).");
+    }
+    s.push('\n');
+    s
+}

@@ -1,0 +1,66 @@
+//! JSON output (`--format json`): a versioned, documented document. Schema
+//! version 1 is described in docs/reference/json-output.md; additions keep the
+//! version, removals or renames bump it.
+
+use serde::Serialize;
+
+use crate::{Finding, Report, RunError};
+
+/// Bumped on incompatible changes to this document.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    /// Always `1` for this layout.
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    findings: &'a [Finding],
+    errors: &'a [RunError],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: String,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    targets: Vec<String>,
+    findings: usize,
+    errors: usize,
+    notes: usize,
+    warnings: usize,
+    error_findings: usize,
+    fixed: usize,
+    suppressed: usize,
+    exit_code: i32,
+}
+
+pub fn render(report: &Report, tool_version: &str, exit_code: i32) -> String {
+    let count = |l| report.findings.iter().filter(|f| f.level == l).count();
+    let doc = Document {
+        version: JSON_SCHEMA_VERSION,
+        tool: Tool {
+            name: "plimsoll",
+            version: tool_version.to_string(),
+        },
+        summary: Summary {
+            targets: report.targets.clone(),
+            findings: report.findings.len(),
+            errors: report.errors.len(),
+            notes: count(crate::Level::Note),
+            warnings: count(crate::Level::Warning),
+            error_findings: count(crate::Level::Error),
+            fixed: report.fixed,
+            suppressed: report.suppressed,
+            exit_code,
+        },
+        findings: &report.findings,
+        errors: &report.errors,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("report serialises");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,235 @@
+//! The findings model every reporter renders: what was found, where, how bad, and
+//! what could not be checked.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is; ordered `Note < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.to_ascii_lowercase().as_str() {
+            "note" | "info" | "style" => Some(Level::Note),
+            "warning" | "warn" => Some(Level::Warning),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A point in a file: 1-based line and column (Unicode scalar values), 0-based byte
+/// offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+    pub offset: u32,
+}
+
+/// A half-open range of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Region {
+    pub start: Position,
+    pub end: Position,
+}
+
+/// Where a finding points.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Location {
+    /// A range of a file (a Dockerfile).
+    File { path: String, region: Region },
+    /// A path inside an image, and the layer that last wrote it when known.
+    Image {
+        reference: String,
+        path: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        layer: Option<u32>,
+    },
+    /// A whole target: a file or an image reference.
+    Target { target: String },
+}
+
+impl Location {
+    /// The file path or image reference this location belongs to.
+    pub fn target(&self) -> &str {
+        match self {
+            Location::File { path, .. } => path,
+            Location::Image { reference, .. } => reference,
+            Location::Target { target } => target,
+        }
+    }
+
+    pub fn start_line(&self) -> Option<u32> {
+        match self {
+            Location::File { region, .. } => Some(region.start.line),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `--fix` may apply a fix unasked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+    DisplayOnly,
+}
+
+/// Replace bytes `[start, end)` of the file with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fix {
+    pub description: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+/// One problem found by one rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    /// kebab-case rule name.
+    pub rule_name: String,
+    /// The plugin that reported it.
+    pub plugin: String,
+    pub level: Level,
+    pub message: String,
+    pub location: Location,
+    /// Peer ids the rule covers (`DL3008`, `DS029`, `CKV_DOCKER_3`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<Fix>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_severity: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Value>,
+}
+
+impl Finding {
+    /// Order for output: by target, then position, then rule.
+    pub fn sort_key(&self) -> (String, u32, u32, String) {
+        let (line, col) = match &self.location {
+            Location::File { region, .. } => (region.start.line, region.start.column),
+            _ => (0, 0),
+        };
+        (
+            self.location.target().to_string(),
+            line,
+            col,
+            self.rule_id.clone(),
+        )
+    }
+}
+
+/// What a rule is, for `plimsoll rules`, SARIF's `tool.driver.rules` and docs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub plugin: String,
+    pub summary: String,
+    pub default_level: Level,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub added_in: String,
+    /// Markdown documentation.
+    pub docs: String,
+}
+
+impl RuleInfo {
+    pub fn help_uri(&self) -> String {
+        format!("https://plimsoll.dev/rules/{}", self.id)
+    }
+}
+
+/// Something that could not be checked: a plugin that trapped, a file that could not
+/// be read, a registry that was down. Any of these makes the run exit 3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunError {
+    /// Stable kind: `plugin-trap`, `plugin-timeout`, `plugin-memory`, `parse-error`...
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    pub message: String,
+    /// Line of the target the error is about, when it is a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<RunError>,
+    /// Rules of every loaded plugin.
+    pub rules: Vec<RuleInfo>,
+    /// Targets checked (file paths, image references), in order.
+    pub targets: Vec<String>,
+    /// Text of checked files, for snippets; keyed by path.
+    #[serde(skip)]
+    pub sources: BTreeMap<String, String>,
+    /// Findings dropped by inline ignores or `--ignore`, counted for the summary.
+    pub suppressed: usize,
+    /// Fixes applied by `--fix`.
+    pub fixed: usize,
+}
+
+impl Report {
+    pub fn sort(&mut self) {
+        self.findings.sort_by_key(|a| a.sort_key());
+        self.errors.sort_by(|a, b| {
+            (a.target.as_deref(), a.plugin.as_deref(), &a.message).cmp(&(
+                b.target.as_deref(),
+                b.plugin.as_deref(),
+                &b.message,
+            ))
+        });
+    }
+
+    pub fn count_at_or_above(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level >= level).count()
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}

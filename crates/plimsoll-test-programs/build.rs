@@ -1,0 +1,22 @@
+//! Compiles `plugins/test-programs/*` to components and exposes their paths.
+
+use std::fmt::Write;
+
+/// (constant name, cargo package)
+const PROGRAMS: &[(&str, &str)] = &[
+    ("HOSTILE", "plimsoll-test-hostile"),
+    ("WANTS_REGISTRY", "plimsoll-test-wants-registry"),
+    ("POLICY", "plimsoll-test-policy"),
+];
+
+fn main() {
+    let packages: Vec<&str> = PROGRAMS.iter().map(|p| p.1).collect();
+    let paths = plimsoll_wasm_build::build_components(&packages);
+    let mut code = String::new();
+    for ((name, pkg), path) in PROGRAMS.iter().zip(&paths) {
+        writeln!(code, "/// `{pkg}` built for wasm32-wasip2.").unwrap();
+        writeln!(code, "pub const {name}: &str = {};", plimsoll_wasm_build::literal(path)).unwrap();
+    }
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("programs.rs");
+    std::fs::write(out, code).unwrap();
+}

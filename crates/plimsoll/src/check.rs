@@ -1,0 +1,291 @@
+//! `plimsoll check`: discover Dockerfiles, run every plugin on each (in parallel),
+//! apply inline ignores and the rule selection, optionally fix, then report.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use plimsoll_config::LoadedConfig;
+use plimsoll_dockerfile::Dockerfile;
+use plimsoll_host::{Host, Plugin};
+use plimsoll_report::{Finding, Location, Position, Region, Report, RuleInfo, RunError};
+
+use crate::cli::{CheckArgs, GlobalArgs};
+use crate::discover::{discover, display_path, exclude_set};
+use crate::select::Selection;
+use crate::suppress::Suppressions;
+use crate::{ExitCode, UsageError, fix, output, plugins};
+
+/// Everything a target check needs, shared across worker threads.
+pub struct Engine {
+    pub host: Host,
+    pub plugins: Vec<Arc<Plugin>>,
+    pub rules: HashMap<String, RuleInfo>,
+    pub selection: Selection,
+}
+
+/// What checking one file produced.
+#[derive(Default)]
+struct FileResult {
+    path: String,
+    text: Option<String>,
+    findings: Vec<Finding>,
+    errors: Vec<RunError>,
+    suppressed: usize,
+    fixed: usize,
+}
+
+pub fn new_host(global: &GlobalArgs) -> Result<Host, anyhow::Error> {
+    let cache_dir = if global.no_cache {
+        None
+    } else {
+        global.cache_dir.clone().or_else(plimsoll_host::default_cache_dir)
+    };
+    Host::new(plimsoll_host::HostConfig {
+        cache_dir,
+        now: std::env::var("PLIMSOLL_NOW").ok().and_then(|s| s.parse().ok()),
+        services: None,
+    })
+    .map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e}"))
+}
+
+/// Loads config and plugins; errors in the config are usage errors (exit 2).
+pub fn engine(global: &GlobalArgs, cfg: &LoadedConfig, select: &[String], ignore: &[String]) -> anyhow::Result<(Engine, Vec<RunError>)> {
+    let host = new_host(global)?;
+    let (specs, mut errors) = plugins::specs(cfg);
+    let (loaded, load_errors) = plugins::load(&host, &specs);
+    errors.extend(load_errors);
+    let mut rules: HashMap<String, RuleInfo> = plugins::host_rules().into_iter().map(|r| (r.id.clone(), r)).collect();
+    for p in &loaded {
+        for r in &p.rules {
+            rules.insert(r.id.clone(), r.clone());
+        }
+    }
+    let selection = Selection::new(cfg, select, ignore);
+    let mut all: Vec<RuleInfo> = rules.values().cloned().collect();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some((s, hint)) = selection.unknown_selectors(&all).into_iter().next() {
+        let help = hint.map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default();
+        return Err(UsageError(format!(
+            "unknown rule selector `{s}`{help}; see `plimsoll rules` for ids, peer ids and plugin names"
+        ))
+        .into());
+    }
+    Ok((
+        Engine {
+            host,
+            plugins: loaded,
+            rules,
+            selection,
+        },
+        errors,
+    ))
+}
+
+impl Engine {
+    /// Runs every plugin on one parsed file; filters and re-levels the findings.
+    fn findings_for(&self, doc: &Dockerfile, path: &str, errors: &mut Vec<RunError>) -> (Vec<Finding>, usize) {
+        let mut raw = Vec::new();
+        for p in &self.plugins {
+            // Skip plugins none of whose rules are selected.
+            if !p.rules.iter().any(|r| self.selection.enabled(r)) {
+                continue;
+            }
+            match self.host.check_dockerfile(p, doc, path) {
+                Ok(f) => raw.extend(f),
+                Err(e) => errors.push(plugins::failure_to_error(&e, Some(path))),
+            }
+        }
+        let sup = Suppressions::from_dockerfile(doc);
+        let mut kept = Vec::new();
+        let mut suppressed = 0;
+        for mut f in raw {
+            let Some(rule) = self.rules.get(&f.rule_id) else { continue };
+            if sup.covers(&f, rule) {
+                suppressed += 1;
+                continue;
+            }
+            match self.selection.decide(rule, f.level, path) {
+                Some(level) => {
+                    f.level = level;
+                    kept.push(f);
+                }
+                None => suppressed += 1,
+            }
+        }
+        (kept, suppressed)
+    }
+
+    fn syntax_finding(&self, path: &str, text: &str, e: &plimsoll_dockerfile::ParseError) -> Option<Finding> {
+        let rule = self.rules.get("PL0001")?;
+        let level = self.selection.decide(rule, rule.default_level, path)?;
+        let idx = plimsoll_dockerfile::LineIndex::new(text);
+        let pos = |o: usize| {
+            let p = idx.position(text, o.min(text.len()));
+            Position { line: p.line, column: p.column, offset: p.offset }
+        };
+        Some(Finding {
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            plugin: rule.plugin.clone(),
+            level,
+            message: format!("BuildKit cannot parse this Dockerfile: {}", e.message),
+            location: Location::File {
+                path: path.to_string(),
+                region: Region { start: pos(e.span.start), end: pos(e.span.end) },
+            },
+            aliases: rule.aliases.clone(),
+            tags: rule.tags.clone(),
+            fixes: vec![],
+            security_severity: None,
+            help_uri: Some(rule.help_uri()),
+            properties: None,
+        })
+    }
+
+    /// Checks one file, fixing it first when asked.
+    fn check_file(&self, file: &PathBuf, fix_mode: Option<bool>) -> FileResult {
+        let path = display_path(file);
+        let mut res = FileResult { path: path.clone(), ..Default::default() };
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                res.errors.push(RunError {
+                    kind: "target-unreadable".into(),
+                    plugin: None,
+                    target: Some(path.clone()),
+                    message: format!("cannot read {path}: {e}"),
+                    line: None,
+                });
+                return res;
+            }
+        };
+        let mut doc = match Dockerfile::parse_bytes(&bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).into_owned();
+                res.findings.extend(self.syntax_finding(&path, &text, &e));
+                res.text = Some(text);
+                return res;
+            }
+        };
+        let mut errors = Vec::new();
+        let (mut findings, mut suppressed) = self.findings_for(&doc, &path, &mut errors);
+        if let Some(unsafe_fixes) = fix_mode {
+            let original = doc.text.clone();
+            for _round in 0..10 {
+                let (edits, count) = fix::choose_edits(&findings, unsafe_fixes);
+                if edits.is_empty() || !doc.valid_utf8 {
+                    break;
+                }
+                let Some(new_text) = fix::apply(&doc.text, &edits) else { break };
+                let new_doc = match Dockerfile::parse(&new_text) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        errors.push(RunError {
+                            kind: "fix-refused".into(),
+                            plugin: None,
+                            target: Some(path.clone()),
+                            message: format!("fixes for {path} were not applied: the result would not parse ({e})"),
+                            line: None,
+                        });
+                        break;
+                    }
+                };
+                res.fixed += count;
+                doc = Dockerfile { had_bom: doc.had_bom, ..new_doc };
+                errors.clear();
+                (findings, suppressed) = self.findings_for(&doc, &path, &mut errors);
+            }
+            if doc.text != original {
+                let mut out = Vec::with_capacity(doc.text.len() + 3);
+                if doc.had_bom {
+                    out.extend_from_slice(b"\xEF\xBB\xBF");
+                }
+                out.extend_from_slice(doc.text.as_bytes());
+                if let Err(e) = fix::write_atomically(file, &out) {
+                    errors.push(RunError {
+                        kind: "fix-write".into(),
+                        plugin: None,
+                        target: Some(path.clone()),
+                        message: format!("cannot write fixes to {path}: {e}"),
+                        line: None,
+                    });
+                }
+            }
+        }
+        res.findings = findings;
+        res.errors = errors;
+        res.suppressed = suppressed;
+        res.text = Some(doc.text);
+        res
+    }
+}
+
+pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir()?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd).map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let fail_level = output::fail_level(args.output.fail_on, cfg.config.fail_on);
+    let formats = output::formats(&args.output)?;
+
+    let mut excludes = cfg.config.exclude.clone();
+    excludes.extend(args.exclude.iter().cloned());
+    let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let files = discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
+    if files.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
+        return Err(UsageError(format!(
+            "no Dockerfiles found under {} (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*; name a file explicitly to check it whatever its name)",
+            shown.join(", ")
+        ))
+        .into());
+    }
+
+    let (engine, load_errors) = engine(global, &cfg, &args.selection.select, &args.selection.ignore)?;
+    let fix_mode = args.fix.then_some(args.unsafe_fixes);
+
+    // Check files on every core; results keep the discovery order.
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
+    let mut results: Vec<(usize, FileResult)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = files.get(i) else { break };
+                        mine.push((i, engine.check_file(file, fix_mode)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+
+    let mut report = Report {
+        errors: load_errors,
+        ..Default::default()
+    };
+    let mut rules: Vec<RuleInfo> = engine.rules.values().cloned().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    report.rules = rules;
+    for (_, r) in results {
+        report.targets.push(r.path.clone());
+        if let Some(t) = r.text {
+            report.sources.insert(r.path.clone(), t);
+        }
+        report.findings.extend(r.findings);
+        report.errors.extend(r.errors);
+        report.suppressed += r.suppressed;
+        report.fixed += r.fixed;
+    }
+    report.sort();
+    let code = output::exit_code(&report, fail_level);
+    output::emit(&report, &formats, fail_level, code)?;
+    Ok(code)
+}

@@ -1,0 +1,176 @@
+//! The command line (clap derive). Conventions follow ruff, cargo-deny and trivy.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plimsoll",
+    version = crate::version::LONG,
+    about = "Check Dockerfiles and container images: lint, pinning, vulnerabilities, signatures.",
+    long_about = "plimsoll checks Dockerfiles and container images in CI and on a laptop. \
+Every check runs as a sandboxed WebAssembly plugin; teams add their own policies as plugins \
+without recompiling plimsoll.\n\n\
+Exit codes: 0 nothing at or above the fail level; 1 findings at or above it; \
+2 usage or configuration error; 3 a check could not run (plugin failed, file unreadable).",
+    after_help = "Examples:\n  plimsoll check                         # every Dockerfile under .\n  plimsoll check services/ --fix         # apply safe fixes\n  plimsoll check --format json -o out.json\n  plimsoll explain PL1001                # what a rule checks and why\n  plimsoll rules                         # every rule with its hadolint/Trivy/Checkov ids"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: plimsoll.toml or .plimsoll.toml, searched from the
+    /// working directory upward).
+    #[arg(long, global = true, value_name = "FILE", env = "PLIMSOLL_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// More output on stderr (-v: plugin logs and timings, -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Do not use or write the compiled-plugin cache.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// Compiled-plugin cache directory (default: $XDG_CACHE_HOME/plimsoll).
+    #[arg(long, global = true, value_name = "DIR", env = "PLIMSOLL_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)
+    /// found under PATHs.
+    Check(CheckArgs),
+    /// List every rule, its default level, and the hadolint/Trivy/Checkov ids it
+    /// covers.
+    Rules(RulesArgs),
+    /// Show a rule's documentation: what it checks, why, and how to fix it.
+    Explain {
+        /// A rule id (PL1001), a peer id (DL3006) or a rule name.
+        rule: String,
+    },
+    /// Inspect plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Print the JSON Schema of plimsoll.toml.
+    ConfigSchema,
+    /// Developer tools.
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check (default: the working directory).
+    /// Directories are searched recursively, honouring .gitignore.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    /// Apply safe fixes in place (atomically), then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix, also apply fixes marked unsafe.
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
+
+    /// Skip paths matching this glob (repeatable; adds to the config's `exclude`).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format; repeat with --output to write several
+    /// (`--format sarif --output r.sarif --format github`).
+    #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
+    pub format: Vec<Format>,
+
+    /// Write the matching --format (by position) to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+
+    /// Lowest level that fails the run (exit 1): note, warning, error or never.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Only report these rules: ids (PL1001), peer ids (DL3008, DS001,
+    /// CKV_DOCKER_3), id prefixes (PL1) or plugin names (lint). Comma-separated or
+    /// repeated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Never report these rules (same forms as --select).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Findings with source snippets (default on a terminal).
+    Human,
+    /// Versioned JSON (docs/reference/json-output.md).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Note,
+    Warning,
+    Error,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// `human` (a table) or `json`.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// List the plugins a run would load: built-ins and those in plimsoll.toml.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Parse Dockerfiles and print what BuildKit's parser would see. With
+    /// `--format json`, the exact shape of ../shared/tools/buildkit-parse (one JSON
+    /// object per file) plus our spans.
+    Parse {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}

@@ -1,0 +1,69 @@
+//! Applying fixes: non-overlapping edits from the chosen fixes, the result must
+//! still parse, and the file is replaced atomically.
+
+use std::path::Path;
+
+use plimsoll_report::{Applicability, Edit, Finding};
+
+/// The edits of the first applicable fix of each finding, skipping any fix that
+/// overlaps one already taken. Returns the edits and how many findings they fix.
+pub fn choose_edits(findings: &[Finding], unsafe_fixes: bool) -> (Vec<Edit>, usize) {
+    let mut chosen: Vec<Edit> = Vec::new();
+    let mut fixed = 0;
+    for f in findings {
+        let Some(fix) = f.fixes.iter().find(|x| {
+            !x.edits.is_empty()
+                && (x.applicability == Applicability::Safe
+                    || (unsafe_fixes && x.applicability == Applicability::Unsafe))
+        }) else {
+            continue;
+        };
+        let overlaps = fix.edits.iter().any(|e| {
+            chosen.iter().any(|c| {
+                (e.start < c.end && c.start < e.end) || (e.start == e.end && e.start == c.start) || (c.start == c.end && c.start == e.start)
+            })
+        });
+        let self_overlap = fix
+            .edits
+            .iter()
+            .enumerate()
+            .any(|(i, a)| fix.edits.iter().skip(i + 1).any(|b| a.start < b.end && b.start < a.end));
+        if overlaps || self_overlap {
+            continue;
+        }
+        chosen.extend(fix.edits.iter().cloned());
+        fixed += 1;
+    }
+    chosen.sort_by_key(|e| (e.start, e.end));
+    (chosen, fixed)
+}
+
+/// Applies sorted, non-overlapping edits.
+pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for e in edits {
+        if e.start < pos || e.end > text.len() || !text.is_char_boundary(e.start) || !text.is_char_boundary(e.end) {
+            return None;
+        }
+        out.push_str(&text[pos..e.start]);
+        out.push_str(&e.replacement);
+        pos = e.end;
+    }
+    out.push_str(&text[pos..]);
+    Some(out)
+}
+
+/// Replaces `path` with `bytes` atomically (same directory, then rename), keeping
+/// its permissions.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! The `plimsoll` command.
+
+mod check;
+mod check_cmds;
+mod cli;
+mod discover;
+mod fix;
+mod output;
+mod plugins;
+mod select;
+mod suppress;
+mod version;
+
+use clap::Parser;
+
+/// Process exit codes (DESIGN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Nothing at or above the fail level.
+    Ok = 0,
+    /// Findings at or above the fail level.
+    Findings = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+    /// A check could not run.
+    CheckFailed = 3,
+}
+
+/// A usage or configuration problem: exit 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PLIMSOLL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+fn main() {
+    let cli = cli::Cli::parse();
+    match cli.global.color {
+        cli::ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        cli::ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+        cli::ColorChoice::Auto => {}
+    }
+    init_logging(cli.global.verbose);
+    let result = match &cli.command {
+        cli::Command::Check(args) => check::run(&cli.global, args),
+        cli::Command::Rules(args) => check_cmds::rules(&cli.global, args),
+        cli::Command::Explain { rule } => check_cmds::explain(&cli.global, rule),
+        cli::Command::Plugin(cli::PluginCommand::List) => check_cmds::plugin_list(&cli.global),
+        cli::Command::ConfigSchema => check_cmds::config_schema(),
+        cli::Command::Debug(cli::DebugCommand::Parse { files, format }) => check_cmds::debug_parse(files, *format),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            let usage = e.downcast_ref::<UsageError>().is_some();
+            anstream::eprintln!("error: {e:#}");
+            if usage { ExitCode::Usage } else { ExitCode::CheckFailed }
+        }
+    };
+    std::process::exit(code as i32);
+}

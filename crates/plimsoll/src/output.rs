@@ -1,0 +1,77 @@
+//! Where and how a report is written, and the exit code it earns.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use plimsoll_config::FailOn as CfgFailOn;
+use plimsoll_report::{Level, Report, human, json};
+
+use crate::cli::{FailOn, Format, OutputArgs};
+use crate::{ExitCode, UsageError};
+
+/// The level at or above which findings fail the run (`None`: never).
+pub fn fail_level(cli: Option<FailOn>, cfg: Option<CfgFailOn>) -> Option<Level> {
+    match (cli, cfg) {
+        (Some(FailOn::Never), _) => None,
+        (Some(FailOn::Note), _) => Some(Level::Note),
+        (Some(FailOn::Warning), _) => Some(Level::Warning),
+        (Some(FailOn::Error), _) => Some(Level::Error),
+        (None, Some(CfgFailOn::Never)) => None,
+        (None, Some(CfgFailOn::Note)) => Some(Level::Note),
+        (None, Some(CfgFailOn::Error)) => Some(Level::Error),
+        (None, Some(CfgFailOn::Warning) | None) => Some(Level::Warning),
+    }
+}
+
+/// Pairs each `--format` with the `--output` at the same position (stdout when
+/// there is none). Default: human on stdout.
+pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, UsageError> {
+    if args.output.len() > args.format.len().max(1) {
+        return Err(UsageError(
+            "more --output files than --format options; give one --format per --output".into(),
+        ));
+    }
+    let formats = if args.format.is_empty() { vec![Format::Human] } else { args.format.clone() };
+    Ok(formats
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| (f, args.output.get(i).cloned()))
+        .collect())
+}
+
+pub fn exit_code(report: &Report, fail: Option<Level>) -> ExitCode {
+    if !report.errors.is_empty() {
+        return ExitCode::CheckFailed;
+    }
+    match fail {
+        Some(l) if report.count_at_or_above(l) > 0 => ExitCode::Findings,
+        _ => ExitCode::Ok,
+    }
+}
+
+pub fn emit(report: &Report, formats: &[(Format, Option<PathBuf>)], fail: Option<Level>, code: ExitCode) -> anyhow::Result<()> {
+    for (format, dest) in formats {
+        let styled = dest.is_none() && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+        let text = match format {
+            Format::Human => human::render(
+                report,
+                &human::HumanOptions {
+                    styled,
+                    show_fixes: true,
+                    fail_level: fail,
+                },
+            ),
+            Format::Json => json::render(report, crate::version::VERSION, code as i32),
+        };
+        match dest {
+            Some(path) => crate::fix::write_atomically(path, text.as_bytes())
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+            None => {
+                let mut out = anstream::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
+        }
+    }
+    Ok(())
+}

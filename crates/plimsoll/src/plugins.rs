@@ -1,0 +1,143 @@
+//! Which plugins a run loads: the built-ins, then `[[plugins]]` from the config,
+//! each with its grants, limits and settings.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plimsoll_config::LoadedConfig;
+use plimsoll_host::{Host, Limits, Plugin, PluginFailure, PluginSource, PluginSpec};
+use plimsoll_report::{Level, RuleInfo, RunError};
+
+/// Rules owned by the host itself (not by a plugin).
+pub fn host_rules() -> Vec<RuleInfo> {
+    vec![RuleInfo {
+        id: "PL0001".into(),
+        name: "dockerfile-syntax".into(),
+        plugin: "plimsoll".into(),
+        summary: "The Dockerfile does not parse (BuildKit would reject it)".into(),
+        default_level: Level::Error,
+        aliases: vec!["DL1000".into()],
+        tags: vec!["syntax".into()],
+        added_in: "2026.11".into(),
+        docs: "## What it does\nReports a Dockerfile that BuildKit's parser rejects: no instructions, an \
+unterminated heredoc, a JSON array with non-string items, `ENV` without a value, a repeated or \
+invalid parser directive.\n\n## Why is this bad?\n`docker build` fails before running anything, and \
+no other check can look at the file.\n\n## Example\n```dockerfile\nFROM alpine\nRUN <<EOF\necho never terminated\n```\n\n\
+## Use instead\nClose the heredoc with its delimiter on a line of its own.\n\n## References\n- hadolint DL1000\n"
+            .into(),
+    }]
+}
+
+/// Why a config entry could not become a plugin spec.
+fn spec_error(name: &str, message: String) -> RunError {
+    RunError {
+        kind: "plugin-load".into(),
+        plugin: Some(name.to_string()),
+        target: None,
+        message,
+        line: None,
+    }
+}
+
+/// The specs to load, in order: built-ins, then enabled config plugins.
+pub fn specs(cfg: &LoadedConfig) -> (Vec<PluginSpec>, Vec<RunError>) {
+    let mut specs = Vec::new();
+    let mut errors = Vec::new();
+    for b in plimsoll_builtins::BUILTINS {
+        let settings = match b.name {
+            "lint" => LoadedConfig::table_json(cfg.config.lint.as_ref()),
+            _ => serde_json::json!({}),
+        };
+        specs.push(PluginSpec {
+            name: b.name.to_string(),
+            source: PluginSource::Builtin(b.wasm),
+            sha256: None,
+            capabilities: Vec::new(),
+            limits: Limits::default(),
+            settings,
+        });
+    }
+    let base = cfg.base_dir();
+    for entry in cfg.config.plugins.iter().filter(|p| p.enabled) {
+        let name = entry.name.get_ref().clone();
+        let src = entry.source.get_ref();
+        let source = if src.starts_with("oci://") {
+            errors.push(spec_error(
+                &name,
+                format!("source `{src}`: OCI plugin references are not supported by this build yet; download the .wasm and use a path"),
+            ));
+            continue;
+        } else {
+            let p = Path::new(src);
+            PluginSource::File(if p.is_absolute() { p.to_path_buf() } else { base.join(p) })
+        };
+        let mut limits = Limits::default();
+        if let Some(t) = entry.limits.timeout_ms {
+            limits.timeout = Duration::from_millis(t.max(1));
+        }
+        if let Some(m) = entry.limits.memory_mib {
+            limits.memory_bytes = (m.max(1) as usize) << 20;
+        }
+        specs.push(PluginSpec {
+            name,
+            source,
+            sha256: entry.sha256.clone(),
+            capabilities: entry.capabilities.clone(),
+            limits,
+            settings: LoadedConfig::table_json(entry.settings.as_ref()),
+        });
+    }
+    (specs, errors)
+}
+
+pub fn failure_to_error(f: &PluginFailure, target: Option<&str>) -> RunError {
+    RunError {
+        kind: f.kind.as_str().to_string(),
+        plugin: Some(f.plugin.clone()),
+        target: target.map(str::to_string),
+        message: f.detailed(),
+        line: None,
+    }
+}
+
+/// Loads every spec; failures become run errors and the rest still run. Plugins
+/// load in parallel (compiling a cold component is the slow part).
+pub fn load(host: &Host, specs: &[PluginSpec]) -> (Vec<Arc<Plugin>>, Vec<RunError>) {
+    let results: Vec<Result<Plugin, PluginFailure>> = std::thread::scope(|s| {
+        let handles: Vec<_> = specs.iter().map(|spec| s.spawn(|| host.load(spec))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(PluginFailure::new("host", plimsoll_host::FailureKind::Host, "plugin loader thread panicked"))))
+            .collect()
+    });
+    let mut plugins = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen_rules = std::collections::HashMap::new();
+    for (spec, r) in specs.iter().zip(results) {
+        match r {
+            Ok(p) => {
+                if let Some(clash) = p.rules.iter().find_map(|r| seen_rules.get(&r.id).map(|o: &String| (r.id.clone(), o.clone()))) {
+                    errors.push(spec_error(
+                        &spec.name,
+                        format!("declares rule `{}`, which plugin `{}` already declares; rule ids must be unique", clash.0, clash.1),
+                    ));
+                    continue;
+                }
+                for r in &p.rules {
+                    seen_rules.insert(r.id.clone(), p.name.clone());
+                }
+                tracing::info!(
+                    plugin = %p.name,
+                    cache = ?p.cache,
+                    ms = p.load_time.as_secs_f64() * 1000.0,
+                    "loaded {} rules",
+                    p.rules.len()
+                );
+                plugins.push(Arc::new(p));
+            }
+            Err(f) => errors.push(failure_to_error(&f, None)),
+        }
+    }
+    (plugins, errors)
+}

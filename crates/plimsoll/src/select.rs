@@ -1,0 +1,197 @@
+//! Which rules report, and at what level: `select`/`ignore` (ids, peer aliases,
+//! prefixes, plugin names), `[rules]` level overrides, `per-file-ignores`, and
+//! rule-set pinning (rules newer than the pinned set report as notes).
+
+use std::collections::BTreeMap;
+
+use globset::{Glob, GlobMatcher};
+use plimsoll_config::{LoadedConfig, RuleLevel};
+use plimsoll_report::{Level, RuleInfo};
+
+/// Whether `selector` names `rule`: its id, an alias, its name, an id prefix, its
+/// plugin, or `ALL`.
+pub fn matches(selector: &str, rule: &RuleInfo) -> bool {
+    let s = selector.trim();
+    s.eq_ignore_ascii_case("ALL")
+        || s.eq_ignore_ascii_case(&rule.id)
+        || rule.aliases.iter().any(|a| a.eq_ignore_ascii_case(s))
+        || s == rule.name
+        || s == rule.plugin
+        || (s.len() >= 3 && rule.id.starts_with(s) && s.chars().any(|c| c.is_ascii_digit()))
+}
+
+/// Names `rule` by id or alias (not by prefix or plugin): an explicit opt-in.
+fn names_exactly(selector: &str, rule: &RuleInfo) -> bool {
+    selector.eq_ignore_ascii_case(&rule.id) || rule.aliases.iter().any(|a| a.eq_ignore_ascii_case(selector))
+}
+
+pub struct Selection {
+    select: Option<Vec<String>>,
+    ignore: Vec<String>,
+    levels: BTreeMap<String, RuleLevel>,
+    per_file: Vec<(GlobMatcher, Vec<String>)>,
+    rule_set: Option<String>,
+}
+
+impl Selection {
+    pub fn new(cfg: &LoadedConfig, cli_select: &[String], cli_ignore: &[String]) -> Selection {
+        let c = &cfg.config;
+        let select = if cli_select.is_empty() {
+            c.select.clone()
+        } else {
+            Some(cli_select.to_vec())
+        };
+        let mut ignore = c.ignore.clone();
+        ignore.extend(cli_ignore.iter().cloned());
+        let per_file = c
+            .per_file_ignores
+            .iter()
+            .filter_map(|(g, rules)| {
+                let pat = if g.contains('/') || g.contains("**") { g.clone() } else { format!("**/{g}") };
+                Glob::new(&pat).ok().map(|g| (g.compile_matcher(), rules.clone()))
+            })
+            .collect();
+        Selection {
+            select,
+            ignore,
+            levels: c.rules.clone(),
+            per_file,
+            rule_set: c.rule_set.clone(),
+        }
+    }
+
+    /// Selectors that match no known rule, alias or plugin, with a suggestion.
+    pub fn unknown_selectors(&self, rules: &[RuleInfo]) -> Vec<(String, Option<String>)> {
+        let all = self
+            .select
+            .iter()
+            .flatten()
+            .chain(&self.ignore)
+            .chain(self.levels.keys())
+            .chain(self.per_file.iter().flat_map(|(_, r)| r));
+        let mut out = Vec::new();
+        for s in all {
+            if !rules.iter().any(|r| matches(s, r)) {
+                let best = rules
+                    .iter()
+                    .flat_map(|r| std::iter::once(r.id.as_str()).chain(r.aliases.iter().map(String::as_str)))
+                    .map(|c| (strsim::jaro_winkler(&s.to_ascii_uppercase(), c), c))
+                    .filter(|(score, _)| *score > 0.85)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, c)| c.to_string());
+                out.push((s.clone(), best));
+            }
+        }
+        out
+    }
+
+    /// Whether the rule runs at all (before per-file ignores).
+    pub fn enabled(&self, rule: &RuleInfo) -> bool {
+        if let Some(sel) = &self.select
+            && !sel.iter().any(|s| matches(s, rule))
+        {
+            return false;
+        }
+        if self.ignore.iter().any(|s| matches(s, rule)) {
+            return false;
+        }
+        !matches!(self.level_override(rule), Some(RuleLevel::Off))
+    }
+
+    fn level_override(&self, rule: &RuleInfo) -> Option<RuleLevel> {
+        self.levels
+            .iter()
+            .find(|(k, _)| names_exactly(k, rule))
+            .or_else(|| self.levels.iter().find(|(k, _)| matches(k, rule)))
+            .map(|(_, v)| *v)
+    }
+
+    /// The level a finding of `rule` reported at `found` is shown with, or `None`
+    /// when it is not reported for `path`.
+    pub fn decide(&self, rule: &RuleInfo, found: Level, path: &str) -> Option<Level> {
+        if !self.enabled(rule) {
+            return None;
+        }
+        let rel = path.strip_prefix("./").unwrap_or(path);
+        if self
+            .per_file
+            .iter()
+            .any(|(g, rules)| g.is_match(rel) && rules.iter().any(|s| matches(s, rule)))
+        {
+            return None;
+        }
+        let mut level = match self.level_override(rule) {
+            Some(RuleLevel::Note) => Level::Note,
+            Some(RuleLevel::Warning) => Level::Warning,
+            Some(RuleLevel::Error) => Level::Error,
+            Some(RuleLevel::Off) => return None,
+            None => found,
+        };
+        if let Some(pinned) = &self.rule_set
+            && rule.added_in.as_str() > pinned.as_str()
+            && !self.opted_in(rule)
+        {
+            level = Level::Note;
+        }
+        Some(level)
+    }
+
+    fn opted_in(&self, rule: &RuleInfo) -> bool {
+        self.select.iter().flatten().any(|s| names_exactly(s, rule))
+            || self.levels.keys().any(|k| names_exactly(k, rule))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, aliases: &[&str], added: &str) -> RuleInfo {
+        RuleInfo {
+            id: id.into(),
+            name: format!("name-{id}"),
+            plugin: "lint".into(),
+            summary: String::new(),
+            default_level: Level::Warning,
+            aliases: aliases.iter().map(|s| s.to_string()).collect(),
+            tags: vec![],
+            added_in: added.into(),
+            docs: String::new(),
+        }
+    }
+
+    fn cfg(text: &str) -> LoadedConfig {
+        LoadedConfig::parse(std::path::Path::new("plimsoll.toml"), text).unwrap()
+    }
+
+    #[test]
+    fn selectors() {
+        let r = rule("PL2001", &["DL3008"], "2026.11");
+        for s in ["PL2001", "pl2001", "DL3008", "PL2", "lint", "ALL", "name-PL2001"] {
+            assert!(matches(s, &r), "{s}");
+        }
+        for s in ["PL3", "DL", "pin", "P"] {
+            assert!(!matches(s, &r), "{s}");
+        }
+    }
+
+    #[test]
+    fn levels_ignores_and_rule_sets() {
+        let old = rule("PL1001", &["DL3006"], "2026.11");
+        let new = rule("PL1099", &[], "2027.01");
+        let s = Selection::new(
+            &cfg("rule-set = \"2026.11\"\n[rules]\nDL3006 = \"error\"\n[per-file-ignores]\n\"legacy/**\" = [\"PL1001\"]\n"),
+            &[],
+            &[],
+        );
+        assert_eq!(s.decide(&old, Level::Warning, "a/Dockerfile"), Some(Level::Error));
+        assert_eq!(s.decide(&old, Level::Warning, "legacy/x/Dockerfile"), None);
+        assert_eq!(s.decide(&new, Level::Error, "Dockerfile"), Some(Level::Note));
+        let s = Selection::new(&cfg("rule-set = \"2026.11\"\nselect = [\"lint\", \"PL1099\"]\n"), &[], &["DL3006".into()]);
+        assert_eq!(s.decide(&new, Level::Error, "Dockerfile"), Some(Level::Error));
+        assert_eq!(s.decide(&old, Level::Warning, "Dockerfile"), None);
+        assert_eq!(s.unknown_selectors(&[old, new]).len(), 0);
+        let s = Selection::new(&cfg(""), &["DL3007x".into()], &[]);
+        assert_eq!(s.unknown_selectors(&[rule("PL1002", &["DL3007"], "2026.11")])[0].1.as_deref(), Some("DL3007"));
+    }
+}

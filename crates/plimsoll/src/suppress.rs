@@ -1,0 +1,140 @@
+//! Inline ignores written in the Dockerfile itself:
+//!
+//! - `# plimsoll: ignore=PL1001,DL3008` — the next instruction;
+//! - `# plimsoll: ignore-file=PL1001` — the whole file;
+//! - hadolint's `# hadolint ignore=DL3008` and `# hadolint global ignore=DL3008`,
+//!   read as-is so existing repositories migrate without edits;
+//! - Trivy's `# trivy:ignore:DS001` (next instruction) and Checkov's
+//!   `# checkov:skip=CKV_DOCKER_3:reason` (whole file, as Checkov applies it).
+
+use plimsoll_dockerfile::Dockerfile;
+use plimsoll_report::{Finding, Location};
+
+use crate::select::matches;
+
+#[derive(Debug, Default)]
+pub struct Suppressions {
+    /// (first line, last line, selectors) per annotated instruction.
+    ranges: Vec<(u32, u32, Vec<String>)>,
+    file: Vec<String>,
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split([',', ' '])
+        .map(|x| x.trim().trim_matches(|c| c == '"' || c == '\''))
+        .filter(|x| !x.is_empty())
+        .map(|x| x.to_string())
+        .collect()
+}
+
+/// What one comment line asks: (next-instruction selectors, whole-file selectors).
+fn parse_comment(comment: &str) -> (Vec<String>, Vec<String>) {
+    let c = comment.trim_start_matches('#').trim();
+    if let Some(rest) = c.strip_prefix("plimsoll:") {
+        let rest = rest.trim();
+        if let Some(v) = rest.strip_prefix("ignore-file=") {
+            return (vec![], list(v));
+        }
+        if let Some(v) = rest.strip_prefix("ignore=") {
+            return (list(v), vec![]);
+        }
+    }
+    if let Some(rest) = c.strip_prefix("hadolint") {
+        let rest = rest.trim();
+        if let Some(v) = rest.strip_prefix("global ignore=") {
+            return (vec![], list(v));
+        }
+        if let Some(v) = rest.strip_prefix("ignore=") {
+            return (list(v), vec![]);
+        }
+    }
+    if let Some(rest) = c.strip_prefix("trivy:ignore:") {
+        let id = rest.split_whitespace().next().unwrap_or("");
+        // Trivy also accepts its long ids (AVD-DS-0001).
+        let id = match id.strip_prefix("AVD-DS-") {
+            Some(n) => format!("DS{:0>3}", n.trim_start_matches('0')),
+            None => id.to_string(),
+        };
+        return (vec![id], vec![]);
+    }
+    if let Some(rest) = c.strip_prefix("checkov:skip=") {
+        let id = rest.split(':').next().unwrap_or("").trim();
+        return (vec![], vec![id.to_string()]);
+    }
+    (vec![], vec![])
+}
+
+impl Suppressions {
+    pub fn from_dockerfile(doc: &Dockerfile) -> Suppressions {
+        let mut s = Suppressions::default();
+        let lines: Vec<&str> = doc.text.lines().collect();
+        let comment = |n: usize| -> Option<&str> {
+            let t = lines.get(n.checked_sub(1)?)?.trim();
+            t.starts_with('#').then_some(t)
+        };
+        for line in 1..=lines.len() {
+            if let Some(c) = comment(line) {
+                let (_, file) = parse_comment(c);
+                s.file.extend(file);
+            }
+        }
+        for ins in &doc.instructions {
+            // Comments directly above, blank lines allowed in between.
+            let mut selectors = Vec::new();
+            let mut n = ins.start_line.saturating_sub(1);
+            while n >= 1 {
+                let raw = lines.get(n - 1).map(|l| l.trim()).unwrap_or("");
+                if raw.is_empty() {
+                    n -= 1;
+                    continue;
+                }
+                match comment(n) {
+                    Some(c) => selectors.extend(parse_comment(c).0),
+                    None => break,
+                }
+                n -= 1;
+            }
+            if !selectors.is_empty() {
+                s.ranges.push((ins.start_line as u32, ins.end_line as u32, selectors));
+            }
+        }
+        s
+    }
+
+    /// Whether an inline ignore covers this finding.
+    pub fn covers(&self, f: &Finding, rule: &plimsoll_report::RuleInfo) -> bool {
+        if self.file.iter().any(|s| matches(s, rule)) {
+            return true;
+        }
+        let Location::File { region, .. } = &f.location else {
+            return false;
+        };
+        let line = region.start.line;
+        self.ranges
+            .iter()
+            .any(|(a, b, sel)| *a <= line && line <= *b && sel.iter().any(|s| matches(s, rule)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_forms() {
+        assert_eq!(parse_comment("# hadolint ignore=DL3008,DL3009").0, vec!["DL3008", "DL3009"]);
+        assert_eq!(parse_comment("# hadolint global ignore=DL3003").1, vec!["DL3003"]);
+        assert_eq!(parse_comment("# plimsoll: ignore=PL1001 PL3002").0, vec!["PL1001", "PL3002"]);
+        assert_eq!(parse_comment("#plimsoll: ignore-file=PL1001").1, vec!["PL1001"]);
+        assert_eq!(parse_comment("# trivy:ignore:AVD-DS-0002").0, vec!["DS002"]);
+        assert_eq!(parse_comment("#checkov:skip=CKV_DOCKER_3: no user").1, vec!["CKV_DOCKER_3"]);
+        assert_eq!(parse_comment("# just a comment"), (vec![], vec![]));
+    }
+
+    #[test]
+    fn ranges_follow_instructions() {
+        let doc = Dockerfile::parse("FROM a\n# hadolint ignore=DL3006\n\nFROM b\nFROM c\n").unwrap();
+        let s = Suppressions::from_dockerfile(&doc);
+        assert_eq!(s.ranges, vec![(4, 4, vec!["DL3006".to_string()])]);
+    }
+}

@@ -1,0 +1,68 @@
+//! plimsoll's built-in Dockerfile linter: the union of hadolint's DL rules,
+//! Trivy's DS checks and Checkov's CKV_DOCKER checks, plus the container-image
+//! guidance plimsoll enforces. One rule per file under `rules/`; each rule's doc
+//! comment is what `plimsoll explain` shows.
+
+pub mod rules;
+mod settings;
+
+use plimsoll_plugin_sdk::prelude::*;
+
+pub use settings::LintSettings;
+
+/// What a rule sees: the document, the settings, and where to put findings.
+pub struct Ctx<'a> {
+    pub doc: &'a Document,
+    pub settings: &'a LintSettings,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    pub fn df(&self) -> &'a Dockerfile {
+        &self.doc.parsed
+    }
+}
+
+/// Runs the rules `filter` keeps.
+pub fn run_rules(doc: &Document, settings: &LintSettings, filter: impl Fn(&Rule) -> bool) -> Vec<Finding> {
+    let mut ctx = Ctx {
+        doc,
+        settings,
+        findings: Vec::new(),
+    };
+    for entry in rules::RULES {
+        if filter(entry.rule) {
+            (entry.check)(&mut ctx);
+        }
+    }
+    ctx.findings
+}
+
+pub struct Lint;
+
+impl DockerfilePlugin for Lint {
+    fn info() -> PluginInfo {
+        PluginInfo::new(
+            "lint",
+            env!("CARGO_PKG_VERSION"),
+            &rules::RULES.iter().map(|r| r.rule).collect::<Vec<_>>(),
+        )
+        .description("Dockerfile best practices, security and correctness")
+        .settings_schema(settings::SCHEMA)
+    }
+
+    fn validate_settings(settings: &Settings) -> Result<(), String> {
+        LintSettings::from_json(settings).map(|_| ())
+    }
+
+    fn check(doc: &Document, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let settings = LintSettings::from_json(settings)?;
+        Ok(run_rules(doc, &settings, |_| true))
+    }
+}
+
+plimsoll_plugin_sdk::dockerfile_plugin!(Lint);

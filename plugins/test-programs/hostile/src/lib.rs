@@ -1,0 +1,67 @@
+//! A plugin that misbehaves on request (`settings.behaviour`), so the host's
+//! sandbox can be tested: loop forever, allocate without bound, panic, report an
+//! undeclared rule, point outside the file, flood findings, or fail politely.
+
+use plimsoll_plugin_sdk::prelude::*;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports the first instruction, so a run shows this plugin worked.
+    pub static RULE = Rule {
+        id: "HOSTILE001",
+        name: "hostile-probe",
+        summary: "First instruction seen by the hostile test plugin",
+        level: Level::Note,
+    };
+}
+
+struct Hostile;
+
+impl DockerfilePlugin for Hostile {
+    fn info() -> PluginInfo {
+        PluginInfo::new("hostile", "0.1.0", &[&RULE])
+    }
+
+    fn validate_settings(settings: &Settings) -> Result<(), String> {
+        match settings.get("behaviour").and_then(|b| b.as_str()) {
+            Some("reject-settings") => Err("field `behaviour`: reject-settings was asked for".into()),
+            _ => Ok(()),
+        }
+    }
+
+    fn check(doc: &Document, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let first = doc.instructions().first().map(|i| i.span).unwrap_or_default();
+        let ok = || Finding::new(&RULE, "hostile plugin saw this file").at(first);
+        match settings.get("behaviour").and_then(|b| b.as_str()).unwrap_or("fine") {
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "memory" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(std::hint::black_box(vec![1u8; 1 << 20]));
+                }
+            }
+            "panic" => panic!("hostile plugin panics on purpose"),
+            "error" => Err("cannot check this file on purpose".into()),
+            "undeclared-rule" => {
+                let mut f = ok();
+                f.rule_id = "NOT-DECLARED";
+                Ok(vec![f])
+            }
+            "outside-span" => {
+                let end = doc.text().len();
+                let mut f = ok();
+                f.location = Location::File(plimsoll_plugin_sdk::dockerfile::Span::new(end, end + 100));
+                Ok(vec![f])
+            }
+            "flood" => Ok((0..200_000).map(|_| ok()).collect()),
+            _ => Ok(vec![ok()]),
+        }
+    }
+}
+
+dockerfile_plugin!(Hostile);
