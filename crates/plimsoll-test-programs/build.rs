@@ -15,7 +15,12 @@ fn main() {
     let mut code = String::new();
     for ((name, pkg), path) in PROGRAMS.iter().zip(&paths) {
         writeln!(code, "/// `{pkg}` built for wasm32-wasip2.").unwrap();
-        writeln!(code, "pub const {name}: &str = {};", plimsoll_wasm_build::literal(path)).unwrap();
+        writeln!(
+            code,
+            "pub const {name}: &str = {};",
+            plimsoll_wasm_build::literal(path)
+        )
+        .unwrap();
     }
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("programs.rs");
     std::fs::write(out, code).unwrap();

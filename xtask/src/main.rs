@@ -1,1 +1,21 @@
-fn main() {}
+//! Developer tasks. `cargo xtask bench [NAME...]` measures plimsoll against its
+//! peers in the same run and prints ratios; speed targets live here, never in
+//! tests.
+
+mod bench;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask bench [startup|parse|all]\n\n\
+                 startup  cold and warm whole-process `plimsoll check` on one file, and\n\
+                 \x20        per-(plugin, file) overhead over 1,000 files\n\
+                 parse    parse the whole ../shared/corpus: MB/s and files/s"
+            );
+            std::process::exit(2);
+        }
+    }
+}

@@ -18,7 +18,10 @@ pub const FILE_NAMES: &[&str] = &["plimsoll.toml", ".plimsoll.toml"];
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-#[schemars(title = "plimsoll configuration", description = "plimsoll.toml: rules, plugins and checks for plimsoll.")]
+#[schemars(
+    title = "plimsoll configuration",
+    description = "plimsoll.toml: rules, plugins and checks for plimsoll."
+)]
 pub struct Config {
     /// Lowest level that fails the run: `note`, `warning` (default), `error` or
     /// `never`. `--fail-on` overrides it.
@@ -208,10 +211,18 @@ impl LoadedConfig {
     }
 
     /// An error at a span of the config text.
-    pub fn error_at(&self, span: Range<usize>, message: impl Into<String>, help: Option<String>) -> ConfigError {
+    pub fn error_at(
+        &self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> ConfigError {
         let (line, column) = line_col(&self.text, span.start);
         ConfigError {
-            path: self.path.clone().unwrap_or_else(|| PathBuf::from("plimsoll.toml")),
+            path: self
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("plimsoll.toml")),
             line: Some(line),
             column: Some(column),
             message: message.into(),
@@ -223,14 +234,20 @@ impl LoadedConfig {
         let mut names = std::collections::HashSet::new();
         for p in &self.config.plugins {
             let name = p.name.get_ref();
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(self.error_at(
                     p.name.span(),
                     format!("plugin name `{name}` must be non-empty letters, digits, `-` or `_`"),
                     None,
                 ));
             }
-            if ["lint", "pin", "scan", "sign-verify"].contains(&name.as_str()) || !names.insert(name.clone()) {
+            if ["lint", "pin", "scan", "sign-verify"].contains(&name.as_str())
+                || !names.insert(name.clone())
+            {
                 return Err(self.error_at(
                     p.name.span(),
                     format!("plugin name `{name}` is already taken"),
@@ -243,17 +260,28 @@ impl LoadedConfig {
                     let help = closest(cap, KNOWN).map(|c| format!("did you mean `{c}`?"));
                     return Err(self.error_at(
                         p.name.span(),
-                        format!("plugin `{name}` asks for unknown capability `{cap}` (known: {})", KNOWN.join(", ")),
+                        format!(
+                            "plugin `{name}` asks for unknown capability `{cap}` (known: {})",
+                            KNOWN.join(", ")
+                        ),
                         help,
                     ));
                 }
             }
         }
-        for pattern in self.config.exclude.iter().chain(self.config.per_file_ignores.keys()) {
+        for pattern in self
+            .config
+            .exclude
+            .iter()
+            .chain(self.config.per_file_ignores.keys())
+        {
             if let Err(e) = globset::Glob::new(pattern) {
                 return Err(ConfigError {
                     path: self.path.clone().unwrap_or_default(),
-                    line: self.text.find(pattern.as_str()).map(|o| line_col(&self.text, o).0),
+                    line: self
+                        .text
+                        .find(pattern.as_str())
+                        .map(|o| line_col(&self.text, o).0),
                     column: None,
                     message: format!("invalid glob `{pattern}`: {e}"),
                     help: None,
@@ -265,7 +293,10 @@ impl LoadedConfig {
         {
             return Err(ConfigError {
                 path: self.path.clone().unwrap_or_default(),
-                line: self.text.find("rule-set").map(|o| line_col(&self.text, o).0),
+                line: self
+                    .text
+                    .find("rule-set")
+                    .map(|o| line_col(&self.text, o).0),
                 column: None,
                 message: format!("rule-set `{rs}` is not a YYYY.MM version"),
                 help: Some("e.g. rule-set = \"2026.11\"".into()),
@@ -295,7 +326,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -303,11 +339,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 fn suggestion(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (unknown, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .collect();
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     closest(unknown, &candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
@@ -374,7 +406,9 @@ settings = { allowed-registries = ["registry.corp.example"] }
 
     #[test]
     fn bad_values_are_located() {
-        let e = parse("[[plugins]]\nname = \"a\"\nsource = \"x.wasm\"\ncapabilities = [\"registy\"]\n").unwrap_err();
+        let e =
+            parse("[[plugins]]\nname = \"a\"\nsource = \"x.wasm\"\ncapabilities = [\"registy\"]\n")
+                .unwrap_err();
         assert_eq!(e.help.as_deref(), Some("did you mean `registry`?"));
         let e = parse("[[plugins]]\nname = \"lint\"\nsource = \"x.wasm\"\n").unwrap_err();
         assert_eq!(e.line, Some(2));
@@ -397,7 +431,14 @@ settings = { allowed-registries = ["registry.corp.example"] }
     #[test]
     fn schema_mentions_every_key() {
         let s = json_schema().to_string();
-        for key in ["fail-on", "select", "per-file-ignores", "plugins", "rule-set", "timeout-ms"] {
+        for key in [
+            "fail-on",
+            "select",
+            "per-file-ignores",
+            "plugins",
+            "rule-set",
+            "timeout-ms",
+        ] {
             assert!(s.contains(key), "{key}");
         }
     }

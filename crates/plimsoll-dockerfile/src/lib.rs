@@ -284,12 +284,15 @@ impl Dockerfile {
         let lower = reference.to_ascii_lowercase();
         let candidates = self.stages.iter().filter(|s| s.from < before);
         if let Ok(i) = lower.parse::<usize>() {
-            return candidates.into_iter().find(|s| s.index == i).map(|s| s.index);
+            return candidates
+                .into_iter()
+                .find(|s| s.index == i)
+                .map(|s| s.index);
         }
         candidates
             .filter(|s| s.name.as_deref() == Some(lower.as_str()))
             .map(|s| s.index)
-            .last()
+            .next_back()
     }
 
     /// The global ARG defaults as an environment for substitution.
@@ -349,7 +352,10 @@ impl Dockerfile {
             .copied()
             .unwrap_or(Span::empty(ins.args_span.start));
         let (name, name_span) = if ins.args.len() == 3 && ins.args[1].eq_ignore_ascii_case("as") {
-            (Some(ins.args[2].to_ascii_lowercase()), ins.arg_spans.get(2).copied())
+            (
+                Some(ins.args[2].to_ascii_lowercase()),
+                ins.arg_spans.get(2).copied(),
+            )
         } else {
             (None, None)
         };
@@ -439,7 +445,10 @@ impl Instruction {
             json: node.json,
             legacy_key_value: node.legacy_key_value,
             heredocs: node.heredocs.clone(),
-            onbuild: node.sub.as_deref().map(|s| Box::new(Instruction::from_node(s))),
+            onbuild: node
+                .sub
+                .as_deref()
+                .map(|s| Box::new(Instruction::from_node(s))),
             original: node.original.clone(),
             span: node.span,
             args_span: node.args_span,

@@ -403,10 +403,7 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
         }
         if empty_continuation {
             warnings.push(ParseWarning {
-                message: format!(
-                    "Empty continuation line found in: {}",
-                    logical.text
-                ),
+                message: format!("Empty continuation line found in: {}", logical.text),
                 line: i,
                 span: Span::new(token_start, last_content_end),
             });
@@ -643,7 +640,7 @@ fn new_node_from_line(
         }
         "env" | "label" => {
             let key = if lower == "env" { "ENV" } else { "LABEL" };
-            (node.values, spans, node.legacy_key_value) = parse_name_val(args, key, escape)?;
+            ((node.values, spans), node.legacy_key_value) = parse_name_val(args, key, escape)?;
         }
         "expose" | "from" => {
             (node.values, spans) = split_whitespace_delimited(args);
@@ -728,6 +725,9 @@ fn parse_json(rest: &str) -> Result<Option<Vec<String>>, String> {
 
 type Words = (Vec<String>, Vec<(usize, usize)>);
 
+/// Whether ENV/LABEL used the legacy `KEY value` form.
+type Legacy = bool;
+
 /// `parseStringsWhitespaceDelimited`: split on `[\t\v\f\r ]+`.
 fn split_whitespace_delimited(rest: &str) -> Words {
     let mut values = Vec::new();
@@ -778,11 +778,7 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
     let mut k = 0;
     loop {
         let at_end = k >= chars.len();
-        let (pos, ch) = if at_end {
-            (rest.len(), '\0')
-        } else {
-            chars[k]
-        };
+        let (pos, ch) = if at_end { (rest.len(), '\0') } else { chars[k] };
         if phase == Phase::Spaces {
             if at_end {
                 break;
@@ -855,28 +851,25 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
 
 /// `parseNameVal` for ENV and LABEL: `key value` (legacy) or `k=v k2=v2`, returned as
 /// key, value pairs, and whether the legacy form was used.
-fn parse_name_val(
-    rest: &str,
-    key: &str,
-    escape: char,
-) -> Result<(Vec<String>, Vec<(usize, usize)>, bool), String> {
+fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<(Words, Legacy), String> {
     let words = parse_words(rest, escape);
     let mut values = Vec::new();
     let mut spans = Vec::new();
     let Some(first) = words.first() else {
-        return Ok((values, spans, false));
+        return Ok(((values, spans), false));
     };
     if !first.0.contains('=') {
         // reWhitespace.Split(rest, 2)
         let Some((i, c)) = rest.char_indices().find(|&(_, c)| is_re_whitespace(c)) else {
             return Err(format!("{key} must have two arguments"));
         };
-        let vstart = i + c.len_utf8()
-            + rest[i + c.len_utf8()..].len()
-            - rest[i + c.len_utf8()..].trim_start_matches(is_re_whitespace).len();
+        let vstart = i + c.len_utf8() + rest[i + c.len_utf8()..].len()
+            - rest[i + c.len_utf8()..]
+                .trim_start_matches(is_re_whitespace)
+                .len();
         values.extend([rest[..i].to_string(), rest[vstart..].to_string()]);
         spans.extend([(0, i), (vstart, rest.len())]);
-        return Ok((values, spans, true));
+        return Ok(((values, spans), true));
     }
     for (w, s, e) in words {
         let Some(eq) = w.find('=') else {
@@ -889,7 +882,7 @@ fn parse_name_val(
         values.extend([w[..eq].to_string(), w[eq + 1..].to_string()]);
         spans.extend([(s, key_end), (key_end + 1, e.max(key_end + 1))]);
     }
-    Ok((values, spans, false))
+    Ok(((values, spans), false))
 }
 
 /// `extractBuilderFlags`: leading `--flag[=value]` words. Works on bytes as BuildKit
@@ -1028,7 +1021,10 @@ mod tests {
         let h = parse_heredoc_word("<<EOF").unwrap().unwrap();
         assert!(h.expand && !h.chomp);
         let h = parse_heredoc_word("3<<-'EOF'").unwrap().unwrap();
-        assert_eq!((h.name.as_str(), h.fd, h.expand, h.chomp), ("EOF", 3, false, true));
+        assert_eq!(
+            (h.name.as_str(), h.fd, h.expand, h.chomp),
+            ("EOF", 3, false, true)
+        );
         assert!(parse_heredoc_word("a<<EOF").unwrap().is_none());
         assert!(parse_heredoc_word("<<").unwrap().is_none());
     }

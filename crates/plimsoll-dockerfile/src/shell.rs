@@ -248,7 +248,9 @@ impl ShellWord<'_> {
         loop {
             match self.next() {
                 None => {
-                    return err("unexpected end of statement while looking for matching single-quote");
+                    return err(
+                        "unexpected end of statement while looking for matching single-quote",
+                    );
                 }
                 Some('\'') => {
                     if self.lex.raw_quotes {
@@ -270,7 +272,9 @@ impl ShellWord<'_> {
         loop {
             match self.peek() {
                 None => {
-                    return err("unexpected end of statement while looking for matching double-quote");
+                    return err(
+                        "unexpected end of statement while looking for matching double-quote",
+                    );
                 }
                 Some('"') => {
                     self.next();
@@ -498,10 +502,14 @@ impl Pattern {
                         out.push(Tok::Lit(n));
                     }
                     Some(n) => {
-                        return err(format!("invalid pattern ({p}) in substitution: invalid escape '\\{n}'"));
+                        return err(format!(
+                            "invalid pattern ({p}) in substitution: invalid escape '\\{n}'"
+                        ));
                     }
                     None => {
-                        return err(format!("invalid pattern ({p}) in substitution: invalid escape '\\'"));
+                        return err(format!(
+                            "invalid pattern ({p}) in substitution: invalid escape '\\'"
+                        ));
                     }
                 },
                 c => out.push(Tok::Lit(c)),

@@ -80,7 +80,10 @@ fn flags_are_parsed() {
     assert_eq!(mount.key_value("type").as_deref(), Some("cache"));
     assert_eq!(mount.key_value("target").as_deref(), Some("/root/.cache"));
     assert_eq!(run.flag("network").unwrap().value.as_deref(), Some("none"));
-    assert_eq!(df.slice(mount.span), "--mount=type=cache,target=/root/.cache,sharing=locked");
+    assert_eq!(
+        df.slice(mount.span),
+        "--mount=type=cache,target=/root/.cache,sharing=locked"
+    );
     let copy = &df.instructions[2];
     assert_eq!(copy.flag("link").unwrap().value, None);
     assert_eq!(copy.args, vec!["/a", "/b"]);
@@ -138,8 +141,12 @@ fn onbuild_wraps_an_instruction() {
 
 #[test]
 fn env_and_label_pairs() {
-    let df = parse("FROM x\nENV A=1 B=\"two words\"\nENV LEGACY value with spaces\nLABEL \"k 1\"=v\n");
-    assert_eq!(df.instructions[1].args, vec!["A", "1", "B", "\"two words\""]);
+    let df =
+        parse("FROM x\nENV A=1 B=\"two words\"\nENV LEGACY value with spaces\nLABEL \"k 1\"=v\n");
+    assert_eq!(
+        df.instructions[1].args,
+        vec!["A", "1", "B", "\"two words\""]
+    );
     assert_eq!(df.instructions[2].args, vec!["LEGACY", "value with spaces"]);
     assert!(df.instructions[2].legacy_key_value && !df.instructions[1].legacy_key_value);
     let pairs = df.instructions[1].key_value_pairs();
@@ -160,7 +167,10 @@ fn global_args_substitute_into_from() {
         "ARG REG=docker.io\nARG IMAGE=\"${REG}/library/alpine\"\nARG TAG\nFROM ${IMAGE}:${TAG:-3.19} AS base\nFROM base\nFROM $UNSET/x\n",
     );
     assert_eq!(df.global_args.len(), 3);
-    assert_eq!(df.global_args[1].default.as_deref(), Some("docker.io/library/alpine"));
+    assert_eq!(
+        df.global_args[1].default.as_deref(),
+        Some("docker.io/library/alpine")
+    );
     assert_eq!(df.stages[0].base, "docker.io/library/alpine:3.19");
     assert_eq!(df.stages[0].base_as_written, "${IMAGE}:${TAG:-3.19}");
     assert!(df.stages[0].base_args.contains(&"IMAGE".to_string()));
@@ -184,7 +194,10 @@ fn directives_only_at_top() {
     assert_eq!(df.directive("syntax").unwrap().value, "docker/dockerfile:1");
     assert_eq!(df.directive("check").unwrap().value, "skip=all");
     assert!(df.directive("escape").is_none());
-    assert_eq!(df.slice(df.directive("syntax").unwrap().value_span), "docker/dockerfile:1");
+    assert_eq!(
+        df.slice(df.directive("syntax").unwrap().value_span),
+        "docker/dockerfile:1"
+    );
     assert!(Dockerfile::parse("# escape=x\nFROM a\n").is_err());
     assert!(Dockerfile::parse("# syntax=a\n# syntax=b\nFROM a\n").is_err());
 }
@@ -202,9 +215,25 @@ fn stage_refs() {
 #[test]
 fn never_panics_on_odd_input() {
     for s in [
-        "", "\\", "FROM", "RUN \\", "\u{0}", "#", "# escape=`", "RUN <<", "RUN <<EOF", "COPY <<\"\n",
-        "ENV a=\"", "LABEL ", "ONBUILD", "ONBUILD ONBUILD RUN x", "HEALTHCHECK", "FROM a\nRUN ${",
-        "FROM a\nARG b=${c", "x\r\r\r\n", "FROM \u{a0}a",
+        "",
+        "\\",
+        "FROM",
+        "RUN \\",
+        "\u{0}",
+        "#",
+        "# escape=`",
+        "RUN <<",
+        "RUN <<EOF",
+        "COPY <<\"\n",
+        "ENV a=\"",
+        "LABEL ",
+        "ONBUILD",
+        "ONBUILD ONBUILD RUN x",
+        "HEALTHCHECK",
+        "FROM a\nRUN ${",
+        "FROM a\nARG b=${c",
+        "x\r\r\r\n",
+        "FROM \u{a0}a",
     ] {
         let _ = Dockerfile::parse(s);
     }

@@ -52,7 +52,9 @@ fn known_difference(ours: &Value, theirs: &Value) -> Option<&'static str> {
     // ends a value there; BuildKit itself keeps it, and so do we.
     let truncated = truncate_at_nul(ours.clone());
     if &truncated != ours && compare(&truncated, theirs).is_empty() {
-        return Some("value holds a NUL; the oracle's C-string bridge truncates it (BuildKit keeps it)");
+        return Some(
+            "value holds a NUL; the oracle's C-string bridge truncates it (BuildKit keeps it)",
+        );
     }
     None
 }
@@ -61,7 +63,11 @@ fn truncate_at_nul(v: Value) -> Value {
     match v {
         Value::String(s) => Value::String(s.split('\0').next().unwrap_or("").to_string()),
         Value::Array(a) => Value::Array(a.into_iter().map(truncate_at_nul).collect()),
-        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, truncate_at_nul(v))).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .map(|(k, v)| (k, truncate_at_nul(v)))
+                .collect(),
+        ),
         v => v,
     }
 }
@@ -81,22 +87,46 @@ fn compare(ours: &Value, theirs: &Value) -> Vec<String> {
     let a = ours["instructions"].as_array().unwrap();
     let b = theirs["instructions"].as_array().unwrap();
     if a.len() != b.len() {
-        diffs.push(format!("instruction count: ours {} buildkit {}", a.len(), b.len()));
+        diffs.push(format!(
+            "instruction count: ours {} buildkit {}",
+            a.len(),
+            b.len()
+        ));
     }
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        for key in ["cmd", "sub_cmd", "flags", "value", "json", "start_line", "end_line", "original"] {
+        for key in [
+            "cmd",
+            "sub_cmd",
+            "flags",
+            "value",
+            "json",
+            "start_line",
+            "end_line",
+            "original",
+        ] {
             if x[key] != y[key] {
-                diffs.push(format!("instruction {i} {key}: ours {} buildkit {}", x[key], y[key]));
+                diffs.push(format!(
+                    "instruction {i} {key}: ours {} buildkit {}",
+                    x[key], y[key]
+                ));
             }
         }
         let hd = |v: &Value| -> Vec<(Value, Value)> {
             v["heredocs"]
                 .as_array()
-                .map(|a| a.iter().map(|h| (h["name"].clone(), h["content"].clone())).collect())
+                .map(|a| {
+                    a.iter()
+                        .map(|h| (h["name"].clone(), h["content"].clone()))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         if hd(x) != hd(y) {
-            diffs.push(format!("instruction {i} heredocs: ours {:?} buildkit {:?}", hd(x), hd(y)));
+            diffs.push(format!(
+                "instruction {i} heredocs: ours {:?} buildkit {:?}",
+                hd(x),
+                hd(y)
+            ));
         }
     }
     diffs
@@ -144,7 +174,11 @@ fn corpus_agrees_with_buildkit() {
     for e in &explained {
         eprintln!("  explained: {e}");
     }
-    assert!(disagreements.is_empty(), "disagreements with BuildKit:\n{}", disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "disagreements with BuildKit:\n{}",
+        disagreements.join("\n")
+    );
 }
 
 /// Hand-picked tricky inputs, also compared with the oracle.

@@ -103,7 +103,10 @@ pub(crate) type RuleTable = HashMap<String, report::RuleInfo>;
 /// Where a finding may point: the checked file (image targets come with the
 /// `image` interface).
 pub(crate) enum TargetText<'a> {
-    File { path: &'a str, doc: &'a df::Dockerfile },
+    File {
+        path: &'a str,
+        doc: &'a df::Dockerfile,
+    },
 }
 
 pub(crate) const MAX_MESSAGE_BYTES: usize = 4096;

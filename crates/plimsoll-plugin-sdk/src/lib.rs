@@ -132,8 +132,8 @@ macro_rules! dockerfile_plugin {
 pub mod prelude {
     pub use crate::dockerfile::{Dockerfile, Instruction, Span, Stage};
     pub use crate::{
-        Applicability, Document, DockerfilePlugin, Edit, Finding, Fix, Level, Location,
-        PluginInfo, Rule, Settings, declare_rule, dockerfile_plugin,
+        Applicability, DockerfilePlugin, Document, Edit, Finding, Fix, Level, Location, PluginInfo,
+        Rule, Settings, declare_rule, dockerfile_plugin,
     };
 }
 

@@ -39,8 +39,10 @@ pub mod testing {
     /// Makes [`super::list_tags`] answer `repository` with `tags` on this thread.
     pub fn mock_tags(repository: &str, tags: &[&str]) {
         TAGS.with(|m| {
-            m.borrow_mut()
-                .insert(repository.to_string(), tags.iter().map(|t| t.to_string()).collect())
+            m.borrow_mut().insert(
+                repository.to_string(),
+                tags.iter().map(|t| t.to_string()).collect(),
+            )
         });
     }
 

@@ -1,7 +1,7 @@
 //! Run a plugin against a Dockerfile in a unit test, natively, through the same
 //! parser and the same entry points the host uses.
 
-use crate::{Document, DockerfilePlugin, Finding, Settings};
+use crate::{DockerfilePlugin, Document, Finding, Settings};
 
 /// Parses `text` and runs `P::check` with `settings` (use `json!({})` for none),
 /// after `P::validate_settings`. Panics with the plugin's message if either fails.
@@ -10,7 +10,10 @@ pub fn check<P: DockerfilePlugin>(text: &str, settings: Settings) -> Vec<Finding
 }
 
 /// Like [`check`], returning the plugin's error instead of panicking.
-pub fn try_check<P: DockerfilePlugin>(text: &str, settings: Settings) -> Result<Vec<Finding>, String> {
+pub fn try_check<P: DockerfilePlugin>(
+    text: &str,
+    settings: Settings,
+) -> Result<Vec<Finding>, String> {
     P::validate_settings(&settings)?;
     let doc = Document::parse("Dockerfile", text)?;
     let mut findings = P::check(&doc, &settings)?;
@@ -39,9 +42,15 @@ pub fn render(text: &str, findings: &[Finding]) -> String {
             }
             None => "-".into(),
         };
-        out.push_str(&format!("{loc} {} {:?} {}\n", f.rule_id, f.level, f.message));
+        out.push_str(&format!(
+            "{loc} {} {:?} {}\n",
+            f.rule_id, f.level, f.message
+        ));
         for fix in &f.fixes {
-            out.push_str(&format!("  fix ({:?}): {}\n", fix.applicability, fix.description));
+            out.push_str(&format!(
+                "  fix ({:?}): {}\n",
+                fix.applicability, fix.description
+            ));
             if !fix.edits.is_empty() {
                 let fixed = apply_edits(text, &fix.edits);
                 for line in fixed.lines() {

@@ -32,7 +32,11 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             Level::Warning => ALevel::WARNING,
             Level::Note => ALevel::NOTE,
         };
-        let mut group = Group::with_title(level.primary_title(f.message.as_str()).id(f.rule_id.as_str()));
+        let mut group = Group::with_title(
+            level
+                .primary_title(f.message.as_str())
+                .id(f.rule_id.as_str()),
+        );
         match &f.location {
             Location::File { path, region } => {
                 if let Some(src) = report.sources.get(path) {
@@ -44,12 +48,18 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
                             .annotation(AnnotationKind::Primary.span(start..end)),
                     );
                 } else {
-                    group = group.element(annotate_snippets::Origin::path(path.as_str())
-                        .line(region.start.line as usize)
-                        .char_column(region.start.column as usize));
+                    group = group.element(
+                        annotate_snippets::Origin::path(path.as_str())
+                            .line(region.start.line as usize)
+                            .char_column(region.start.column as usize),
+                    );
                 }
             }
-            Location::Image { reference, path, layer } => {
+            Location::Image {
+                reference,
+                path,
+                layer,
+            } => {
                 let at = match layer {
                     Some(l) => format!("{reference}: {path} (layer {l})"),
                     None => format!("{reference}: {path}"),
@@ -65,7 +75,9 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         } else {
             format!("; also {}", f.aliases.join(", "))
         };
-        group = group.element(ALevel::NOTE.message(format!("rule {}{also} (plugin {})", f.rule_name, f.plugin)));
+        group = group.element(
+            ALevel::NOTE.message(format!("rule {}{also} (plugin {})", f.rule_name, f.plugin)),
+        );
         if opts.show_fixes {
             for fix in &f.fixes {
                 let how = match fix.applicability {
@@ -100,7 +112,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// The closing summary line(s).
 pub fn summary(report: &Report, opts: &HumanOptions) -> String {
     let count = |l: Level| report.findings.iter().filter(|f| f.level == l).count();
-    let (e, w, n) = (count(Level::Error), count(Level::Warning), count(Level::Note));
+    let (e, w, n) = (
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Note),
+    );
     let targets = report.targets.len();
     let mut s = String::new();
     if report.findings.is_empty() {
@@ -131,16 +147,28 @@ pub fn summary(report: &Report, opts: &HumanOptions) -> String {
     let fixable = report
         .findings
         .iter()
-        .filter(|f| f.fixes.iter().any(|x| x.applicability == Applicability::Safe))
+        .filter(|f| {
+            f.fixes
+                .iter()
+                .any(|x| x.applicability == Applicability::Safe)
+        })
         .count();
     if fixable > 0 {
-        let _ = write!(s, " {} fixable with `--fix`.", plural(fixable, "problem is", "problems are"));
+        let _ = write!(
+            s,
+            " {} fixable with `--fix`.",
+            plural(fixable, "problem is", "problems are")
+        );
     }
     if report.fixed > 0 {
         let _ = write!(s, " Fixed {}.", plural(report.fixed, "problem", "problems"));
     }
     if report.suppressed > 0 {
-        let _ = write!(s, " {} suppressed by ignores.", plural(report.suppressed, "finding", "findings"));
+        let _ = write!(
+            s,
+            " {} suppressed by ignores.",
+            plural(report.suppressed, "finding", "findings")
+        );
     }
     if !report.errors.is_empty() {
         let _ = write!(
@@ -152,7 +180,10 @@ pub fn summary(report: &Report, opts: &HumanOptions) -> String {
     if let Some(level) = opts.fail_level
         && report.findings.iter().any(|f| f.level >= level)
     {
-        let _ = write!(s, "\nFailing: findings at or above `{level}` (set with --fail-on).");
+        let _ = write!(
+            s,
+            "\nFailing: findings at or above `{level}` (set with --fail-on)."
+        );
     }
     s.push('\n');
     s

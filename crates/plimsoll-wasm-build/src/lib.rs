@@ -30,15 +30,31 @@ pub fn build_components(packages: &[&str]) -> Vec<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("wasm-plugins");
-    for dir in ["plugins", "wit", "crates/plimsoll-plugin-sdk", "crates/plimsoll-dockerfile"] {
+    for dir in [
+        "plugins",
+        "wit",
+        "crates/plimsoll-plugin-sdk",
+        "crates/plimsoll-dockerfile",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
-        .args(["build", "--locked", "--profile", PROFILE, "--target", TARGET, "--target-dir"])
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            PROFILE,
+            "--target",
+            TARGET,
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for p in packages {
         cmd.args(["-p", p]);

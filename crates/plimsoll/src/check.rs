@@ -40,23 +40,36 @@ pub fn new_host(global: &GlobalArgs) -> Result<Host, anyhow::Error> {
     let cache_dir = if global.no_cache {
         None
     } else {
-        global.cache_dir.clone().or_else(plimsoll_host::default_cache_dir)
+        global
+            .cache_dir
+            .clone()
+            .or_else(plimsoll_host::default_cache_dir)
     };
     Host::new(plimsoll_host::HostConfig {
         cache_dir,
-        now: std::env::var("PLIMSOLL_NOW").ok().and_then(|s| s.parse().ok()),
+        now: std::env::var("PLIMSOLL_NOW")
+            .ok()
+            .and_then(|s| s.parse().ok()),
         services: None,
     })
     .map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e}"))
 }
 
 /// Loads config and plugins; errors in the config are usage errors (exit 2).
-pub fn engine(global: &GlobalArgs, cfg: &LoadedConfig, select: &[String], ignore: &[String]) -> anyhow::Result<(Engine, Vec<RunError>)> {
+pub fn engine(
+    global: &GlobalArgs,
+    cfg: &LoadedConfig,
+    select: &[String],
+    ignore: &[String],
+) -> anyhow::Result<(Engine, Vec<RunError>)> {
     let host = new_host(global)?;
     let (specs, mut errors) = plugins::specs(cfg);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
-    let mut rules: HashMap<String, RuleInfo> = plugins::host_rules().into_iter().map(|r| (r.id.clone(), r)).collect();
+    let mut rules: HashMap<String, RuleInfo> = plugins::host_rules()
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
     for p in &loaded {
         for r in &p.rules {
             rules.insert(r.id.clone(), r.clone());
@@ -66,7 +79,9 @@ pub fn engine(global: &GlobalArgs, cfg: &LoadedConfig, select: &[String], ignore
     let mut all: Vec<RuleInfo> = rules.values().cloned().collect();
     all.sort_by(|a, b| a.id.cmp(&b.id));
     if let Some((s, hint)) = selection.unknown_selectors(&all).into_iter().next() {
-        let help = hint.map(|h| format!(" (did you mean `{h}`?)")).unwrap_or_default();
+        let help = hint
+            .map(|h| format!(" (did you mean `{h}`?)"))
+            .unwrap_or_default();
         return Err(UsageError(format!(
             "unknown rule selector `{s}`{help}; see `plimsoll rules` for ids, peer ids and plugin names"
         ))
@@ -85,7 +100,12 @@ pub fn engine(global: &GlobalArgs, cfg: &LoadedConfig, select: &[String], ignore
 
 impl Engine {
     /// Runs every plugin on one parsed file; filters and re-levels the findings.
-    fn findings_for(&self, doc: &Dockerfile, path: &str, errors: &mut Vec<RunError>) -> (Vec<Finding>, usize) {
+    fn findings_for(
+        &self,
+        doc: &Dockerfile,
+        path: &str,
+        errors: &mut Vec<RunError>,
+    ) -> (Vec<Finding>, usize) {
         let mut raw = Vec::new();
         for p in &self.plugins {
             // Skip plugins none of whose rules are selected.
@@ -101,7 +121,9 @@ impl Engine {
         let mut kept = Vec::new();
         let mut suppressed = 0;
         for mut f in raw {
-            let Some(rule) = self.rules.get(&f.rule_id) else { continue };
+            let Some(rule) = self.rules.get(&f.rule_id) else {
+                continue;
+            };
             if sup.covers(&f, rule) {
                 suppressed += 1;
                 continue;
@@ -117,13 +139,22 @@ impl Engine {
         (kept, suppressed)
     }
 
-    fn syntax_finding(&self, path: &str, text: &str, e: &plimsoll_dockerfile::ParseError) -> Option<Finding> {
+    fn syntax_finding(
+        &self,
+        path: &str,
+        text: &str,
+        e: &plimsoll_dockerfile::ParseError,
+    ) -> Option<Finding> {
         let rule = self.rules.get("PL0001")?;
         let level = self.selection.decide(rule, rule.default_level, path)?;
         let idx = plimsoll_dockerfile::LineIndex::new(text);
         let pos = |o: usize| {
             let p = idx.position(text, o.min(text.len()));
-            Position { line: p.line, column: p.column, offset: p.offset }
+            Position {
+                line: p.line,
+                column: p.column,
+                offset: p.offset,
+            }
         };
         Some(Finding {
             rule_id: rule.id.clone(),
@@ -133,7 +164,10 @@ impl Engine {
             message: format!("BuildKit cannot parse this Dockerfile: {}", e.message),
             location: Location::File {
                 path: path.to_string(),
-                region: Region { start: pos(e.span.start), end: pos(e.span.end) },
+                region: Region {
+                    start: pos(e.span.start),
+                    end: pos(e.span.end),
+                },
             },
             aliases: rule.aliases.clone(),
             tags: rule.tags.clone(),
@@ -147,7 +181,10 @@ impl Engine {
     /// Checks one file, fixing it first when asked.
     fn check_file(&self, file: &PathBuf, fix_mode: Option<bool>) -> FileResult {
         let path = display_path(file);
-        let mut res = FileResult { path: path.clone(), ..Default::default() };
+        let mut res = FileResult {
+            path: path.clone(),
+            ..Default::default()
+        };
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
@@ -164,7 +201,9 @@ impl Engine {
         let mut doc = match Dockerfile::parse_bytes(&bytes) {
             Ok(d) => d,
             Err(e) => {
-                let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).into_owned();
+                let text =
+                    String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
+                        .into_owned();
                 res.findings.extend(self.syntax_finding(&path, &text, &e));
                 res.text = Some(text);
                 return res;
@@ -179,7 +218,9 @@ impl Engine {
                 if edits.is_empty() || !doc.valid_utf8 {
                     break;
                 }
-                let Some(new_text) = fix::apply(&doc.text, &edits) else { break };
+                let Some(new_text) = fix::apply(&doc.text, &edits) else {
+                    break;
+                };
                 let new_doc = match Dockerfile::parse(&new_text) {
                     Ok(d) => d,
                     Err(e) => {
@@ -194,7 +235,10 @@ impl Engine {
                     }
                 };
                 res.fixed += count;
-                doc = Dockerfile { had_bom: doc.had_bom, ..new_doc };
+                doc = Dockerfile {
+                    had_bom: doc.had_bom,
+                    ..new_doc
+                };
                 errors.clear();
                 (findings, suppressed) = self.findings_for(&doc, &path, &mut errors);
             }
@@ -225,15 +269,21 @@ impl Engine {
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd).map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     let fail_level = output::fail_level(args.output.fail_on, cfg.config.fail_on);
     let formats = output::formats(&args.output)?;
 
     let mut excludes = cfg.config.exclude.clone();
     excludes.extend(args.exclude.iter().cloned());
     let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let files = discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let files =
+        discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
     if files.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
         return Err(UsageError(format!(
@@ -243,12 +293,17 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
 
-    let (engine, load_errors) = engine(global, &cfg, &args.selection.select, &args.selection.ignore)?;
+    let (engine, load_errors) =
+        engine(global, &cfg, &args.selection.select, &args.selection.ignore)?;
     let fix_mode = args.fix.then_some(args.unsafe_fixes);
 
     // Check files on every core; results keep the discovery order.
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len())
+        .max(1);
     let mut results: Vec<(usize, FileResult)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
@@ -263,7 +318,10 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
     });
     results.sort_by_key(|(i, _)| *i);
 

@@ -10,9 +10,12 @@ use plimsoll_report::RuleInfo;
 use crate::cli::{Format, GlobalArgs, RulesArgs};
 use crate::{ExitCode, UsageError, check, plugins};
 
-fn all_rules(global: &GlobalArgs) -> anyhow::Result<(Vec<RuleInfo>, Vec<plimsoll_report::RunError>)> {
+fn all_rules(
+    global: &GlobalArgs,
+) -> anyhow::Result<(Vec<RuleInfo>, Vec<plimsoll_report::RunError>)> {
     let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd).map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     let (engine, errors) = check::engine(global, &cfg, &[], &[])?;
     let mut rules: Vec<RuleInfo> = engine.rules.into_values().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
@@ -23,7 +26,11 @@ fn print_errors(errors: &[plimsoll_report::RunError]) -> ExitCode {
     for e in errors {
         anstream::eprintln!("error: {}: {}", e.kind, e.message);
     }
-    if errors.is_empty() { ExitCode::Ok } else { ExitCode::CheckFailed }
+    if errors.is_empty() {
+        ExitCode::Ok
+    } else {
+        ExitCode::CheckFailed
+    }
 }
 
 pub fn rules(global: &GlobalArgs, args: &RulesArgs) -> anyhow::Result<ExitCode> {
@@ -34,7 +41,11 @@ pub fn rules(global: &GlobalArgs, args: &RulesArgs) -> anyhow::Result<ExitCode> 
             writeln!(out, "{}", serde_json::to_string_pretty(&rules)?)?;
         }
         Format::Human => {
-            writeln!(out, "{:<8} {:<8} {:<12} {:<34} {}", "ID", "LEVEL", "PLUGIN", "ALSO (hadolint / Trivy / Checkov)", "SUMMARY")?;
+            writeln!(
+                out,
+                "{:<8} {:<8} {:<12} {:<34} SUMMARY",
+                "ID", "LEVEL", "PLUGIN", "ALSO (hadolint / Trivy / Checkov)"
+            )?;
             for r in &rules {
                 writeln!(
                     out,
@@ -46,7 +57,11 @@ pub fn rules(global: &GlobalArgs, args: &RulesArgs) -> anyhow::Result<ExitCode> 
                     r.summary
                 )?;
             }
-            writeln!(out, "\n{} rules. `plimsoll explain ID` shows a rule's documentation.", rules.len())?;
+            writeln!(
+                out,
+                "\n{} rules. `plimsoll explain ID` shows a rule's documentation.",
+                rules.len()
+            )?;
         }
     }
     Ok(print_errors(&errors))
@@ -56,7 +71,11 @@ pub fn explain(global: &GlobalArgs, wanted: &str) -> anyhow::Result<ExitCode> {
     let (rules, errors) = all_rules(global)?;
     let found: Vec<&RuleInfo> = rules
         .iter()
-        .filter(|r| r.id.eq_ignore_ascii_case(wanted) || r.name == wanted || r.aliases.iter().any(|a| a.eq_ignore_ascii_case(wanted)))
+        .filter(|r| {
+            r.id.eq_ignore_ascii_case(wanted)
+                || r.name == wanted
+                || r.aliases.iter().any(|a| a.eq_ignore_ascii_case(wanted))
+        })
         .collect();
     if found.is_empty() {
         print_errors(&errors);
@@ -66,7 +85,11 @@ pub fn explain(global: &GlobalArgs, wanted: &str) -> anyhow::Result<ExitCode> {
     for r in found {
         writeln!(out, "# {} {} ({})\n", r.id, r.name, r.plugin)?;
         writeln!(out, "{}\n", r.summary)?;
-        writeln!(out, "Default level: {}. Added in rule set {}.", r.default_level, r.added_in)?;
+        writeln!(
+            out,
+            "Default level: {}. Added in rule set {}.",
+            r.default_level, r.added_in
+        )?;
         if !r.aliases.is_empty() {
             writeln!(out, "Covers: {}.", r.aliases.join(", "))?;
         }
@@ -78,22 +101,43 @@ pub fn explain(global: &GlobalArgs, wanted: &str) -> anyhow::Result<ExitCode> {
 
 pub fn plugin_list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd).map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     let host = check::new_host(global)?;
     let (specs, mut errors) = plugins::specs(&cfg);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
     let mut out = anstream::stdout().lock();
-    writeln!(out, "{:<16} {:<9} {:<6} {:<40} {}", "NAME", "VERSION", "RULES", "SOURCE", "IMPORTS (beyond WASI)")?;
+    writeln!(
+        out,
+        "{:<16} {:<9} {:<6} {:<40} IMPORTS (beyond WASI)",
+        "NAME", "VERSION", "RULES", "SOURCE"
+    )?;
     for p in &loaded {
-        let imports: Vec<&str> = p.imports.iter().filter(|i| !i.starts_with("wasi:")).map(|s| s.as_str()).collect();
-        writeln!(out, "{:<16} {:<9} {:<6} {:<40} {}", p.name, p.version, p.rules.len(), p.source, imports.join(", "))?;
+        let imports: Vec<&str> = p
+            .imports
+            .iter()
+            .filter(|i| !i.starts_with("wasi:"))
+            .map(|s| s.as_str())
+            .collect();
+        writeln!(
+            out,
+            "{:<16} {:<9} {:<6} {:<40} {}",
+            p.name,
+            p.version,
+            p.rules.len(),
+            p.source,
+            imports.join(", ")
+        )?;
     }
     Ok(print_errors(&errors))
 }
 
 pub fn config_schema() -> anyhow::Result<ExitCode> {
-    println!("{}", serde_json::to_string_pretty(&plimsoll_config::json_schema())?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&plimsoll_config::json_schema())?
+    );
     Ok(ExitCode::Ok)
 }
 
@@ -102,15 +146,26 @@ pub fn debug_parse(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode
     let mut out = anstream::stdout().lock();
     for f in files {
         let shown = f.display().to_string();
-        let bytes = std::fs::read(f).map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
+        let bytes =
+            std::fs::read(f).map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
         let parsed = plimsoll_dockerfile::Dockerfile::parse_bytes(&bytes);
         failed |= parsed.is_err();
         match format {
-            Format::Json => writeln!(out, "{}", plimsoll_dockerfile::to_buildkit_json(&shown, &parsed))?,
+            Format::Json => writeln!(
+                out,
+                "{}",
+                plimsoll_dockerfile::to_buildkit_json(&shown, &parsed)
+            )?,
             Format::Human => match &parsed {
                 Err(e) => writeln!(out, "{shown}: error: {e}")?,
                 Ok(df) => {
-                    writeln!(out, "{shown}: {} instructions, {} stages, escape {:?}", df.instructions.len(), df.stages.len(), df.escape)?;
+                    writeln!(
+                        out,
+                        "{shown}: {} instructions, {} stages, escape {:?}",
+                        df.instructions.len(),
+                        df.stages.len(),
+                        df.escape
+                    )?;
                     for d in &df.directives {
                         writeln!(out, "  directive {}={}", d.name, d.value)?;
                     }
@@ -122,18 +177,37 @@ pub fn debug_parse(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode
                             i.start_line,
                             i.end_line,
                             i.keyword,
-                            if flags.is_empty() { String::new() } else { format!("{flags:?} ") },
+                            if flags.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{flags:?} ")
+                            },
                             i.args,
                             if i.json { " (json)" } else { "" },
-                            if i.heredocs.is_empty() { String::new() } else { format!(" heredocs={:?}", i.heredocs.iter().map(|h| &h.name).collect::<Vec<_>>()) }
+                            if i.heredocs.is_empty() {
+                                String::new()
+                            } else {
+                                format!(
+                                    " heredocs={:?}",
+                                    i.heredocs.iter().map(|h| &h.name).collect::<Vec<_>>()
+                                )
+                            }
                         )?;
                     }
                     for s in &df.stages {
-                        writeln!(out, "  stage {} {:?} base={} (as written {})", s.index, s.name, s.base, s.base_as_written)?;
+                        writeln!(
+                            out,
+                            "  stage {} {:?} base={} (as written {})",
+                            s.index, s.name, s.base, s.base_as_written
+                        )?;
                     }
                 }
             },
         }
     }
-    Ok(if failed { ExitCode::Findings } else { ExitCode::Ok })
+    Ok(if failed {
+        ExitCode::Findings
+    } else {
+        ExitCode::Ok
+    })
 }

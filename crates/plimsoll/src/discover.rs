@@ -9,7 +9,19 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 /// `*.Dockerfile`, `*.dockerfile`, `*.Containerfile`, `Dockerfile.*`,
 /// `Containerfile.*` (but not `Dockerfile.dockerignore` or notes like `.md`).
 pub fn is_dockerfile_name(name: &str) -> bool {
-    const NOT: &[&str] = &[".dockerignore", ".md", ".txt", ".orig", ".rej", ".swp", ".bak", "~", ".j2", ".tmpl", ".template"];
+    const NOT: &[&str] = &[
+        ".dockerignore",
+        ".md",
+        ".txt",
+        ".orig",
+        ".rej",
+        ".swp",
+        ".bak",
+        "~",
+        ".j2",
+        ".tmpl",
+        ".template",
+    ];
     if NOT.iter().any(|s| name.ends_with(s)) && !matches!(name, "Dockerfile" | "Containerfile") {
         return false;
     }
@@ -46,7 +58,10 @@ pub fn exclude_set(globs: &[String]) -> Result<GlobSet, DiscoverError> {
         b.add(Glob::new(g).map_err(|e| DiscoverError::Glob(e.to_string()))?);
         // `vendor` should also exclude everything under it.
         if !g.ends_with("/**") {
-            b.add(Glob::new(&format!("{}/**", g.trim_end_matches('/'))).map_err(|e| DiscoverError::Glob(e.to_string()))?);
+            b.add(
+                Glob::new(&format!("{}/**", g.trim_end_matches('/')))
+                    .map_err(|e| DiscoverError::Glob(e.to_string()))?,
+            );
         }
     }
     b.build().map_err(|e| DiscoverError::Glob(e.to_string()))
@@ -61,7 +76,11 @@ pub fn display_path(p: &Path) -> String {
 /// Files to check under `paths`. An explicitly named file is always checked; in
 /// directories only Dockerfile-like names are. `exclude` is matched against paths
 /// relative to `base` (the config's directory) and as given.
-pub fn discover(paths: &[PathBuf], exclude: &GlobSet, base: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
+pub fn discover(
+    paths: &[PathBuf],
+    exclude: &GlobSet,
+    base: &Path,
+) -> Result<Vec<PathBuf>, DiscoverError> {
     let excluded = |p: &Path| {
         let rel = p.strip_prefix(base).unwrap_or(p);
         let shown = PathBuf::from(display_path(p));
@@ -102,10 +121,23 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["Dockerfile", "Containerfile", "api.Dockerfile", "x.dockerfile", "Dockerfile.prod", "Containerfile.dev"] {
+        for n in [
+            "Dockerfile",
+            "Containerfile",
+            "api.Dockerfile",
+            "x.dockerfile",
+            "Dockerfile.prod",
+            "Containerfile.dev",
+        ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
-        for n in ["Dockerfile.dockerignore", "README.md", "Dockerfile.md", "dockerfile-parser.rs", "Makefile"] {
+        for n in [
+            "Dockerfile.dockerignore",
+            "README.md",
+            "Dockerfile.md",
+            "dockerfile-parser.rs",
+            "Makefile",
+        ] {
             assert!(!is_dockerfile_name(n), "{n}");
         }
     }

@@ -20,14 +20,17 @@ pub fn choose_edits(findings: &[Finding], unsafe_fixes: bool) -> (Vec<Edit>, usi
         };
         let overlaps = fix.edits.iter().any(|e| {
             chosen.iter().any(|c| {
-                (e.start < c.end && c.start < e.end) || (e.start == e.end && e.start == c.start) || (c.start == c.end && c.start == e.start)
+                (e.start < c.end && c.start < e.end)
+                    || (e.start == e.end && e.start == c.start)
+                    || (c.start == c.end && c.start == e.start)
             })
         });
-        let self_overlap = fix
-            .edits
-            .iter()
-            .enumerate()
-            .any(|(i, a)| fix.edits.iter().skip(i + 1).any(|b| a.start < b.end && b.start < a.end));
+        let self_overlap = fix.edits.iter().enumerate().any(|(i, a)| {
+            fix.edits
+                .iter()
+                .skip(i + 1)
+                .any(|b| a.start < b.end && b.start < a.end)
+        });
         if overlaps || self_overlap {
             continue;
         }
@@ -43,7 +46,11 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     for e in edits {
-        if e.start < pos || e.end > text.len() || !text.is_char_boundary(e.start) || !text.is_char_boundary(e.end) {
+        if e.start < pos
+            || e.end > text.len()
+            || !text.is_char_boundary(e.start)
+            || !text.is_char_boundary(e.end)
+        {
             return None;
         }
         out.push_str(&text[pos..e.start]);
@@ -57,7 +64,10 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
 /// Replaces `path` with `bytes` atomically (same directory, then rename), keeping
 /// its permissions.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut tmp, bytes)?;
     if let Ok(meta) = std::fs::metadata(path) {

@@ -69,14 +69,20 @@ fn main() {
         cli::Command::Explain { rule } => check_cmds::explain(&cli.global, rule),
         cli::Command::Plugin(cli::PluginCommand::List) => check_cmds::plugin_list(&cli.global),
         cli::Command::ConfigSchema => check_cmds::config_schema(),
-        cli::Command::Debug(cli::DebugCommand::Parse { files, format }) => check_cmds::debug_parse(files, *format),
+        cli::Command::Debug(cli::DebugCommand::Parse { files, format }) => {
+            check_cmds::debug_parse(files, *format)
+        }
     };
     let code = match result {
         Ok(code) => code,
         Err(e) => {
             let usage = e.downcast_ref::<UsageError>().is_some();
             anstream::eprintln!("error: {e:#}");
-            if usage { ExitCode::Usage } else { ExitCode::CheckFailed }
+            if usage {
+                ExitCode::Usage
+            } else {
+                ExitCode::CheckFailed
+            }
         }
     };
     std::process::exit(code as i32);

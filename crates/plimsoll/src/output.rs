@@ -31,7 +31,11 @@ pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Usag
             "more --output files than --format options; give one --format per --output".into(),
         ));
     }
-    let formats = if args.format.is_empty() { vec![Format::Human] } else { args.format.clone() };
+    let formats = if args.format.is_empty() {
+        vec![Format::Human]
+    } else {
+        args.format.clone()
+    };
     Ok(formats
         .into_iter()
         .enumerate()
@@ -49,9 +53,15 @@ pub fn exit_code(report: &Report, fail: Option<Level>) -> ExitCode {
     }
 }
 
-pub fn emit(report: &Report, formats: &[(Format, Option<PathBuf>)], fail: Option<Level>, code: ExitCode) -> anyhow::Result<()> {
+pub fn emit(
+    report: &Report,
+    formats: &[(Format, Option<PathBuf>)],
+    fail: Option<Level>,
+    code: ExitCode,
+) -> anyhow::Result<()> {
     for (format, dest) in formats {
-        let styled = dest.is_none() && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+        let styled = dest.is_none()
+            && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
         let text = match format {
             Format::Human => human::render(
                 report,

@@ -70,7 +70,11 @@ pub fn specs(cfg: &LoadedConfig) -> (Vec<PluginSpec>, Vec<RunError>) {
             continue;
         } else {
             let p = Path::new(src);
-            PluginSource::File(if p.is_absolute() { p.to_path_buf() } else { base.join(p) })
+            PluginSource::File(if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            })
         };
         let mut limits = Limits::default();
         if let Some(t) = entry.limits.timeout_ms {
@@ -105,10 +109,21 @@ pub fn failure_to_error(f: &PluginFailure, target: Option<&str>) -> RunError {
 /// load in parallel (compiling a cold component is the slow part).
 pub fn load(host: &Host, specs: &[PluginSpec]) -> (Vec<Arc<Plugin>>, Vec<RunError>) {
     let results: Vec<Result<Plugin, PluginFailure>> = std::thread::scope(|s| {
-        let handles: Vec<_> = specs.iter().map(|spec| s.spawn(|| host.load(spec))).collect();
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| s.spawn(|| host.load(spec)))
+            .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(PluginFailure::new("host", plimsoll_host::FailureKind::Host, "plugin loader thread panicked"))))
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(PluginFailure::new(
+                        "host",
+                        plimsoll_host::FailureKind::Host,
+                        "plugin loader thread panicked",
+                    ))
+                })
+            })
             .collect()
     });
     let mut plugins = Vec::new();
@@ -117,7 +132,11 @@ pub fn load(host: &Host, specs: &[PluginSpec]) -> (Vec<Arc<Plugin>>, Vec<RunErro
     for (spec, r) in specs.iter().zip(results) {
         match r {
             Ok(p) => {
-                if let Some(clash) = p.rules.iter().find_map(|r| seen_rules.get(&r.id).map(|o: &String| (r.id.clone(), o.clone()))) {
+                if let Some(clash) = p.rules.iter().find_map(|r| {
+                    seen_rules
+                        .get(&r.id)
+                        .map(|o: &String| (r.id.clone(), o.clone()))
+                }) {
                     errors.push(spec_error(
                         &spec.name,
                         format!("declares rule `{}`, which plugin `{}` already declares; rule ids must be unique", clash.0, clash.1),

@@ -22,7 +22,11 @@ pub fn matches(selector: &str, rule: &RuleInfo) -> bool {
 
 /// Names `rule` by id or alias (not by prefix or plugin): an explicit opt-in.
 fn names_exactly(selector: &str, rule: &RuleInfo) -> bool {
-    selector.eq_ignore_ascii_case(&rule.id) || rule.aliases.iter().any(|a| a.eq_ignore_ascii_case(selector))
+    selector.eq_ignore_ascii_case(&rule.id)
+        || rule
+            .aliases
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(selector))
 }
 
 pub struct Selection {
@@ -47,8 +51,14 @@ impl Selection {
             .per_file_ignores
             .iter()
             .filter_map(|(g, rules)| {
-                let pat = if g.contains('/') || g.contains("**") { g.clone() } else { format!("**/{g}") };
-                Glob::new(&pat).ok().map(|g| (g.compile_matcher(), rules.clone()))
+                let pat = if g.contains('/') || g.contains("**") {
+                    g.clone()
+                } else {
+                    format!("**/{g}")
+                };
+                Glob::new(&pat)
+                    .ok()
+                    .map(|g| (g.compile_matcher(), rules.clone()))
             })
             .collect();
         Selection {
@@ -74,7 +84,9 @@ impl Selection {
             if !rules.iter().any(|r| matches(s, r)) {
                 let best = rules
                     .iter()
-                    .flat_map(|r| std::iter::once(r.id.as_str()).chain(r.aliases.iter().map(String::as_str)))
+                    .flat_map(|r| {
+                        std::iter::once(r.id.as_str()).chain(r.aliases.iter().map(String::as_str))
+                    })
                     .map(|c| (strsim::jaro_winkler(&s.to_ascii_uppercase(), c), c))
                     .filter(|(score, _)| *score > 0.85)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -167,7 +179,15 @@ mod tests {
     #[test]
     fn selectors() {
         let r = rule("PL2001", &["DL3008"], "2026.11");
-        for s in ["PL2001", "pl2001", "DL3008", "PL2", "lint", "ALL", "name-PL2001"] {
+        for s in [
+            "PL2001",
+            "pl2001",
+            "DL3008",
+            "PL2",
+            "lint",
+            "ALL",
+            "name-PL2001",
+        ] {
             assert!(matches(s, &r), "{s}");
         }
         for s in ["PL3", "DL", "pin", "P"] {
@@ -180,18 +200,38 @@ mod tests {
         let old = rule("PL1001", &["DL3006"], "2026.11");
         let new = rule("PL1099", &[], "2027.01");
         let s = Selection::new(
-            &cfg("rule-set = \"2026.11\"\n[rules]\nDL3006 = \"error\"\n[per-file-ignores]\n\"legacy/**\" = [\"PL1001\"]\n"),
+            &cfg(
+                "rule-set = \"2026.11\"\n[rules]\nDL3006 = \"error\"\n[per-file-ignores]\n\"legacy/**\" = [\"PL1001\"]\n",
+            ),
             &[],
             &[],
         );
-        assert_eq!(s.decide(&old, Level::Warning, "a/Dockerfile"), Some(Level::Error));
+        assert_eq!(
+            s.decide(&old, Level::Warning, "a/Dockerfile"),
+            Some(Level::Error)
+        );
         assert_eq!(s.decide(&old, Level::Warning, "legacy/x/Dockerfile"), None);
-        assert_eq!(s.decide(&new, Level::Error, "Dockerfile"), Some(Level::Note));
-        let s = Selection::new(&cfg("rule-set = \"2026.11\"\nselect = [\"lint\", \"PL1099\"]\n"), &[], &["DL3006".into()]);
-        assert_eq!(s.decide(&new, Level::Error, "Dockerfile"), Some(Level::Error));
+        assert_eq!(
+            s.decide(&new, Level::Error, "Dockerfile"),
+            Some(Level::Note)
+        );
+        let s = Selection::new(
+            &cfg("rule-set = \"2026.11\"\nselect = [\"lint\", \"PL1099\"]\n"),
+            &[],
+            &["DL3006".into()],
+        );
+        assert_eq!(
+            s.decide(&new, Level::Error, "Dockerfile"),
+            Some(Level::Error)
+        );
         assert_eq!(s.decide(&old, Level::Warning, "Dockerfile"), None);
         assert_eq!(s.unknown_selectors(&[old, new]).len(), 0);
         let s = Selection::new(&cfg(""), &["DL3007x".into()], &[]);
-        assert_eq!(s.unknown_selectors(&[rule("PL1002", &["DL3007"], "2026.11")])[0].1.as_deref(), Some("DL3007"));
+        assert_eq!(
+            s.unknown_selectors(&[rule("PL1002", &["DL3007"], "2026.11")])[0]
+                .1
+                .as_deref(),
+            Some("DL3007")
+        );
     }
 }

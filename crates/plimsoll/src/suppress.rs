@@ -95,7 +95,8 @@ impl Suppressions {
                 n -= 1;
             }
             if !selectors.is_empty() {
-                s.ranges.push((ins.start_line as u32, ins.end_line as u32, selectors));
+                s.ranges
+                    .push((ins.start_line as u32, ins.end_line as u32, selectors));
             }
         }
         s
@@ -122,18 +123,34 @@ mod tests {
 
     #[test]
     fn comment_forms() {
-        assert_eq!(parse_comment("# hadolint ignore=DL3008,DL3009").0, vec!["DL3008", "DL3009"]);
-        assert_eq!(parse_comment("# hadolint global ignore=DL3003").1, vec!["DL3003"]);
-        assert_eq!(parse_comment("# plimsoll: ignore=PL1001 PL3002").0, vec!["PL1001", "PL3002"]);
-        assert_eq!(parse_comment("#plimsoll: ignore-file=PL1001").1, vec!["PL1001"]);
+        assert_eq!(
+            parse_comment("# hadolint ignore=DL3008,DL3009").0,
+            vec!["DL3008", "DL3009"]
+        );
+        assert_eq!(
+            parse_comment("# hadolint global ignore=DL3003").1,
+            vec!["DL3003"]
+        );
+        assert_eq!(
+            parse_comment("# plimsoll: ignore=PL1001 PL3002").0,
+            vec!["PL1001", "PL3002"]
+        );
+        assert_eq!(
+            parse_comment("#plimsoll: ignore-file=PL1001").1,
+            vec!["PL1001"]
+        );
         assert_eq!(parse_comment("# trivy:ignore:AVD-DS-0002").0, vec!["DS002"]);
-        assert_eq!(parse_comment("#checkov:skip=CKV_DOCKER_3: no user").1, vec!["CKV_DOCKER_3"]);
+        assert_eq!(
+            parse_comment("#checkov:skip=CKV_DOCKER_3: no user").1,
+            vec!["CKV_DOCKER_3"]
+        );
         assert_eq!(parse_comment("# just a comment"), (vec![], vec![]));
     }
 
     #[test]
     fn ranges_follow_instructions() {
-        let doc = Dockerfile::parse("FROM a\n# hadolint ignore=DL3006\n\nFROM b\nFROM c\n").unwrap();
+        let doc =
+            Dockerfile::parse("FROM a\n# hadolint ignore=DL3006\n\nFROM b\nFROM c\n").unwrap();
         let s = Suppressions::from_dockerfile(&doc);
         assert_eq!(s.ranges, vec![(4, 4, vec!["DL3006".to_string()])]);
     }

@@ -28,7 +28,11 @@ impl<'a> Ctx<'a> {
 }
 
 /// Runs the rules `filter` keeps.
-pub fn run_rules(doc: &Document, settings: &LintSettings, filter: impl Fn(&Rule) -> bool) -> Vec<Finding> {
+pub fn run_rules(
+    doc: &Document,
+    settings: &LintSettings,
+    filter: impl Fn(&Rule) -> bool,
+) -> Vec<Finding> {
     let mut ctx = Ctx {
         doc,
         settings,

@@ -5,7 +5,10 @@ use plimsoll_plugin_lint::{LintSettings, run_rules};
 use plimsoll_plugin_sdk::{Document, testing};
 
 fn snapshot(id: &str) -> String {
-    let path = format!("{}/tests/fixtures/{id}.Dockerfile", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/{id}.Dockerfile",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let doc = Document::parse("Dockerfile", &text).unwrap();
     let mut findings = run_rules(&doc, &LintSettings::default(), |r| r.id == id);
@@ -39,13 +42,25 @@ rule_tests! {
 fn every_rule_has_a_fixture_and_docs() {
     for entry in plimsoll_plugin_lint::rules::RULES {
         let r = entry.rule;
-        let fixture = format!("{}/tests/fixtures/{}.Dockerfile", env!("CARGO_MANIFEST_DIR"), r.id);
-        assert!(std::path::Path::new(&fixture).exists(), "{} has no fixture", r.id);
+        let fixture = format!(
+            "{}/tests/fixtures/{}.Dockerfile",
+            env!("CARGO_MANIFEST_DIR"),
+            r.id
+        );
+        assert!(
+            std::path::Path::new(&fixture).exists(),
+            "{} has no fixture",
+            r.id
+        );
         let docs = r.docs();
         for section in ["## What it does", "## Why is this bad?", "## Example"] {
             assert!(docs.contains(section), "{} docs lack {section}", r.id);
         }
         let src = include_str!("rules.rs");
-        assert!(src.contains(&format!("=> \"{}\"", r.id)), "{} has no snapshot test row", r.id);
+        assert!(
+            src.contains(&format!("=> \"{}\"", r.id)),
+            "{} has no snapshot test row",
+            r.id
+        );
     }
 }

@@ -49,7 +49,10 @@ mod tests {
     #[test]
     fn splits_references() {
         let r = ImageRef::parse("localhost:5000/org/app:1.2@sha256:abc");
-        assert_eq!((r.name, r.tag, r.digest), ("localhost:5000/org/app", Some("1.2"), Some("sha256:abc")));
+        assert_eq!(
+            (r.name, r.tag, r.digest),
+            ("localhost:5000/org/app", Some("1.2"), Some("sha256:abc"))
+        );
         assert_eq!(r.registry(), Some("localhost:5000"));
         let r = ImageRef::parse("localhost:5000/app");
         assert_eq!((r.name, r.tag), ("localhost:5000/app", None));

@@ -44,7 +44,10 @@ pub fn check(ctx: &mut Ctx) {
             ctx.report(
                 Finding::new(
                     &RULE,
-                    format!("`{}` uses the moving `latest` tag; pin a version tag and digest", stage.base),
+                    format!(
+                        "`{}` uses the moving `latest` tag; pin a version tag and digest",
+                        stage.base
+                    ),
                 )
                 .at(stage.base_span),
             );

@@ -42,13 +42,16 @@ pub fn check(ctx: &mut Ctx) {
             continue;
         }
         let who = ins.args.first().map(String::as_str).unwrap_or("");
-        let mut finding = Finding::new(&RULE, "MAINTAINER is deprecated; use a `LABEL` instead")
-            .at(ins.span);
+        let mut finding =
+            Finding::new(&RULE, "MAINTAINER is deprecated; use a `LABEL` instead").at(ins.span);
         if !who.is_empty() && !ins.original.contains('\n') {
             let escaped = who.replace('\\', "\\\\").replace('"', "\\\"");
             finding = finding.fix(Fix::safe(
                 "Replace with LABEL maintainer=\"...\"",
-                vec![Edit::replace(ins.span, format!("LABEL maintainer=\"{escaped}\""))],
+                vec![Edit::replace(
+                    ins.span,
+                    format!("LABEL maintainer=\"{escaped}\""),
+                )],
             ));
         }
         ctx.report(finding);

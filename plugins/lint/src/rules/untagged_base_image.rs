@@ -53,7 +53,10 @@ pub fn check(ctx: &mut Ctx) {
         ctx.report(
             Finding::new(
                 &RULE,
-                format!("`{}` has no tag or digest{via}; pin a version tag and digest", stage.base),
+                format!(
+                    "`{}` has no tag or digest{via}; pin a version tag and digest",
+                    stage.base
+                ),
             )
             .at(stage.base_span),
         );

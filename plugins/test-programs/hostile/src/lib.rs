@@ -24,15 +24,25 @@ impl DockerfilePlugin for Hostile {
 
     fn validate_settings(settings: &Settings) -> Result<(), String> {
         match settings.get("behaviour").and_then(|b| b.as_str()) {
-            Some("reject-settings") => Err("field `behaviour`: reject-settings was asked for".into()),
+            Some("reject-settings") => {
+                Err("field `behaviour`: reject-settings was asked for".into())
+            }
             _ => Ok(()),
         }
     }
 
     fn check(doc: &Document, settings: &Settings) -> Result<Vec<Finding>, String> {
-        let first = doc.instructions().first().map(|i| i.span).unwrap_or_default();
+        let first = doc
+            .instructions()
+            .first()
+            .map(|i| i.span)
+            .unwrap_or_default();
         let ok = || Finding::new(&RULE, "hostile plugin saw this file").at(first);
-        match settings.get("behaviour").and_then(|b| b.as_str()).unwrap_or("fine") {
+        match settings
+            .get("behaviour")
+            .and_then(|b| b.as_str())
+            .unwrap_or("fine")
+        {
             "loop" => {
                 let mut n: u64 = 0;
                 loop {
@@ -55,7 +65,8 @@ impl DockerfilePlugin for Hostile {
             "outside-span" => {
                 let end = doc.text().len();
                 let mut f = ok();
-                f.location = Location::File(plimsoll_plugin_sdk::dockerfile::Span::new(end, end + 100));
+                f.location =
+                    Location::File(plimsoll_plugin_sdk::dockerfile::Span::new(end, end + 100));
                 Ok(vec![f])
             }
             "flood" => Ok((0..200_000).map(|_| ok()).collect()),

@@ -38,7 +38,11 @@ fn strings(settings: &Settings, key: &str) -> Result<Vec<String>, String> {
         None => Ok(Vec::new()),
         Some(serde_json::Value::Array(a)) => a
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("`{key}` must hold strings")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("`{key}` must hold strings"))
+            })
             .collect(),
         Some(_) => Err(format!("`{key}` must be a list of strings")),
     }
@@ -72,8 +76,11 @@ impl DockerfilePlugin for Policy {
             }
             if !allowed.iter().any(|r| s.base.starts_with(&format!("{r}/"))) {
                 out.push(
-                    Finding::new(&REGISTRY, format!("`{}` is not from {}", s.base, allowed.join(" or ")))
-                        .at(s.base_span),
+                    Finding::new(
+                        &REGISTRY,
+                        format!("`{}` is not from {}", s.base, allowed.join(" or ")),
+                    )
+                    .at(s.base_span),
                 );
             }
         }
@@ -81,7 +88,10 @@ impl DockerfilePlugin for Policy {
             let text = ins.args.join(" ");
             for b in &banned {
                 if text.split_whitespace().any(|w| w == b) {
-                    out.push(Finding::new(&BANNED, format!("installs banned package `{b}`")).at(ins.span));
+                    out.push(
+                        Finding::new(&BANNED, format!("installs banned package `{b}`"))
+                            .at(ins.span),
+                    );
                 }
             }
         }

@@ -1,0 +1,362 @@
+//! End-to-end tests of `plimsoll check` and friends: exit codes, JSON output,
+//! discovery, config, inline ignores, fixes, external plugins.
+
+mod support;
+
+use support::{Project, toml_path};
+
+const BAD: &str = "FROM debian:latest\nMAINTAINER Jane <j@example.com>\nUSER root\n";
+const GOOD: &str = "FROM debian:12.5\nUSER 10001\nCMD [\"/app\"]\n";
+
+#[test]
+fn exit_codes() {
+    let p = Project::new();
+    p.file("good/Dockerfile", GOOD);
+    p.file("bad/Dockerfile", BAD);
+    assert_eq!(p.run(&["check", "good"]).code, 0);
+    let r = p.run(&["check", "bad"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(p.run(&["check", "bad", "--fail-on", "error"]).code, 0);
+    assert_eq!(p.run(&["check", "bad", "--fail-on", "never"]).code, 0);
+    assert_eq!(p.run(&["check", "bad", "--fail-on", "note"]).code, 1);
+    // Usage errors.
+    assert_eq!(p.run(&["check", "missing-dir"]).code, 2);
+    assert_eq!(p.run(&["check", "--fail-on", "sometimes"]).code, 2);
+    assert_eq!(p.run(&["check", "bad", "--select", "NOPE123"]).code, 2);
+    let empty = Project::new();
+    let r = empty.run(&["check"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no Dockerfiles found"), "{}", r.stderr);
+}
+
+#[test]
+fn syntax_errors_are_findings_with_a_location() {
+    let p = Project::new();
+    p.file("Dockerfile", "FROM a\nRUN <<EOF\nnever closed\n");
+    let r = p.run(&["check", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    let j = r.json();
+    let f = &j["findings"][0];
+    assert_eq!(f["rule_id"], "PL0001");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("unterminated heredoc")
+    );
+    assert_eq!(f["location"]["region"]["start"]["line"], 2);
+}
+
+#[test]
+fn json_output_is_versioned_and_complete() {
+    let p = Project::new();
+    p.file("Dockerfile", BAD);
+    let r = p.run(&["check", "--format", "json"]);
+    let j = r.json();
+    assert_eq!(j["version"], 1);
+    assert_eq!(j["tool"]["name"], "plimsoll");
+    assert_eq!(j["summary"]["exit_code"], 1);
+    assert_eq!(j["summary"]["targets"][0], "Dockerfile");
+    let f = j["findings"].as_array().unwrap();
+    let latest = f.iter().find(|f| f["rule_id"] == "PL1002").unwrap();
+    assert_eq!(latest["plugin"], "lint");
+    assert_eq!(latest["level"], "warning");
+    assert!(
+        latest["aliases"]
+            .as_array()
+            .unwrap()
+            .contains(&"DL3007".into())
+    );
+    assert_eq!(latest["location"]["region"]["start"]["line"], 1);
+    assert_eq!(latest["location"]["region"]["start"]["column"], 6);
+    assert!(latest["help_uri"].as_str().unwrap().ends_with("PL1002"));
+    let maint = f.iter().find(|f| f["rule_id"] == "PL3003").unwrap();
+    assert_eq!(maint["fixes"][0]["applicability"], "safe");
+}
+
+#[test]
+fn output_to_file_and_several_formats() {
+    let p = Project::new();
+    p.file("Dockerfile", BAD);
+    let r = p.run(&[
+        "check", "--format", "json", "--output", "out.json", "--format", "human",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("PL1002"), "human on stdout: {}", r.stdout);
+    let j: serde_json::Value = serde_json::from_str(&p.read("out.json")).unwrap();
+    assert_eq!(j["summary"]["findings"], 3);
+}
+
+#[test]
+fn human_output_has_snippets() {
+    let p = Project::new();
+    p.file("Dockerfile", BAD);
+    let r = p.run(&["check"]);
+    assert!(r.stdout.contains("--> Dockerfile:1:6"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 | FROM debian:latest"), "{}", r.stdout);
+    assert!(r.stdout.contains("Found 3 problems"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{1b}'),
+        "no colour when NO_COLOR is set"
+    );
+}
+
+#[test]
+fn discovery_finds_dockerfile_names_and_honours_gitignore_and_exclude() {
+    let p = Project::new();
+    for f in [
+        "Dockerfile",
+        "svc/api.Dockerfile",
+        "svc/Dockerfile.prod",
+        "svc/Containerfile",
+        ".devcontainer/Dockerfile",
+        "ignored/Dockerfile",
+        "vendor/x/Dockerfile",
+    ] {
+        p.file(f, GOOD);
+    }
+    p.file("README.md", "# no");
+    p.file(".gitignore", "ignored/\n");
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    p.file("plimsoll.toml", "exclude = [\"vendor\"]\n");
+    let r = p.run(&["check", "--format", "json"]);
+    let targets: Vec<String> = r.json()["summary"]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        targets,
+        vec![
+            ".devcontainer/Dockerfile",
+            "Dockerfile",
+            "svc/Containerfile",
+            "svc/Dockerfile.prod",
+            "svc/api.Dockerfile"
+        ]
+    );
+    // A file named explicitly is checked whatever its name.
+    p.file("odd-name.txt", BAD);
+    assert_eq!(p.run(&["check", "odd-name.txt"]).code, 1);
+}
+
+#[test]
+fn select_and_ignore_accept_ids_aliases_and_plugins() {
+    let p = Project::new();
+    p.file("Dockerfile", BAD);
+    let ids = |args: &[&str]| {
+        let mut a = vec!["check", "--format", "json"];
+        a.extend_from_slice(args);
+        let mut v = p.run(&a).rule_ids();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&[]), vec!["PL1002", "PL3002", "PL3003"]);
+    assert_eq!(ids(&["--select", "DL3007"]), vec!["PL1002"]);
+    assert_eq!(ids(&["--select", "PL3"]), vec!["PL3002", "PL3003"]);
+    assert_eq!(ids(&["--ignore", "DL4000,CKV_DOCKER_8"]), vec!["PL1002"]);
+    assert_eq!(
+        ids(&["--select", "lint", "--ignore", "PL1002"]),
+        vec!["PL3002", "PL3003"]
+    );
+}
+
+#[test]
+fn config_levels_rule_set_and_per_file_ignores() {
+    let p = Project::new();
+    p.file("a/Dockerfile", BAD);
+    p.file("legacy/Dockerfile", BAD);
+    p.file(
+        "plimsoll.toml",
+        "fail-on = \"error\"\n[rules]\nDL3007 = \"error\"\nPL3003 = \"off\"\n[per-file-ignores]\n\"legacy/**\" = [\"lint\"]\n",
+    );
+    let r = p.run(&["check", "--format", "json"]);
+    assert_eq!(
+        r.code, 1,
+        "PL1002 raised to error fails under fail-on=error"
+    );
+    let j = r.json();
+    let f = j["findings"].as_array().unwrap();
+    assert!(f.iter().all(|f| f["location"]["path"] == "a/Dockerfile"));
+    assert_eq!(
+        f.iter().find(|f| f["rule_id"] == "PL1002").unwrap()["level"],
+        "error"
+    );
+    assert!(f.iter().all(|f| f["rule_id"] != "PL3003"));
+}
+
+#[test]
+fn bad_config_is_a_usage_error_with_line_and_suggestion() {
+    let p = Project::new();
+    p.file("Dockerfile", GOOD);
+    p.file(
+        "plimsoll.toml",
+        "fail-on = \"error\"\nselct = [\"PL1001\"]\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("plimsoll.toml:2:1"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean `select`?"), "{}", r.stderr);
+}
+
+#[test]
+fn inline_ignores_plimsoll_and_hadolint_forms() {
+    let p = Project::new();
+    p.file(
+        "Dockerfile",
+        "# hadolint ignore=DL3007\nFROM debian:latest\n# plimsoll: ignore=PL3003\nMAINTAINER x\n# trivy:ignore:DS002\nUSER root\n",
+    );
+    let r = p.run(&["check", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.json()["summary"]["suppressed"], 3);
+    p.file(
+        "Dockerfile",
+        "# hadolint global ignore=DL3007,DL4000\nFROM debian:latest\nMAINTAINER x\nUSER 1000\n",
+    );
+    assert_eq!(p.run(&["check"]).code, 0);
+}
+
+#[test]
+fn fix_applies_safe_fixes_atomically_and_is_idempotent() {
+    let p = Project::new();
+    p.file(
+        "Dockerfile",
+        "FROM debian:12\nMAINTAINER Jane <j@example.com>\nUSER 1000\n",
+    );
+    let r = p.run(&["check", "--fix", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["summary"]["fixed"], 1);
+    let fixed = p.read("Dockerfile");
+    assert_eq!(
+        fixed,
+        "FROM debian:12\nLABEL maintainer=\"Jane <j@example.com>\"\nUSER 1000\n"
+    );
+    let again = p.run(&["check", "--fix", "--format", "json"]);
+    assert_eq!(again.json()["summary"]["fixed"], 0);
+    assert_eq!(p.read("Dockerfile"), fixed);
+    // A BOM and CRLF line endings survive.
+    p.file(
+        "b/Dockerfile",
+        "\u{feff}FROM debian:12\r\nMAINTAINER x\r\nUSER 1\r\n",
+    );
+    p.run(&["check", "b", "--fix"]);
+    assert_eq!(
+        p.read("b/Dockerfile"),
+        "\u{feff}FROM debian:12\r\nLABEL maintainer=\"x\"\r\nUSER 1\r\n"
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let p = Project::new();
+    let r = p.run(&["rules"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains("PL1002") && r.stdout.contains("DL3007"),
+        "{}",
+        r.stdout
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&p.run(&["rules", "--format", "json"]).stdout).unwrap();
+    assert!(j.as_array().unwrap().iter().any(|r| r["id"] == "PL0001"));
+    let e = p.run(&["explain", "DL3006"]);
+    assert_eq!(e.code, 0);
+    assert!(
+        e.stdout.contains("# PL1001 untagged-base-image"),
+        "{}",
+        e.stdout
+    );
+    assert!(e.stdout.contains("## Why is this bad?"));
+    assert_eq!(p.run(&["explain", "XX9999"]).code, 2);
+}
+
+#[test]
+fn debug_parse_matches_buildkit_shape() {
+    let p = Project::new();
+    p.file("Dockerfile", "FROM a AS b\nRUN <<EOF\nx\nEOF\n");
+    let r = p.run(&["debug", "parse", "Dockerfile", "--format", "json"]);
+    assert_eq!(r.code, 0);
+    let j: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(j["ok"], true);
+    let run = &j["instructions"][1];
+    assert_eq!(run["cmd"], "RUN");
+    assert_eq!(run["value"][0], "<<EOF");
+    assert_eq!(run["heredocs"][0]["content"], "x\n");
+    assert_eq!(
+        (run["start_line"].as_u64(), run["end_line"].as_u64()),
+        (Some(2), Some(4))
+    );
+}
+
+#[test]
+fn external_plugin_from_config_runs_without_recompiling() {
+    let p = Project::new();
+    p.file(
+        "Dockerfile",
+        "FROM docker.io/library/debian:12\nRUN apt-get install -y telnet\nUSER 1\n",
+    );
+    p.file(
+        "plimsoll.toml",
+        &format!(
+            "[[plugins]]\nname = \"corp\"\nsource = {}\nsettings = {{ allowed-registries = [\"registry.corp.example\"], banned-packages = [\"telnet\"] }}\n",
+            toml_path(plimsoll_test_programs::POLICY)
+        ),
+    );
+    let r = p.run(&["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let mut ids = r.rule_ids();
+    ids.sort();
+    assert_eq!(ids, vec!["CORP001", "CORP002"]);
+    let j = r.json();
+    assert_eq!(j["findings"][0]["plugin"], "corp");
+    // Its rules are selectable by plugin name and show in `rules`.
+    assert_eq!(p.run(&["check", "--ignore", "corp"]).code, 0);
+    assert!(p.run(&["rules"]).stdout.contains("CORP001"));
+    let list = p.run(&["plugin", "list"]);
+    assert!(
+        list.stdout.contains("corp") && list.stdout.contains("lint"),
+        "{}",
+        list.stdout
+    );
+}
+
+#[test]
+fn external_plugin_settings_are_validated_and_sha256_pinned() {
+    let p = Project::new();
+    p.file("Dockerfile", GOOD);
+    let src = toml_path(plimsoll_test_programs::POLICY);
+    p.file("plimsoll.toml", &format!("[[plugins]]\nname = \"corp\"\nsource = {src}\nsettings = {{ banned-packages = \"telnet\" }}\n"));
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stdout.contains("plugin-settings") && r.stdout.contains("allowed-registries"),
+        "{}",
+        r.stdout
+    );
+    p.file("plimsoll.toml", &format!("[[plugins]]\nname = \"corp\"\nsource = {src}\nsha256 = \"{}\"\nsettings = {{ allowed-registries = [\"docker.io\"] }}\n", "0".repeat(64)));
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stdout.contains("plugin-integrity") && r.stdout.contains("refusing to load"),
+        "{}",
+        r.stdout
+    );
+    p.file(
+        "plimsoll.toml",
+        "[[plugins]]\nname = \"corp\"\nsource = \"nope.wasm\"\n",
+    );
+    let r = p.run(&["check"]);
+    assert_eq!(r.code, 3);
+    assert!(
+        r.stdout.contains("cannot read") && r.stdout.contains("nope.wasm"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn version_names_the_commit() {
+    let r = Project::new().run(&["--version"]);
+    assert!(r.stdout.starts_with("plimsoll 0.1.0 ("), "{}", r.stdout);
+}

@@ -1,0 +1,221 @@
+//! Hostile plugins, built by the test suite (plugins/test-programs): each must
+//! fail with its own named error and exit 3, while the built-in lint plugin's
+//! findings are still reported.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Project, toml_path};
+
+const DOCKERFILE: &str = "FROM debian:latest\nUSER 1000\n";
+
+fn project_with(entry: &str) -> Project {
+    let p = Project::new();
+    p.file("Dockerfile", DOCKERFILE);
+    p.file("plimsoll.toml", entry);
+    p
+}
+
+fn hostile(behaviour: &str, limits: &str) -> String {
+    format!(
+        "[[plugins]]\nname = \"hostile\"\nsource = {}\nlimits = {{ {limits} }}\nsettings = {{ behaviour = \"{behaviour}\" }}\n",
+        toml_path(plimsoll_test_programs::HOSTILE)
+    )
+}
+
+/// Runs the check as JSON and returns (exit code, errors, lint rule ids).
+fn check(p: &Project) -> (i32, Vec<serde_json::Value>, Vec<String>) {
+    let r = p.run(&["check", "--format", "json"]);
+    let j = r.json();
+    let errors = j["errors"].as_array().unwrap().clone();
+    let lint: Vec<String> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["plugin"] == "lint")
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    (r.code, errors, lint)
+}
+
+fn assert_failure(errors: &[serde_json::Value], kind: &str, needle: &str) {
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["kind"], kind, "{errors:#?}");
+    assert_eq!(errors[0]["plugin"], "hostile", "{errors:#?}");
+    let msg = errors[0]["message"].as_str().unwrap();
+    assert!(msg.contains(needle), "{msg}");
+}
+
+#[test]
+fn well_behaved_control() {
+    let p = project_with(&hostile("fine", ""));
+    let (code, errors, lint) = check(&p);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(code, 1);
+    assert_eq!(lint, vec!["PL1002"]);
+}
+
+#[test]
+fn infinite_loop_times_out_within_the_deadline() {
+    let p = project_with(&hostile("loop", "timeout-ms = 300"));
+    let started = Instant::now();
+    let (code, errors, lint) = check(&p);
+    // Bounded by the deadline, not by the loop (generous margin for slow CI).
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 3);
+    assert_failure(
+        &errors,
+        "plugin-timeout",
+        "timed out during check of Dockerfile after 300 ms",
+    );
+    assert_eq!(lint, vec!["PL1002"], "lint still reports");
+}
+
+#[test]
+fn memory_bomb_hits_the_memory_limit() {
+    let p = project_with(&hostile("memory", "memory-mib = 32"));
+    let (code, errors, lint) = check(&p);
+    assert_eq!(code, 3);
+    assert_failure(&errors, "plugin-memory-limit", "the limit is 32 MiB");
+    assert_eq!(lint, vec!["PL1002"]);
+}
+
+#[test]
+fn panic_is_a_trap_naming_the_plugin() {
+    let p = project_with(&hostile("panic", ""));
+    let (code, errors, lint) = check(&p);
+    assert_eq!(code, 3);
+    assert_failure(
+        &errors,
+        "plugin-trap",
+        "plugin `hostile`: trapped during check of Dockerfile",
+    );
+    let msg = errors[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("hostile plugin panics on purpose"),
+        "panic message from stderr: {msg}"
+    );
+    assert!(msg.contains("wasm backtrace"), "{msg}");
+    assert_eq!(lint, vec!["PL1002"]);
+}
+
+#[test]
+fn ungranted_capability_is_refused_at_load() {
+    let entry = format!(
+        "[[plugins]]\nname = \"hostile\"\nsource = {}\n",
+        toml_path(plimsoll_test_programs::WANTS_REGISTRY)
+    );
+    let p = project_with(&entry);
+    let (code, errors, lint) = check(&p);
+    assert_eq!(code, 3);
+    assert_failure(
+        &errors,
+        "plugin-import-denied",
+        "imports `plimsoll:plugin/registry@0.1.0` but the config does not grant it the `registry` capability",
+    );
+    assert_eq!(lint, vec!["PL1002"]);
+    // Granted, it loads and its calls reach the host.
+    p.file(
+        "plimsoll.toml",
+        &format!("{entry}capabilities = [\"registry\"]\n"),
+    );
+    let r = p.run(&["check", "--format", "json"]);
+    let j = r.json();
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["plugin"] == "hostile")
+        .unwrap()
+        .clone();
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be resolved"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn invalid_output_is_refused() {
+    for (behaviour, needle) in [
+        (
+            "undeclared-rule",
+            "reported rule `NOT-DECLARED`, which its metadata does not declare",
+        ),
+        ("outside-span", "outside the file"),
+        ("flood", "the limit is 10000"),
+    ] {
+        let p = project_with(&hostile(behaviour, ""));
+        let (code, errors, lint) = check(&p);
+        assert_eq!(code, 3, "{behaviour}");
+        assert_failure(&errors, "plugin-invalid-output", needle);
+        assert_eq!(lint, vec!["PL1002"]);
+    }
+}
+
+#[test]
+fn plugin_reported_error_and_rejected_settings() {
+    let p = project_with(&hostile("error", ""));
+    let (code, errors, _) = check(&p);
+    assert_eq!(code, 3);
+    assert_failure(&errors, "plugin-error", "cannot check this file on purpose");
+    let p = project_with(&hostile("reject-settings", ""));
+    let (code, errors, lint) = check(&p);
+    assert_eq!(code, 3);
+    assert_failure(&errors, "plugin-settings", "field `behaviour`");
+    assert_eq!(lint, vec!["PL1002"]);
+}
+
+#[test]
+fn not_a_component_is_a_load_error() {
+    let p = Project::new();
+    p.file("Dockerfile", DOCKERFILE);
+    p.file("junk.wasm", "not wasm at all");
+    p.file(
+        "plimsoll.toml",
+        "[[plugins]]\nname = \"hostile\"\nsource = \"junk.wasm\"\n",
+    );
+    let (code, errors, lint) = check(&p);
+    assert_eq!(code, 3);
+    assert_failure(&errors, "plugin-load", "is not a WebAssembly component");
+    assert_eq!(lint, vec!["PL1002"]);
+}
+
+#[test]
+fn corrupt_cache_entry_is_recompiled() {
+    let cache = tempfile::tempdir().unwrap();
+    let p = Project::new();
+    p.file("Dockerfile", DOCKERFILE);
+    let run = || {
+        p.command(&["check", "--format", "json"])
+            .env("PLIMSOLL_CACHE_DIR", cache.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run().status.code(), Some(1));
+    let entries: Vec<_> = std::fs::read_dir(cache.path().join("components"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!entries.is_empty());
+    for e in &entries {
+        std::fs::write(e, b"garbage").unwrap();
+    }
+    let o = run();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for e in &entries {
+        assert!(std::fs::metadata(e).unwrap().len() > 1000, "rewritten");
+    }
+}

@@ -1,0 +1,164 @@
+//! Benchmarks. Each prints what it measured, how, and the figures.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn shared() -> PathBuf {
+    root().join("../shared")
+}
+
+/// Builds the release binary once and returns its path.
+pub fn plimsoll_release() -> anyhow::Result<PathBuf> {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args(["build", "--release", "--locked", "-p", "plimsoll"])
+        .status()?;
+    if !status.success() {
+        bail!("release build failed");
+    }
+    Ok(root().join("target/release/plimsoll"))
+}
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Times `cmd` `n` times; returns the median.
+pub fn time_runs(n: usize, mut make: impl FnMut() -> Command) -> anyhow::Result<Duration> {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut c = make();
+        c.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let t = Instant::now();
+        let s = c.status().context("running benchmark command")?;
+        times.push(t.elapsed());
+        if s.code().is_none_or(|c| c > 1) {
+            bail!("benchmark command failed: {s}");
+        }
+    }
+    Ok(median(times))
+}
+
+pub fn corpus_files() -> anyhow::Result<Vec<PathBuf>> {
+    let dir = shared().join("corpus/dockerfiles");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("{} is absent", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let all = args.is_empty() || args.iter().any(|a| a == "all");
+    let want = |n: &str| all || args.iter().any(|a| a == n);
+    if want("parse") {
+        parse()?;
+    }
+    if want("startup") {
+        startup()?;
+    }
+    Ok(())
+}
+
+fn parse() -> anyhow::Result<()> {
+    let files = corpus_files()?;
+    let texts: Vec<Vec<u8>> = files.iter().map(std::fs::read).collect::<Result<_, _>>()?;
+    let bytes: usize = texts.iter().map(Vec::len).sum();
+    let mut runs = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let mut ok = 0;
+        for b in &texts {
+            ok += usize::from(plimsoll_dockerfile::Dockerfile::parse_bytes(b).is_ok());
+        }
+        runs.push(t.elapsed());
+        assert!(ok > 0);
+    }
+    let m = median(runs);
+    println!(
+        "parse: {} corpus files, {:.2} MB, median of 20 passes {}: {:.1} MB/s, {:.0} files/s",
+        files.len(),
+        bytes as f64 / 1e6,
+        ms(m),
+        bytes as f64 / 1e6 / m.as_secs_f64(),
+        files.len() as f64 / m.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn startup() -> anyhow::Result<()> {
+    let bin = plimsoll_release()?;
+    let work = tempfile::tempdir()?;
+    let sample = root().join("examples/Dockerfile");
+    let cache = work.path().join("cache");
+
+    // Cold: empty compiled-plugin cache every run.
+    let cold = time_runs(5, || {
+        let _ = std::fs::remove_dir_all(&cache);
+        let mut c = Command::new(&bin);
+        c.args(["check", "--format", "json"])
+            .arg(&sample)
+            .env("PLIMSOLL_CACHE_DIR", &cache);
+        c
+    })?;
+    // Warm: cache filled by the cold runs.
+    let warm = time_runs(30, || {
+        let mut c = Command::new(&bin);
+        c.args(["check", "--format", "json"])
+            .arg(&sample)
+            .env("PLIMSOLL_CACHE_DIR", &cache);
+        c
+    })?;
+    println!(
+        "startup: whole-process `plimsoll check` on one Dockerfile (release build, built-in lint plugin)"
+    );
+    println!(
+        "  cold (empty plugin cache, compiles the component): median of 5  {}",
+        ms(cold)
+    );
+    println!(
+        "  warm (cached .cwasm):                              median of 30 {}",
+        ms(warm)
+    );
+
+    // 1,000 files: real corpus files cycled.
+    let files = corpus_files()?;
+    let dir = work.path().join("many");
+    for i in 0..1000 {
+        let src = &files[i % files.len()];
+        let d = dir.join(format!("{i:04}"));
+        std::fs::create_dir_all(&d)?;
+        std::fs::copy(src, d.join("Dockerfile"))?;
+    }
+    let many = time_runs(5, || {
+        let mut c = Command::new(&bin);
+        c.args(["check", "--format", "json", "--fail-on", "never"])
+            .arg(&dir)
+            .env("PLIMSOLL_CACHE_DIR", &cache);
+        c
+    })?;
+    let per = (many.saturating_sub(warm)).as_secs_f64() * 1000.0 / 1000.0;
+    println!(
+        "  1,000 corpus Dockerfiles in one process: median of 5 {} -> {:.3} ms per (plugin, file) beyond start-up (parse + fresh Store + instantiate + check + report, 2 cores)",
+        ms(many),
+        per
+    );
+    Ok(())
+}
