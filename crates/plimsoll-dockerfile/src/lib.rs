@@ -90,6 +90,8 @@ pub struct Instruction {
     pub args: Vec<String>,
     /// Where each argument is written; empty for JSON form.
     pub arg_spans: Vec<Span>,
+    /// The same, as ranges of `original` (for sub-ranges: [`Instruction::original_span`]).
+    pub arg_ranges: Vec<(usize, usize)>,
     pub json: bool,
     /// ENV/LABEL in the legacy `KEY value` form (one pair, value to end of line).
     pub legacy_key_value: bool,
@@ -98,6 +100,11 @@ pub struct Instruction {
     pub onbuild: Option<Box<Instruction>>,
     /// The logical line (continuations joined, comment lines dropped).
     pub original: String,
+    /// Piece map from `original` offsets to source offsets.
+    pub original_map: Vec<(usize, usize)>,
+    /// Where the arguments start in `original`. For shell-form RUN/CMD/
+    /// ENTRYPOINT, `args[0]` is `original[args_in_original..]` trimmed.
+    pub args_in_original: usize,
     /// Keyword to end of the logical line.
     pub span: Span,
     /// Arguments after the flags.
@@ -408,9 +415,11 @@ pub fn arg_decls(
             Some((n, d)) => (n.to_string(), Some(d.to_string())),
             None => (word.clone(), None),
         };
-        let default_span = default_written
-            .as_ref()
-            .map(|d| Span::new(span.end.saturating_sub(d.len()).max(span.start), span.end));
+        // Map through `original` so a default continued over lines stays exact.
+        let default_span = match (&default_written, ins.arg_ranges.get(i)) {
+            (Some(_), Some(&(start, end))) => Some(ins.original_span((start + name.len() + 1).min(end), end)),
+            _ => None,
+        };
         let default = default_written.as_ref().map(|d| {
             let lookup = |n: &str| env.get(n).cloned();
             shell::Lexer::with_escape(escape)
@@ -442,6 +451,7 @@ impl Instruction {
             flags: node.flags.iter().map(Flag::from_raw).collect(),
             args: node.values.clone(),
             arg_spans: node.value_spans.clone(),
+            arg_ranges: node.value_ranges.clone(),
             json: node.json,
             legacy_key_value: node.legacy_key_value,
             heredocs: node.heredocs.clone(),
@@ -450,6 +460,8 @@ impl Instruction {
                 .as_deref()
                 .map(|s| Box::new(Instruction::from_node(s))),
             original: node.original.clone(),
+            original_map: node.original_map.clone(),
+            args_in_original: node.args_in_original,
             span: node.span,
             args_span: node.args_span,
             start_line: node.start_line,
@@ -471,6 +483,20 @@ impl Instruction {
     /// All flags named `name` (`--mount` may repeat).
     pub fn flags_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Flag> + 'a {
         self.flags.iter().filter(move |f| f.name == name)
+    }
+
+    /// The source span of `original[start..end]`: exact even across line
+    /// continuations and dropped comment lines.
+    pub fn original_span(&self, start: usize, end: usize) -> Span {
+        let s = parser::map_start(&self.original_map, start);
+        Span::new(s, parser::map_end(&self.original_map, end).max(s))
+    }
+
+    /// For shell-form RUN/CMD/ENTRYPOINT: the command text and the offset of its
+    /// first byte in `original` (use [`Instruction::original_span`] to map).
+    pub fn shell_text(&self) -> Option<(&str, usize)> {
+        let cmd = self.shell_command()?;
+        Some((cmd, self.args_in_original))
     }
 
     /// Span covering the instruction and its heredoc bodies.

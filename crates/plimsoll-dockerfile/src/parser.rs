@@ -93,11 +93,18 @@ pub struct Node {
     /// Where each value is written, when it is a contiguous piece of the source
     /// (not for JSON form).
     pub value_spans: Vec<Span>,
+    /// The same ranges in `original` coordinates (map them with `original_map`).
+    pub value_ranges: Vec<(usize, usize)>,
     pub json: bool,
     /// ENV/LABEL written in the legacy `KEY value` form.
     pub legacy_key_value: bool,
     /// The logical line: continuation lines joined, comment lines dropped.
     pub original: String,
+    /// Maps offsets in `original` to source offsets: (offset in `original`,
+    /// source offset) at the start of each contiguous piece.
+    pub original_map: Vec<(usize, usize)>,
+    /// Where the arguments start in `original`.
+    pub args_in_original: usize,
     /// ONBUILD's trigger.
     pub sub: Option<Box<Node>>,
     pub heredocs: Vec<Heredoc>,
@@ -208,6 +215,34 @@ impl Logical {
     fn span(&self, start: usize, end: usize) -> Span {
         let s = self.src(start);
         Span::new(s, self.src_end(end).max(s))
+    }
+    /// The piece map for `text[from..to]`, rebased so offsets start at 0.
+    fn sub_map(&self, from: usize, to: usize) -> Vec<(usize, usize)> {
+        let mut out = vec![(0, self.src(from))];
+        for &(js, s) in &self.pieces {
+            if js > from && js < to {
+                out.push((js - from, s));
+            }
+        }
+        out
+    }
+}
+
+/// Source offset of a start position in a logical line, given its piece map.
+pub(crate) fn map_start(map: &[(usize, usize)], j: usize) -> usize {
+    let i = map.partition_point(|&(js, _)| js <= j);
+    match i {
+        0 => map.first().map(|p| p.1).unwrap_or(0),
+        i => map[i - 1].1 + (j - map[i - 1].0),
+    }
+}
+
+/// Source offset of an (exclusive) end position in a logical line.
+pub(crate) fn map_end(map: &[(usize, usize)], j: usize) -> usize {
+    let i = map.partition_point(|&(js, _)| js < j);
+    match i {
+        0 => map_start(map, j),
+        i => map[i - 1].1 + (j - map[i - 1].0),
     }
 }
 
@@ -595,9 +630,12 @@ fn new_node_from_line(
             .collect(),
         values: Vec::new(),
         value_spans: Vec::new(),
+        value_ranges: Vec::new(),
         json: false,
         legacy_key_value: false,
         original: line.to_string(),
+        original_map: logical.sub_map(from, to),
+        args_in_original: args_base - from,
         sub: None,
         heredocs: Vec::new(),
         start_line: 0,
@@ -692,8 +730,12 @@ fn new_node_from_line(
     }
     if !node.json && spans.len() == node.values.len() {
         node.value_spans = spans
+            .iter()
+            .map(|&(s, e)| logical.span(args_base + s, args_base + e))
+            .collect();
+        node.value_ranges = spans
             .into_iter()
-            .map(|(s, e)| logical.span(args_base + s, args_base + e))
+            .map(|(s, e)| (args_base - from + s, args_base - from + e))
             .collect();
     }
     Ok(node)

@@ -238,3 +238,32 @@ fn never_panics_on_odd_input() {
         let _ = Dockerfile::parse(s);
     }
 }
+
+#[test]
+fn original_offsets_map_back_through_continuations() {
+    let text = "FROM x\nRUN apt-get update \\\n  # comment\n  && apt-get install -y \\\n     curl\n";
+    let df = parse(text);
+    let run = &df.instructions[1];
+    let (cmd, base) = run.shell_text().unwrap();
+    assert_eq!(cmd, "apt-get update   && apt-get install -y      curl");
+    let i = cmd.find("curl").unwrap();
+    let span = run.original_span(base + i, base + i + 4);
+    assert_eq!(df.slice(span), "curl");
+    let j = cmd.find("install").unwrap();
+    assert_eq!(df.slice(run.original_span(base + j, base + j + 7)), "install");
+    // ONBUILD triggers map too.
+    let df = parse("FROM x\nONBUILD RUN a \\\n b\n");
+    let sub = df.instructions[1].onbuild.as_ref().unwrap();
+    let (cmd, base) = sub.shell_text().unwrap();
+    let k = cmd.find('b').unwrap();
+    assert_eq!(df.slice(sub.original_span(base + k, base + k + 1)), "b");
+}
+
+#[test]
+fn arg_default_span_across_continuation() {
+    let text = "ARG P=\"\\\n  \u{fffd}\u{fffd} x\"\nFROM a\n";
+    let df = parse(text);
+    let d = df.global_args[0].default_span.unwrap();
+    assert!(df.text.is_char_boundary(d.start) && df.text.is_char_boundary(d.end));
+    assert_eq!(df.slice(d), "\"\\\n  \u{fffd}\u{fffd} x\"");
+}

@@ -39,7 +39,9 @@ extern crate self as plimsoll_plugin_sdk;
 
 pub mod document;
 pub mod finding;
+pub mod packages;
 pub mod registry;
+pub mod shell;
 pub mod testing;
 
 pub use document::Document;

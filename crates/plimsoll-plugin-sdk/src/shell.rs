@@ -1,0 +1,950 @@
+//! A shell word splitter for what RUN runs: simple commands split at `&&`, `||`,
+//! `;`, `|`, `&` and newlines, words with quotes removed and their offsets kept,
+//! environment assignments and redirections set aside, `$(...)`/backticks and
+//! `sh -c '...'` parsed recursively, control keywords (`if`, `then`, `do`...)
+//! looked through, here-documents skipped.
+//!
+//! It is not a full POSIX shell parser, and does not need to be: it answers "which
+//! commands run, with which arguments" well enough for linting, and never panics.
+//!
+//! [`scripts`] gives the scripts of a RUN instruction (shell form, exec form,
+//! heredoc bodies), with offsets mapped back to the Dockerfile's bytes so a rule
+//! can offer an exact fix.
+
+use plimsoll_dockerfile::{Dockerfile, Instruction, Span};
+
+/// One word of a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Quotes and escapes removed; `$VAR` and `$(...)` kept as written.
+    pub value: String,
+    /// As written.
+    pub raw: String,
+    /// Byte range in the parsed text.
+    pub start: usize,
+    pub end: usize,
+    /// Any part was quoted.
+    pub quoted: bool,
+    /// Contains a variable or command substitution.
+    pub expansion: bool,
+}
+
+impl Word {
+    pub fn is(&self, s: &str) -> bool {
+        self.value == s
+    }
+}
+
+/// What separates a command from its neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sep {
+    /// Start of the script or of a nested script.
+    Start,
+    And,
+    Or,
+    Semi,
+    Pipe,
+    Background,
+    Newline,
+    /// End of the script.
+    End,
+}
+
+/// A simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// `NAME=value` words before the command name.
+    pub assignments: Vec<Word>,
+    /// The command name and its arguments.
+    pub words: Vec<Word>,
+    /// Redirection targets (`> /dev/null`), and heredoc delimiters.
+    pub redirects: Vec<Word>,
+    pub before: Sep,
+    pub after: Sep,
+    /// 0 at top level; 1 inside `$(...)`, backticks or `sh -c`, and so on.
+    pub depth: u32,
+    /// Byte range in the parsed text (first to last word).
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Commands that run another command given as their arguments.
+const WRAPPERS: &[&str] = &["sudo", "env", "nohup", "exec", "command", "time", "nice", "ionice", "stdbuf", "xargs", "doas", "gosu", "su-exec", "chroot", "timeout", "eatmydata", "unbuffer", "builtin"];
+
+/// The last path component: `/usr/bin/apt-get` -> `apt-get`.
+pub fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+impl Command {
+    /// Index in `words` of the program actually run, looking through wrappers such
+    /// as `sudo -E`, `env A=b`, `timeout 10`, `nice -n 5`, `xargs -r`.
+    pub fn program_index(&self) -> Option<usize> {
+        let mut i = 0;
+        while i < self.words.len() {
+            let name = basename(&self.words[i].value);
+            if !WRAPPERS.contains(&name) {
+                return Some(i);
+            }
+            i += 1;
+            // Skip the wrapper's own options and operands.
+            while i < self.words.len() {
+                let w = &self.words[i].value;
+                let takes_value = match name {
+                    "sudo" | "doas" => matches!(w.as_str(), "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-r" | "-t" | "-U"),
+                    "nice" | "ionice" => matches!(w.as_str(), "-n" | "-c"),
+                    "timeout" => matches!(w.as_str(), "-s" | "-k" | "--signal" | "--kill-after"),
+                    "xargs" => matches!(w.as_str(), "-n" | "-I" | "-P" | "-L" | "-s" | "-d" | "-E" | "-a"),
+                    "stdbuf" => false,
+                    "chroot" => false,
+                    "env" => matches!(w.as_str(), "-u" | "-C" | "-S"),
+                    _ => false,
+                };
+                if w.starts_with('-') && w.len() > 1 {
+                    i += if takes_value { 2 } else { 1 };
+                } else if name == "env" && w.contains('=') {
+                    i += 1;
+                } else if name == "timeout" && w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                    i += 1;
+                } else if matches!(name, "chroot" | "gosu" | "su-exec") {
+                    // First operand is the root/user.
+                    i += 1;
+                    break;
+                } else {
+                    break;
+                }
+            }
+        }
+        None
+    }
+
+    /// The program run (basename), looking through wrappers.
+    pub fn name(&self) -> Option<&str> {
+        self.program_index().map(|i| basename(&self.words[i].value))
+    }
+
+    /// The arguments of the program run.
+    pub fn args(&self) -> &[Word] {
+        match self.program_index() {
+            Some(i) => &self.words[i + 1..],
+            None => &[],
+        }
+    }
+
+    /// Whether the program is `name`.
+    pub fn is(&self, name: &str) -> bool {
+        self.name() == Some(name)
+    }
+
+    /// Whether an argument is one of the given flags. Long flags match
+    /// `--flag` and `--flag=value`; a short flag also matches inside a bundle
+    /// (`-qy` has `y`).
+    pub fn has_flag(&self, short: &[char], long: &[&str]) -> bool {
+        self.flag_index(short, long).is_some()
+    }
+
+    /// Index in [`Command::args`] of the first matching flag.
+    pub fn flag_index(&self, short: &[char], long: &[&str]) -> Option<usize> {
+        self.args().iter().position(|a| {
+            let v = a.value.as_str();
+            if let Some(l) = v.strip_prefix("--") {
+                let name = l.split('=').next().unwrap_or(l);
+                long.iter().any(|x| x.trim_start_matches('-') == name)
+            } else if let Some(s) = v.strip_prefix('-') {
+                !s.is_empty()
+                    && s.chars().all(|c| c.is_ascii_alphanumeric())
+                    && s.chars().any(|c| short.contains(&c))
+            } else {
+                false
+            }
+        })
+    }
+
+    /// The value of a flag: `--flag=value`, `--flag value`, `-f value`.
+    pub fn flag_value(&self, short: &[char], long: &[&str]) -> Option<&str> {
+        let args = self.args();
+        let i = self.flag_index(short, long)?;
+        let v = &args[i].value;
+        if let Some((_, val)) = v.split_once('=') {
+            return Some(val);
+        }
+        args.get(i + 1).map(|w| w.value.as_str())
+    }
+
+    /// Arguments that are not flags, skipping the values of flags listed in
+    /// `takes_value` (as `-o` or `--option`).
+    pub fn operands<'a>(&'a self, takes_value: &[&str]) -> Vec<(usize, &'a Word)> {
+        let args = self.args();
+        let mut out = Vec::new();
+        let mut i = 0;
+        let mut only_operands = false;
+        while i < args.len() {
+            let v = args[i].value.as_str();
+            if !only_operands && v == "--" {
+                only_operands = true;
+                i += 1;
+                continue;
+            }
+            if !only_operands && v.starts_with('-') && v.len() > 1 {
+                let name = v.split('=').next().unwrap_or(v);
+                let attached = v.contains('=');
+                let skip_next = !attached
+                    && (takes_value.contains(&name)
+                        // `-oFoo` carries its value; `-o Foo` does not.
+                        || (name.len() == 2 && takes_value.contains(&name)));
+                i += if skip_next { 2 } else { 1 };
+                continue;
+            }
+            out.push((i, &args[i]));
+            i += 1;
+        }
+        out
+    }
+
+    /// The first operand (a subcommand such as `install`).
+    pub fn subcommand(&self, takes_value: &[&str]) -> Option<&Word> {
+        self.operands(takes_value).into_iter().next().map(|(_, w)| w)
+    }
+}
+
+/// A parsed script.
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    pub commands: Vec<Command>,
+}
+
+impl Script {
+    /// Commands running `name` (looking through wrappers).
+    pub fn commands_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Command> + 'a {
+        self.commands.iter().filter(move |c| c.is(name))
+    }
+
+    /// Whether any command runs `name`.
+    pub fn runs(&self, name: &str) -> bool {
+        self.commands_named(name).next().is_some()
+    }
+}
+
+/// Parses shell text.
+pub fn parse(text: &str) -> Script {
+    let mut p = Parser {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+        depth: 0,
+        out: Vec::new(),
+    };
+    p.script(None);
+    // Nested commands are found before the command that contains them; order by
+    // position so commands read as written.
+    p.out.sort_by_key(|c| c.start);
+    Script { commands: p.out }
+}
+
+struct Parser<'a> {
+    src: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    depth: u32,
+    out: Vec<Command>,
+}
+
+#[derive(Default)]
+struct Pending {
+    assignments: Vec<Word>,
+    words: Vec<Word>,
+    redirects: Vec<Word>,
+}
+
+enum Tok {
+    Word(Word),
+    Sep(Sep),
+    /// A redirection operator; the next word is its target. `true` for `<<`.
+    Redirect(bool),
+    Close,
+    Eof,
+}
+
+const RESERVED_SKIP: &[&str] = &["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "fi", "done", "esac", "}", "in"];
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+    fn peek_at(&self, n: usize) -> Option<u8> {
+        self.src.get(self.pos + n).copied()
+    }
+
+    /// Parses commands until EOF or the `close` byte (for `$(` ... `)`).
+    fn script(&mut self, close: Option<u8>) {
+        let mut cur = Pending::default();
+        let mut before = Sep::Start;
+        let mut pending_heredocs: Vec<(String, bool)> = Vec::new();
+        let mut skip_until_sep = false; // inside a `for x in ...` header
+        let mut case_depth = 0u32;
+        loop {
+            let tok = self.token(close);
+            match tok {
+                Tok::Word(w) => {
+                    if case_depth > 0 {
+                        if w.value == "esac" {
+                            case_depth -= 1;
+                        }
+                        continue;
+                    }
+                    if skip_until_sep {
+                        continue;
+                    }
+                    if cur.words.is_empty() {
+                        if cur.assignments.is_empty() && (w.value == "for" || w.value == "select") && !w.quoted {
+                            skip_until_sep = true;
+                            continue;
+                        }
+                        if cur.assignments.is_empty() && w.value == "case" && !w.quoted {
+                            case_depth += 1;
+                            continue;
+                        }
+                        if cur.assignments.is_empty() && RESERVED_SKIP.contains(&w.value.as_str()) && !w.quoted {
+                            continue;
+                        }
+                        if is_assignment(&w.raw) {
+                            cur.assignments.push(w);
+                            continue;
+                        }
+                    }
+                    cur.words.push(w);
+                }
+                Tok::Redirect(heredoc) => {
+                    // The target word follows.
+                    if let Tok::Word(t) = self.token(close) {
+                        if heredoc {
+                            let strip = t.raw.starts_with('-');
+                            let delim = t.value.trim_start_matches('-').to_string();
+                            pending_heredocs.push((delim, strip));
+                        }
+                        cur.redirects.push(t);
+                    }
+                }
+                Tok::Sep(sep) => {
+                    skip_until_sep = false;
+                    self.flush(&mut cur, before, sep);
+                    before = sep;
+                    if sep == Sep::Newline {
+                        for (delim, strip) in pending_heredocs.drain(..) {
+                            self.skip_heredoc_body(&delim, strip);
+                        }
+                    }
+                }
+                Tok::Close | Tok::Eof => {
+                    self.flush(&mut cur, before, Sep::End);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, cur: &mut Pending, before: Sep, after: Sep) {
+        if cur.words.is_empty() && cur.assignments.is_empty() {
+            cur.redirects.clear();
+            return;
+        }
+        let all = cur.assignments.iter().chain(&cur.words);
+        let start = all.clone().map(|w| w.start).min().unwrap_or(0);
+        let end = all.map(|w| w.end).max().unwrap_or(0);
+        let cmd = Command {
+            assignments: std::mem::take(&mut cur.assignments),
+            words: std::mem::take(&mut cur.words),
+            redirects: std::mem::take(&mut cur.redirects),
+            before,
+            after,
+            depth: self.depth,
+            start,
+            end,
+        };
+        // `sh -c 'script'`: parse the script too.
+        let inner = shell_c_script(&cmd);
+        self.out.push(cmd);
+        if let Some((script, base)) = inner {
+            let mut sub = Parser {
+                src: script.as_bytes(),
+                text: &script,
+                pos: 0,
+                depth: self.depth + 1,
+                out: Vec::new(),
+            };
+            sub.script(None);
+            for mut c in sub.out {
+                if let Some(base) = base {
+                    shift(&mut c, base);
+                } else {
+                    c.start = start;
+                    c.end = end;
+                    for w in c.words.iter_mut().chain(&mut c.assignments).chain(&mut c.redirects) {
+                        w.start = start;
+                        w.end = end;
+                    }
+                }
+                self.out.push(c);
+            }
+        }
+    }
+
+    fn skip_heredoc_body(&mut self, delim: &str, strip_tabs: bool) {
+        while self.pos < self.src.len() {
+            let line_end = self.text[self.pos..].find('\n').map(|i| self.pos + i).unwrap_or(self.src.len());
+            let mut line = &self.text[self.pos..line_end];
+            line = line.trim_end_matches('\r');
+            if strip_tabs {
+                line = line.trim_start_matches('\t');
+            }
+            self.pos = (line_end + 1).min(self.src.len());
+            if line == delim {
+                return;
+            }
+        }
+    }
+
+    fn skip_blanks(&mut self) {
+        while let Some(c) = self.peek() {
+            if c == b' ' || c == b'\t' || c == b'\r' {
+                self.pos += 1;
+            } else if c == b'\\' && self.peek_at(1) == Some(b'\n') {
+                self.pos += 2;
+            } else if c == b'\\' && self.peek_at(1) == Some(b'\r') && self.peek_at(2) == Some(b'\n') {
+                self.pos += 3;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn token(&mut self, close: Option<u8>) -> Tok {
+        self.skip_blanks();
+        let Some(c) = self.peek() else { return Tok::Eof };
+        if Some(c) == close {
+            self.pos += 1;
+            return Tok::Close;
+        }
+        match c {
+            b'\n' => {
+                self.pos += 1;
+                return Tok::Sep(Sep::Newline);
+            }
+            b'#' => {
+                while let Some(c) = self.peek() {
+                    if c == b'\n' {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                return self.token(close);
+            }
+            b'&' => {
+                if self.peek_at(1) == Some(b'&') {
+                    self.pos += 2;
+                    return Tok::Sep(Sep::And);
+                }
+                if self.peek_at(1) == Some(b'>') {
+                    self.pos += if self.peek_at(2) == Some(b'>') { 3 } else { 2 };
+                    return Tok::Redirect(false);
+                }
+                self.pos += 1;
+                return Tok::Sep(Sep::Background);
+            }
+            b'|' => {
+                if self.peek_at(1) == Some(b'|') {
+                    self.pos += 2;
+                    return Tok::Sep(Sep::Or);
+                }
+                self.pos += if self.peek_at(1) == Some(b'&') { 2 } else { 1 };
+                return Tok::Sep(Sep::Pipe);
+            }
+            b';' => {
+                self.pos += if self.peek_at(1) == Some(b';') { 2 } else { 1 };
+                return Tok::Sep(Sep::Semi);
+            }
+            b'(' | b')' => {
+                self.pos += 1;
+                return Tok::Sep(Sep::Semi);
+            }
+            b'<' | b'>' => return self.redirect(),
+            b'0'..=b'9' => {
+                // `2>file`, `2>&1`: a redirection with an fd prefix.
+                let digits = self.src[self.pos..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if matches!(self.peek_at(digits), Some(b'<' | b'>')) {
+                    self.pos += digits;
+                    return self.redirect();
+                }
+            }
+            _ => {}
+        }
+        Tok::Word(self.word(close))
+    }
+
+    fn redirect(&mut self) -> Tok {
+        let c = self.peek().unwrap_or(b'>');
+        self.pos += 1;
+        if c == b'<' && self.peek() == Some(b'<') {
+            self.pos += 1;
+            if self.peek() == Some(b'<') {
+                self.pos += 1; // here-string: target is a word
+                return Tok::Redirect(false);
+            }
+            return Tok::Redirect(true);
+        }
+        if matches!(self.peek(), Some(b'>' | b'&' | b'|')) {
+            self.pos += 1;
+        }
+        Tok::Redirect(false)
+    }
+
+    fn word(&mut self, close: Option<u8>) -> Word {
+        let start = self.pos;
+        let mut value = String::new();
+        let mut quoted = false;
+        let mut expansion = false;
+        while let Some(c) = self.peek() {
+            match c {
+                b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
+                    if Some(c) == close || !matches!(c, b'(' | b')') || value.is_empty() || c == b')' {
+                        break;
+                    }
+                    // `(` inside a word (e.g. a glob) — keep it.
+                    value.push(c as char);
+                    self.pos += 1;
+                }
+                b'\\' => {
+                    match self.peek_at(1) {
+                        Some(b'\n') => self.pos += 2,
+                        Some(_) => {
+                            quoted = true;
+                            let ch = self.text[self.pos + 1..].chars().next().unwrap_or('\\');
+                            value.push(ch);
+                            self.pos += 1 + ch.len_utf8();
+                        }
+                        None => self.pos += 1,
+                    }
+                }
+                b'\'' => {
+                    quoted = true;
+                    self.pos += 1;
+                    let end = self.text[self.pos..].find('\'').map(|i| self.pos + i).unwrap_or(self.src.len());
+                    value.push_str(&self.text[self.pos..end]);
+                    self.pos = (end + 1).min(self.src.len());
+                }
+                b'"' => {
+                    quoted = true;
+                    self.pos += 1;
+                    while let Some(d) = self.peek() {
+                        match d {
+                            b'"' => {
+                                self.pos += 1;
+                                break;
+                            }
+                            b'\\' => {
+                                let next = self.peek_at(1);
+                                if matches!(next, Some(b'"' | b'\\' | b'$' | b'`')) {
+                                    value.push(next.unwrap_or(b'\\') as char);
+                                    self.pos += 2;
+                                } else if next == Some(b'\n') {
+                                    self.pos += 2;
+                                } else {
+                                    value.push('\\');
+                                    self.pos += 1;
+                                }
+                            }
+                            b'$' if self.peek_at(1) == Some(b'(') => {
+                                expansion = true;
+                                let s = self.pos;
+                                self.substitution();
+                                value.push_str(&self.text[s..self.pos]);
+                            }
+                            b'$' | b'`' => {
+                                expansion = true;
+                                if d == b'`' {
+                                    let s = self.pos;
+                                    self.backticks();
+                                    value.push_str(&self.text[s..self.pos]);
+                                } else {
+                                    value.push('$');
+                                    self.pos += 1;
+                                }
+                            }
+                            _ => {
+                                let ch = self.text[self.pos..].chars().next().unwrap_or(' ');
+                                value.push(ch);
+                                self.pos += ch.len_utf8();
+                            }
+                        }
+                    }
+                }
+                b'$' => {
+                    expansion = true;
+                    let s = self.pos;
+                    match self.peek_at(1) {
+                        Some(b'(') => self.substitution(),
+                        Some(b'{') => {
+                            let end = self.text[self.pos..].find('}').map(|i| self.pos + i + 1).unwrap_or(self.src.len());
+                            self.pos = end;
+                        }
+                        Some(b'\'') => {
+                            // $'ANSI-C'
+                            self.pos += 2;
+                            let end = self.text[self.pos..].find('\'').map(|i| self.pos + i + 1).unwrap_or(self.src.len());
+                            self.pos = end;
+                        }
+                        _ => self.pos += 1,
+                    }
+                    value.push_str(&self.text[s..self.pos]);
+                }
+                b'`' => {
+                    expansion = true;
+                    let s = self.pos;
+                    self.backticks();
+                    value.push_str(&self.text[s..self.pos]);
+                }
+                _ => {
+                    let ch = self.text[self.pos..].chars().next().unwrap_or(' ');
+                    value.push(ch);
+                    self.pos += ch.len_utf8();
+                }
+            }
+        }
+        if self.pos == start {
+            // A lone byte we do not understand: consume it so we always progress.
+            self.pos += 1;
+        }
+        Word {
+            value,
+            raw: self.text[start..self.pos].to_string(),
+            start,
+            end: self.pos,
+            quoted,
+            expansion,
+        }
+    }
+
+    /// `$( ... )`, parsed as a nested script.
+    fn substitution(&mut self) {
+        self.pos += 2;
+        self.depth += 1;
+        self.script(Some(b')'));
+        self.depth -= 1;
+    }
+
+    /// `` `...` ``, parsed as a nested script.
+    fn backticks(&mut self) {
+        self.pos += 1;
+        let end = self.text[self.pos..].find('`').map(|i| self.pos + i).unwrap_or(self.src.len());
+        let inner = &self.text[self.pos..end];
+        let mut sub = Parser {
+            src: inner.as_bytes(),
+            text: inner,
+            pos: 0,
+            depth: self.depth + 1,
+            out: Vec::new(),
+        };
+        sub.script(None);
+        let base = self.pos;
+        for mut c in sub.out {
+            shift(&mut c, base);
+            self.out.push(c);
+        }
+        self.pos = (end + 1).min(self.src.len());
+    }
+}
+
+fn shift(c: &mut Command, base: usize) {
+    c.start += base;
+    c.end += base;
+    for w in c.words.iter_mut().chain(&mut c.assignments).chain(&mut c.redirects) {
+        w.start += base;
+        w.end += base;
+    }
+}
+
+fn is_assignment(raw: &str) -> bool {
+    let Some((name, _)) = raw.split_once('=') else { return false };
+    let name = name.strip_suffix('+').unwrap_or(name);
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// For `sh -c 'script'` (also bash, dash, ash, zsh, su -c): the script, and its
+/// offset in the parsed text when it maps one-to-one (a single-quoted word).
+fn shell_c_script(cmd: &Command) -> Option<(String, Option<usize>)> {
+    let name = cmd.name()?;
+    if !matches!(name, "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "su") {
+        return None;
+    }
+    let args = cmd.args();
+    let i = args.iter().position(|a| {
+        let v = a.value.as_str();
+        v == "-c" || (v.starts_with('-') && !v.starts_with("--") && v.ends_with('c') && v.len() <= 4)
+    })?;
+    let script = args.get(i + 1)?;
+    let base = (script.raw.starts_with('\'') && script.raw.ends_with('\'') && script.raw.len() >= 2 && script.raw.len() - 2 == script.value.len())
+        .then_some(script.start + 1);
+    Some((script.value.clone(), base))
+}
+
+/// A script of a RUN instruction, with a way to map its offsets to the
+/// Dockerfile's bytes.
+#[derive(Debug, Clone)]
+pub struct RunScript {
+    pub script: Script,
+    /// Where it came from.
+    pub origin: ScriptOrigin,
+    map: OffsetMap,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptOrigin {
+    /// `RUN cmd` (shell form).
+    ShellForm,
+    /// `RUN ["sh", "-c", "cmd"]` or `RUN ["cmd", "arg"]`.
+    ExecForm,
+    /// A heredoc body run as a script (index into `heredocs`).
+    Heredoc(usize),
+}
+
+#[derive(Debug, Clone)]
+enum OffsetMap {
+    /// Offsets are into `Instruction::original`, starting at `base`.
+    Original { base: usize },
+    /// Offsets are into the source, starting at `base`.
+    Source { base: usize },
+    /// No mapping (exec form): whole instruction.
+    None,
+}
+
+impl RunScript {
+    /// The source span of a range of the script, when it can be mapped.
+    pub fn span(&self, ins: &Instruction, start: usize, end: usize) -> Option<Span> {
+        match self.map {
+            OffsetMap::Original { base } => Some(ins.original_span(base + start, base + end)),
+            OffsetMap::Source { base } => Some(Span::new(base + start, base + end)),
+            OffsetMap::None => None,
+        }
+    }
+
+    /// The source span of a word, or the instruction's span when unmappable.
+    pub fn word_span(&self, ins: &Instruction, w: &Word) -> Span {
+        self.span(ins, w.start, w.end).unwrap_or(ins.span)
+    }
+
+    /// The source span of a command, or the instruction's span.
+    pub fn command_span(&self, ins: &Instruction, c: &Command) -> Span {
+        self.span(ins, c.start, c.end).unwrap_or(ins.span)
+    }
+
+    /// Whether offsets map exactly to the file (fixes are possible).
+    pub fn fixable(&self) -> bool {
+        !matches!(self.map, OffsetMap::None)
+    }
+}
+
+/// Whether a SHELL instruction's program is a POSIX-like shell.
+pub fn is_posix_shell(program: &str) -> bool {
+    matches!(basename(program), "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "busybox" | "mksh")
+}
+
+/// The scripts a RUN (or ONBUILD RUN) instruction runs. Empty when the stage's
+/// SHELL is not a POSIX shell (PowerShell, cmd) — shell rules do not apply there.
+pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
+    let ins = match &ins.onbuild {
+        Some(sub) if ins.keyword == "ONBUILD" => sub.as_ref(),
+        _ => ins,
+    };
+    if ins.keyword != "RUN" || !stage_shell_is_posix(df, ins) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if ins.json {
+        let args = &ins.args;
+        let script = match args.first().map(|a| basename(a)) {
+            Some(s) if is_posix_shell(s) && args.len() >= 3 && args[1] == "-c" => parse(&args[2]),
+            Some(_) => {
+                // An exec-form command: its words, no shell.
+                let text = args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ");
+                parse(&text)
+            }
+            None => Script::default(),
+        };
+        out.push(RunScript {
+            script,
+            origin: ScriptOrigin::ExecForm,
+            map: OffsetMap::None,
+        });
+        return out;
+    }
+    if let Some((text, base)) = ins.shell_text() {
+        out.push(RunScript {
+            script: parse(text),
+            origin: ScriptOrigin::ShellForm,
+            map: OffsetMap::Original { base },
+        });
+    }
+    // A heredoc is a script when the command line is just the marker (BuildKit runs
+    // it with the shell) or feeds a shell (`bash <<EOF`), unless it has a shebang for
+    // something else.
+    let line = ins.shell_command().unwrap_or("").trim();
+    let line_words: Vec<&str> = line.split_whitespace().collect();
+    let feeds_shell = line_words.first().is_some_and(|w| w.starts_with("<<"))
+        || line_words.first().is_some_and(|w| is_posix_shell(w));
+    for (i, h) in ins.heredocs.iter().enumerate() {
+        let shebang = h.content.lines().next().filter(|l| l.starts_with("#!"));
+        let shell_shebang = shebang.is_none_or(|l| {
+            let prog = l.trim_start_matches("#!").split_whitespace().collect::<Vec<_>>();
+            match prog.as_slice() {
+                [p] => is_posix_shell(p),
+                [env, p, ..] if basename(env) == "env" => is_posix_shell(p),
+                [p, ..] => is_posix_shell(p),
+                [] => true,
+            }
+        });
+        if feeds_shell && shell_shebang && h.fd == 0 {
+            out.push(RunScript {
+                script: parse(&h.content),
+                origin: ScriptOrigin::Heredoc(i),
+                map: OffsetMap::Source { base: h.content_span.start },
+            });
+        }
+    }
+    out
+}
+
+fn stage_shell_is_posix(df: &Dockerfile, ins: &Instruction) -> bool {
+    let Some(stage) = ins.stage else { return true };
+    let mut posix = true;
+    // SHELL applies to later instructions of the stage (and stages built on it).
+    let mut chain = vec![stage];
+    let mut s = stage;
+    while let Some(b) = df.stages[s].base_stage {
+        chain.push(b);
+        s = b;
+    }
+    for st in chain.into_iter().rev() {
+        for i in df.stage_instructions(st) {
+            if i.span.start >= ins.span.start {
+                break;
+            }
+            if i.keyword == "SHELL" && i.json {
+                posix = i.args.first().is_some_and(|p| is_posix_shell(p));
+            }
+        }
+    }
+    posix
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(s: &str) -> Vec<String> {
+        parse(s).commands.iter().map(|c| c.name().unwrap_or("-").to_string()).collect()
+    }
+
+    #[test]
+    fn splits_at_operators() {
+        assert_eq!(names("apt-get update && apt-get install -y curl || true; echo a | tee b & wait"), vec!["apt-get", "apt-get", "true", "echo", "tee", "wait"]);
+        let s = parse("a && b || c | d");
+        let seps: Vec<(Sep, Sep)> = s.commands.iter().map(|c| (c.before, c.after)).collect();
+        assert_eq!(seps, vec![(Sep::Start, Sep::And), (Sep::And, Sep::Or), (Sep::Or, Sep::Pipe), (Sep::Pipe, Sep::End)]);
+    }
+
+    #[test]
+    fn quotes_and_offsets() {
+        let text = r#"echo "a b" 'c d' e\ f "$HOME/x""#;
+        let s = parse(text);
+        let c = &s.commands[0];
+        let vals: Vec<&str> = c.words.iter().map(|w| w.value.as_str()).collect();
+        assert_eq!(vals, vec!["echo", "a b", "c d", "e f", "$HOME/x"]);
+        assert_eq!(&text[c.words[1].start..c.words[1].end], "\"a b\"");
+        assert!(c.words[4].expansion);
+    }
+
+    #[test]
+    fn assignments_redirects_and_wrappers() {
+        let s = parse("DEBIAN_FRONTEND=noninteractive sudo -E apt-get install -y x > /dev/null 2>&1");
+        let c = &s.commands[0];
+        assert_eq!(c.assignments[0].value, "DEBIAN_FRONTEND=noninteractive");
+        assert_eq!(c.name(), Some("apt-get"));
+        assert_eq!(c.args().iter().map(|w| w.value.as_str()).collect::<Vec<_>>(), vec!["install", "-y", "x"]);
+        assert_eq!(c.redirects.len(), 2);
+        assert_eq!(parse("env -u X A=b timeout 10 /usr/bin/curl -sSL x").commands[0].name(), Some("curl"));
+    }
+
+    #[test]
+    fn flags_and_operands() {
+        let c = &parse("apt-get -qy -o Dpkg::Options::=--force-confnew install --no-install-recommends curl=7.1 wget").commands[0];
+        assert!(c.has_flag(&['y'], &["yes", "assume-yes"]));
+        assert!(c.has_flag(&[], &["no-install-recommends"]));
+        assert!(!c.has_flag(&['s'], &["simulate"]));
+        let ops: Vec<&str> = c.operands(&["-o", "-t"]).iter().map(|(_, w)| w.value.as_str()).collect();
+        assert_eq!(ops, vec!["install", "curl=7.1", "wget"]);
+        assert_eq!(c.flag_value(&['o'], &[]), Some("Dpkg::Options::=--force-confnew"));
+    }
+
+    #[test]
+    fn nested_scripts() {
+        assert_eq!(names("echo $(curl -s x | sh) `wget y`"), vec!["echo", "curl", "sh", "wget"]);
+        let s = parse("sh -c 'apt-get update && apt-get install -y x'");
+        let inner: Vec<_> = s.commands.iter().filter(|c| c.depth == 1).map(|c| c.name().unwrap()).collect();
+        assert_eq!(inner, vec!["apt-get", "apt-get"]);
+        let text = "sh -c 'apt-get install x'";
+        let c = s_cmd(text, "apt-get");
+        assert_eq!(&text[c.words[0].start..c.words[0].end], "apt-get");
+    }
+
+    fn s_cmd(text: &str, name: &str) -> Command {
+        parse(text).commands.into_iter().find(|c| c.is(name)).unwrap()
+    }
+
+    #[test]
+    fn control_flow_and_comments() {
+        assert_eq!(names("if [ -f x ]; then rm x; else touch x; fi"), vec!["[", "rm", "touch"]);
+        assert_eq!(names("for f in a b; do gzip $f; done"), vec!["gzip"]);
+        assert_eq!(names("set -eux; \\\n  apk add x # trailing comment\n  # full line\n  rm -rf y"), vec!["set", "apk", "rm"]);
+        assert_eq!(names("case $x in a) echo a;; esac; ls"), vec!["ls"]);
+        assert_eq!(names("(cd /x && make) || exit 1"), vec!["cd", "make", "exit"]);
+    }
+
+    #[test]
+    fn heredocs_in_scripts_are_skipped() {
+        assert_eq!(names("cat <<EOF > /etc/x\napt-get install y\nEOF\necho done"), vec!["cat", "echo"]);
+    }
+
+    #[test]
+    fn never_panics() {
+        for s in ["", "\\", "'", "\"", "$(", "`", "${", "&&&", "|||", "2>", "<<", "a=b", "((", "))", "é ü", "$'x", "a\\\r\nb", "\"\\"] {
+            let _ = parse(s);
+        }
+    }
+
+    #[test]
+    fn run_scripts_map_to_source() {
+        let text = "FROM x\nRUN apt-get update \\\n  && apt-get install -y curl\nRUN <<EOF\nset -e\napk add jq\nEOF\nRUN [\"sh\", \"-c\", \"pip install x\"]\nSHELL [\"pwsh\", \"-c\"]\nRUN Get-Thing\n";
+        let df = Dockerfile::parse(text).unwrap();
+        let s = scripts(&df, &df.instructions[1]);
+        let c = s[0].script.commands_named("apt-get").nth(1).unwrap();
+        let w = c.args().last().unwrap();
+        assert_eq!(df.slice(s[0].word_span(&df.instructions[1], w)), "curl");
+        let s = scripts(&df, &df.instructions[2]);
+        assert_eq!(s.len(), 2);
+        let apk = s[1].script.commands_named("apk").next().unwrap();
+        assert_eq!(df.slice(s[1].command_span(&df.instructions[2], apk)), "apk add jq");
+        let s = scripts(&df, &df.instructions[3]);
+        assert!(s[0].script.runs("pip") && !s[0].fixable());
+        assert!(scripts(&df, &df.instructions[5]).is_empty(), "PowerShell is not analysed");
+    }
+}
