@@ -417,7 +417,9 @@ pub fn arg_decls(
         };
         // Map through `original` so a default continued over lines stays exact.
         let default_span = match (&default_written, ins.arg_ranges.get(i)) {
-            (Some(_), Some(&(start, end))) => Some(ins.original_span((start + name.len() + 1).min(end), end)),
+            (Some(_), Some(&(start, end))) => {
+                Some(ins.original_span((start + name.len() + 1).min(end), end))
+            }
             _ => None,
         };
         let default = default_written.as_ref().map(|d| {

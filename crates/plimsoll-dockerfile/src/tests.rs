@@ -241,7 +241,8 @@ fn never_panics_on_odd_input() {
 
 #[test]
 fn original_offsets_map_back_through_continuations() {
-    let text = "FROM x\nRUN apt-get update \\\n  # comment\n  && apt-get install -y \\\n     curl\n";
+    let text =
+        "FROM x\nRUN apt-get update \\\n  # comment\n  && apt-get install -y \\\n     curl\n";
     let df = parse(text);
     let run = &df.instructions[1];
     let (cmd, base) = run.shell_text().unwrap();
@@ -250,7 +251,10 @@ fn original_offsets_map_back_through_continuations() {
     let span = run.original_span(base + i, base + i + 4);
     assert_eq!(df.slice(span), "curl");
     let j = cmd.find("install").unwrap();
-    assert_eq!(df.slice(run.original_span(base + j, base + j + 7)), "install");
+    assert_eq!(
+        df.slice(run.original_span(base + j, base + j + 7)),
+        "install"
+    );
     // ONBUILD triggers map too.
     let df = parse("FROM x\nONBUILD RUN a \\\n b\n");
     let sub = df.instructions[1].onbuild.as_ref().unwrap();

@@ -132,7 +132,7 @@ macro_rules! dockerfile_plugin {
 
 /// Everything a rule file usually needs.
 pub mod prelude {
-    pub use crate::dockerfile::{Dockerfile, Instruction, Span, Stage};
+    pub use crate::dockerfile::{Dockerfile, Flag, Instruction, Span, Stage};
     pub use crate::{
         Applicability, DockerfilePlugin, Document, Edit, Finding, Fix, Level, Location, PluginInfo,
         Rule, Settings, declare_rule, dockerfile_plugin,

@@ -33,7 +33,7 @@ impl Manager {
             "aptitude" => Manager::Aptitude,
             "apk" => Manager::Apk,
             "yum" => Manager::Yum,
-            "dnf" | "dnf5" => Manager::Dnf,
+            "dnf" | "dnf5" | "tdnf" => Manager::Dnf,
             "microdnf" => Manager::Microdnf,
             "zypper" => Manager::Zypper,
             n if n == "pip" || n == "pip3" || is_versioned(n, "pip") => Manager::Pip,
@@ -53,18 +53,191 @@ impl Manager {
     /// Flags of this manager that take a separate value.
     pub fn flags_with_values(self) -> &'static [&'static str] {
         match self {
-            Manager::AptGet | Manager::Apt | Manager::Aptitude => &["-o", "--option", "-t", "--target-release", "--default-release", "-c", "--config-file", "-a", "--host-architecture"],
-            Manager::Apk => &["-X", "--repository", "-p", "--root", "-t", "--virtual", "--arch", "--keys-dir", "--cache-dir", "--repositories-file"],
-            Manager::Yum | Manager::Dnf | Manager::Microdnf => &["--enablerepo", "--disablerepo", "--setopt", "--installroot", "--releasever", "-c", "--config", "-x", "--exclude", "--repo", "--repoid", "--repofrompath", "--nodocs-", "--downloaddir", "--destdir", "--forcearch", "-d", "--debuglevel", "-e", "--errorlevel", "--rpmverbosity"],
-            Manager::Zypper => &["-r", "--repo", "--from", "-t", "--type", "--root", "-R", "--reposd-dir", "-D", "-C", "--cache-dir", "--raw-cache-dir"],
-            Manager::Pip => &["-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host", "-t", "--target", "--prefix", "--root", "-e", "--editable", "--platform", "--python-version", "--implementation", "--abi", "--src", "--upgrade-strategy", "--progress-bar", "--cache-dir", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--cert", "--client-cert", "--global-option", "-C", "--config-settings", "--report", "--only-binary", "--no-binary", "--python", "--root-user-action"],
-            Manager::Npm | Manager::Pnpm => &["--prefix", "--registry", "--cache", "-w", "--workspace", "--omit", "--include", "--userconfig", "--loglevel", "--tag"],
-            Manager::Yarn => &["--cwd", "--registry", "--cache-folder", "--modules-folder", "--network-timeout", "--mutex"],
-            Manager::Gem => &["-v", "--version", "-i", "--install-dir", "-n", "--bindir", "--source", "-s", "-P", "--trust-policy", "--platform", "--build-root"],
-            Manager::Bundle => &["--path", "--without", "--with", "--jobs", "-j", "--retry", "--gemfile", "--binstubs"],
-            Manager::Go => &["-ldflags", "-tags", "-o", "-gcflags", "-mod", "-modfile", "-p", "-asmflags", "-trimpath-"],
-            Manager::Cargo => &["--version", "--vers", "--git", "--branch", "--tag", "--rev", "--path", "--root", "--index", "--registry", "-j", "--jobs", "--features", "-F", "--target", "--profile", "--bin", "--example"],
-            Manager::Conda => &["-n", "--name", "-p", "--prefix", "-c", "--channel", "--file"],
+            Manager::AptGet | Manager::Apt | Manager::Aptitude => &[
+                "-o",
+                "--option",
+                "-t",
+                "--target-release",
+                "--default-release",
+                "-c",
+                "--config-file",
+                "-a",
+                "--host-architecture",
+            ],
+            Manager::Apk => &[
+                "-X",
+                "--repository",
+                "-p",
+                "--root",
+                "-t",
+                "--virtual",
+                "--arch",
+                "--keys-dir",
+                "--cache-dir",
+                "--repositories-file",
+            ],
+            Manager::Yum | Manager::Dnf | Manager::Microdnf => &[
+                "--enablerepo",
+                "--disablerepo",
+                "--setopt",
+                "--installroot",
+                "--releasever",
+                "-c",
+                "--config",
+                "-x",
+                "--exclude",
+                "--repo",
+                "--repoid",
+                "--repofrompath",
+                "--nodocs-",
+                "--downloaddir",
+                "--destdir",
+                "--forcearch",
+                "-d",
+                "--debuglevel",
+                "-e",
+                "--errorlevel",
+                "--rpmverbosity",
+            ],
+            Manager::Zypper => &[
+                "-r",
+                "--repo",
+                "--from",
+                "-t",
+                "--type",
+                "--root",
+                "-R",
+                "--reposd-dir",
+                "-D",
+                "-C",
+                "--cache-dir",
+                "--raw-cache-dir",
+            ],
+            Manager::Pip => &[
+                "-r",
+                "--requirement",
+                "-c",
+                "--constraint",
+                "-i",
+                "--index-url",
+                "--extra-index-url",
+                "-f",
+                "--find-links",
+                "--trusted-host",
+                "-t",
+                "--target",
+                "--prefix",
+                "--root",
+                "-e",
+                "--editable",
+                "--platform",
+                "--python-version",
+                "--implementation",
+                "--abi",
+                "--src",
+                "--upgrade-strategy",
+                "--progress-bar",
+                "--cache-dir",
+                "--log",
+                "--proxy",
+                "--retries",
+                "--timeout",
+                "--exists-action",
+                "--cert",
+                "--client-cert",
+                "--global-option",
+                "-C",
+                "--config-settings",
+                "--report",
+                "--only-binary",
+                "--no-binary",
+                "--python",
+                "--root-user-action",
+            ],
+            Manager::Npm | Manager::Pnpm => &[
+                "--prefix",
+                "--registry",
+                "--cache",
+                "-w",
+                "--workspace",
+                "--omit",
+                "--include",
+                "--userconfig",
+                "--loglevel",
+                "--tag",
+            ],
+            Manager::Yarn => &[
+                "--cwd",
+                "--registry",
+                "--cache-folder",
+                "--modules-folder",
+                "--network-timeout",
+                "--mutex",
+            ],
+            Manager::Gem => &[
+                "-v",
+                "--version",
+                "-i",
+                "--install-dir",
+                "-n",
+                "--bindir",
+                "--source",
+                "-s",
+                "-P",
+                "--trust-policy",
+                "--platform",
+                "--build-root",
+            ],
+            Manager::Bundle => &[
+                "--path",
+                "--without",
+                "--with",
+                "--jobs",
+                "-j",
+                "--retry",
+                "--gemfile",
+                "--binstubs",
+            ],
+            Manager::Go => &[
+                "-ldflags",
+                "-tags",
+                "-o",
+                "-gcflags",
+                "-mod",
+                "-modfile",
+                "-p",
+                "-asmflags",
+                "-trimpath-",
+            ],
+            Manager::Cargo => &[
+                "--version",
+                "--vers",
+                "--git",
+                "--branch",
+                "--tag",
+                "--rev",
+                "--path",
+                "--root",
+                "--index",
+                "--registry",
+                "-j",
+                "--jobs",
+                "--features",
+                "-F",
+                "--target",
+                "--profile",
+                "--bin",
+                "--example",
+            ],
+            Manager::Conda => &[
+                "-n",
+                "--name",
+                "-p",
+                "--prefix",
+                "-c",
+                "--channel",
+                "--file",
+            ],
         }
     }
 
@@ -138,14 +311,26 @@ pub struct PackageCommand<'a> {
 impl<'a> PackageCommand<'a> {
     pub fn of(cmd: &'a Command) -> Option<PackageCommand<'a>> {
         let manager = Manager::of(cmd)?;
-        let mut ops: Vec<&Word> = cmd.operands(manager.flags_with_values()).into_iter().map(|(_, w)| w).collect();
+        let mut ops: Vec<&Word> = cmd
+            .operands(manager.flags_with_values())
+            .into_iter()
+            .map(|(_, w)| w)
+            .collect();
         // `python -m pip install`: drop the `pip` module operand.
         if cmd.name().is_some_and(is_python) {
-            let skip = ops.iter().position(|w| w.value == "pip").map(|i| i + 1).unwrap_or(0);
+            let skip = ops
+                .iter()
+                .position(|w| w.value == "pip")
+                .map(|i| i + 1)
+                .unwrap_or(0);
             ops.drain(..skip);
         }
         // `npm --global install`: flags can precede the subcommand; operands() did that.
-        let subcommand = if ops.is_empty() { None } else { Some(ops.remove(0)) };
+        let subcommand = if ops.is_empty() {
+            None
+        } else {
+            Some(ops.remove(0))
+        };
         Some(PackageCommand {
             manager,
             command: cmd,
@@ -156,7 +341,8 @@ impl<'a> PackageCommand<'a> {
 
     /// Whether the subcommand is one of `names`.
     pub fn is(&self, names: &[&str]) -> bool {
-        self.subcommand.is_some_and(|s| names.contains(&s.value.as_str()))
+        self.subcommand
+            .is_some_and(|s| names.contains(&s.value.as_str()))
     }
 
     /// Whether this installs packages.
@@ -182,7 +368,10 @@ impl<'a> PackageCommand<'a> {
         if self.manager == Manager::Gem && self.command.has_flag(&['v'], &["version"]) {
             return Vec::new();
         }
-        self.packages().into_iter().filter(|w| !is_pinned(self.manager, &w.value)).collect()
+        self.packages()
+            .into_iter()
+            .filter(|w| !is_pinned(self.manager, &w.value))
+            .collect()
     }
 }
 
@@ -216,13 +405,17 @@ pub fn is_pinned(manager: Manager, v: &str) -> bool {
             let b = v.as_bytes();
             v.contains('=') || b.windows(2).any(|w| w[0] == b'-' && w[1].is_ascii_digit())
         }
-        Manager::Pip => ["==", ">=", "<=", "~=", "!=", "===", "<", ">", " @ ", "@"].iter().any(|op| v.contains(op)),
+        Manager::Pip => ["==", ">=", "<=", "~=", "!=", "===", "<", ">", " @ ", "@"]
+            .iter()
+            .any(|op| v.contains(op)),
         Manager::Npm | Manager::Pnpm | Manager::Yarn => {
             let body = v.strip_prefix('@').unwrap_or(v);
             body.contains('@') || v.contains('#')
         }
         Manager::Gem => v.contains(':'),
-        Manager::Go => v.split_once('@').is_some_and(|(_, ver)| !ver.is_empty() && ver != "latest"),
+        Manager::Go => v
+            .split_once('@')
+            .is_some_and(|(_, ver)| !ver.is_empty() && ver != "latest"),
         Manager::Cargo => v.contains('@'),
         Manager::Conda => v.contains('='),
         Manager::Bundle => true,
@@ -241,20 +434,43 @@ mod tests {
 
     #[test]
     fn recognises_installs_and_pins() {
-        let p = first("apt-get -y -o Acquire::Retries=3 install --no-install-recommends curl=7.88 wget ./local.deb");
+        let p = first(
+            "apt-get -y -o Acquire::Retries=3 install --no-install-recommends curl=7.88 wget ./local.deb",
+        );
         assert_eq!(p.manager, Manager::AptGet);
         assert!(p.is_install());
         let un: Vec<_> = p.unpinned().iter().map(|w| w.value.clone()).collect();
         assert_eq!(un, vec!["wget"]);
         let p = first("python3 -m pip install --no-cache-dir -r req.txt flask==3.0 requests");
         assert_eq!(p.manager, Manager::Pip);
-        assert_eq!(p.unpinned().iter().map(|w| w.value.as_str()).collect::<Vec<_>>(), vec!["requests"]);
+        assert_eq!(
+            p.unpinned()
+                .iter()
+                .map(|w| w.value.as_str())
+                .collect::<Vec<_>>(),
+            vec!["requests"]
+        );
         let p = first("npm install -g @scope/pkg@1.2.3 left-pad typescript@5");
-        assert_eq!(p.unpinned().iter().map(|w| w.value.as_str()).collect::<Vec<_>>(), vec!["left-pad"]);
+        assert_eq!(
+            p.unpinned()
+                .iter()
+                .map(|w| w.value.as_str())
+                .collect::<Vec<_>>(),
+            vec!["left-pad"]
+        );
         assert!(first("gem install rails -v 7.1").unpinned().is_empty());
-        assert_eq!(first("go install golang.org/x/tools/gopls@latest").unpinned().len(), 1);
+        assert_eq!(
+            first("go install golang.org/x/tools/gopls@latest")
+                .unpinned()
+                .len(),
+            1
+        );
         assert!(first("yum install -y httpd-2.4.57").unpinned().is_empty());
-        assert!(first("apk add --no-cache musl~1.2 openssl=3.1.4-r5").unpinned().is_empty());
+        assert!(
+            first("apk add --no-cache musl~1.2 openssl=3.1.4-r5")
+                .unpinned()
+                .is_empty()
+        );
         assert!(!first("apt-get update").is_install());
     }
 }

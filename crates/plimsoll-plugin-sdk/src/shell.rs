@@ -66,10 +66,32 @@ pub struct Command {
     /// Byte range in the parsed text (first to last word).
     pub start: usize,
     pub end: usize,
+    /// Word offsets are exact. False inside a nested script whose text had to
+    /// be unquoted first (`sh -c "a \"b\""`): offsets then cover the outer command.
+    pub exact: bool,
 }
 
 /// Commands that run another command given as their arguments.
-const WRAPPERS: &[&str] = &["sudo", "env", "nohup", "exec", "command", "time", "nice", "ionice", "stdbuf", "xargs", "doas", "gosu", "su-exec", "chroot", "timeout", "eatmydata", "unbuffer", "builtin"];
+const WRAPPERS: &[&str] = &[
+    "sudo",
+    "env",
+    "nohup",
+    "exec",
+    "command",
+    "time",
+    "nice",
+    "ionice",
+    "stdbuf",
+    "xargs",
+    "doas",
+    "gosu",
+    "su-exec",
+    "chroot",
+    "timeout",
+    "eatmydata",
+    "unbuffer",
+    "builtin",
+];
 
 /// The last path component: `/usr/bin/apt-get` -> `apt-get`.
 pub fn basename(s: &str) -> &str {
@@ -91,10 +113,16 @@ impl Command {
             while i < self.words.len() {
                 let w = &self.words[i].value;
                 let takes_value = match name {
-                    "sudo" | "doas" => matches!(w.as_str(), "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-r" | "-t" | "-U"),
+                    "sudo" | "doas" => matches!(
+                        w.as_str(),
+                        "-u" | "-g" | "-C" | "-D" | "-h" | "-p" | "-r" | "-t" | "-U"
+                    ),
                     "nice" | "ionice" => matches!(w.as_str(), "-n" | "-c"),
                     "timeout" => matches!(w.as_str(), "-s" | "-k" | "--signal" | "--kill-after"),
-                    "xargs" => matches!(w.as_str(), "-n" | "-I" | "-P" | "-L" | "-s" | "-d" | "-E" | "-a"),
+                    "xargs" => matches!(
+                        w.as_str(),
+                        "-n" | "-I" | "-P" | "-L" | "-s" | "-d" | "-E" | "-a"
+                    ),
                     "stdbuf" => false,
                     "chroot" => false,
                     "env" => matches!(w.as_str(), "-u" | "-C" | "-S"),
@@ -104,7 +132,8 @@ impl Command {
                     i += if takes_value { 2 } else { 1 };
                 } else if name == "env" && w.contains('=') {
                     i += 1;
-                } else if name == "timeout" && w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                } else if name == "timeout" && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                {
                     i += 1;
                 } else if matches!(name, "chroot" | "gosu" | "su-exec") {
                     // First operand is the root/user.
@@ -203,7 +232,10 @@ impl Command {
 
     /// The first operand (a subcommand such as `install`).
     pub fn subcommand(&self, takes_value: &[&str]) -> Option<&Word> {
-        self.operands(takes_value).into_iter().next().map(|(_, w)| w)
+        self.operands(takes_value)
+            .into_iter()
+            .next()
+            .map(|(_, w)| w)
     }
 }
 
@@ -265,7 +297,10 @@ enum Tok {
     Eof,
 }
 
-const RESERVED_SKIP: &[&str] = &["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "fi", "done", "esac", "}", "in"];
+const RESERVED_SKIP: &[&str] = &[
+    "if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "fi", "done", "esac",
+    "}", "in",
+];
 
 impl Parser<'_> {
     fn peek(&self) -> Option<u8> {
@@ -296,7 +331,10 @@ impl Parser<'_> {
                         continue;
                     }
                     if cur.words.is_empty() {
-                        if cur.assignments.is_empty() && (w.value == "for" || w.value == "select") && !w.quoted {
+                        if cur.assignments.is_empty()
+                            && (w.value == "for" || w.value == "select")
+                            && !w.quoted
+                        {
                             skip_until_sep = true;
                             continue;
                         }
@@ -304,7 +342,10 @@ impl Parser<'_> {
                             case_depth += 1;
                             continue;
                         }
-                        if cur.assignments.is_empty() && RESERVED_SKIP.contains(&w.value.as_str()) && !w.quoted {
+                        if cur.assignments.is_empty()
+                            && RESERVED_SKIP.contains(&w.value.as_str())
+                            && !w.quoted
+                        {
                             continue;
                         }
                         if is_assignment(&w.raw) {
@@ -360,6 +401,7 @@ impl Parser<'_> {
             depth: self.depth,
             start,
             end,
+            exact: true,
         };
         // `sh -c 'script'`: parse the script too.
         let inner = shell_c_script(&cmd);
@@ -377,9 +419,15 @@ impl Parser<'_> {
                 if let Some(base) = base {
                     shift(&mut c, base);
                 } else {
+                    c.exact = false;
                     c.start = start;
                     c.end = end;
-                    for w in c.words.iter_mut().chain(&mut c.assignments).chain(&mut c.redirects) {
+                    for w in c
+                        .words
+                        .iter_mut()
+                        .chain(&mut c.assignments)
+                        .chain(&mut c.redirects)
+                    {
                         w.start = start;
                         w.end = end;
                     }
@@ -391,7 +439,10 @@ impl Parser<'_> {
 
     fn skip_heredoc_body(&mut self, delim: &str, strip_tabs: bool) {
         while self.pos < self.src.len() {
-            let line_end = self.text[self.pos..].find('\n').map(|i| self.pos + i).unwrap_or(self.src.len());
+            let line_end = self.text[self.pos..]
+                .find('\n')
+                .map(|i| self.pos + i)
+                .unwrap_or(self.src.len());
             let mut line = &self.text[self.pos..line_end];
             line = line.trim_end_matches('\r');
             if strip_tabs {
@@ -410,7 +461,8 @@ impl Parser<'_> {
                 self.pos += 1;
             } else if c == b'\\' && self.peek_at(1) == Some(b'\n') {
                 self.pos += 2;
-            } else if c == b'\\' && self.peek_at(1) == Some(b'\r') && self.peek_at(2) == Some(b'\n') {
+            } else if c == b'\\' && self.peek_at(1) == Some(b'\r') && self.peek_at(2) == Some(b'\n')
+            {
                 self.pos += 3;
             } else {
                 break;
@@ -420,7 +472,9 @@ impl Parser<'_> {
 
     fn token(&mut self, close: Option<u8>) -> Tok {
         self.skip_blanks();
-        let Some(c) = self.peek() else { return Tok::Eof };
+        let Some(c) = self.peek() else {
+            return Tok::Eof;
+        };
         if Some(c) == close {
             self.pos += 1;
             return Tok::Close;
@@ -470,7 +524,10 @@ impl Parser<'_> {
             b'<' | b'>' => return self.redirect(),
             b'0'..=b'9' => {
                 // `2>file`, `2>&1`: a redirection with an fd prefix.
-                let digits = self.src[self.pos..].iter().take_while(|b| b.is_ascii_digit()).count();
+                let digits = self.src[self.pos..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
                 if matches!(self.peek_at(digits), Some(b'<' | b'>')) {
                     self.pos += digits;
                     return self.redirect();
@@ -506,29 +563,34 @@ impl Parser<'_> {
         while let Some(c) = self.peek() {
             match c {
                 b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
-                    if Some(c) == close || !matches!(c, b'(' | b')') || value.is_empty() || c == b')' {
+                    if Some(c) == close
+                        || !matches!(c, b'(' | b')')
+                        || value.is_empty()
+                        || c == b')'
+                    {
                         break;
                     }
                     // `(` inside a word (e.g. a glob) — keep it.
                     value.push(c as char);
                     self.pos += 1;
                 }
-                b'\\' => {
-                    match self.peek_at(1) {
-                        Some(b'\n') => self.pos += 2,
-                        Some(_) => {
-                            quoted = true;
-                            let ch = self.text[self.pos + 1..].chars().next().unwrap_or('\\');
-                            value.push(ch);
-                            self.pos += 1 + ch.len_utf8();
-                        }
-                        None => self.pos += 1,
+                b'\\' => match self.peek_at(1) {
+                    Some(b'\n') => self.pos += 2,
+                    Some(_) => {
+                        quoted = true;
+                        let ch = self.text[self.pos + 1..].chars().next().unwrap_or('\\');
+                        value.push(ch);
+                        self.pos += 1 + ch.len_utf8();
                     }
-                }
+                    None => self.pos += 1,
+                },
                 b'\'' => {
                     quoted = true;
                     self.pos += 1;
-                    let end = self.text[self.pos..].find('\'').map(|i| self.pos + i).unwrap_or(self.src.len());
+                    let end = self.text[self.pos..]
+                        .find('\'')
+                        .map(|i| self.pos + i)
+                        .unwrap_or(self.src.len());
                     value.push_str(&self.text[self.pos..end]);
                     self.pos = (end + 1).min(self.src.len());
                 }
@@ -584,13 +646,19 @@ impl Parser<'_> {
                     match self.peek_at(1) {
                         Some(b'(') => self.substitution(),
                         Some(b'{') => {
-                            let end = self.text[self.pos..].find('}').map(|i| self.pos + i + 1).unwrap_or(self.src.len());
+                            let end = self.text[self.pos..]
+                                .find('}')
+                                .map(|i| self.pos + i + 1)
+                                .unwrap_or(self.src.len());
                             self.pos = end;
                         }
                         Some(b'\'') => {
                             // $'ANSI-C'
                             self.pos += 2;
-                            let end = self.text[self.pos..].find('\'').map(|i| self.pos + i + 1).unwrap_or(self.src.len());
+                            let end = self.text[self.pos..]
+                                .find('\'')
+                                .map(|i| self.pos + i + 1)
+                                .unwrap_or(self.src.len());
                             self.pos = end;
                         }
                         _ => self.pos += 1,
@@ -635,7 +703,10 @@ impl Parser<'_> {
     /// `` `...` ``, parsed as a nested script.
     fn backticks(&mut self) {
         self.pos += 1;
-        let end = self.text[self.pos..].find('`').map(|i| self.pos + i).unwrap_or(self.src.len());
+        let end = self.text[self.pos..]
+            .find('`')
+            .map(|i| self.pos + i)
+            .unwrap_or(self.src.len());
         let inner = &self.text[self.pos..end];
         let mut sub = Parser {
             src: inner.as_bytes(),
@@ -657,14 +728,21 @@ impl Parser<'_> {
 fn shift(c: &mut Command, base: usize) {
     c.start += base;
     c.end += base;
-    for w in c.words.iter_mut().chain(&mut c.assignments).chain(&mut c.redirects) {
+    for w in c
+        .words
+        .iter_mut()
+        .chain(&mut c.assignments)
+        .chain(&mut c.redirects)
+    {
         w.start += base;
         w.end += base;
     }
 }
 
 fn is_assignment(raw: &str) -> bool {
-    let Some((name, _)) = raw.split_once('=') else { return false };
+    let Some((name, _)) = raw.split_once('=') else {
+        return false;
+    };
     let name = name.strip_suffix('+').unwrap_or(name);
     !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
@@ -681,11 +759,15 @@ fn shell_c_script(cmd: &Command) -> Option<(String, Option<usize>)> {
     let args = cmd.args();
     let i = args.iter().position(|a| {
         let v = a.value.as_str();
-        v == "-c" || (v.starts_with('-') && !v.starts_with("--") && v.ends_with('c') && v.len() <= 4)
+        v == "-c"
+            || (v.starts_with('-') && !v.starts_with("--") && v.ends_with('c') && v.len() <= 4)
     })?;
     let script = args.get(i + 1)?;
-    let base = (script.raw.starts_with('\'') && script.raw.ends_with('\'') && script.raw.len() >= 2 && script.raw.len() - 2 == script.value.len())
-        .then_some(script.start + 1);
+    let base = (script.raw.starts_with('\'')
+        && script.raw.ends_with('\'')
+        && script.raw.len() >= 2
+        && script.raw.len() - 2 == script.value.len())
+    .then_some(script.start + 1);
     Some((script.value.clone(), base))
 }
 
@@ -743,11 +825,46 @@ impl RunScript {
     pub fn fixable(&self) -> bool {
         !matches!(self.map, OffsetMap::None)
     }
+
+    /// The exact source span of a word, for an edit; `None` when the word's
+    /// offsets are not exact.
+    pub fn edit_span(&self, ins: &Instruction, cmd: &Command, w: &Word) -> Option<Span> {
+        if !cmd.exact {
+            return None;
+        }
+        self.span(ins, w.start, w.end)
+    }
+
+    /// Where to append `&& more` so it runs after the whole script (the end of its
+    /// last command), for shell-form scripts only.
+    pub fn append_point(&self, ins: &Instruction) -> Option<usize> {
+        if self.origin != ScriptOrigin::ShellForm {
+            return None;
+        }
+        let last = self
+            .script
+            .commands
+            .iter()
+            .filter(|c| c.depth == 0 && c.exact)
+            .max_by_key(|c| c.end)?;
+        // Redirections may follow the last word.
+        let end = last
+            .redirects
+            .iter()
+            .map(|r| r.end)
+            .max()
+            .unwrap_or(last.end)
+            .max(last.end);
+        self.span(ins, end, end).map(|s| s.end)
+    }
 }
 
 /// Whether a SHELL instruction's program is a POSIX-like shell.
 pub fn is_posix_shell(program: &str) -> bool {
-    matches!(basename(program), "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "busybox" | "mksh")
+    matches!(
+        basename(program),
+        "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "busybox" | "mksh"
+    )
 }
 
 /// The scripts a RUN (or ONBUILD RUN) instruction runs. Empty when the stage's
@@ -767,7 +884,11 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
             Some(s) if is_posix_shell(s) && args.len() >= 3 && args[1] == "-c" => parse(&args[2]),
             Some(_) => {
                 // An exec-form command: its words, no shell.
-                let text = args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ");
+                let text = args
+                    .iter()
+                    .map(|a| shell_quote(a))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 parse(&text)
             }
             None => Script::default(),
@@ -796,7 +917,10 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
     for (i, h) in ins.heredocs.iter().enumerate() {
         let shebang = h.content.lines().next().filter(|l| l.starts_with("#!"));
         let shell_shebang = shebang.is_none_or(|l| {
-            let prog = l.trim_start_matches("#!").split_whitespace().collect::<Vec<_>>();
+            let prog = l
+                .trim_start_matches("#!")
+                .split_whitespace()
+                .collect::<Vec<_>>();
             match prog.as_slice() {
                 [p] => is_posix_shell(p),
                 [env, p, ..] if basename(env) == "env" => is_posix_shell(p),
@@ -808,7 +932,9 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
             out.push(RunScript {
                 script: parse(&h.content),
                 origin: ScriptOrigin::Heredoc(i),
-                map: OffsetMap::Source { base: h.content_span.start },
+                map: OffsetMap::Source {
+                    base: h.content_span.start,
+                },
             });
         }
     }
@@ -839,7 +965,10 @@ fn stage_shell_is_posix(df: &Dockerfile, ins: &Instruction) -> bool {
 }
 
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -851,15 +980,30 @@ mod tests {
     use super::*;
 
     fn names(s: &str) -> Vec<String> {
-        parse(s).commands.iter().map(|c| c.name().unwrap_or("-").to_string()).collect()
+        parse(s)
+            .commands
+            .iter()
+            .map(|c| c.name().unwrap_or("-").to_string())
+            .collect()
     }
 
     #[test]
     fn splits_at_operators() {
-        assert_eq!(names("apt-get update && apt-get install -y curl || true; echo a | tee b & wait"), vec!["apt-get", "apt-get", "true", "echo", "tee", "wait"]);
+        assert_eq!(
+            names("apt-get update && apt-get install -y curl || true; echo a | tee b & wait"),
+            vec!["apt-get", "apt-get", "true", "echo", "tee", "wait"]
+        );
         let s = parse("a && b || c | d");
         let seps: Vec<(Sep, Sep)> = s.commands.iter().map(|c| (c.before, c.after)).collect();
-        assert_eq!(seps, vec![(Sep::Start, Sep::And), (Sep::And, Sep::Or), (Sep::Or, Sep::Pipe), (Sep::Pipe, Sep::End)]);
+        assert_eq!(
+            seps,
+            vec![
+                (Sep::Start, Sep::And),
+                (Sep::And, Sep::Or),
+                (Sep::Or, Sep::Pipe),
+                (Sep::Pipe, Sep::End)
+            ]
+        );
     }
 
     #[test]
@@ -875,13 +1019,23 @@ mod tests {
 
     #[test]
     fn assignments_redirects_and_wrappers() {
-        let s = parse("DEBIAN_FRONTEND=noninteractive sudo -E apt-get install -y x > /dev/null 2>&1");
+        let s =
+            parse("DEBIAN_FRONTEND=noninteractive sudo -E apt-get install -y x > /dev/null 2>&1");
         let c = &s.commands[0];
         assert_eq!(c.assignments[0].value, "DEBIAN_FRONTEND=noninteractive");
         assert_eq!(c.name(), Some("apt-get"));
-        assert_eq!(c.args().iter().map(|w| w.value.as_str()).collect::<Vec<_>>(), vec!["install", "-y", "x"]);
+        assert_eq!(
+            c.args()
+                .iter()
+                .map(|w| w.value.as_str())
+                .collect::<Vec<_>>(),
+            vec!["install", "-y", "x"]
+        );
         assert_eq!(c.redirects.len(), 2);
-        assert_eq!(parse("env -u X A=b timeout 10 /usr/bin/curl -sSL x").commands[0].name(), Some("curl"));
+        assert_eq!(
+            parse("env -u X A=b timeout 10 /usr/bin/curl -sSL x").commands[0].name(),
+            Some("curl")
+        );
     }
 
     #[test]
@@ -890,16 +1044,31 @@ mod tests {
         assert!(c.has_flag(&['y'], &["yes", "assume-yes"]));
         assert!(c.has_flag(&[], &["no-install-recommends"]));
         assert!(!c.has_flag(&['s'], &["simulate"]));
-        let ops: Vec<&str> = c.operands(&["-o", "-t"]).iter().map(|(_, w)| w.value.as_str()).collect();
+        let ops: Vec<&str> = c
+            .operands(&["-o", "-t"])
+            .iter()
+            .map(|(_, w)| w.value.as_str())
+            .collect();
         assert_eq!(ops, vec!["install", "curl=7.1", "wget"]);
-        assert_eq!(c.flag_value(&['o'], &[]), Some("Dpkg::Options::=--force-confnew"));
+        assert_eq!(
+            c.flag_value(&['o'], &[]),
+            Some("Dpkg::Options::=--force-confnew")
+        );
     }
 
     #[test]
     fn nested_scripts() {
-        assert_eq!(names("echo $(curl -s x | sh) `wget y`"), vec!["echo", "curl", "sh", "wget"]);
+        assert_eq!(
+            names("echo $(curl -s x | sh) `wget y`"),
+            vec!["echo", "curl", "sh", "wget"]
+        );
         let s = parse("sh -c 'apt-get update && apt-get install -y x'");
-        let inner: Vec<_> = s.commands.iter().filter(|c| c.depth == 1).map(|c| c.name().unwrap()).collect();
+        let inner: Vec<_> = s
+            .commands
+            .iter()
+            .filter(|c| c.depth == 1)
+            .map(|c| c.name().unwrap())
+            .collect();
         assert_eq!(inner, vec!["apt-get", "apt-get"]);
         let text = "sh -c 'apt-get install x'";
         let c = s_cmd(text, "apt-get");
@@ -907,26 +1076,45 @@ mod tests {
     }
 
     fn s_cmd(text: &str, name: &str) -> Command {
-        parse(text).commands.into_iter().find(|c| c.is(name)).unwrap()
+        parse(text)
+            .commands
+            .into_iter()
+            .find(|c| c.is(name))
+            .unwrap()
     }
 
     #[test]
     fn control_flow_and_comments() {
-        assert_eq!(names("if [ -f x ]; then rm x; else touch x; fi"), vec!["[", "rm", "touch"]);
+        assert_eq!(
+            names("if [ -f x ]; then rm x; else touch x; fi"),
+            vec!["[", "rm", "touch"]
+        );
         assert_eq!(names("for f in a b; do gzip $f; done"), vec!["gzip"]);
-        assert_eq!(names("set -eux; \\\n  apk add x # trailing comment\n  # full line\n  rm -rf y"), vec!["set", "apk", "rm"]);
+        assert_eq!(
+            names("set -eux; \\\n  apk add x # trailing comment\n  # full line\n  rm -rf y"),
+            vec!["set", "apk", "rm"]
+        );
         assert_eq!(names("case $x in a) echo a;; esac; ls"), vec!["ls"]);
-        assert_eq!(names("(cd /x && make) || exit 1"), vec!["cd", "make", "exit"]);
+        assert_eq!(
+            names("(cd /x && make) || exit 1"),
+            vec!["cd", "make", "exit"]
+        );
     }
 
     #[test]
     fn heredocs_in_scripts_are_skipped() {
-        assert_eq!(names("cat <<EOF > /etc/x\napt-get install y\nEOF\necho done"), vec!["cat", "echo"]);
+        assert_eq!(
+            names("cat <<EOF > /etc/x\napt-get install y\nEOF\necho done"),
+            vec!["cat", "echo"]
+        );
     }
 
     #[test]
     fn never_panics() {
-        for s in ["", "\\", "'", "\"", "$(", "`", "${", "&&&", "|||", "2>", "<<", "a=b", "((", "))", "é ü", "$'x", "a\\\r\nb", "\"\\"] {
+        for s in [
+            "", "\\", "'", "\"", "$(", "`", "${", "&&&", "|||", "2>", "<<", "a=b", "((", "))",
+            "é ü", "$'x", "a\\\r\nb", "\"\\",
+        ] {
             let _ = parse(s);
         }
     }
@@ -942,9 +1130,15 @@ mod tests {
         let s = scripts(&df, &df.instructions[2]);
         assert_eq!(s.len(), 2);
         let apk = s[1].script.commands_named("apk").next().unwrap();
-        assert_eq!(df.slice(s[1].command_span(&df.instructions[2], apk)), "apk add jq");
+        assert_eq!(
+            df.slice(s[1].command_span(&df.instructions[2], apk)),
+            "apk add jq"
+        );
         let s = scripts(&df, &df.instructions[3]);
         assert!(s[0].script.runs("pip") && !s[0].fixable());
-        assert!(scripts(&df, &df.instructions[5]).is_empty(), "PowerShell is not analysed");
+        assert!(
+            scripts(&df, &df.instructions[5]).is_empty(),
+            "PowerShell is not analysed"
+        );
     }
 }

@@ -8,10 +8,30 @@ use globset::{Glob, GlobMatcher};
 use plimsoll_config::{LoadedConfig, RuleLevel};
 use plimsoll_report::{Level, RuleInfo};
 
+/// Peer ids in their canonical spelling: Trivy's `DS-0001` and `AVD-DS-0001` are
+/// `DS001`; hadolint's `hadolint/DL3008` is `DL3008`; BuildKit's
+/// `buildkit/StageNameCasing` is `StageNameCasing`.
+pub fn canonical_id(s: &str) -> String {
+    let s = s.trim();
+    let s = s
+        .strip_prefix("hadolint/")
+        .or_else(|| s.strip_prefix("buildkit/"))
+        .unwrap_or(s);
+    let up = s.to_ascii_uppercase();
+    let trivy = up.strip_prefix("AVD-").unwrap_or(&up);
+    if let Some(n) = trivy.strip_prefix("DS-")
+        && let Ok(n) = n.parse::<u32>()
+    {
+        return format!("DS{n:03}");
+    }
+    s.to_string()
+}
+
 /// Whether `selector` names `rule`: its id, an alias, its name, an id prefix, its
 /// plugin, or `ALL`.
 pub fn matches(selector: &str, rule: &RuleInfo) -> bool {
-    let s = selector.trim();
+    let canonical = canonical_id(selector);
+    let s = canonical.as_str();
     s.eq_ignore_ascii_case("ALL")
         || s.eq_ignore_ascii_case(&rule.id)
         || rule.aliases.iter().any(|a| a.eq_ignore_ascii_case(s))
@@ -192,6 +212,10 @@ mod tests {
         }
         for s in ["PL3", "DL", "pin", "P"] {
             assert!(!matches(s, &r), "{s}");
+        }
+        let t = rule("PL1002", &["DS001"], "2026.11");
+        for s in ["DS001", "DS-0001", "AVD-DS-0001", "ds-0001"] {
+            assert!(matches(s, &t), "{s}");
         }
     }
 

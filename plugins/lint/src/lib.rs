@@ -5,15 +5,19 @@
 
 pub mod rules;
 mod settings;
+pub mod util;
 
 use plimsoll_plugin_sdk::prelude::*;
 
-pub use settings::LintSettings;
+pub use settings::{LabelType, LintSettings};
 
-/// What a rule sees: the document, the settings, and where to put findings.
+/// What a rule sees: the document, the settings, RUN scripts parsed once, today,
+/// and where to put findings.
 pub struct Ctx<'a> {
     pub doc: &'a Document,
     pub settings: &'a LintSettings,
+    pub runs: Vec<util::Run<'a>>,
+    pub today: util::Date,
     findings: Vec<Finding>,
 }
 
@@ -33,9 +37,21 @@ pub fn run_rules(
     settings: &LintSettings,
     filter: impl Fn(&Rule) -> bool,
 ) -> Vec<Finding> {
+    run_rules_at(doc, settings, util::Date::today(), filter)
+}
+
+/// Runs the rules `filter` keeps as if today were `today` (tests pin the date).
+pub fn run_rules_at(
+    doc: &Document,
+    settings: &LintSettings,
+    today: util::Date,
+    filter: impl Fn(&Rule) -> bool,
+) -> Vec<Finding> {
     let mut ctx = Ctx {
         doc,
         settings,
+        runs: util::runs(&doc.parsed),
+        today,
         findings: Vec::new(),
     };
     for entry in rules::RULES {

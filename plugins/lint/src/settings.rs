@@ -1,22 +1,68 @@
-//! The lint plugin's settings (`[lint]` in plimsoll.toml).
+//! The lint plugin's settings: `[lint]` in plimsoll.toml, validated against
+//! [`SCHEMA`] (published in the plugin's metadata).
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-/// JSON Schema of [`LintSettings`], published through the plugin's metadata.
+/// JSON Schema of [`LintSettings`].
 pub const SCHEMA: &str = r#"{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "lint settings",
+  "title": "lint settings ([lint] in plimsoll.toml)",
   "type": "object",
   "additionalProperties": false,
-  "properties": {}
+  "properties": {
+    "trusted-registries": {"type": "array", "items": {"type": "string"}, "description": "Registries base images may come from (PL1003). Empty: the rule is off. `docker.io` covers Docker Hub's short names."},
+    "required-labels": {"type": "array", "items": {"type": "string"}, "description": "Labels the final image must set (PL3022)."},
+    "label-schema": {"type": "object", "additionalProperties": {"enum": ["text", "url", "email", "rfc3339", "semver", "hash", "spdx"]}, "description": "Label name -> value format checked by PL3025 (hadolint's label-schema)."},
+    "strict-labels": {"type": "boolean", "description": "Report labels not in label-schema (PL3023)."},
+    "max-layers": {"type": "integer", "minimum": 1, "description": "Most layer-creating instructions (RUN/COPY/ADD) in the final stage before PL5001 reports (default 5)."},
+    "eol": {"type": "object", "additionalProperties": {"type": "string", "format": "date"}, "description": "Extra or overriding end-of-life dates, `image:tag-prefix` -> YYYY-MM-DD (PL1009)."},
+    "allow-root-user": {"type": "boolean", "description": "Do not report a final stage running as root (PL3001/PL3002)."}
+  }
 }"#;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct LintSettings {}
+pub struct LintSettings {
+    #[serde(default)]
+    pub trusted_registries: Vec<String>,
+    #[serde(default)]
+    pub required_labels: Vec<String>,
+    #[serde(default)]
+    pub label_schema: BTreeMap<String, LabelType>,
+    #[serde(default)]
+    pub strict_labels: bool,
+    pub max_layers: Option<u32>,
+    #[serde(default)]
+    pub eol: BTreeMap<String, String>,
+    #[serde(default)]
+    pub allow_root_user: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelType {
+    Text,
+    Url,
+    Email,
+    Rfc3339,
+    Semver,
+    Hash,
+    Spdx,
+}
 
 impl LintSettings {
     pub fn from_json(v: &serde_json::Value) -> Result<Self, String> {
-        serde_json::from_value(v.clone()).map_err(|e| format!("invalid lint settings: {e}"))
+        let s: LintSettings = serde_json::from_value(v.clone())
+            .map_err(|e| format!("invalid [lint] settings: {e}"))?;
+        for (k, d) in &s.eol {
+            if crate::util::Date::parse(d).is_none() {
+                return Err(format!(
+                    "invalid [lint] settings: eol.\"{k}\" = \"{d}\" is not a YYYY-MM-DD date"
+                ));
+            }
+        }
+        Ok(s)
     }
 }

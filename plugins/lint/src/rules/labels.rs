@@ -1,0 +1,34 @@
+//! Shared by the LABEL rules: every label of the final image, with its
+//! value unquoted.
+
+use plimsoll_plugin_sdk::dockerfile::{Dockerfile, Span};
+
+use crate::util::final_image_stages;
+
+pub struct Label {
+    pub key: String,
+    pub value: String,
+    pub key_span: Span,
+    pub value_span: Span,
+}
+
+/// Labels set in the stages of the final image, in order.
+pub fn final_labels(df: &Dockerfile) -> Vec<Label> {
+    let stages = final_image_stages(df);
+    let mut out = Vec::new();
+    for ins in df
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == "LABEL" && i.stage.is_some_and(|s| stages.contains(&s)))
+    {
+        for kv in ins.key_value_pairs() {
+            out.push(Label {
+                key: plimsoll_plugin_sdk::dockerfile::unquote(kv.key, df.escape),
+                value: plimsoll_plugin_sdk::dockerfile::unquote(kv.value, df.escape),
+                key_span: kv.key_span.unwrap_or(ins.span),
+                value_span: kv.value_span.unwrap_or(ins.span),
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,39 @@
+//! Version pinning for the package managers other than apt: one rule per
+//! manager family so `--select DL3018` means what hadolint users expect.
+
+use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_plugin_sdk::prelude::*;
+
+use crate::Ctx;
+use crate::util::list;
+
+pub(super) fn report_unpinned(ctx: &mut Ctx, rule: &'static Rule, managers: &[Manager], how: &str) {
+    let mut out = Vec::new();
+    for run in &ctx.runs {
+        for (script, pc) in run.packages() {
+            if !managers.contains(&pc.manager) {
+                continue;
+            }
+            let unpinned = pc.unpinned();
+            if unpinned.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = unpinned.iter().map(|w| w.value.as_str()).collect();
+            out.push(
+                Finding::new(
+                    rule,
+                    format!(
+                        "pin versions in {} {}: {} ({how})",
+                        pc.manager.name(),
+                        pc.subcommand.map(|s| s.value.as_str()).unwrap_or("install"),
+                        list(&names)
+                    ),
+                )
+                .at(script.command_span(run.ins, pc.command)),
+            );
+        }
+    }
+    for f in out {
+        ctx.report(f);
+    }
+}

@@ -1,0 +1,266 @@
+//! Recognising secrets: names that say "secret", and values shaped like
+//! credentials. Shared by the secret rules (and kept free of regexes so the
+//! component stays small).
+
+/// Whether an ENV/ARG name says it holds a secret. Tokens are split on `_`, `-`
+/// and `.`; `*_FILE`, `*_PATH`, `*_DIR`, `*_URL` (pointers to a secret, the good
+/// practice) and public material (`GPG_KEY`, `PUBLIC_KEY`) are not secrets.
+pub fn is_secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let tokens: Vec<&str> = upper
+        .split(['_', '-', '.'])
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tokens.is_empty() {
+        return false;
+    }
+    let last = *tokens.last().unwrap_or(&"");
+    if matches!(
+        last,
+        "FILE"
+            | "PATH"
+            | "DIR"
+            | "URL"
+            | "URI"
+            | "HOST"
+            | "PORT"
+            | "NAME"
+            | "USER"
+            | "USERNAME"
+            | "ID"
+            | "TYPE"
+            | "LENGTH"
+            | "EXPIRY"
+            | "TTL"
+            | "HEADER"
+            | "ENDPOINT"
+            | "SERVER"
+            | "ALGORITHM"
+            | "VERSION"
+            | "SIZE"
+            | "ENABLED"
+            | "REQUIRED"
+    ) {
+        return false;
+    }
+    if tokens.iter().any(|t| {
+        matches!(
+            *t,
+            "PUBLIC"
+                | "PUB"
+                | "GPG"
+                | "PGP"
+                | "FINGERPRINT"
+                | "SHA256"
+                | "SHA512"
+                | "CHECKSUM"
+                | "KEYRING"
+                | "KEYSERVER"
+                | "KEYID"
+                | "KEYS"
+        )
+    }) {
+        return false;
+    }
+    let secretish = |t: &str| {
+        matches!(
+            t,
+            "PASSWORD"
+                | "PASSWD"
+                | "PWD"
+                | "PASS"
+                | "PASSPHRASE"
+                | "SECRET"
+                | "SECRETS"
+                | "TOKEN"
+                | "APIKEY"
+                | "CREDENTIAL"
+                | "CREDENTIALS"
+                | "PRIVATE"
+        )
+    };
+    if tokens.iter().any(|t| secretish(t)) {
+        return true;
+    }
+    // KEY only together with an access word: API_KEY, ACCESS_KEY, SECRET_KEY, PRIVATE_KEY, AUTH_KEY, CLIENT_KEY.
+    tokens.windows(2).any(|w| {
+        w[1] == "KEY"
+            && matches!(
+                w[0],
+                "API"
+                    | "ACCESS"
+                    | "SECRET"
+                    | "PRIVATE"
+                    | "AUTH"
+                    | "CLIENT"
+                    | "MASTER"
+                    | "ENCRYPTION"
+                    | "SIGNING"
+                    | "LICENSE"
+                    | "APP"
+                    | "APPLICATION"
+            )
+    }) || tokens
+        .windows(2)
+        .any(|w| w[0] == "AUTH" && matches!(w[1], "TOKEN" | "KEY"))
+}
+
+/// What kind of credential a value looks like, if any.
+pub fn credential_shape(v: &str) -> Option<&'static str> {
+    let prefixed = |p: &str, min_len: usize, charset: fn(char) -> bool| {
+        v.match_indices(p).any(|(i, _)| {
+            let rest = &v[i + p.len()..];
+            rest.chars().take_while(|c| charset(*c)).count() >= min_len
+        })
+    };
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    let b64 = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let upper_alnum = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit();
+    if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
+        return Some("a private key");
+    }
+    if prefixed("AKIA", 16, upper_alnum) || prefixed("ASIA", 16, upper_alnum) {
+        return Some("an AWS access key id");
+    }
+    for p in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
+        if prefixed(p, 36, alnum) {
+            return Some("a GitHub token");
+        }
+    }
+    if prefixed("github_pat_", 60, b64) {
+        return Some("a GitHub fine-grained token");
+    }
+    if prefixed("glpat-", 20, b64) {
+        return Some("a GitLab token");
+    }
+    for p in ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"] {
+        if prefixed(p, 10, b64) {
+            return Some("a Slack token");
+        }
+    }
+    if prefixed("sk_live_", 16, alnum) || prefixed("rk_live_", 16, alnum) {
+        return Some("a Stripe key");
+    }
+    if prefixed("AIza", 35, b64) {
+        return Some("a Google API key");
+    }
+    if prefixed("npm_", 36, alnum) {
+        return Some("an npm token");
+    }
+    if prefixed("pypi-AgEIcHlwaS5vcmc", 50, b64) {
+        return Some("a PyPI token");
+    }
+    if let Some(rest) = v.strip_prefix("eyJ")
+        && rest.matches('.').count() == 2
+        && rest.split('.').all(|p| p.len() >= 8)
+    {
+        return Some("a JSON Web Token");
+    }
+    if let Some((scheme, rest)) = v.split_once("://")
+        && scheme.chars().all(|c| c.is_ascii_alphabetic())
+        && let Some((auth, _)) = rest.split_once('@')
+        && let Some((_, pass)) = auth.split_once(':')
+        && !pass.is_empty()
+        && !pass.starts_with('$')
+        && !auth.contains('/')
+    {
+        return Some("a URL with a password");
+    }
+    None
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    let n = s.len() as f64;
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A long random-looking token (mixed case, digits, high entropy), not a hex
+/// checksum, path, URL or version.
+pub fn looks_random(v: &str) -> bool {
+    v.len() >= 24
+        && !v.contains(['/', ' ', '$', '{', '.', ':'])
+        && v.chars().any(|c| c.is_ascii_uppercase())
+        && v.chars().any(|c| c.is_ascii_lowercase())
+        && v.chars().any(|c| c.is_ascii_digit())
+        && entropy(v) >= 4.2
+}
+
+/// First characters of a secret, the rest hidden.
+pub fn mask(v: &str) -> String {
+    let shown: String = v.chars().take(4).collect();
+    format!("{shown}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for n in [
+            "DB_PASSWORD",
+            "api_key",
+            "GITHUB_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "PRIVATE_KEY",
+            "auth-token",
+            "NPM_AUTH_TOKEN",
+            "SECRET",
+        ] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in [
+            "GPG_KEY",
+            "PASSWORD_FILE",
+            "POSTGRES_PASSWORD_FILE",
+            "PUBLIC_KEY",
+            "TOKEN_URL",
+            "KEY",
+            "MONKEY",
+            "NODE_VERSION",
+            "PASSPORT",
+            "DB_USER",
+        ] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        assert_eq!(
+            credential_shape("AKIAIOSFODNN7EXAMPLE"),
+            Some("an AWS access key id")
+        );
+        assert_eq!(
+            credential_shape("token ghp_0123456789abcdefghijABCDEFGHIJ012345"),
+            Some("a GitHub token")
+        );
+        assert_eq!(
+            credential_shape("https://user:hunter2@example.com/x"),
+            Some("a URL with a password")
+        );
+        assert_eq!(credential_shape("https://user:$PASS@example.com"), None);
+        assert_eq!(
+            credential_shape("-----BEGIN OPENSSH PRIVATE KEY-----"),
+            Some("a private key")
+        );
+        assert_eq!(credential_shape("https://example.com/a@b"), None);
+        assert!(looks_random("q8Zr2LmX9vTb4NwKc7HdYp3Fs6JgE1Ua"));
+        assert!(!looks_random(
+            "4b041a59f036045c020727f56156cae3ccc1e74b5629d76c60342eb97ec11"
+        ));
+        assert!(!looks_random("1.2.3"));
+    }
+}

@@ -1,0 +1,223 @@
+//! Helpers shared by rules: RUN scripts parsed once, stage relations, dates.
+
+use plimsoll_plugin_sdk::dockerfile::{Dockerfile, Instruction};
+use plimsoll_plugin_sdk::packages::PackageCommand;
+use plimsoll_plugin_sdk::shell::{self, Command, RunScript};
+
+/// A RUN instruction (or ONBUILD RUN) and the scripts it runs.
+pub struct Run<'a> {
+    /// Index of the instruction in the document.
+    pub index: usize,
+    pub ins: &'a Instruction,
+    /// The RUN itself (the trigger for ONBUILD RUN).
+    pub run: &'a Instruction,
+    pub scripts: Vec<RunScript>,
+}
+
+impl<'a> Run<'a> {
+    /// Every command with the script it belongs to.
+    pub fn commands(&self) -> impl Iterator<Item = (&RunScript, &Command)> {
+        self.scripts
+            .iter()
+            .flat_map(|s| s.script.commands.iter().map(move |c| (s, c)))
+    }
+
+    /// Package-manager commands.
+    pub fn packages(&self) -> impl Iterator<Item = (&RunScript, PackageCommand<'_>)> {
+        self.commands()
+            .filter_map(|(s, c)| PackageCommand::of(c).map(|p| (s, p)))
+    }
+
+    /// Whether any command runs `name`.
+    pub fn runs(&self, name: &str) -> bool {
+        self.scripts.iter().any(|s| s.script.runs(name))
+    }
+
+    /// `--mount=type=cache` targets of this RUN.
+    pub fn cache_mounts(&self) -> Vec<String> {
+        self.run
+            .flags_named("mount")
+            .filter(|f| f.key_value("type").as_deref() == Some("cache"))
+            .filter_map(|f| {
+                f.key_value("target")
+                    .or_else(|| f.key_value("dst"))
+                    .or_else(|| f.key_value("destination"))
+            })
+            .collect()
+    }
+
+    /// Whether a cache mount covers `path` (so caches there never reach the layer).
+    pub fn cache_mounted(&self, path: &str) -> bool {
+        self.cache_mounts().iter().any(|m| {
+            let m = m.trim_end_matches('/');
+            path == m
+                || path.starts_with(&format!("{m}/"))
+                || m.starts_with(&format!("{}/", path.trim_end_matches('/')))
+        })
+    }
+
+    /// The stage this RUN belongs to.
+    pub fn stage(&self) -> Option<usize> {
+        self.ins.stage
+    }
+}
+
+pub fn runs(df: &Dockerfile) -> Vec<Run<'_>> {
+    df.instructions
+        .iter()
+        .enumerate()
+        .filter_map(|(index, ins)| {
+            let run = match (&ins.onbuild, ins.keyword.as_str()) {
+                (Some(sub), "ONBUILD") if sub.keyword == "RUN" => sub.as_ref(),
+                (_, "RUN") => ins,
+                _ => return None,
+            };
+            Some(Run {
+                index,
+                ins,
+                run,
+                scripts: shell::scripts(df, ins),
+            })
+        })
+        .collect()
+}
+
+/// Stages that end up in the final image: the last stage and the stages it is
+/// built FROM. Size rules only matter there.
+pub fn final_image_stages(df: &Dockerfile) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut cur = df.stages.last().map(|s| s.index);
+    while let Some(s) = cur {
+        out.push(s);
+        cur = df.stages[s].base_stage;
+    }
+    out
+}
+
+/// A calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut it = s.trim().split('-');
+        let (y, m, d) = (
+            it.next()?.parse().ok()?,
+            it.next()?.parse().ok()?,
+            it.next()?.parse().ok()?,
+        );
+        (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some(Date {
+            year: y,
+            month: m,
+            day: d,
+        })
+    }
+
+    /// Today, as the host lets plugins see it (whole days).
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Date::from_days(secs.div_euclid(86_400))
+    }
+
+    /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_days(z: i64) -> Date {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(20_415).to_string(), "2025-11-23");
+        assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
+        assert!(Date::parse("2026-08-31").unwrap() < Date::parse("2026-11-23").unwrap());
+        assert!(Date::parse("2026-13-01").is_none());
+    }
+}
+
+/// Whether the instruction belongs to a stage that ends up in the final image.
+pub fn in_final_image(df: &Dockerfile, ins: &Instruction) -> bool {
+    match ins.stage {
+        Some(s) => final_image_stages(df).contains(&s),
+        None => false,
+    }
+}
+
+/// The value of an ENV or ARG default set before `before` in the stage (or the
+/// stages it is built on), as written (quotes removed).
+pub fn env_before(df: &Dockerfile, ins: &Instruction, name: &str) -> Option<String> {
+    let mut stage = ins.stage?;
+    let mut limit = ins.span.start;
+    loop {
+        let mut found = None;
+        for i in df.stage_instructions(stage) {
+            if i.span.start >= limit {
+                break;
+            }
+            match i.keyword.as_str() {
+                "ENV" => {
+                    for kv in i.key_value_pairs() {
+                        if kv.key == name {
+                            found = Some(plimsoll_plugin_sdk::dockerfile::unquote(
+                                kv.value, df.escape,
+                            ));
+                        }
+                    }
+                }
+                "ARG" => {
+                    for a in &i.args {
+                        if let Some((k, v)) = a.split_once('=')
+                            && k == name
+                        {
+                            found = Some(plimsoll_plugin_sdk::dockerfile::unquote(v, df.escape));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if found.is_some() {
+            return found;
+        }
+        let base = df.stages[stage].base_stage?;
+        limit = usize::MAX;
+        stage = base;
+    }
+}
+
+/// Joins words for a message: `a`, `b` and `c` (at most five, then "and N more").
+pub fn list(words: &[&str]) -> String {
+    let shown: Vec<String> = words.iter().take(5).map(|w| format!("`{w}`")).collect();
+    let more = words.len().saturating_sub(5);
+    let mut s = shown.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
