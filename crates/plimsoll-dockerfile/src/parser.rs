@@ -927,10 +927,29 @@ fn parse_name_val(rest: &str, key: &str, escape: char) -> Result<(Words, Legacy)
     Ok(((values, spans), false))
 }
 
+/// The first char boundary at or after `i`.
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
 /// `extractBuilderFlags`: leading `--flag[=value]` words. Works on bytes as BuildKit
-/// does (non-ASCII bytes become Latin-1 characters). Returns the flags with their
-/// byte ranges and where the remaining arguments start.
+/// does (non-ASCII bytes become Latin-1 characters, and the bytes 0x85 and 0xA0
+/// count as spaces even inside a UTF-8 character). Returns the flags with their
+/// byte ranges and where the remaining arguments start, both rounded up to
+/// character boundaries.
 fn extract_builder_flags(line: &str) -> (Vec<(String, usize, usize)>, usize) {
+    let (words, rest) = extract_builder_flags_bytes(line);
+    let words = words
+        .into_iter()
+        .map(|(w, s, e)| (w, ceil_boundary(line, s), ceil_boundary(line, e)))
+        .collect();
+    (words, ceil_boundary(line, rest))
+}
+
+fn extract_builder_flags_bytes(line: &str) -> (Vec<(String, usize, usize)>, usize) {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
@@ -1036,6 +1055,17 @@ mod tests {
         assert_eq!(trim_continuation("a \\\\", '\\'), (4, true));
         assert_eq!(trim_continuation("a `", '`'), (2, false));
         assert_eq!(trim_continuation("a \\", '`'), (3, true));
+    }
+
+    #[test]
+    fn flags_split_inside_a_character_keep_spans_on_boundaries() {
+        // U+0745 is 0xDD 0x85 in UTF-8; BuildKit treats the 0x85 byte as a space.
+        let line = "--start-\u{745}x rest";
+        let (f, rest) = extract_builder_flags(line);
+        for (_, s, e) in &f {
+            assert!(line.is_char_boundary(*s) && line.is_char_boundary(*e));
+        }
+        assert!(line.is_char_boundary(rest));
     }
 
     #[test]
