@@ -7,6 +7,8 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+pub mod hadolint;
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
@@ -117,8 +119,11 @@ pub struct LoadedConfig {
     pub config: Config,
     /// The file, when one was found.
     pub path: Option<PathBuf>,
-    /// Its text.
+    /// Its text (for a hadolint file: the translated TOML).
     pub text: String,
+    /// Set when the settings came from hadolint's `.hadolint.yaml`, with the notes
+    /// on what did not translate.
+    pub from_hadolint: Option<Vec<String>>,
 }
 
 /// A configuration problem, with where it is.
@@ -149,13 +154,20 @@ impl std::error::Error for ConfigError {}
 
 impl LoadedConfig {
     /// The config at `explicit`, else the nearest `plimsoll.toml`/`.plimsoll.toml`
-    /// from `start` upward, else the defaults.
+    /// from `start` upward; in a directory without one, hadolint's
+    /// `.hadolint.yaml` is read instead (translated); else the defaults.
     pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<LoadedConfig, ConfigError> {
         if let Some(p) = explicit {
             return Self::load(p);
         }
         for dir in start.ancestors() {
             for name in FILE_NAMES {
+                let p = dir.join(name);
+                if p.is_file() {
+                    return Self::load(&p);
+                }
+            }
+            for name in hadolint::HADOLINT_FILE_NAMES {
                 let p = dir.join(name);
                 if p.is_file() {
                     return Self::load(&p);
@@ -173,7 +185,31 @@ impl LoadedConfig {
             message: format!("cannot read the config file: {e}"),
             help: None,
         })?;
+        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            return Self::from_hadolint(path, &text);
+        }
         Self::parse(path, &text)
+    }
+
+    /// A hadolint configuration, translated.
+    pub fn from_hadolint(path: &Path, yaml: &str) -> Result<LoadedConfig, ConfigError> {
+        let err = |message: String| ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message,
+            help: Some("`plimsoll migrate hadolint` shows the translation".into()),
+        };
+        let (toml_text, notes) = hadolint::translate(yaml)
+            .map_err(|e| err(format!("cannot read hadolint's configuration: {e}")))?;
+        let mut loaded = Self::parse(path, &toml_text).map_err(|e| {
+            err(format!(
+                "hadolint's configuration translates into an invalid one: {}",
+                e.message
+            ))
+        })?;
+        loaded.from_hadolint = Some(notes);
+        Ok(loaded)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
@@ -196,6 +232,7 @@ impl LoadedConfig {
             config,
             path: Some(path.to_path_buf()),
             text: text.to_string(),
+            from_hadolint: None,
         };
         loaded.validate()?;
         Ok(loaded)
@@ -426,6 +463,23 @@ settings = { allowed-registries = ["registry.corp.example"] }
         let c = LoadedConfig::discover(None, &sub).unwrap();
         assert_eq!(c.config.fail_on, Some(FailOn::Note));
         assert_eq!(c.base_dir(), dir.path());
+    }
+
+    #[test]
+    fn hadolint_yaml_is_read_when_there_is_no_plimsoll_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".hadolint.yaml"),
+            "ignored: [DL3008]\nfailure-threshold: error\n",
+        )
+        .unwrap();
+        let c = LoadedConfig::discover(None, dir.path()).unwrap();
+        assert_eq!(c.config.ignore, vec!["DL3008"]);
+        assert_eq!(c.config.fail_on, Some(FailOn::Error));
+        assert!(c.from_hadolint.is_some());
+        std::fs::write(dir.path().join("plimsoll.toml"), "fail-on = \"note\"\n").unwrap();
+        let c = LoadedConfig::discover(None, dir.path()).unwrap();
+        assert_eq!(c.config.fail_on, Some(FailOn::Note));
     }
 
     #[test]

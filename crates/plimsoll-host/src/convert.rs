@@ -163,7 +163,7 @@ pub(crate) fn finding(
     {
         return Err(format!("security-severity {s} is outside 0.0-10.0"));
     }
-    let properties = match f.properties {
+    let mut properties = match f.properties {
         None => None,
         Some(p) => match serde_json::from_str::<serde_json::Value>(&p) {
             Ok(v @ serde_json::Value::Object(_)) => Some(v),
@@ -171,6 +171,35 @@ pub(crate) fn finding(
             Err(e) => return Err(format!("properties is not JSON: {e}")),
         },
     };
+    // `covers`: the subset of the rule's aliases this finding corresponds to.
+    let covers = match properties
+        .as_mut()
+        .and_then(|p| p.as_object_mut())
+        .and_then(|p| p.remove("covers"))
+    {
+        None => None,
+        Some(serde_json::Value::Array(ids)) => {
+            let ids: Vec<String> = ids
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            if let Some(bad) = ids.iter().find(|id| !rule.aliases.contains(id)) {
+                return Err(format!(
+                    "finding of `{}` covers `{bad}`, which is not one of the rule's aliases",
+                    rule.id
+                ));
+            }
+            Some(ids)
+        }
+        Some(_) => return Err("properties.covers must be a list of peer ids".into()),
+    };
+    if properties
+        .as_ref()
+        .and_then(|p| p.as_object())
+        .is_some_and(|p| p.is_empty())
+    {
+        properties = None;
+    }
     let mut message = f.message;
     if message.trim().is_empty() {
         return Err(format!("reported `{}` with an empty message", f.rule_id));
@@ -191,6 +220,7 @@ pub(crate) fn finding(
         message,
         location,
         aliases: rule.aliases.clone(),
+        covers,
         tags: rule.tags.clone(),
         fixes,
         security_severity: f.security_severity,

@@ -288,6 +288,14 @@ impl Finding {
         self
     }
 
+    /// Which of the rule's peer ids this finding corresponds to, for rules that
+    /// cover several peer checks (`PL4003` covers ten Checkov ids; a `curl -k`
+    /// finding is `CKV2_DOCKER_2` only). `--select`/`--ignore` and inline ignores
+    /// by peer id then apply to just these findings. Empty: none of them.
+    pub fn covers(self, peer_ids: &[&str]) -> Self {
+        self.property("covers", peer_ids.to_vec())
+    }
+
     pub fn property(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
         self.properties
             .get_or_insert_with(Default::default)

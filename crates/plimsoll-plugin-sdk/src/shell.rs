@@ -130,10 +130,10 @@ impl Command {
                 };
                 if w.starts_with('-') && w.len() > 1 {
                     i += if takes_value { 2 } else { 1 };
-                } else if name == "env" && w.contains('=') {
-                    i += 1;
-                } else if name == "timeout" && w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                } else if (name == "env" && w.contains('='))
+                    || (name == "timeout" && w.chars().next().is_some_and(|c| c.is_ascii_digit()))
                 {
+                    // env's assignments, timeout's duration.
                     i += 1;
                 } else if matches!(name, "chroot" | "gosu" | "su-exec") {
                     // First operand is the root/user.
@@ -293,8 +293,23 @@ enum Tok {
     Sep(Sep),
     /// A redirection operator; the next word is its target. `true` for `<<`.
     Redirect(bool),
+    OpenParen,
+    CloseParen,
+    /// `;;`, which ends a `case` arm.
+    DoubleSemi,
     Close,
     Eof,
+}
+
+/// Where we are in a `case WORD in PATTERN) COMMANDS ;; ... esac`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CaseState {
+    /// After `case`, until `in`.
+    Header,
+    /// Reading patterns, until `)`.
+    Patterns,
+    /// Reading the arm's commands, until `;;` or `esac`.
+    Arm,
 }
 
 const RESERVED_SKIP: &[&str] = &[
@@ -316,16 +331,35 @@ impl Parser<'_> {
         let mut before = Sep::Start;
         let mut pending_heredocs: Vec<(String, bool)> = Vec::new();
         let mut skip_until_sep = false; // inside a `for x in ...` header
-        let mut case_depth = 0u32;
+        let mut cases: Vec<CaseState> = Vec::new();
         loop {
             let tok = self.token(close);
+            let in_patterns = matches!(cases.last(), Some(CaseState::Header | CaseState::Patterns));
             match tok {
                 Tok::Word(w) => {
-                    if case_depth > 0 {
-                        if w.value == "esac" {
-                            case_depth -= 1;
+                    match cases.last().copied() {
+                        Some(CaseState::Header) => {
+                            if w.value == "in" && !w.quoted {
+                                *cases.last_mut().expect("non-empty") = CaseState::Patterns;
+                            }
+                            continue;
                         }
-                        continue;
+                        Some(CaseState::Patterns) => {
+                            if w.value == "esac" && !w.quoted {
+                                cases.pop();
+                            }
+                            continue;
+                        }
+                        Some(CaseState::Arm)
+                            if w.value == "esac"
+                                && !w.quoted
+                                && cur.words.is_empty()
+                                && cur.assignments.is_empty() =>
+                        {
+                            cases.pop();
+                            continue;
+                        }
+                        _ => {}
                     }
                     if skip_until_sep {
                         continue;
@@ -339,7 +373,7 @@ impl Parser<'_> {
                             continue;
                         }
                         if cur.assignments.is_empty() && w.value == "case" && !w.quoted {
-                            case_depth += 1;
+                            cases.push(CaseState::Header);
                             continue;
                         }
                         if cur.assignments.is_empty()
@@ -365,6 +399,21 @@ impl Parser<'_> {
                         }
                         cur.redirects.push(t);
                     }
+                }
+                Tok::CloseParen if cases.last() == Some(&CaseState::Patterns) => {
+                    *cases.last_mut().expect("non-empty") = CaseState::Arm;
+                }
+                Tok::OpenParen if in_patterns => {}
+                Tok::Sep(_) if in_patterns => {}
+                Tok::DoubleSemi if cases.last() == Some(&CaseState::Arm) => {
+                    self.flush(&mut cur, before, Sep::Semi);
+                    before = Sep::Semi;
+                    *cases.last_mut().expect("non-empty") = CaseState::Patterns;
+                }
+                Tok::OpenParen | Tok::CloseParen | Tok::DoubleSemi => {
+                    skip_until_sep = false;
+                    self.flush(&mut cur, before, Sep::Semi);
+                    before = Sep::Semi;
                 }
                 Tok::Sep(sep) => {
                     skip_until_sep = false;
@@ -514,12 +563,20 @@ impl Parser<'_> {
                 return Tok::Sep(Sep::Pipe);
             }
             b';' => {
-                self.pos += if self.peek_at(1) == Some(b';') { 2 } else { 1 };
-                return Tok::Sep(Sep::Semi);
-            }
-            b'(' | b')' => {
+                if self.peek_at(1) == Some(b';') {
+                    self.pos += 2;
+                    return Tok::DoubleSemi;
+                }
                 self.pos += 1;
                 return Tok::Sep(Sep::Semi);
+            }
+            b'(' => {
+                self.pos += 1;
+                return Tok::OpenParen;
+            }
+            b')' => {
+                self.pos += 1;
+                return Tok::CloseParen;
             }
             b'<' | b'>' => return self.redirect(),
             b'0'..=b'9' => {
@@ -1094,7 +1151,17 @@ mod tests {
             names("set -eux; \\\n  apk add x # trailing comment\n  # full line\n  rm -rf y"),
             vec!["set", "apk", "rm"]
         );
-        assert_eq!(names("case $x in a) echo a;; esac; ls"), vec!["ls"]);
+        assert_eq!(
+            names("case $x in a) echo a;; b|c) rm b; rm c;; *) true ;; esac; ls"),
+            vec!["echo", "rm", "rm", "true", "ls"]
+        );
+        assert_eq!(
+            names(
+                "case \"$arch\" in \\\n amd64 | arm64) \\\n apt-get update; \\\n ;; \\\n *) \\\n cd /tmp; \\\n ;; \\\n esac; \\\n echo done"
+            ),
+            vec!["apt-get", "cd", "echo"]
+        );
+        assert_eq!(names("case x in (a) ls;; esac"), vec!["ls"]);
         assert_eq!(
             names("(cd /x && make) || exit 1"),
             vec!["cd", "make", "exit"]

@@ -128,6 +128,10 @@ pub struct Finding {
     /// Peer ids the rule covers (`DL3008`, `DS029`, `CKV_DOCKER_3`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// For rules covering several peer checks: the peer ids this finding is
+    /// (a subset of `aliases`); absent means all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covers: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -170,6 +170,7 @@ impl Engine {
                 },
             },
             aliases: rule.aliases.clone(),
+            covers: None,
             tags: rule.tags.clone(),
             fixes: vec![],
             security_severity: None,

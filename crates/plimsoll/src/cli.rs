@@ -73,6 +73,9 @@ pub enum Command {
     Plugin(PluginCommand),
     /// Print the JSON Schema of plimsoll.toml.
     ConfigSchema,
+    /// Translate another tool's configuration into plimsoll.toml.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
     /// Developer tools.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -135,9 +138,25 @@ pub struct SelectionArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Findings with source snippets (default on a terminal).
+    /// Findings with source snippets (the default outside GitHub Actions).
     Human,
     /// Versioned JSON (docs/reference/json-output.md).
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// GitHub Actions annotations, plus a summary table in $GITHUB_STEP_SUMMARY
+    /// (the default when GITHUB_ACTIONS=true).
+    Github,
+    /// GitLab Code Quality report (a `codequality` artifact).
+    Gitlab,
+    /// JUnit XML (one test suite per target).
+    Junit,
+}
+
+/// Output of listing commands (`rules`, `debug parse`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
     Json,
 }
 
@@ -152,8 +171,22 @@ pub enum FailOn {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// `human` (a table) or `json`.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Print the plimsoll.toml equivalent of a hadolint config (default: the
+    /// nearest .hadolint.yaml). plimsoll also reads .hadolint.yaml directly when a
+    /// directory has no plimsoll.toml.
+    Hadolint {
+        /// The hadolint config file.
+        file: Option<PathBuf>,
+        /// Write plimsoll.toml next to it (refuses to overwrite one).
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,7 +203,7 @@ pub enum DebugCommand {
     Parse {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
 }

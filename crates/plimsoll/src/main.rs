@@ -69,6 +69,9 @@ fn main() {
         cli::Command::Explain { rule } => check_cmds::explain(&cli.global, rule),
         cli::Command::Plugin(cli::PluginCommand::List) => check_cmds::plugin_list(&cli.global),
         cli::Command::ConfigSchema => check_cmds::config_schema(),
+        cli::Command::Migrate(cli::MigrateCommand::Hadolint { file, write }) => {
+            check_cmds::migrate_hadolint(file.as_deref(), *write)
+        }
         cli::Command::Debug(cli::DebugCommand::Parse { files, format }) => {
             check_cmds::debug_parse(files, *format)
         }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use plimsoll_config::FailOn as CfgFailOn;
-use plimsoll_report::{Level, Report, human, json};
+use plimsoll_report::{Level, Report, github, gitlab, human, json, junit, sarif};
 
 use crate::cli::{FailOn, Format, OutputArgs};
 use crate::{ExitCode, UsageError};
@@ -43,6 +43,28 @@ pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Usag
         .collect())
 }
 
+/// SARIF `automationDetails.id`: `category/run-id`. The category is
+/// `$PLIMSOLL_SARIF_CATEGORY` (default `plimsoll`); the run id is GitHub's run id
+/// and attempt when present, else the current time.
+fn automation_id() -> String {
+    let category = std::env::var("PLIMSOLL_SARIF_CATEGORY")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "plimsoll".into());
+    let run = match (
+        std::env::var("GITHUB_RUN_ID"),
+        std::env::var("GITHUB_RUN_ATTEMPT"),
+    ) {
+        (Ok(id), Ok(attempt)) => format!("{id}-{attempt}"),
+        (Ok(id), Err(_)) => id,
+        _ => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs().to_string())
+            .unwrap_or_default(),
+    };
+    format!("{}/{run}", category.trim_end_matches('/'))
+}
+
 pub fn exit_code(report: &Report, fail: Option<Level>) -> ExitCode {
     if !report.errors.is_empty() {
         return ExitCode::CheckFailed;
@@ -72,6 +94,42 @@ pub fn emit(
                 },
             ),
             Format::Json => json::render(report, crate::version::VERSION, code as i32),
+            Format::Sarif => {
+                let (text, dropped) = sarif::render(
+                    report,
+                    &sarif::SarifOptions {
+                        tool_version: crate::version::VERSION.to_string(),
+                        automation_id: automation_id(),
+                    },
+                );
+                if dropped > 0 {
+                    anstream::eprintln!(
+                        "warning: {dropped} results were left out of the SARIF log to stay within GitHub code scanning limits (25,000 results, 10 MB gzipped); the lowest levels went first"
+                    );
+                }
+                text
+            }
+            Format::Github => {
+                if let Some(path) =
+                    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+                {
+                    let summary = github::step_summary(report, fail);
+                    let appended = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .and_then(|mut f| f.write_all(summary.as_bytes()));
+                    if let Err(e) = appended {
+                        anstream::eprintln!(
+                            "warning: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
+                            PathBuf::from(&path).display()
+                        );
+                    }
+                }
+                github::render(report)
+            }
+            Format::Gitlab => gitlab::render(report),
+            Format::Junit => junit::render(report),
         };
         match dest {
             Some(path) => crate::fix::write_atomically(path, text.as_bytes())

@@ -147,20 +147,6 @@ impl std::fmt::Display for Date {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days(20_415).to_string(), "2025-11-23");
-        assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
-        assert!(Date::parse("2026-08-31").unwrap() < Date::parse("2026-11-23").unwrap());
-        assert!(Date::parse("2026-13-01").is_none());
-    }
-}
-
 /// Whether the instruction belongs to a stage that ends up in the final image.
 pub fn in_final_image(df: &Dockerfile, ins: &Instruction) -> bool {
     match ins.stage {
@@ -220,4 +206,18 @@ pub fn list(words: &[&str]) -> String {
         s.push_str(&format!(" and {more} more"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(20_415).to_string(), "2025-11-23");
+        assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
+        assert!(Date::parse("2026-08-31").unwrap() < Date::parse("2026-11-23").unwrap());
+        assert!(Date::parse("2026-13-01").is_none());
+    }
 }

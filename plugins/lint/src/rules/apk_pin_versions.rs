@@ -41,5 +41,6 @@ pub fn check(ctx: &mut Ctx) {
         &RULE,
         &[Manager::Apk],
         "`name=version` or `name~version`",
+        |_| &["DL3018"],
     );
 }

@@ -5,7 +5,8 @@ use crate::Ctx;
 declare_rule! {
     /// ## What it does
     /// Notes consecutive RUN instructions in a stage with the same flags, which
-    /// could be one RUN (or a heredoc).
+    /// could be one RUN (or a heredoc). As hadolint does, RUNs that already chain
+    /// more than two commands count as deliberately separate.
     ///
     /// ## Why is this bad?
     /// Each RUN is a layer: more layers to pull, and files deleted by a later RUN
@@ -41,10 +42,22 @@ declare_rule! {
 
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
+    let commands = |i: &Instruction| -> usize {
+        ctx.runs
+            .iter()
+            .find(|r| std::ptr::eq(r.ins, i))
+            .map(|r| r.commands().filter(|(_, c)| c.depth == 0).count())
+            .unwrap_or(0)
+    };
     let mut out = Vec::new();
     for pair in df.instructions.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        if a.keyword == "RUN" && b.keyword == "RUN" && a.stage == b.stage {
+        if a.keyword == "RUN"
+            && b.keyword == "RUN"
+            && a.stage == b.stage
+            && commands(a) <= 2
+            && commands(b) <= 2
+        {
             let fa: Vec<&str> = a.flags.iter().map(|f| f.raw.as_str()).collect();
             let fb: Vec<&str> = b.flags.iter().map(|f| f.raw.as_str()).collect();
             if fa == fb {

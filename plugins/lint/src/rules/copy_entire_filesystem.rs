@@ -5,7 +5,8 @@ use crate::Ctx;
 declare_rule! {
     /// ## What it does
     /// Reports `COPY --from=stage / /`: copying a whole filesystem from another
-    /// stage.
+    /// stage. (Copying `/` of an external image is a deliberate way to replicate
+    /// it and is left alone.)
     ///
     /// ## Why is this bad?
     /// It defeats the point of multi-stage builds: every compiler, cache and
@@ -36,11 +37,19 @@ declare_rule! {
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
-    for ins in df
+    for (idx, ins) in df
         .instructions
         .iter()
-        .filter(|i| i.keyword == "COPY" && i.flag("from").is_some())
+        .enumerate()
+        .filter(|(_, i)| i.keyword == "COPY")
     {
+        let Some(from) = ins.flag("from").and_then(|f| f.value.as_deref()) else {
+            continue;
+        };
+        // Only stages: copying `/` of an external image is a deliberate replication.
+        if df.stage_ref(from, idx).is_none() {
+            continue;
+        }
         let unq: Vec<String> = ins
             .args
             .iter()

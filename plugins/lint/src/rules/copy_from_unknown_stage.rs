@@ -63,7 +63,7 @@ pub fn check(ctx: &mut Ctx) {
             continue;
         }
         let r = ImageRef::parse(v);
-        if r.tag.is_some() || r.digest.is_some() || r.registry().is_some() {
+        if r.tag.is_some() || r.digest.is_some() || r.registry().is_some() || v.contains('/') {
             continue; // an image reference, judged by the pinning rules
         }
         let later = df

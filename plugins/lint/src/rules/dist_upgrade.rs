@@ -49,7 +49,8 @@ pub fn check(ctx: &mut Ctx) {
                 let sub = pc.subcommand.map(|s| s.value.as_str()).unwrap_or("");
                 out.push(
                     Finding::new(&RULE, format!("`{} {sub}` upgrades the distribution inside the build; change the base image instead", pc.manager.name()))
-                        .at(script.command_span(run.ins, pc.command)),
+                        .at(script.command_span(run.ins, pc.command))
+                        .covers(if pc.manager == Manager::Zypper { &["DL3035"] } else { &["DS024", "DL3005"] }),
                 );
             }
         }

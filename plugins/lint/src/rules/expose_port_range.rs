@@ -59,7 +59,8 @@ pub fn check(ctx: &mut Ctx) {
                             ports.rsplit(':').next().unwrap_or(ports)
                         ),
                     )
-                    .at(span),
+                    .at(span)
+                    .covers(&["ExposeInvalidFormat"]),
                 );
                 continue;
             }
@@ -67,13 +68,17 @@ pub fn check(ctx: &mut Ctx) {
             let nums: Vec<Option<u64>> = bounds.iter().map(|b| b.parse::<u64>().ok()).collect();
             if bounds.len() > 2 || nums.iter().any(Option::is_none) {
                 out.push(
-                    Finding::new(&RULE, format!("`{arg}` is not a port or port range")).at(span),
+                    Finding::new(&RULE, format!("`{arg}` is not a port or port range"))
+                        .at(span)
+                        .covers(&["ExposeInvalidFormat"]),
                 );
                 continue;
             }
             if let Some(n) = nums.iter().flatten().find(|n| **n > 65_535) {
                 out.push(
-                    Finding::new(&RULE, format!("port {n} is out of range (0-65535)")).at(span),
+                    Finding::new(&RULE, format!("port {n} is out of range (0-65535)"))
+                        .at(span)
+                        .covers(&["DL3011", "DS008"]),
                 );
                 continue;
             }
@@ -85,7 +90,8 @@ pub fn check(ctx: &mut Ctx) {
                             &RULE,
                             format!("`{pr}` is not a protocol (tcp, udp or sctp)"),
                         )
-                        .at(span),
+                        .at(span)
+                        .covers(&["ExposeInvalidFormat"]),
                     );
                 } else if lower != pr {
                     out.push(
@@ -95,6 +101,7 @@ pub fn check(ctx: &mut Ctx) {
                         )
                         .at(span)
                         .level(Level::Note)
+                        .covers(&["ExposeProtoCasing"])
                         .fix(Fix::safe(
                             "Lower-case the protocol",
                             vec![Edit::replace(span, format!("{ports}/{lower}"))],

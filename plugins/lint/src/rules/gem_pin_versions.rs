@@ -39,5 +39,6 @@ pub fn check(ctx: &mut Ctx) {
         &RULE,
         &[Manager::Gem],
         "`name:version` or `-v version`",
+        |_| &["DL3028"],
     );
 }

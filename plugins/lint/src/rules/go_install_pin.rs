@@ -35,7 +35,7 @@ declare_rule! {
 }
 
 pub fn check(ctx: &mut Ctx) {
-    report_unpinned(ctx, &RULE, &[Manager::Go], "`pkg@version`");
+    report_unpinned(ctx, &RULE, &[Manager::Go], "`pkg@version`", |_| &["DL3062"]);
     let mut out = Vec::new();
     for run in &ctx.runs {
         for (script, pc) in run.packages() {
@@ -55,7 +55,8 @@ pub fn check(ctx: &mut Ctx) {
                                 crate::util::list(&un)
                             ),
                         )
-                        .at(script.command_span(run.ins, pc.command)),
+                        .at(script.command_span(run.ins, pc.command))
+                        .covers(&[]),
                     );
                 }
             }

@@ -33,6 +33,62 @@ impl<'a> ImageRef<'a> {
     }
 }
 
+/// An external image referenced by the Dockerfile: a stage base, `COPY --from=`
+/// or `RUN --mount=...,from=` naming an image rather than a stage.
+pub struct ExternalImage {
+    /// After ARG substitution for bases; as written for flags.
+    pub reference: String,
+    /// As written.
+    pub written: String,
+    pub span: plimsoll_plugin_sdk::dockerfile::Span,
+}
+
+/// Every external image the Dockerfile uses, in order.
+pub fn external_images(df: &plimsoll_plugin_sdk::dockerfile::Dockerfile) -> Vec<ExternalImage> {
+    let mut out = Vec::new();
+    for (idx, ins) in df.instructions.iter().enumerate() {
+        if ins.keyword == "FROM" {
+            if let Some(s) = df.stages.iter().find(|s| s.from == idx)
+                && is_external(s)
+            {
+                out.push(ExternalImage {
+                    reference: s.base.clone(),
+                    written: s.base_as_written.clone(),
+                    span: s.base_span,
+                });
+            }
+            continue;
+        }
+        for f in &ins.flags {
+            let v = match (ins.keyword.as_str(), f.name.as_str()) {
+                ("COPY", "from") => f.value.clone(),
+                ("RUN", "mount") => f.key_value("from"),
+                _ => None,
+            };
+            let Some(v) = v else { continue };
+            if v.contains('$')
+                || v.parse::<usize>().is_ok()
+                || df.stage_ref(&v, idx).is_some()
+                || v.eq_ignore_ascii_case("scratch")
+            {
+                continue;
+            }
+            // A bare word that is no stage is most likely a typo of one (PL1008);
+            // names with a tag, digest or path are images.
+            let r = ImageRef::parse(&v);
+            if r.tag.is_none() && r.digest.is_none() && !v.contains('/') {
+                continue;
+            }
+            out.push(ExternalImage {
+                reference: v.clone(),
+                written: v,
+                span: f.span,
+            });
+        }
+    }
+    out
+}
+
 /// Whether a stage's base is an external image worth judging: not `scratch`, not
 /// another stage, and fully resolved (no unset variables).
 pub fn is_external(stage: &plimsoll_plugin_sdk::dockerfile::Stage) -> bool {

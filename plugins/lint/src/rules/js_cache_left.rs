@@ -56,6 +56,11 @@ pub fn check(ctx: &mut Ctx) {
         };
         for (script, pc) in &pcs {
             let c = pc.command;
+            let covers: &[&str] = if pc.manager == Manager::Yarn {
+                &["DL3060"]
+            } else {
+                &[]
+            };
             let msg = match pc.manager {
                 Manager::Yarn
                     if pc.is(&["install", "add"])
@@ -94,7 +99,11 @@ pub fn check(ctx: &mut Ctx) {
                 }
                 _ => continue,
             };
-            out.push(Finding::new(&RULE, msg).at(script.command_span(run.ins, c)));
+            out.push(
+                Finding::new(&RULE, msg)
+                    .at(script.command_span(run.ins, c))
+                    .covers(covers),
+            );
         }
     }
     for f in out {

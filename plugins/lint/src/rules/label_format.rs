@@ -124,14 +124,14 @@ pub fn check(ctx: &mut Ctx) {
         if l.value.contains('$') || l.value.is_empty() {
             continue;
         }
-        let (ok, what) = match ty {
-            LabelType::Text => (true, ""),
-            LabelType::Url => (is_url(&l.value), "a URL"),
-            LabelType::Email => (is_email(&l.value), "an email address"),
-            LabelType::Rfc3339 => (is_rfc3339(&l.value), "an RFC 3339 timestamp"),
-            LabelType::Semver => (is_semver(&l.value), "a semantic version"),
-            LabelType::Hash => (is_hash(&l.value), "a git commit hash"),
-            LabelType::Spdx => (is_spdx(&l.value), "an SPDX licence expression"),
+        let (ok, what, peer) = match ty {
+            LabelType::Text => (true, "", ""),
+            LabelType::Url => (is_url(&l.value), "a URL", "DL3052"),
+            LabelType::Email => (is_email(&l.value), "an email address", "DL3058"),
+            LabelType::Rfc3339 => (is_rfc3339(&l.value), "an RFC 3339 timestamp", "DL3053"),
+            LabelType::Semver => (is_semver(&l.value), "a semantic version", "DL3056"),
+            LabelType::Hash => (is_hash(&l.value), "a git commit hash", "DL3055"),
+            LabelType::Spdx => (is_spdx(&l.value), "an SPDX licence expression", "DL3054"),
         };
         if !ok {
             ctx.report(
@@ -139,7 +139,8 @@ pub fn check(ctx: &mut Ctx) {
                     &RULE,
                     format!("label `{}` = `{}` is not {what}", l.key, l.value),
                 )
-                .at(l.value_span),
+                .at(l.value_span)
+                .covers(&[peer]),
             );
         }
     }

@@ -1,12 +1,13 @@
 use plimsoll_plugin_sdk::prelude::*;
 
-use super::image_ref::{ImageRef, is_external};
+use super::image_ref::{ImageRef, external_images};
 use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `FROM` lines that use the `:latest` tag without a digest, after
-    /// substituting `ARG` defaults.
+    /// Reports images used with the `:latest` tag and no digest — in `FROM` lines
+    /// (after substituting `ARG` defaults), `COPY --from=` and `RUN --mount from=`.
+
     ///
     /// ## Why is this bad?
     /// `latest` moves. Two builds of the same commit get different bases, and a
@@ -35,22 +36,23 @@ declare_rule! {
 }
 
 pub fn check(ctx: &mut Ctx) {
-    for stage in ctx.doc.stages() {
-        if !is_external(stage) {
-            continue;
-        }
-        let r = ImageRef::parse(&stage.base);
+    let mut out = Vec::new();
+    for img in external_images(ctx.df()) {
+        let r = ImageRef::parse(&img.reference);
         if r.digest.is_none() && r.tag == Some("latest") {
-            ctx.report(
+            out.push(
                 Finding::new(
                     &RULE,
                     format!(
                         "`{}` uses the moving `latest` tag; pin a version tag and digest",
-                        stage.base
+                        img.reference
                     ),
                 )
-                .at(stage.base_span),
+                .at(img.span),
             );
         }
+    }
+    for f in out {
+        ctx.report(f);
     }
 }

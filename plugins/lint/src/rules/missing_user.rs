@@ -48,19 +48,24 @@ pub fn check(ctx: &mut Ctx) {
         .stage_instructions(stage.index)
         .iter()
         .any(|i| i.keyword == "USER");
-    // `FROM scratch` images have no users at all; a base stage of ours may set one.
+    // A base stage of ours may set one. (`FROM scratch` is no exception: without
+    // USER its process runs as UID 0.)
     let inherits_user = stage.base_stage.is_some_and(|b| {
         ctx.df()
             .stage_instructions(b)
             .iter()
             .any(|i| i.keyword == "USER")
     });
-    if !has_user && !inherits_user && !stage.base.eq_ignore_ascii_case("scratch") {
+    if !has_user && !inherits_user && !ctx.settings.allow_root_user {
         let from = &ctx.df().instructions[stage.from];
         ctx.report(
             Finding::new(
                 &RULE,
-                "the final stage never sets USER, so the container runs as root; add a non-root USER",
+                if stage.base.eq_ignore_ascii_case("scratch") {
+                    "the final stage never sets USER, so its process runs as UID 0; add a numeric USER such as `USER 65532`"
+                } else {
+                    "the final stage never sets USER, so the container runs as root; add a non-root USER"
+                },
             )
             .at(from.span)
             .severity(5.0),

@@ -37,6 +37,22 @@ pub fn check(ctx: &mut Ctx) {
     let mut out = Vec::new();
     for ins in df.instructions.iter().filter(|i| i.keyword == "USER") {
         let Some(u) = ins.args.first() else { continue };
+        // `USER $USERNAME`: judge what the stage's ARG/ENV defaults make of it.
+        let resolved;
+        let u = if u.contains('$') {
+            let lookup = |n: &str| crate::util::env_before(df, ins, n);
+            match plimsoll_plugin_sdk::dockerfile::shell::Lexer::with_escape(df.escape)
+                .process(u, &lookup)
+            {
+                Ok(p) if p.unmatched.is_empty() => {
+                    resolved = p.result;
+                    &resolved
+                }
+                _ => u,
+            }
+        } else {
+            u
+        };
         let uid = u.split(':').next().unwrap_or(u);
         if !uid.is_empty()
             && !uid.contains('$')

@@ -41,5 +41,6 @@ pub fn check(ctx: &mut Ctx) {
         &RULE,
         &[Manager::Npm, Manager::Pnpm, Manager::Yarn],
         "`name@version`",
+        |m| if m == Manager::Npm { &["DL3016"] } else { &[] },
     );
 }

@@ -37,5 +37,7 @@ declare_rule! {
 }
 
 pub fn check(ctx: &mut Ctx) {
-    report_unpinned(ctx, &RULE, &[Manager::Pip], "`name==version`");
+    report_unpinned(ctx, &RULE, &[Manager::Pip], "`name==version`", |_| {
+        &["DL3013"]
+    });
 }

@@ -46,8 +46,8 @@ fn shell_has_pipefail(ctx: &Ctx, ins: &Instruction) -> bool {
         let found = df
             .stage_instructions(st)
             .iter()
-            .filter(|i| i.keyword == "SHELL" && i.span.start < ins.span.start)
-            .next_back();
+            .rfind(|i| i.keyword == "SHELL" && i.span.start < ins.span.start);
+
         if let Some(shell) = found {
             return shell
                 .args

@@ -7,7 +7,15 @@ use plimsoll_plugin_sdk::prelude::*;
 use crate::Ctx;
 use crate::util::list;
 
-pub(super) fn report_unpinned(ctx: &mut Ctx, rule: &'static Rule, managers: &[Manager], how: &str) {
+/// Reports unpinned installs of `managers`; `covers` says which of the rule's
+/// peer ids each manager's findings correspond to.
+pub(super) fn report_unpinned(
+    ctx: &mut Ctx,
+    rule: &'static Rule,
+    managers: &[Manager],
+    how: &str,
+    covers: fn(Manager) -> &'static [&'static str],
+) {
     let mut out = Vec::new();
     for run in &ctx.runs {
         for (script, pc) in run.packages() {
@@ -29,7 +37,8 @@ pub(super) fn report_unpinned(ctx: &mut Ctx, rule: &'static Rule, managers: &[Ma
                         list(&names)
                     ),
                 )
-                .at(script.command_span(run.ins, pc.command)),
+                .at(script.command_span(run.ins, pc.command))
+                .covers(covers(pc.manager)),
             );
         }
     }

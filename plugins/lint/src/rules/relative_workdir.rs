@@ -58,7 +58,7 @@ pub fn check(ctx: &mut Ctx) {
                 continue;
             };
             let path = plimsoll_plugin_sdk::dockerfile::unquote(arg, df.escape);
-            if is_absolute(arg) {
+            if is_absolute(&path) {
                 current = (!path.contains('$')).then(|| path.trim_end_matches('/').to_string());
                 continue;
             }

@@ -51,6 +51,9 @@ pub fn check(ctx: &mut Ctx) {
     let Some(stage) = ctx.doc.final_stage() else {
         return;
     };
+    if ctx.settings.allow_root_user {
+        return;
+    }
     let last_user = ctx
         .df()
         .stage_instructions(stage.index)

@@ -49,11 +49,31 @@ pub fn check(ctx: &mut Ctx) {
         }
         let pcs: Vec<_> = run.packages().collect();
         for (script, pc) in &pcs {
-            let (tool, cache, clean) = match pc.manager {
-                Manager::Yum => ("yum", "/var/cache/yum", "yum clean all"),
-                Manager::Dnf => ("dnf", "/var/cache/dnf", "dnf clean all"),
-                Manager::Microdnf => ("microdnf", "/var/cache/yum", "microdnf clean all"),
-                Manager::Zypper => ("zypper", "/var/cache/zypp", "zypper clean --all"),
+            let (tool, cache, clean, covers): (_, _, _, &[&str]) = match pc.manager {
+                Manager::Yum => (
+                    "yum",
+                    "/var/cache/yum",
+                    "yum clean all",
+                    &["DL3032", "DS015"],
+                ),
+                Manager::Dnf => (
+                    "dnf",
+                    "/var/cache/dnf",
+                    "dnf clean all",
+                    &["DL3040", "DS019"],
+                ),
+                Manager::Microdnf => (
+                    "microdnf",
+                    "/var/cache/yum",
+                    "microdnf clean all",
+                    &["DL3040", "DS027"],
+                ),
+                Manager::Zypper => (
+                    "zypper",
+                    "/var/cache/zypp",
+                    "zypper clean --all",
+                    &["DL3036", "DS020"],
+                ),
                 _ => continue,
             };
             if !pc.is_install() && !pc.is(&["update", "upgrade", "up"]) {
@@ -80,7 +100,8 @@ pub fn check(ctx: &mut Ctx) {
                 &RULE,
                 format!("`{tool}` leaves its cache in the layer; run `{clean}` in the same RUN"),
             )
-            .at(script.command_span(run.ins, pc.command));
+            .at(script.command_span(run.ins, pc.command))
+            .covers(covers);
             if let Some(at) = run.scripts.first().and_then(|s| s.append_point(run.ins)) {
                 f = f.fix(Fix::safe(
                     format!("Append `&& {clean}`"),

@@ -80,6 +80,11 @@ pub fn check(ctx: &mut Ctx) {
             }
             let c = pc.command;
             let sub = pc.subcommand.expect("matched a subcommand");
+            let covers: &[&str] = match pc.manager {
+                Manager::Yum => &["DL3030"],
+                Manager::Zypper => &["DL3034"],
+                _ => &["DL3038"],
+            };
             let mut f = Finding::new(
                 &RULE,
                 format!(
@@ -88,7 +93,8 @@ pub fn check(ctx: &mut Ctx) {
                     sub.value
                 ),
             )
-            .at(script.command_span(run.ins, c));
+            .at(script.command_span(run.ins, c))
+            .covers(covers);
             if let Some(span) = script.edit_span(run.ins, c, sub) {
                 f = f.fix(Fix::safe("Add -y", vec![Edit::insert(span.end, " -y")]));
             }

@@ -45,5 +45,10 @@ pub fn check(ctx: &mut Ctx) {
             Manager::Zypper,
         ],
         "`name-version`, or `name=version` for zypper",
+        |m| match m {
+            Manager::Yum => &["DL3033"],
+            Manager::Zypper => &["DL3037"],
+            _ => &["DL3041"],
+        },
     );
 }

@@ -39,59 +39,63 @@ pub fn check(ctx: &mut Ctx) {
     let mut out = Vec::new();
     for run in &ctx.runs {
         for (script, c) in run.commands() {
-            let what = match (plimsoll_plugin_sdk::packages::Manager::of(c), c.name()) {
-                (Some(Manager::Apk), _) if c.has_flag(&[], &["allow-untrusted"]) => {
-                    Some("`apk --allow-untrusted`")
-                }
-                (Some(Manager::AptGet | Manager::Apt | Manager::Aptitude), _)
-                    if c.has_flag(
-                        &[],
-                        &[
-                            "allow-unauthenticated",
-                            "allow-insecure-repositories",
-                            "allow-downgrades-insecure",
-                        ],
-                    ) =>
-                {
-                    Some("`--allow-unauthenticated`")
-                }
-                (Some(Manager::AptGet | Manager::Apt | Manager::Aptitude), _)
-                    if c.has_flag(&[], &["force-yes"]) =>
-                {
-                    Some("`--force-yes`")
-                }
-                (Some(Manager::AptGet | Manager::Apt), _)
-                    if c.args().iter().any(|a| {
-                        a.value.contains("AllowUnauthenticated=true")
-                            || a.value.contains("AllowUnauthenticated=1")
-                            || a.value.contains("AllowInsecureRepositories=true")
-                    }) =>
-                {
-                    Some("apt's signature checks")
-                }
-                (Some(Manager::Yum | Manager::Dnf | Manager::Microdnf | Manager::Zypper), _)
-                    if c.has_flag(&[], &["nogpgcheck", "no-gpg-checks"])
+            let what: Option<(&str, &str)> =
+                match (plimsoll_plugin_sdk::packages::Manager::of(c), c.name()) {
+                    (Some(Manager::Apk), _) if c.has_flag(&[], &["allow-untrusted"]) => {
+                        Some(("`apk --allow-untrusted`", "CKV2_DOCKER_7"))
+                    }
+                    (Some(Manager::AptGet | Manager::Apt | Manager::Aptitude), _)
+                        if c.has_flag(
+                            &[],
+                            &[
+                                "allow-unauthenticated",
+                                "allow-insecure-repositories",
+                                "allow-downgrades-insecure",
+                            ],
+                        ) =>
+                    {
+                        Some(("`--allow-unauthenticated`", "CKV2_DOCKER_8"))
+                    }
+                    (Some(Manager::AptGet | Manager::Apt | Manager::Aptitude), _)
+                        if c.has_flag(&[], &["force-yes"]) =>
+                    {
+                        Some(("`--force-yes`", "CKV2_DOCKER_11"))
+                    }
+                    (Some(Manager::AptGet | Manager::Apt), _)
+                        if c.args().iter().any(|a| {
+                            a.value.contains("AllowUnauthenticated=true")
+                                || a.value.contains("AllowUnauthenticated=1")
+                                || a.value.contains("AllowInsecureRepositories=true")
+                        }) =>
+                    {
+                        Some(("apt's signature checks", "CKV2_DOCKER_8"))
+                    }
+                    (
+                        Some(Manager::Yum | Manager::Dnf | Manager::Microdnf | Manager::Zypper),
+                        _,
+                    ) if c.has_flag(&[], &["nogpgcheck", "no-gpg-checks"])
                         || c.args().iter().any(|a| {
                             a.value.contains("gpgcheck=0") || a.value.contains("gpgcheck=false")
                         }) =>
-                {
-                    Some("`--nogpgcheck`")
-                }
-                (_, Some("rpm"))
-                    if c.has_flag(&[], &["nosignature", "nodigest", "nodeps-signature"]) =>
-                {
-                    Some("`rpm --nosignature`")
-                }
-                _ => None,
-            };
-            if let Some(w) = what {
+                    {
+                        Some(("`--nogpgcheck`", "CKV2_DOCKER_9"))
+                    }
+                    (_, Some("rpm"))
+                        if c.has_flag(&[], &["nosignature", "nodigest", "nodeps-signature"]) =>
+                    {
+                        Some(("`rpm --nosignature`", "CKV2_DOCKER_10"))
+                    }
+                    _ => None,
+                };
+            if let Some((w, peer)) = what {
                 out.push(
                     Finding::new(
                         &RULE,
                         format!("{w} turns off package signature verification"),
                     )
                     .at(script.command_span(run.ins, c))
-                    .severity(7.4),
+                    .severity(7.4)
+                    .covers(&[peer]),
                 );
             }
         }

@@ -4,7 +4,8 @@ use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `sudo` in RUN.
+    /// Reports `sudo` in RUN, and CMD/ENTRYPOINT/HEALTHCHECK commands that start
+    /// with `sudo`.
     ///
     /// ## Why is this bad?
     /// Build steps already run as the current `USER`; `sudo` needs a TTY and
@@ -51,6 +52,31 @@ pub fn check(ctx: &mut Ctx) {
                     "do not use `sudo`; switch USER for steps that need root",
                 )
                 .at(script.command_span(run.ins, c))
+                .severity(6.0),
+            );
+        }
+    }
+    let df = ctx.df();
+    for ins in df
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT" | "HEALTHCHECK"))
+    {
+        let first = if ins.json {
+            ins.args.iter().find(|a| a.as_str() != "CMD").cloned()
+        } else {
+            ins.args
+                .iter()
+                .find(|a| a.as_str() != "CMD")
+                .and_then(|a| a.split_whitespace().next().map(str::to_string))
+        };
+        if first.as_deref().map(plimsoll_plugin_sdk::shell::basename) == Some("sudo") {
+            out.push(
+                Finding::new(
+                    &RULE,
+                    format!("{} runs `sudo`; set USER instead", ins.keyword),
+                )
+                .at(ins.span)
                 .severity(6.0),
             );
         }

@@ -40,24 +40,44 @@ declare_rule! {
     };
 }
 
-/// An environment assignment that turns verification off, with what it disables.
-pub fn insecure_env(name: &str, value: &str) -> Option<&'static str> {
-    let v = value.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+/// An environment variable that turns verification off: what it disables and
+/// the Checkov id. `value` is `None` for a declaration without a value (`ARG X`).
+pub fn insecure_env(name: &str, value: Option<&str>) -> Option<(&'static str, &'static str)> {
+    let v = value.map(|v| v.trim().trim_matches(['"', '\'']).to_ascii_lowercase());
+    let v = v.as_deref();
     match name {
-        "NODE_TLS_REJECT_UNAUTHORIZED" if v == "0" => Some("Node.js TLS verification"),
-        "PYTHONHTTPSVERIFY" if v == "0" => Some("Python HTTPS verification"),
-        "GIT_SSL_NO_VERIFY" if !matches!(v.as_str(), "" | "0" | "false" | "no") => {
-            Some("git TLS verification")
+        // git checks only that the variable exists: `GIT_SSL_NO_VERIFY=0` disables too.
+        "GIT_SSL_NO_VERIFY" => Some(("git TLS verification", "CKV2_DOCKER_14")),
+        "NODE_TLS_REJECT_UNAUTHORIZED" if v == Some("0") => {
+            Some(("Node.js TLS verification", "CKV2_DOCKER_6"))
+        }
+        "PYTHONHTTPSVERIFY" if v == Some("0") => {
+            Some(("Python HTTPS verification", "CKV2_DOCKER_5"))
         }
         "NPM_CONFIG_STRICT_SSL" | "npm_config_strict_ssl"
-            if matches!(v.as_str(), "false" | "0" | "no") =>
+            if matches!(v, Some("false" | "0" | "no")) =>
         {
-            Some("npm TLS verification")
+            Some(("npm TLS verification", "CKV2_DOCKER_12"))
         }
-        "PIP_TRUSTED_HOST" if !v.is_empty() => Some("pip TLS verification for a host"),
-        "CURL_INSECURE" | "PIP_CERT" if v == "0" || v == "false" => Some("TLS verification"),
+        "PIP_TRUSTED_HOST" | "pip_trusted_host" if v.is_some_and(|v| !v.is_empty()) => {
+            Some(("pip TLS verification for a host", "CKV2_DOCKER_16"))
+        }
         _ => None,
     }
+}
+
+/// Whether a word turns off `sslverify` in yum/dnf configuration
+/// (`sslverify=0`, `--setopt=epel.sslverify=false`).
+fn sslverify_off(word: &str) -> bool {
+    let l = word.to_ascii_lowercase().replace([' ', '"', '\''], "");
+    [
+        "sslverify=0",
+        "sslverify=false",
+        "sslverify=no",
+        "sslverify=off",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
 }
 
 pub fn check(ctx: &mut Ctx) {
@@ -68,24 +88,28 @@ pub fn check(ctx: &mut Ctx) {
             "ENV" => {
                 for kv in ins.key_value_pairs() {
                     let v = plimsoll_plugin_sdk::dockerfile::unquote(kv.value, df.escape);
-                    if let Some(what) = insecure_env(kv.key, &v) {
+                    if let Some((what, peer)) = insecure_env(kv.key, Some(&v)) {
                         out.push(
                             Finding::new(&RULE, format!("`{}` turns off {what}", kv.key))
                                 .at(kv.key_span.unwrap_or(ins.span))
-                                .severity(7.4),
+                                .severity(7.4)
+                                .covers(&[peer]),
                         );
                     }
                 }
             }
             "ARG" => {
                 for (i, a) in ins.args.iter().enumerate() {
-                    if let Some((k, v)) = a.split_once('=')
-                        && let Some(what) = insecure_env(k, v)
-                    {
+                    let (k, v) = match a.split_once('=') {
+                        Some((k, v)) => (k, Some(v)),
+                        None => (a.as_str(), None),
+                    };
+                    if let Some((what, peer)) = insecure_env(k, v) {
                         out.push(
                             Finding::new(&RULE, format!("`{k}` turns off {what}"))
                                 .at(ins.arg_spans.get(i).copied().unwrap_or(ins.span))
-                                .severity(7.4),
+                                .severity(7.4)
+                                .covers(&[peer]),
                         );
                     }
                 }
@@ -96,54 +120,60 @@ pub fn check(ctx: &mut Ctx) {
     for run in &ctx.runs {
         for (script, c) in run.commands() {
             let span = script.command_span(run.ins, c);
-            let mut hit = |what: &str| {
+            let mut hit = |what: &str, peer: &[&str]| {
                 out.push(
                     Finding::new(&RULE, format!("this turns off {what}"))
                         .at(span)
-                        .severity(7.4),
+                        .severity(7.4)
+                        .covers(peer),
                 )
             };
             for a in &c.assignments {
                 if let Some((k, v)) = a.value.split_once('=')
-                    && let Some(what) = insecure_env(k, v)
+                    && let Some((what, peer)) = insecure_env(k, Some(v))
                 {
-                    hit(what);
+                    hit(what, &[peer]);
                 }
             }
             match c.name() {
                 Some("export") | Some("declare") | Some("typeset") => {
                     for a in c.args() {
                         if let Some((k, v)) = a.value.split_once('=')
-                            && let Some(what) = insecure_env(k, v)
+                            && let Some((what, peer)) = insecure_env(k, Some(v))
                         {
-                            hit(what);
+                            hit(what, &[peer]);
                         }
                     }
                 }
-                Some("curl") if c.has_flag(&['k'], &["insecure", "proxy-insecure"]) => {
-                    hit("curl's certificate check (`-k`/`--insecure`)")
-                }
-                Some("wget") if c.has_flag(&[], &["no-check-certificate"]) => {
-                    hit("wget's certificate check (`--no-check-certificate`)")
-                }
+                Some("curl") if c.has_flag(&['k'], &["insecure", "proxy-insecure"]) => hit(
+                    "curl's certificate check (`-k`/`--insecure`)",
+                    &["CKV2_DOCKER_2"],
+                ),
+                Some("wget") if c.has_flag(&[], &["no-check-certificate"]) => hit(
+                    "wget's certificate check (`--no-check-certificate`)",
+                    &["CKV2_DOCKER_3"],
+                ),
                 Some("git")
                     if c.args()
                         .iter()
                         .any(|a| a.value.to_ascii_lowercase().contains("sslverify"))
                         && c.args().iter().any(|a| {
-                            matches!(a.value.to_ascii_lowercase().as_str(), "false" | "0")
-                                || a.value.to_ascii_lowercase().ends_with("sslverify=false")
+                            matches!(
+                                a.value.to_ascii_lowercase().as_str(),
+                                "false" | "0" | "no" | "off"
+                            ) || a.value.to_ascii_lowercase().ends_with("sslverify=false")
                         }) =>
                 {
-                    hit("git's certificate check (`http.sslVerify false`)")
+                    hit("git's certificate check (`http.sslVerify false`)", &[])
                 }
                 _ => {}
             }
             if let Some(pc) = plimsoll_plugin_sdk::packages::PackageCommand::of(c) {
                 match pc.manager {
-                    Manager::Pip if c.has_flag(&[], &["trusted-host"]) => {
-                        hit("pip's certificate check (`--trusted-host`)")
-                    }
+                    Manager::Pip if c.has_flag(&[], &["trusted-host"]) => hit(
+                        "pip's certificate check (`--trusted-host`)",
+                        &["CKV2_DOCKER_4"],
+                    ),
                     Manager::Npm | Manager::Pnpm | Manager::Yarn => {
                         let words: Vec<String> = c
                             .args()
@@ -151,36 +181,27 @@ pub fn check(ctx: &mut Ctx) {
                             .map(|a| a.value.to_ascii_lowercase())
                             .collect();
                         let joined = words.join(" ");
-                        if (joined.contains("strict-ssl false")
+                        let set = (joined.contains("strict-ssl false")
                             || joined.contains("strict-ssl=false")
                             || joined.contains("strict-ssl 0"))
-                            && (pc.is(&["config", "set"]) || joined.contains("--strict-ssl"))
-                            || words.iter().any(|w| w == "--strict-ssl=false")
-                        {
-                            hit("npm's certificate check (`strict-ssl false`)");
+                            && (pc.is(&["config", "set"]) || joined.contains("--strict-ssl"));
+                        if set || words.iter().any(|w| w == "--strict-ssl=false") {
+                            hit(
+                                "npm's certificate check (`strict-ssl false`)",
+                                &["CKV2_DOCKER_13"],
+                            );
                         }
-                    }
-                    Manager::Yum | Manager::Dnf | Manager::Microdnf
-                        if c.args().iter().any(|a| {
-                            a.value.to_ascii_lowercase().contains("sslverify=false")
-                                || a.value.to_ascii_lowercase().contains("sslverify=0")
-                        }) =>
-                    {
-                        hit("yum/dnf certificate checks (`sslverify=false`)")
                     }
                     _ => {}
                 }
             }
-            // `echo sslverify=false >> /etc/yum.conf` and friends.
-            if matches!(c.name(), Some("echo" | "printf" | "sed" | "tee"))
-                && c.args().iter().any(|a| {
-                    let l = a.value.to_ascii_lowercase().replace(' ', "");
-                    l.contains("sslverify=false")
-                        || l.contains("sslverify=0")
-                        || l.contains("strict-ssl=false")
-                })
-            {
-                hit("certificate checks in a package manager's configuration");
+            // `yum --setopt=sslverify=0`, `yum-config-manager --setopt=epel.sslverify=0`,
+            // `echo sslverify=false >> /etc/yum.conf`, `dnf config-manager --save ...`.
+            if c.args().iter().any(|a| sslverify_off(&a.value)) {
+                hit(
+                    "certificate checks of yum/dnf repositories (`sslverify=0`)",
+                    &["CKV2_DOCKER_15"],
+                );
             }
         }
     }

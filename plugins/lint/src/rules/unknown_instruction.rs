@@ -7,6 +7,9 @@ declare_rule! {
     /// Reports instructions BuildKit does not know (`FORM`, `RUNN`, a stray line
     /// of a broken continuation).
     ///
+    /// When `# syntax=` selects a frontend other than `docker/dockerfile`, the
+    /// instruction may be that frontend's own, so it is only a note.
+    ///
     /// ## Why is this bad?
     /// `docker build` stops at it ("unknown instruction"). BuildKit's parser keeps
     /// such lines, so plimsoll reports them with every other problem at once.
@@ -37,6 +40,16 @@ declare_rule! {
 
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
+    let custom_frontend = df.directive("syntax").is_some_and(|d| {
+        let v = d.value.trim_start_matches("docker.io/");
+        !v.starts_with("docker/dockerfile")
+    });
+    let level = if custom_frontend {
+        Level::Note
+    } else {
+        Level::Error
+    };
+
     let mut out = Vec::new();
     for ins in &df.instructions {
         let candidates = [Some(ins), ins.onbuild.as_deref()];
@@ -53,7 +66,8 @@ pub fn check(ctx: &mut Ctx) {
                         &RULE,
                         format!("unknown instruction `{}`{hint}", i.written_keyword),
                     )
-                    .at(i.keyword_span),
+                    .at(i.keyword_span)
+                    .level(level),
                 );
             }
         }

@@ -1,13 +1,14 @@
 use plimsoll_plugin_sdk::prelude::*;
 
-use super::image_ref::{ImageRef, is_external};
+use super::image_ref::{ImageRef, external_images};
 use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `FROM` lines whose image has neither a tag nor a digest, after
-    /// substituting `ARG` defaults (`FROM ${BASE}` is judged by what `BASE`
-    /// defaults to).
+    /// Reports images with neither a tag nor a digest — in `FROM` lines (after
+    /// substituting `ARG` defaults: `FROM ${BASE}` is judged by what `BASE`
+    /// defaults to), `COPY --from=image` and `RUN --mount=...,from=image`.
+
     ///
     /// ## Why is this bad?
     /// An untagged image means `:latest`: whatever the publisher pushed last. Builds
@@ -37,28 +38,29 @@ declare_rule! {
 }
 
 pub fn check(ctx: &mut Ctx) {
-    for stage in ctx.doc.stages() {
-        if !is_external(stage) {
-            continue;
-        }
-        let r = ImageRef::parse(&stage.base);
+    let mut out = Vec::new();
+    for img in external_images(ctx.df()) {
+        let r = ImageRef::parse(&img.reference);
         if r.tag.is_some() || r.digest.is_some() {
             continue;
         }
-        let via = if stage.base != stage.base_as_written {
-            format!(" (`{}` resolves to it)", stage.base_as_written)
+        let via = if img.reference != img.written {
+            format!(" (`{}` resolves to it)", img.written)
         } else {
             String::new()
         };
-        ctx.report(
+        out.push(
             Finding::new(
                 &RULE,
                 format!(
                     "`{}` has no tag or digest{via}; pin a version tag and digest",
-                    stage.base
+                    img.reference
                 ),
             )
-            .at(stage.base_span),
+            .at(img.span),
         );
+    }
+    for f in out {
+        ctx.report(f);
     }
 }

