@@ -47,13 +47,21 @@ fn assert_failure(errors: &[serde_json::Value], kind: &str, needle: &str) {
     assert!(msg.contains(needle), "{msg}");
 }
 
+/// The built-in lint plugin's findings survive whatever the hostile one does.
+fn assert_lint_reports(lint: &[String]) {
+    assert!(
+        lint.iter().any(|id| id == "PL1002"),
+        "lint no longer reports `FROM debian:latest`: {lint:?}"
+    );
+}
+
 #[test]
 fn well_behaved_control() {
     let p = project_with(&hostile("fine", ""));
     let (code, errors, lint) = check(&p);
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(code, 1);
-    assert_eq!(lint, vec!["PL1002"]);
+    assert_lint_reports(&lint);
 }
 
 #[test]
@@ -73,7 +81,7 @@ fn infinite_loop_times_out_within_the_deadline() {
         "plugin-timeout",
         "timed out during check of Dockerfile after 300 ms",
     );
-    assert_eq!(lint, vec!["PL1002"], "lint still reports");
+    assert_lint_reports(&lint);
 }
 
 #[test]
@@ -82,7 +90,7 @@ fn memory_bomb_hits_the_memory_limit() {
     let (code, errors, lint) = check(&p);
     assert_eq!(code, 3);
     assert_failure(&errors, "plugin-memory-limit", "the limit is 32 MiB");
-    assert_eq!(lint, vec!["PL1002"]);
+    assert_lint_reports(&lint);
 }
 
 #[test]
@@ -101,7 +109,7 @@ fn panic_is_a_trap_naming_the_plugin() {
         "panic message from stderr: {msg}"
     );
     assert!(msg.contains("wasm backtrace"), "{msg}");
-    assert_eq!(lint, vec!["PL1002"]);
+    assert_lint_reports(&lint);
 }
 
 #[test]
@@ -118,7 +126,7 @@ fn ungranted_capability_is_refused_at_load() {
         "plugin-import-denied",
         "imports `plimsoll:plugin/registry@0.1.0` but the config does not grant it the `registry` capability",
     );
-    assert_eq!(lint, vec!["PL1002"]);
+    assert_lint_reports(&lint);
     // Granted, it loads and its calls reach the host.
     p.file(
         "plimsoll.toml",
@@ -156,7 +164,7 @@ fn invalid_output_is_refused() {
         let (code, errors, lint) = check(&p);
         assert_eq!(code, 3, "{behaviour}");
         assert_failure(&errors, "plugin-invalid-output", needle);
-        assert_eq!(lint, vec!["PL1002"]);
+        assert_lint_reports(&lint);
     }
 }
 
@@ -170,7 +178,7 @@ fn plugin_reported_error_and_rejected_settings() {
     let (code, errors, lint) = check(&p);
     assert_eq!(code, 3);
     assert_failure(&errors, "plugin-settings", "field `behaviour`");
-    assert_eq!(lint, vec!["PL1002"]);
+    assert_lint_reports(&lint);
 }
 
 #[test]
@@ -185,7 +193,7 @@ fn not_a_component_is_a_load_error() {
     let (code, errors, lint) = check(&p);
     assert_eq!(code, 3);
     assert_failure(&errors, "plugin-load", "is not a WebAssembly component");
-    assert_eq!(lint, vec!["PL1002"]);
+    assert_lint_reports(&lint);
 }
 
 #[test]

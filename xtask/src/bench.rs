@@ -74,6 +74,118 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if want("startup") {
         startup()?;
     }
+    if want("lint") {
+        lint()?;
+    }
+    Ok(())
+}
+
+/// Wall time and peak RSS (KiB) of one child process, from wait4(2).
+pub fn measure(mut cmd: Command) -> anyhow::Result<(Duration, i64, i32)> {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let t = Instant::now();
+    let child = cmd.spawn().context("spawning benchmark command")?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: plain wait4 on our own child; `rusage` is a plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = t.elapsed();
+    if r < 0 {
+        bail!("wait4 failed");
+    }
+    std::mem::forget(child);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((elapsed, usage.ru_maxrss, code))
+}
+
+/// Lint the whole corpus in one process: plimsoll vs hadolint vs `trivy config`.
+fn lint() -> anyhow::Result<()> {
+    let bin = plimsoll_release()?;
+    let venv = crate::compare::venv()?.join("bin");
+    let files = corpus_files()?;
+    let work = tempfile::tempdir()?;
+    // Trivy reads only files named Dockerfile, and panics on one corpus file:
+    // stage the others as <n>/Dockerfile for it.
+    let staged = work.path().join("staged");
+    let mut trivy_files = 0;
+    for (i, f) in files.iter().enumerate() {
+        if f.file_name().is_some_and(|n| {
+            n.to_string_lossy()
+                .contains("dockerfile_check_test.go__004")
+        }) {
+            continue;
+        }
+        let d = staged.join(i.to_string());
+        std::fs::create_dir_all(&d)?;
+        std::fs::copy(f, d.join("Dockerfile"))?;
+        trivy_files += 1;
+    }
+    let cache = work.path().join("cache");
+    let ours = || {
+        let mut c = Command::new(&bin);
+        c.args(["check", "--format", "json", "--fail-on", "never"])
+            .args(&files)
+            .env("PLIMSOLL_CACHE_DIR", &cache);
+        c
+    };
+    let _ = measure(ours())?; // fill the compiled-plugin cache
+    let mut runs = Vec::new();
+    let mut rss = 0;
+    for _ in 0..5 {
+        let (t, r, code) = measure(ours())?;
+        anyhow::ensure!(code == 0, "plimsoll exited {code}");
+        runs.push(t);
+        rss = rss.max(r);
+    }
+    let p = median(runs);
+    let (h, h_rss, _) = measure({
+        let mut c = Command::new(venv.join("hadolint"));
+        c.args(["-f", "json", "--no-fail"]).args(&files);
+        c
+    })?;
+    let tcache = work.path().join("trivy-cache");
+    let _ = measure({
+        let mut c = Command::new(venv.join("trivy"));
+        c.args(["config", "--skip-check-update", "-q", "-f", "json"])
+            .arg(&staged)
+            .env("TRIVY_CACHE_DIR", &tcache);
+        c
+    })?; // warm its check bundle
+    let (t, t_rss, _) = measure({
+        let mut c = Command::new(venv.join("trivy"));
+        c.args(["config", "--skip-check-update", "-q", "-f", "json"])
+            .arg(&staged)
+            .env("TRIVY_CACHE_DIR", &tcache);
+        c
+    })?;
+    println!(
+        "lint: {} corpus Dockerfiles in one process each ({} for Trivy, which panics on one)",
+        files.len(),
+        trivy_files
+    );
+    println!(
+        "  plimsoll (87 rules, wasm plugin, warm cache): median of 5 {:>10}  peak RSS {:>7} KiB",
+        ms(p),
+        rss
+    );
+    println!(
+        "  hadolint 2.15.1 (-f json):                    {:>10}  peak RSS {:>7} KiB  -> plimsoll is {:.0}x faster",
+        ms(h),
+        h_rss,
+        h.as_secs_f64() / p.as_secs_f64()
+    );
+    println!(
+        "  trivy 0.76 config (embedded checks):          {:>10}  peak RSS {:>7} KiB  -> plimsoll is {:.0}x faster",
+        ms(t),
+        t_rss,
+        t.as_secs_f64() / p.as_secs_f64()
+    );
     Ok(())
 }
 

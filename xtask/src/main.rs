@@ -3,7 +3,7 @@
 //! tests.
 
 mod bench;
-mod compare;
+pub mod compare;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -12,7 +12,7 @@ fn main() -> anyhow::Result<()> {
         Some("compare-peers") => compare::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [startup|parse|all]\n       cargo xtask compare-peers [--refresh]\n\n\
+                "usage: cargo xtask bench [startup|parse|lint|all]\n       cargo xtask compare-peers [--refresh]\n\n\
                  startup  cold and warm whole-process `plimsoll check` on one file, and\n\
                  \x20        per-(plugin, file) overhead over 1,000 files\n\
                  parse    parse the whole ../shared/corpus: MB/s and files/s"

@@ -684,16 +684,24 @@ fn new_node_from_line(
             (node.values, spans) = split_whitespace_delimited(args);
         }
         "healthcheck" => {
-            let sep = args
-                .bytes()
-                .position(|b| is_go_space(b as char))
-                .unwrap_or(args.len());
+            // `parseHealthConfig` scans bytes like extractBuilderFlags: the 0x85
+            // and 0xA0 bytes inside a UTF-8 character count as spaces. Boundaries
+            // are rounded up to characters so slicing stays valid.
+            let sep = ceil_boundary(
+                args,
+                args.bytes()
+                    .position(|b| is_go_space(b as char))
+                    .unwrap_or(args.len()),
+            );
             if sep > 0 {
-                let next = sep
-                    + args[sep..]
+                let next = ceil_boundary(
+                    args,
+                    sep + args[sep..]
                         .bytes()
                         .take_while(|&b| is_go_space(b as char))
-                        .count();
+                        .count(),
+                );
+
                 node.values.push(args[..sep].to_string());
                 spans.push((0, sep));
                 let rest = &args[next..];

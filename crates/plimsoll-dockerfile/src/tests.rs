@@ -271,3 +271,15 @@ fn arg_default_span_across_continuation() {
     assert!(df.text.is_char_boundary(d.start) && df.text.is_char_boundary(d.end));
     assert_eq!(df.slice(d), "\"\\\n  \u{fffd}\u{fffd} x\"");
 }
+
+#[test]
+fn healthcheck_type_split_inside_a_character_does_not_panic() {
+    // The 0xA0 byte of U+00A0 counts as a space for BuildKit's byte scan.
+    let df = parse("FROM a\nHEALTHCHECK C\u{a0}MD x\nHEALTHCHECK \u{745}\u{a0}\n");
+    assert_eq!(df.instructions.len(), 3);
+    for ins in &df.instructions {
+        for s in &ins.arg_spans {
+            assert!(df.text.is_char_boundary(s.start) && df.text.is_char_boundary(s.end));
+        }
+    }
+}

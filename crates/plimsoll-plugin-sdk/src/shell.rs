@@ -69,6 +69,9 @@ pub struct Command {
     /// Word offsets are exact. False inside a nested script whose text had to
     /// be unquoted first (`sh -c "a \"b\""`): offsets then cover the outer command.
     pub exact: bool,
+    /// Index in `words` of the program run (looking through wrappers), computed
+    /// once when parsed.
+    program: Option<usize>,
 }
 
 /// Commands that run another command given as their arguments.
@@ -102,6 +105,10 @@ impl Command {
     /// Index in `words` of the program actually run, looking through wrappers such
     /// as `sudo -E`, `env A=b`, `timeout 10`, `nice -n 5`, `xargs -r`.
     pub fn program_index(&self) -> Option<usize> {
+        self.program
+    }
+
+    fn find_program(&self) -> Option<usize> {
         let mut i = 0;
         while i < self.words.len() {
             let name = basename(&self.words[i].value);
@@ -451,7 +458,11 @@ impl Parser<'_> {
             start,
             end,
             exact: true,
+            program: None,
         };
+        let mut cmd = cmd;
+        cmd.program = cmd.find_program();
+
         // `sh -c 'script'`: parse the script too.
         let inner = shell_c_script(&cmd);
         self.out.push(cmd);

@@ -107,6 +107,35 @@ pub fn is_secret_name(name: &str) -> bool {
 
 /// What kind of credential a value looks like, if any.
 pub fn credential_shape(v: &str) -> Option<&'static str> {
+    // Every shape below is at least 12 characters long, and all but the URL one
+    // contain one of these markers: most words are rejected here, cheaply.
+    if v.len() < 12 {
+        return None;
+    }
+    let b = v.as_bytes();
+    let marker = b.windows(2).any(|w| {
+        matches!(
+            w,
+            b"AK"
+                | b"AS"
+                | b"gh"
+                | b"gi"
+                | b"gl"
+                | b"xo"
+                | b"sk"
+                | b"rk"
+                | b"AI"
+                | b"np"
+                | b"py"
+                | b"ey"
+                | b"--"
+                | b":/"
+        )
+    });
+    if !marker {
+        return None;
+    }
+
     let prefixed = |p: &str, min_len: usize, charset: fn(char) -> bool| {
         v.match_indices(p).any(|(i, _)| {
             let rest = &v[i + p.len()..];
