@@ -132,13 +132,16 @@ enum Credential {
 }
 
 type Shared<T> = Arc<OnceCell<Result<T, RegistryError>>>;
+/// The current token for (registry, scope); the lock makes concurrent
+/// requests wait for one fetch.
+type TokenSlot = Arc<tokio::sync::Mutex<Option<String>>>;
 
 struct Inner {
     http: reqwest::Client,
     opts: RegistryOptions,
     cache: Option<DiskCache>,
     hosts: Mutex<HashMap<String, Shared<HostInfo>>>,
-    tokens: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<Option<String>>>>>,
+    tokens: Mutex<HashMap<(String, String), TokenSlot>>,
     resolved: Mutex<HashMap<String, Shared<Resolved>>>,
     creds: Mutex<HashMap<String, Option<Credential>>>,
     stats: Stats,
