@@ -108,7 +108,7 @@ fn human_output_has_snippets() {
     assert!(r.stdout.contains("--> Dockerfile:1:6"), "{}", r.stdout);
     assert!(r.stdout.contains("1 | FROM debian:latest"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("Found 5 problems (3 warnings, 2 notes)"),
+        r.stdout.contains("Found 6 problems (3 warnings, 3 notes)"),
         "{}",
         r.stdout
     );
@@ -171,15 +171,16 @@ fn select_and_ignore_accept_ids_aliases_and_plugins() {
     };
     assert_eq!(
         ids(&[]),
-        vec!["PL1002", "PL1010", "PL3002", "PL3003", "PL3014"]
+        vec!["PL1002", "PL1010", "PL3002", "PL3003", "PL3014", "PL6001"]
     );
+    assert_eq!(ids(&["--select", "pin"]), vec!["PL6001"]);
     assert_eq!(ids(&["--select", "DL3007"]), vec!["PL1002"]);
     assert_eq!(
         ids(&["--select", "PL3"]),
         vec!["PL3002", "PL3003", "PL3014"]
     );
     assert_eq!(
-        ids(&["--ignore", "DL4000,CKV_DOCKER_8,PL1010,PL3014"]),
+        ids(&["--ignore", "DL4000,CKV_DOCKER_8,PL1010,PL3014,pin"]),
         vec!["PL1002"]
     );
     assert_eq!(
@@ -198,7 +199,7 @@ fn config_levels_rule_set_and_per_file_ignores() {
     p.file("legacy/Dockerfile", BAD);
     p.file(
         "plimsoll.toml",
-        "fail-on = \"error\"\n[rules]\nDL3007 = \"error\"\nPL3003 = \"off\"\n[per-file-ignores]\n\"legacy/**\" = [\"lint\"]\n",
+        "fail-on = \"error\"\n[rules]\nDL3007 = \"error\"\nPL3003 = \"off\"\n[per-file-ignores]\n\"legacy/**\" = [\"lint\", \"pin\"]\n",
     );
     let r = p.run(&["check", "--format", "json"]);
     assert_eq!(

@@ -3,7 +3,10 @@
 use std::fmt::Write;
 
 /// (plugin name, cargo package)
-const BUILTINS: &[(&str, &str)] = &[("lint", "plimsoll-plugin-lint")];
+const BUILTINS: &[(&str, &str)] = &[
+    ("lint", "plimsoll-plugin-lint"),
+    ("pin", "plimsoll-plugin-pin"),
+];
 
 fn main() {
     let packages: Vec<&str> = BUILTINS.iter().map(|b| b.1).collect();

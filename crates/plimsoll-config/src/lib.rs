@@ -51,9 +51,37 @@ pub struct Config {
     /// Settings of the built-in `lint` plugin.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub lint: Option<Spanned<toml::Table>>,
+    /// Settings of the built-in `pin` plugin (`platform-digests`, `platform`,
+    /// `ignore-images`, `verify-pins`).
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub pin: Option<Spanned<toml::Table>>,
+    /// How plimsoll talks to registries.
+    #[serde(default)]
+    pub registry: RegistryConfig,
     /// Extra plugins: your own policies as WebAssembly components.
     #[serde(default)]
     pub plugins: Vec<PluginEntry>,
+}
+
+/// `[registry]`: credentials come from the docker config (`docker login`,
+/// credential helpers, `$DOCKER_CONFIG`) or podman's auth.json, never from here.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegistryConfig {
+    /// Extra CA certificate files (PEM, relative to this file) trusted for
+    /// registries, on top of the system store. `--ca-file` adds more.
+    #[serde(default)]
+    pub ca_files: Vec<String>,
+    /// Registries (`host:port`) that may be reached over plain HTTP when HTTPS
+    /// fails. Loopback registries always may, as with Docker.
+    #[serde(default)]
+    pub insecure: Vec<String>,
+    /// Seconds a tag's answer is reused from the cache (default 300).
+    pub tag_ttl_seconds: Option<u64>,
+    /// Seconds per registry request (default 30).
+    pub timeout_seconds: Option<u64>,
+    /// Retries after HTTP 429, 5xx or a dropped connection (default 3).
+    pub retries: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

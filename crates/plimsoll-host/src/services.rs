@@ -54,9 +54,22 @@ pub struct Resolved {
     pub platforms: Vec<PlatformManifest>,
 }
 
+/// A verified manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub digest: String,
+    pub media_type: String,
+    pub body: String,
+}
+
 /// What the host can do for plugins.
 pub trait Services: Send + Sync {
     fn resolve(&self, reference: &str) -> Result<Resolved, HostError>;
+    /// Resolves concurrently; the default asks one at a time.
+    fn resolve_many(&self, references: &[String]) -> Vec<Result<Resolved, HostError>> {
+        references.iter().map(|r| self.resolve(r)).collect()
+    }
+    fn fetch_manifest(&self, reference: &str) -> Result<Manifest, HostError>;
     fn list_tags(&self, repository: &str) -> Result<Vec<String>, HostError>;
 }
 
@@ -66,6 +79,11 @@ pub struct NoServices;
 
 impl Services for NoServices {
     fn resolve(&self, _reference: &str) -> Result<Resolved, HostError> {
+        Err(HostError::Unavailable(
+            "no registry client is configured for this run".into(),
+        ))
+    }
+    fn fetch_manifest(&self, _reference: &str) -> Result<Manifest, HostError> {
         Err(HostError::Unavailable(
             "no registry client is configured for this run".into(),
         ))

@@ -97,7 +97,7 @@ impl DiskCache {
             return None;
         }
         match ttl {
-            Some(ttl) if now().saturating_sub(e.fetched_at) > ttl.as_secs() => None,
+            Some(ttl) if now().saturating_sub(e.fetched_at) >= ttl.as_secs() => None,
             _ => Some(e),
         }
     }

@@ -352,10 +352,13 @@ fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
         if let Some(t) = s.downcast_ref::<rustls::Error>() {
             return Some(t);
         }
-        if let Some(io) = s.downcast_ref::<std::io::Error>()
-            && let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
-        {
-            return Some(t);
+        // io::Error hides what it wraps from source(); unwrap nested ones.
+        let mut io = s.downcast_ref::<std::io::Error>();
+        while let Some(inner) = io.and_then(|i| i.get_ref()) {
+            if let Some(t) = inner.downcast_ref::<rustls::Error>() {
+                return Some(t);
+            }
+            io = inner.downcast_ref::<std::io::Error>();
         }
         src = s.source();
     }
@@ -363,14 +366,28 @@ fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
 }
 
 fn send_error(e: &reqwest::Error, url: &str) -> RegistryError {
-    // reqwest's Display for the outer error is terse; include the cause chain.
-    let mut msg = e.to_string();
+    // reqwest's own message repeats the URL; the causes say what happened.
+    let mut causes: Vec<String> = Vec::new();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        let m = s.to_string();
+        if !m.starts_with("client error (") && !causes.iter().any(|c| c.contains(&m)) {
+            causes.push(m);
+        }
         src = s.source();
     }
+    let lead = if e.is_connect() {
+        "cannot connect"
+    } else if e.is_timeout() {
+        "timed out"
+    } else {
+        "request failed"
+    };
+    let mut msg = if causes.is_empty() {
+        format!("{lead}: {e}")
+    } else {
+        format!("{lead}: {}", causes.join(": "))
+    };
     if let Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) =
         tls_error(e)
     {
@@ -531,8 +548,11 @@ impl Inner {
                 Ok(_) => None,
                 Err(e) if e.kind == ErrorKind::Unavailable || e.kind == ErrorKind::Protocol => {
                     // Connection refused/reset, truncated body: worth one more try.
-                    // Redirect loops are not.
-                    (!e.message.contains("redirect")).then(|| backoff(attempt))
+                    // Redirect loops, unknown hosts and untrusted certificates are not.
+                    let permanent = e.message.contains("redirect")
+                        || e.message.contains("dns error")
+                        || e.message.contains(CERT_HINT);
+                    (!permanent).then(|| backoff(attempt))
                 }
                 Err(_) => None,
             };

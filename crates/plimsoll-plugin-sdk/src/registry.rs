@@ -1,6 +1,8 @@
 //! Registry lookups through the host (needs the `registry` capability in config).
 
-pub use crate::bindings::plimsoll::plugin::registry::{Platform, PlatformManifest, Resolved};
+pub use crate::bindings::plimsoll::plugin::registry::{
+    Manifest, Platform, PlatformManifest, Resolved,
+};
 pub use crate::bindings::plimsoll::plugin::types::HostError;
 
 /// Resolves a tag or digest reference to its digest (and platforms, for an index).
@@ -9,6 +11,23 @@ pub fn resolve(reference: &str) -> Result<Resolved, HostError> {
     return crate::bindings::plimsoll::plugin::registry::resolve(reference);
     #[cfg(not(target_arch = "wasm32"))]
     return testing::resolve(reference);
+}
+
+/// Resolves several references at once (the host asks the registries
+/// concurrently); answers come in order.
+pub fn resolve_many(references: &[String]) -> Vec<Result<Resolved, HostError>> {
+    #[cfg(target_arch = "wasm32")]
+    return crate::bindings::plimsoll::plugin::registry::resolve_many(references);
+    #[cfg(not(target_arch = "wasm32"))]
+    return references.iter().map(|r| testing::resolve(r)).collect();
+}
+
+/// The verified manifest a reference names.
+pub fn fetch_manifest(reference: &str) -> Result<Manifest, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return crate::bindings::plimsoll::plugin::registry::fetch_manifest(reference);
+    #[cfg(not(target_arch = "wasm32"))]
+    return testing::fetch_manifest(reference);
 }
 
 /// Tags of a repository.
@@ -29,6 +48,21 @@ pub mod testing {
     thread_local! {
         static RESOLVED: RefCell<HashMap<String, Result<Resolved, HostError>>> = RefCell::new(HashMap::new());
         static TAGS: RefCell<HashMap<String, Vec<String>>> = RefCell::new(HashMap::new());
+        static MANIFESTS: RefCell<HashMap<String, Manifest>> = RefCell::new(HashMap::new());
+    }
+
+    /// Makes [`super::fetch_manifest`] answer `reference` with `manifest`.
+    pub fn mock_manifest(reference: &str, manifest: Manifest) {
+        MANIFESTS.with(|m| m.borrow_mut().insert(reference.to_string(), manifest));
+    }
+
+    pub(super) fn fetch_manifest(reference: &str) -> Result<Manifest, HostError> {
+        MANIFESTS.with(|m| {
+            m.borrow()
+                .get(reference)
+                .cloned()
+                .ok_or_else(|| HostError::NotFound(reference.to_string()))
+        })
     }
 
     /// Makes [`super::resolve`] answer `reference` with `answer` on this thread.

@@ -11,8 +11,9 @@ use plimsoll_dockerfile::Dockerfile;
 use plimsoll_host::{Host, Plugin};
 use plimsoll_report::{Finding, Location, Position, Region, Report, RuleInfo, RunError};
 
-use crate::cli::{CheckArgs, GlobalArgs};
+use crate::cli::{CheckArgs, FailOn, GlobalArgs, OutputArgs};
 use crate::discover::{discover, display_path, exclude_set};
+use crate::registry::RegistryServices;
 use crate::select::Selection;
 use crate::suppress::Suppressions;
 use crate::{ExitCode, UsageError, fix, output, plugins};
@@ -23,6 +24,30 @@ pub struct Engine {
     pub plugins: Vec<Arc<Plugin>>,
     pub rules: HashMap<String, RuleInfo>,
     pub selection: Selection,
+    pub registry: Arc<RegistryServices>,
+}
+
+/// What a run checks and how: `plimsoll check` and `plimsoll pin` differ only
+/// in these.
+pub struct Plan<'a> {
+    pub paths: &'a [PathBuf],
+    pub output: &'a OutputArgs,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// `Some(unsafe_fixes)` to fix.
+    pub fix: Option<bool>,
+    pub exclude: &'a [String],
+    /// Merged over `[pin]`.
+    pub pin_overrides: Option<serde_json::Value>,
+    /// Registry failures are run errors (exit 3).
+    pub registry_fatal: bool,
+    /// Only these built-in plugins run (no config plugins).
+    pub only_plugins: Option<&'static [&'static str]>,
+    /// Ask registries what tags point to now (the cache still serves
+    /// digests, and `--offline`).
+    pub fresh_tags: bool,
+    /// The fail level when neither `--fail-on` nor the config sets one.
+    pub default_fail_on: Option<FailOn>,
 }
 
 /// What checking one file produced.
@@ -36,7 +61,10 @@ struct FileResult {
     fixed: usize,
 }
 
-pub fn new_host(global: &GlobalArgs) -> Result<Host, anyhow::Error> {
+pub fn new_host(
+    global: &GlobalArgs,
+    services: Option<Arc<dyn plimsoll_host::Services>>,
+) -> Result<Host, anyhow::Error> {
     let cache_dir = if global.no_cache {
         None
     } else {
@@ -50,20 +78,36 @@ pub fn new_host(global: &GlobalArgs) -> Result<Host, anyhow::Error> {
         now: std::env::var("PLIMSOLL_NOW")
             .ok()
             .and_then(|s| s.parse().ok()),
-        services: None,
+        services,
     })
     .map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e}"))
+}
+
+/// How to set up an [`Engine`]; `Default` is what `plimsoll check` does.
+#[derive(Default)]
+pub struct EngineOptions<'a> {
+    pub select: &'a [String],
+    pub ignore: &'a [String],
+    pub pin_overrides: Option<&'a serde_json::Value>,
+    pub registry_fatal: bool,
+    pub only_plugins: Option<&'a [&'a str]>,
+    pub fresh_tags: bool,
 }
 
 /// Loads config and plugins; errors in the config are usage errors (exit 2).
 pub fn engine(
     global: &GlobalArgs,
     cfg: &LoadedConfig,
-    select: &[String],
-    ignore: &[String],
+    o: &EngineOptions,
 ) -> anyhow::Result<(Engine, Vec<RunError>)> {
-    let host = new_host(global)?;
-    let (specs, mut errors) = plugins::specs(cfg);
+    let (select, ignore) = (o.select, o.ignore);
+    let mut registry_options = crate::registry::options(global, cfg);
+    if o.fresh_tags {
+        registry_options.tag_ttl = std::time::Duration::ZERO;
+    }
+    let registry = Arc::new(RegistryServices::new(registry_options, o.registry_fatal));
+    let host = new_host(global, Some(registry.clone()))?;
+    let (specs, mut errors) = plugins::specs(cfg, o.pin_overrides, o.only_plugins);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
     let mut rules: HashMap<String, RuleInfo> = plugins::host_rules()
@@ -93,6 +137,7 @@ pub fn engine(
             plugins: loaded,
             rules,
             selection,
+            registry,
         },
         errors,
     ))
@@ -269,19 +314,42 @@ impl Engine {
 }
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    run_plan(
+        global,
+        Plan {
+            paths: &args.paths,
+            output: &args.output,
+            select: args.selection.select.clone(),
+            ignore: args.selection.ignore.clone(),
+            fix: args.fix.then_some(args.unsafe_fixes),
+            exclude: &args.exclude,
+            pin_overrides: None,
+            registry_fatal: false,
+            only_plugins: None,
+            fresh_tags: false,
+            default_fail_on: None,
+        },
+    )
+}
+
+pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let fail_level = output::fail_level(args.output.fail_on, cfg.config.fail_on);
-    let formats = output::formats(&args.output)?;
+    // --fail-on, then the config, then the command's default.
+    let fail_on = plan.output.fail_on.or(plan
+        .default_fail_on
+        .filter(|_| cfg.config.fail_on.is_none()));
+    let fail_level = output::fail_level(fail_on, cfg.config.fail_on);
+    let formats = output::formats(plan.output)?;
 
     let mut excludes = cfg.config.exclude.clone();
-    excludes.extend(args.exclude.iter().cloned());
+    excludes.extend(plan.exclude.iter().cloned());
     let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
-    let paths = if args.paths.is_empty() {
+    let paths = if plan.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        plan.paths.to_vec()
     };
     let files =
         discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
@@ -294,9 +362,24 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
 
-    let (engine, load_errors) =
-        engine(global, &cfg, &args.selection.select, &args.selection.ignore)?;
-    let fix_mode = args.fix.then_some(args.unsafe_fixes);
+    let (engine, load_errors) = engine(
+        global,
+        &cfg,
+        &EngineOptions {
+            select: &plan.select,
+            ignore: &plan.ignore,
+            pin_overrides: plan.pin_overrides.as_ref(),
+            registry_fatal: plan.registry_fatal,
+            only_plugins: plan.only_plugins,
+            fresh_tags: plan.fresh_tags,
+        },
+    )?;
+    if let Err(e) = engine.registry.validate()
+        && e.kind == plimsoll_oci::ErrorKind::Config
+    {
+        return Err(UsageError(e.message).into());
+    }
+    let fix_mode = plan.fix;
 
     // Check files on every core; results keep the discovery order.
     let next = AtomicUsize::new(0);
@@ -342,6 +425,19 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         report.errors.extend(r.errors);
         report.suppressed += r.suppressed;
         report.fixed += r.fixed;
+    }
+    report.errors.extend(engine.registry.take_errors());
+    if let Some(s) = engine.registry.stats() {
+        tracing::info!(
+            "registry: {} HTTP requests ({} manifests, {} tokens, {} registry probes, {} tag lists, {} retries), {} cache hits",
+            s.http_requests(),
+            s.manifests,
+            s.tokens,
+            s.pings,
+            s.tag_lists,
+            s.retries,
+            s.cache_hits
+        );
     }
     report.sort();
     let code = output::exit_code(&report, fail_level);

@@ -16,7 +16,7 @@ fn all_rules(
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let (engine, errors) = check::engine(global, &cfg, &[], &[])?;
+    let (engine, errors) = check::engine(global, &cfg, &check::EngineOptions::default())?;
     let mut rules: Vec<RuleInfo> = engine.rules.into_values().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     Ok((rules, errors))
@@ -103,8 +103,8 @@ pub fn plugin_list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let host = check::new_host(global)?;
-    let (specs, mut errors) = plugins::specs(&cfg);
+    let host = check::new_host(global, None)?;
+    let (specs, mut errors) = plugins::specs(&cfg, None, None);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
     let mut out = anstream::stdout().lock();

@@ -43,9 +43,20 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_cache: bool,
 
-    /// Compiled-plugin cache directory (default: $XDG_CACHE_HOME/plimsoll).
+    /// Cache directory for compiled plugins and registry answers (default:
+    /// $XDG_CACHE_HOME/plimsoll).
     #[arg(long, global = true, value_name = "DIR", env = "PLIMSOLL_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+
+    /// Never contact a registry: answer from the cache, and report what cannot
+    /// be verified as notes (PL6006).
+    #[arg(long, global = true, env = "PLIMSOLL_OFFLINE")]
+    pub offline: bool,
+
+    /// Trust this PEM CA certificate for registries, on top of the system store
+    /// (repeatable; SSL_CERT_FILE replaces the system store).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -60,6 +71,22 @@ pub enum Command {
     /// Check Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)
     /// found under PATHs.
     Check(CheckArgs),
+    /// Resolve image references to digests: report unpinned, stale and
+    /// platform-specific pins; --fix writes the digests in place.
+    #[command(
+        long_about = "Resolve every image a Dockerfile pulls (FROM after ARG substitution, COPY --from, \
+RUN --mount from, # syntax) to a digest, and report references without one (PL6001), pins the tag \
+has moved away from (PL6002, the base was rebuilt), platform-manifest digests where the index is \
+expected (PL6003), and tags or digests that do not exist (PL6004, PL6005).\n\n\
+Credentials come from the docker config (docker login, credential helpers, $DOCKER_CONFIG) or \
+podman's auth.json. Multi-platform images are pinned to their index digest, as Renovate and \
+`docker buildx imagetools inspect` show it; set [pin] platform-digests to allow or require platform \
+digests.\n\n\
+Exit codes: 0 everything pinned and current; 1 something unpinned or stale; 2 usage error; \
+3 a registry could not be asked (unreachable, unauthorized, rate limited, invalid answer).",
+        after_help = "Examples:\n  plimsoll pin                      # report\n  plimsoll pin --fix                # write image:tag@sha256:... in place\n  plimsoll pin --fix --update       # also move stale pins to the current digest\n  plimsoll pin --offline            # only what the cache knows"
+    )]
+    Pin(PinArgs),
     /// List every rule, its default level, and the hadolint/Trivy/Checkov ids it
     /// covers.
     Rules(RulesArgs),
@@ -103,6 +130,29 @@ pub struct CheckArgs {
     pub unsafe_fixes: bool,
 
     /// Skip paths matching this glob (repeatable; adds to the config's `exclude`).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Files or directories to check (default: the working directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Write digests in place (atomically): `image:tag@sha256:...`, in the
+    /// `ARG` default when the image comes from one.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix, also move stale pins to what the tag points to now.
+    #[arg(long, requires = "fix")]
+    pub update: bool,
+
+    /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 }

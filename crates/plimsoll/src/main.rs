@@ -6,7 +6,9 @@ mod cli;
 mod discover;
 mod fix;
 mod output;
+mod pin;
 mod plugins;
+mod registry;
 mod select;
 mod suppress;
 mod version;
@@ -65,6 +67,7 @@ fn main() {
     init_logging(cli.global.verbose);
     let result = match &cli.command {
         cli::Command::Check(args) => check::run(&cli.global, args),
+        cli::Command::Pin(args) => pin::run(&cli.global, args),
         cli::Command::Rules(args) => check_cmds::rules(&cli.global, args),
         cli::Command::Explain { rule } => check_cmds::explain(&cli.global, rule),
         cli::Command::Plugin(cli::PluginCommand::List) => check_cmds::plugin_list(&cli.global),

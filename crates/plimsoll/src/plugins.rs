@@ -41,25 +41,44 @@ fn spec_error(name: &str, message: String) -> RunError {
 }
 
 /// The specs to load, in order: built-ins, then enabled config plugins.
-pub fn specs(cfg: &LoadedConfig) -> (Vec<PluginSpec>, Vec<RunError>) {
+/// `pin_overrides` are merged over `[pin]` (what `plimsoll pin` sets).
+/// `only` restricts the run to these built-ins (and no config plugins).
+pub fn specs(
+    cfg: &LoadedConfig,
+    pin_overrides: Option<&serde_json::Value>,
+    only: Option<&[&str]>,
+) -> (Vec<PluginSpec>, Vec<RunError>) {
     let mut specs = Vec::new();
     let mut errors = Vec::new();
     for b in plimsoll_builtins::BUILTINS {
-        let settings = match b.name {
-            "lint" => LoadedConfig::table_json(cfg.config.lint.as_ref()),
-            _ => serde_json::json!({}),
+        if only.is_some_and(|o| !o.contains(&b.name)) {
+            continue;
+        }
+        let (settings, capabilities) = match b.name {
+            "lint" => (LoadedConfig::table_json(cfg.config.lint.as_ref()), vec![]),
+            "pin" => {
+                let mut s = LoadedConfig::table_json(cfg.config.pin.as_ref());
+                if let (Some(obj), Some(serde_json::Value::Object(over))) =
+                    (s.as_object_mut(), pin_overrides)
+                {
+                    obj.extend(over.clone());
+                }
+                (s, vec!["registry".to_string()])
+            }
+            _ => (serde_json::json!({}), vec![]),
         };
         specs.push(PluginSpec {
             name: b.name.to_string(),
             source: PluginSource::Builtin(b.wasm),
             sha256: None,
-            capabilities: Vec::new(),
+            capabilities,
             limits: Limits::default(),
             settings,
         });
     }
     let base = cfg.base_dir();
-    for entry in cfg.config.plugins.iter().filter(|p| p.enabled) {
+    let configured = cfg.config.plugins.iter().filter(|_| only.is_none());
+    for entry in configured.filter(|p| p.enabled) {
         let name = entry.name.get_ref().clone();
         let src = entry.source.get_ref();
         let source = if src.starts_with("oci://") {

@@ -1,0 +1,213 @@
+//! The host's `registry` capability, backed by plimsoll-oci. The client is
+//! created on first use (a run that never asks a registry pays nothing) and
+//! shared by every plugin and worker thread, so each reference is resolved
+//! once per run.
+//!
+//! Failures other than "not found" (which is a finding) are kept: `plimsoll
+//! pin` reports them as run errors (exit 3); `plimsoll check` warns once per
+//! registry and lets the pin plugin note what it could not verify.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use plimsoll_config::LoadedConfig;
+use plimsoll_host::{HostError, Manifest, Platform, PlatformManifest, Resolved, Services};
+use plimsoll_oci::{ErrorKind, Registry, RegistryError, RegistryOptions};
+use plimsoll_report::RunError;
+
+use crate::cli::GlobalArgs;
+
+pub struct RegistryServices {
+    options: RegistryOptions,
+    client: OnceLock<Result<Registry, RegistryError>>,
+    /// Registry failures are run errors (exit 3) rather than warnings.
+    fatal: bool,
+    errors: Mutex<Vec<RunError>>,
+    seen: Mutex<HashSet<String>>,
+}
+
+/// Registry options from the command line and `[registry]`.
+pub fn options(global: &GlobalArgs, cfg: &LoadedConfig) -> RegistryOptions {
+    let base = cfg.base_dir();
+    let mut ca_files: Vec<PathBuf> = cfg
+        .config
+        .registry
+        .ca_files
+        .iter()
+        .map(|f| base.join(f))
+        .collect();
+    ca_files.extend(global.ca_file.iter().cloned());
+    let r = &cfg.config.registry;
+    let defaults = RegistryOptions::default();
+    RegistryOptions {
+        ca_files,
+        insecure: r.insecure.clone(),
+        offline: global.offline,
+        cache_dir: if global.no_cache {
+            None
+        } else {
+            global
+                .cache_dir
+                .clone()
+                .or_else(plimsoll_host::default_cache_dir)
+                .map(|d| d.join("registry"))
+        },
+        tag_ttl: r
+            .tag_ttl_seconds
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.tag_ttl),
+        timeout: r
+            .timeout_seconds
+            .map(|s| Duration::from_secs(s.max(1)))
+            .unwrap_or(defaults.timeout),
+        retries: r.retries.unwrap_or(defaults.retries),
+        ..defaults
+    }
+}
+
+fn host_error(e: RegistryError) -> HostError {
+    match e.kind {
+        ErrorKind::NotFound => HostError::NotFound(e.message),
+        ErrorKind::Unauthorized => HostError::Unauthorized(e.message),
+        ErrorKind::Denied => HostError::Denied(e.message),
+        ErrorKind::RateLimited => HostError::RateLimited(e.retry_after),
+        ErrorKind::Timeout => HostError::Timeout,
+        ErrorKind::Unavailable | ErrorKind::Offline => HostError::Unavailable(e.message),
+        ErrorKind::InvalidReference => HostError::InvalidInput(e.message),
+        ErrorKind::DigestMismatch | ErrorKind::Protocol | ErrorKind::Config => {
+            HostError::Other(e.message)
+        }
+    }
+}
+
+impl RegistryServices {
+    pub fn new(options: RegistryOptions, fatal: bool) -> RegistryServices {
+        RegistryServices {
+            options,
+            client: OnceLock::new(),
+            fatal,
+            errors: Mutex::default(),
+            seen: Mutex::default(),
+        }
+    }
+
+    /// Checks what can be checked before any request (the CA files): a bad
+    /// `--ca-file` is a usage error, not a per-reference failure.
+    pub fn validate(&self) -> Result<(), RegistryError> {
+        match self.client() {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    fn client(&self) -> &Result<Registry, RegistryError> {
+        self.client
+            .get_or_init(|| Registry::new(self.options.clone()))
+    }
+
+    /// Requests made, when the client was used.
+    pub fn stats(&self) -> Option<plimsoll_oci::StatsSnapshot> {
+        match self.client.get() {
+            Some(Ok(r)) => Some(r.stats()),
+            _ => None,
+        }
+    }
+
+    /// The failures to report as run errors.
+    pub fn take_errors(&self) -> Vec<RunError> {
+        std::mem::take(&mut *self.errors.lock().unwrap())
+    }
+
+    fn note<T>(&self, r: Result<T, RegistryError>) -> Result<T, HostError> {
+        r.map_err(|e| {
+            let benign = matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidReference)
+                || (e.kind == ErrorKind::Offline && !self.fatal);
+            if !benign && self.seen.lock().unwrap().insert(e.message.clone()) {
+                if self.fatal {
+                    self.errors.lock().unwrap().push(RunError {
+                        kind: format!("registry-{}", e.kind.as_str()),
+                        plugin: None,
+                        target: None,
+                        message: e.message.clone(),
+                        line: None,
+                    });
+                } else {
+                    tracing::warn!(
+                        "registry: {e}; pins it names are reported as unverified (PL6006)"
+                    );
+                }
+            }
+            host_error(e)
+        })
+    }
+}
+
+fn resolved(r: plimsoll_oci::Resolved) -> Resolved {
+    Resolved {
+        canonical: r.canonical,
+        digest: r.digest,
+        media_type: r.media_type,
+        platforms: r
+            .platforms
+            .into_iter()
+            .map(|p| PlatformManifest {
+                platform: Platform {
+                    os: p.platform.os,
+                    architecture: p.platform.architecture,
+                    variant: p.platform.variant,
+                },
+                digest: p.digest,
+                media_type: p.media_type,
+            })
+            .collect(),
+    }
+}
+
+impl Services for RegistryServices {
+    fn resolve(&self, reference: &str) -> Result<Resolved, HostError> {
+        let r = match self.client() {
+            Ok(c) => c.resolve(reference),
+            Err(e) => Err(e.clone()),
+        };
+        self.note(r).map(resolved)
+    }
+
+    fn resolve_many(&self, references: &[String]) -> Vec<Result<Resolved, HostError>> {
+        match self.client() {
+            Ok(c) => c
+                .resolve_many(references)
+                .into_iter()
+                .map(|r| self.note(r).map(resolved))
+                .collect(),
+            Err(e) => references
+                .iter()
+                .map(|_| self.note::<Resolved>(Err(e.clone())))
+                .collect(),
+        }
+    }
+
+    fn fetch_manifest(&self, reference: &str) -> Result<Manifest, HostError> {
+        let r = match self.client() {
+            Ok(c) => c.manifest(reference),
+            Err(e) => Err(e.clone()),
+        };
+        self.note(r).and_then(|f| {
+            Ok(Manifest {
+                digest: f.digest,
+                media_type: f.media_type,
+                body: String::from_utf8(f.body)
+                    .map_err(|_| HostError::Other(format!("{reference}: manifest is not UTF-8")))?,
+            })
+        })
+    }
+
+    fn list_tags(&self, repository: &str) -> Result<Vec<String>, HostError> {
+        let r = match self.client() {
+            Ok(c) => c.list_tags(repository),
+            Err(e) => Err(e.clone()),
+        };
+        self.note(r)
+    }
+}

@@ -1,0 +1,130 @@
+//! `[pin]` in plimsoll.toml. `plimsoll pin` sets `resolve-unpinned` (and
+//! `update` with `--update`) itself.
+
+use plimsoll_plugin_sdk::registry::Resolved;
+use serde::Deserialize;
+
+pub const SCHEMA: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "pin settings ([pin] in plimsoll.toml)",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "platform-digests": {"enum": ["reject", "allow", "require"], "description": "A digest of one platform's manifest where the image is multi-platform: `reject` (default; pin the index), `allow`, or `require` (pin the manifest of `platform`, or of the stage's literal FROM --platform)."},
+    "platform": {"type": "string", "pattern": "^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$", "description": "Platform pinned when platform-digests = \"require\" (default linux/amd64)."},
+    "ignore-images": {"type": "array", "items": {"type": "string"}, "description": "References starting with any of these (as written or canonical, e.g. `registry.corp.example/`) are not checked."},
+    "verify-pins": {"type": "boolean", "description": "Check pinned digests against the registry (default true)."},
+    "resolve-unpinned": {"type": "boolean", "description": "Resolve unpinned references to offer a digest fix (default false in `check`, true in `plimsoll pin`)."},
+    "update": {"type": "boolean", "description": "Offer fixes that move stale pins to the current digest (`plimsoll pin --update`)."}
+  }
+}"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlatformDigests {
+    #[default]
+    Reject,
+    Allow,
+    Require,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PinSettings {
+    #[serde(default)]
+    pub platform_digests: PlatformDigests,
+    #[serde(default = "default_platform")]
+    pub platform: String,
+    #[serde(default)]
+    pub ignore_images: Vec<String>,
+    #[serde(default = "yes")]
+    pub verify_pins: bool,
+    #[serde(default)]
+    pub resolve_unpinned: bool,
+    #[serde(default)]
+    pub update: bool,
+}
+
+fn default_platform() -> String {
+    "linux/amd64".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for PinSettings {
+    fn default() -> PinSettings {
+        PinSettings::from_json(&serde_json::json!({})).expect("defaults are valid")
+    }
+}
+
+impl PinSettings {
+    pub fn from_json(v: &serde_json::Value) -> Result<PinSettings, String> {
+        let s: PinSettings = serde_json::from_value(v.clone())
+            .map_err(|e| format!("invalid [pin] settings: {e}"))?;
+        let parts: Vec<&str> = s.platform.split('/').collect();
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+            return Err(format!(
+                "invalid [pin] settings: platform `{}` is not os/arch[/variant] (e.g. linux/arm64)",
+                s.platform
+            ));
+        }
+        Ok(s)
+    }
+
+    /// Whether `reference` is exempt from pin checks.
+    pub fn ignored(&self, reference: &str) -> bool {
+        let canonical = canonical_name(reference);
+        self.ignore_images
+            .iter()
+            .any(|p| reference.starts_with(p.as_str()) || canonical.starts_with(p.as_str()))
+    }
+
+    /// The digest a reference should be pinned to under this policy: the
+    /// index (or single manifest), or with `require` the manifest for
+    /// `platform` (the stage's) or the configured platform.
+    pub fn digest_to_pin(&self, r: &Resolved, platform: Option<&str>) -> String {
+        if self.platform_digests != PlatformDigests::Require || r.platforms.is_empty() {
+            return r.digest.clone();
+        }
+        let wanted = platform.unwrap_or(&self.platform);
+        r.platforms
+            .iter()
+            .find(|p| super::platform_matches(&p.platform, wanted))
+            .map(|p| p.digest.clone())
+            .unwrap_or_else(|| r.digest.clone())
+    }
+}
+
+/// `alpine` -> `docker.io/library/alpine` (enough for prefix matching).
+fn canonical_name(reference: &str) -> String {
+    let first = reference.split('/').next().unwrap_or("");
+    let has_registry = reference.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost");
+    if has_registry {
+        reference.to_string()
+    } else if reference.contains('/') {
+        format!("docker.io/{reference}")
+    } else {
+        format!("docker.io/library/{reference}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings() {
+        assert!(PinSettings::from_json(&serde_json::json!({"platform": "linux"})).is_err());
+        assert!(PinSettings::from_json(&serde_json::json!({"nope": 1})).is_err());
+        let s =
+            PinSettings::from_json(&serde_json::json!({"ignore-images": ["docker.io/library/"]}))
+                .unwrap();
+        assert!(s.ignored("alpine:3"));
+        assert!(!s.ignored("ghcr.io/x/y:1"));
+        assert_eq!(s.platform_digests, PlatformDigests::Reject);
+        assert!(s.verify_pins);
+    }
+}
