@@ -3,6 +3,7 @@
 //! tests.
 
 mod bench;
+mod bench_registry;
 pub mod compare;
 
 fn main() -> anyhow::Result<()> {
@@ -12,10 +13,12 @@ fn main() -> anyhow::Result<()> {
         Some("compare-peers") => compare::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [startup|parse|lint|all]\n       cargo xtask compare-peers [--refresh]\n\n\
+                "usage: cargo xtask bench [startup|parse|lint|registry|all]\n       cargo xtask compare-peers [--refresh]\n\n\
                  startup  cold and warm whole-process `plimsoll check` on one file, and\n\
                  \x20        per-(plugin, file) overhead over 1,000 files\n\
-                 parse    parse the whole ../shared/corpus: MB/s and files/s"
+                 parse    parse the whole ../shared/corpus: MB/s and files/s\n\
+                 lint     the corpus: plimsoll vs hadolint vs trivy config (wall time, peak RSS)\n\
+                 registry 50 references: plimsoll pin vs a skopeo inspect loop (time, requests)"
             );
             std::process::exit(2);
         }

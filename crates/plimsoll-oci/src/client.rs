@@ -137,7 +137,8 @@ type Shared<T> = Arc<OnceCell<Result<T, RegistryError>>>;
 type TokenSlot = Arc<tokio::sync::Mutex<Option<String>>>;
 
 struct Inner {
-    http: reqwest::Client,
+    /// `None` when offline: no TLS roots loaded, no connections.
+    http: Option<reqwest::Client>,
     opts: RegistryOptions,
     cache: Option<DiskCache>,
     hosts: Mutex<HashMap<String, Shared<HostInfo>>>,
@@ -203,22 +204,34 @@ fn tls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig, RegistryErro
 
 impl Registry {
     pub fn new(opts: RegistryOptions) -> Result<Registry, RegistryError> {
-        let tls = tls_config(&opts.ca_files)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .pool_max_idle_per_host(16)
-            .build()
-            .map_err(|e| RegistryError::new(ErrorKind::Config, format!("HTTP client: {e}")))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("plimsoll-registry")
-            .enable_all()
-            .build()
-            .map_err(|e| RegistryError::new(ErrorKind::Config, format!("async runtime: {e}")))?;
+        let http = if opts.offline {
+            None
+        } else {
+            let tls = tls_config(&opts.ca_files)?;
+            Some(
+                reqwest::Client::builder()
+                    .tls_backend_preconfigured(tls)
+                    .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
+                    .timeout(opts.timeout)
+                    .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+                    .redirect(reqwest::redirect::Policy::limited(5))
+                    .pool_max_idle_per_host(16)
+                    .build()
+                    .map_err(|e| {
+                        RegistryError::new(ErrorKind::Config, format!("HTTP client: {e}"))
+                    })?,
+            )
+        };
+        let runtime = if opts.offline {
+            tokio::runtime::Builder::new_current_thread().build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("plimsoll-registry")
+                .enable_all()
+                .build()
+        }
+        .map_err(|e| RegistryError::new(ErrorKind::Config, format!("async runtime: {e}")))?;
         Ok(Registry {
             inner: Arc::new(Inner {
                 http,
@@ -425,6 +438,12 @@ struct Response {
 }
 
 impl Inner {
+    fn http(&self) -> Result<&reqwest::Client, RegistryError> {
+        self.http.as_ref().ok_or_else(|| {
+            RegistryError::new(ErrorKind::Offline, "offline: no registry requests are made")
+        })
+    }
+
     fn credential(&self, registry: &str) -> Option<Credential> {
         let key = credential_key(registry);
         if let Some(c) = self.creds.lock().unwrap().get(&key) {
@@ -609,6 +628,7 @@ impl Inner {
     }
 
     async fn discover(&self, registry: &str) -> Result<HostInfo, RegistryError> {
+        let http = self.http()?;
         let host = crate::reference::api_host(registry);
         let plain_ok = is_loopback(host)
             || self
@@ -629,7 +649,7 @@ impl Inner {
             let retries = if probing { 0 } else { self.opts.retries };
             let r = self
                 .exchange_with(
-                    || self.http.get(&url),
+                    || http.get(&url),
                     &url,
                     &self.stats.pings,
                     64 << 10,
@@ -682,6 +702,7 @@ impl Inner {
             .entry((registry.to_string(), scope.to_string()))
             .or_default()
             .clone();
+        let http = self.http()?;
         let mut guard = slot.lock().await;
         if let Some(t) = guard.as_ref()
             && Some(t.as_str()) != stale
@@ -709,11 +730,11 @@ impl Inner {
         let r = self
             .exchange(
                 || {
-                    let req = self.http.get(url.clone());
+                    let req = http.get(url.clone());
                     match &cred {
                         Some(Credential::Basic(u, p)) => req.basic_auth(u, Some(p)),
                         // An identity token is an OAuth2 refresh token.
-                        Some(Credential::IdentityToken(t)) => self.http.post(realm).form(&[
+                        Some(Credential::IdentityToken(t)) => http.post(realm).form(&[
                             ("grant_type", "refresh_token"),
                             ("refresh_token", t.as_str()),
                             ("service", service.unwrap_or("")),
@@ -784,6 +805,7 @@ impl Inner {
         count: &AtomicU64,
         limit: usize,
     ) -> Result<Response, RegistryError> {
+        let http = self.http()?;
         let info = self.host(registry).await?;
         let url = format!("{}{}", info.base, path_and_query);
         let scope = format!("repository:{repository}:pull");
@@ -813,7 +835,7 @@ impl Inner {
             let r = self
                 .exchange(
                     || {
-                        let mut req = self.http.request(Method::GET, &url);
+                        let mut req = http.request(Method::GET, &url);
                         if let Some(a) = accept {
                             req = req.header(ACCEPT, a);
                         }

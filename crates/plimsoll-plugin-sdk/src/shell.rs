@@ -72,6 +72,8 @@ pub struct Command {
     /// Index in `words` of the program run (looking through wrappers), computed
     /// once when parsed.
     program: Option<usize>,
+    /// Where the program's basename starts in its word.
+    name_at: usize,
 }
 
 /// Commands that run another command given as their arguments.
@@ -156,7 +158,8 @@ impl Command {
 
     /// The program run (basename), looking through wrappers.
     pub fn name(&self) -> Option<&str> {
-        self.program_index().map(|i| basename(&self.words[i].value))
+        self.program_index()
+            .map(|i| &self.words[i].value[self.name_at..])
     }
 
     /// The arguments of the program run.
@@ -459,9 +462,13 @@ impl Parser<'_> {
             end,
             exact: true,
             program: None,
+            name_at: 0,
         };
         let mut cmd = cmd;
         cmd.program = cmd.find_program();
+        if let Some(i) = cmd.program {
+            cmd.name_at = cmd.words[i].value.rfind('/').map_or(0, |p| p + 1);
+        }
 
         // `sh -c 'script'`: parse the script too.
         let inner = shell_c_script(&cmd);

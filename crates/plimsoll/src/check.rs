@@ -382,6 +382,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let fix_mode = plan.fix;
 
     // Check files on every core; results keep the discovery order.
+    let started = std::time::Instant::now();
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -408,6 +409,11 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             .collect()
     });
     results.sort_by_key(|(i, _)| *i);
+    tracing::info!(
+        "checked {} files on {workers} threads in {:.1} ms",
+        files.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
 
     let mut report = Report {
         errors: load_errors,
@@ -441,6 +447,11 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     }
     report.sort();
     let code = output::exit_code(&report, fail_level);
+    let started = std::time::Instant::now();
     output::emit(&report, &formats, fail_level, code)?;
+    tracing::info!(
+        "reported in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     Ok(code)
 }

@@ -134,8 +134,14 @@ pub fn emit(
         match dest {
             Some(path) => crate::fix::write_atomically(path, text.as_bytes())
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-            None => {
+            // Only human output carries styles; machine formats go out as is.
+            None if *format == Format::Human => {
                 let mut out = anstream::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
                 out.write_all(text.as_bytes())?;
                 out.flush()?;
             }

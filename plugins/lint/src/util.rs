@@ -12,6 +12,8 @@ pub struct Run<'a> {
     /// The RUN itself (the trigger for ONBUILD RUN).
     pub run: &'a Instruction,
     pub scripts: Vec<RunScript>,
+    /// (script, command) indexes of package-manager commands, found once.
+    package_commands: std::cell::OnceCell<Vec<(usize, usize)>>,
 }
 
 impl<'a> Run<'a> {
@@ -24,8 +26,21 @@ impl<'a> Run<'a> {
 
     /// Package-manager commands.
     pub fn packages(&self) -> impl Iterator<Item = (&RunScript, PackageCommand<'_>)> {
-        self.commands()
-            .filter_map(|(s, c)| PackageCommand::of(c).map(|p| (s, p)))
+        let found = self.package_commands.get_or_init(|| {
+            let mut v = Vec::new();
+            for (si, s) in self.scripts.iter().enumerate() {
+                for (ci, c) in s.script.commands.iter().enumerate() {
+                    if crate::util::is_package_manager(c) {
+                        v.push((si, ci));
+                    }
+                }
+            }
+            v
+        });
+        found.iter().filter_map(|&(si, ci)| {
+            let s = &self.scripts[si];
+            PackageCommand::of(&s.script.commands[ci]).map(|p| (s, p))
+        })
     }
 
     /// Whether any command runs `name`.
@@ -77,6 +92,7 @@ pub fn runs(df: &Dockerfile) -> Vec<Run<'_>> {
                 ins,
                 run,
                 scripts: shell::scripts(df, ins),
+                package_commands: std::cell::OnceCell::new(),
             })
         })
         .collect()
@@ -206,6 +222,11 @@ pub fn list(words: &[&str]) -> String {
         s.push_str(&format!(" and {more} more"));
     }
     s
+}
+
+/// Whether `c` runs a package manager (cheap: by name only).
+fn is_package_manager(c: &Command) -> bool {
+    plimsoll_plugin_sdk::packages::Manager::of(c).is_some()
 }
 
 #[cfg(test)]
