@@ -277,6 +277,44 @@ fn fix_applies_safe_fixes_atomically_and_is_idempotent() {
     );
 }
 
+/// Writes go through to what the user named: `-o /dev/null` leaves the device
+/// node alone (an atomic rename once replaced it with a regular file, breaking
+/// every later `> /dev/null` on the machine), and `--fix` on a symlinked
+/// Dockerfile edits the target and keeps the link.
+#[cfg(unix)]
+#[test]
+fn output_and_fix_write_through_devices_and_symlinks() {
+    use std::os::unix::fs::FileTypeExt;
+    let p = Project::new();
+    p.file("Dockerfile", BAD);
+    let r = p.run(&["check", "--format", "json", "--output", "/dev/null"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let null = std::fs::symlink_metadata("/dev/null").unwrap();
+    assert!(
+        null.file_type().is_char_device(),
+        "/dev/null is no longer a character device"
+    );
+
+    p.file(
+        "real/Dockerfile.base",
+        "FROM debian:12\nMAINTAINER x\nUSER 1\n",
+    );
+    std::fs::create_dir_all(p.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(
+        p.path().join("real/Dockerfile.base"),
+        p.path().join("linked/Dockerfile"),
+    )
+    .unwrap();
+    let r = p.run(&["check", "linked/Dockerfile", "--fix"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let link = std::fs::symlink_metadata(p.path().join("linked/Dockerfile")).unwrap();
+    assert!(link.file_type().is_symlink(), "the symlink was replaced");
+    assert_eq!(
+        p.read("real/Dockerfile.base"),
+        "FROM debian:12\nLABEL maintainer=\"x\"\nUSER 1\n"
+    );
+}
+
 #[test]
 fn rules_and_explain() {
     let p = Project::new();

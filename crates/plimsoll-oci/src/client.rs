@@ -163,16 +163,15 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-fn tls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig, RegistryError> {
+/// The certificates of extra CA files, or a [`ErrorKind::Config`] error
+/// naming the file. Cheap: the system store is not read.
+pub fn read_ca_files(
+    ca_files: &[PathBuf],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, RegistryError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let config_err = |m: String| RegistryError::new(ErrorKind::Config, m);
-    let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    for e in &native.errors {
-        tracing::debug!("system certificates: {e}");
-    }
-    roots.add_parsable_certificates(native.certs);
+    let mut out = Vec::new();
     for f in ca_files {
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(f)
             .and_then(|it| it.collect::<Result<_, _>>())
@@ -183,19 +182,33 @@ fn tls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig, RegistryErro
                 f.display()
             )));
         }
-        for c in certs {
-            roots.add(c).map_err(|e| {
+        for c in &certs {
+            // What RootCertStore::add checks: usable as a trust anchor.
+            rustls::RootCertStore::empty().add(c.clone()).map_err(|e| {
                 config_err(format!(
                     "CA file {}: unusable certificate: {e}",
                     f.display()
                 ))
             })?;
         }
+        out.extend(certs);
     }
+    Ok(out)
+}
+
+fn tls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig, RegistryError> {
+    let extra = read_ca_files(ca_files)?;
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!("system certificates: {e}");
+    }
+    roots.add_parsable_certificates(native.certs);
+    roots.add_parsable_certificates(extra);
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| config_err(format!("TLS setup: {e}")))?
+        .map_err(|e| RegistryError::new(ErrorKind::Config, format!("TLS setup: {e}")))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];

@@ -24,7 +24,7 @@ pub mod manifest;
 mod reference;
 
 pub use cache::DiskCache;
-pub use client::{Fetched, Registry, RegistryOptions, Resolved, StatsSnapshot};
+pub use client::{Fetched, Registry, RegistryOptions, Resolved, StatsSnapshot, read_ca_files};
 pub use error::{ErrorKind, RegistryError};
 pub use manifest::{Platform, PlatformManifest};
 pub use reference::{ImageRef, api_host, credential_key};

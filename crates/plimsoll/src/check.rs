@@ -61,9 +61,14 @@ struct FileResult {
     fixed: usize,
 }
 
+/// Targets from which the pooling allocator pays for its set-up (measured:
+/// ~8 ms to set up, ~0.1 ms saved per instance, two built-in plugins).
+const POOLING_FROM_TARGETS: usize = 40;
+
 pub fn new_host(
     global: &GlobalArgs,
     services: Option<Arc<dyn plimsoll_host::Services>>,
+    targets: usize,
 ) -> Result<Host, anyhow::Error> {
     let cache_dir = if global.no_cache {
         None
@@ -79,6 +84,7 @@ pub fn new_host(
             .ok()
             .and_then(|s| s.parse().ok()),
         services,
+        pooling: targets >= POOLING_FROM_TARGETS,
     })
     .map_err(|e| anyhow::anyhow!("cannot start the plugin runtime: {e}"))
 }
@@ -92,6 +98,8 @@ pub struct EngineOptions<'a> {
     pub registry_fatal: bool,
     pub only_plugins: Option<&'a [&'a str]>,
     pub fresh_tags: bool,
+    /// How many targets will be checked (sizes the instance allocator).
+    pub targets: usize,
 }
 
 /// Loads config and plugins; errors in the config are usage errors (exit 2).
@@ -106,7 +114,7 @@ pub fn engine(
         registry_options.tag_ttl = std::time::Duration::ZERO;
     }
     let registry = Arc::new(RegistryServices::new(registry_options, o.registry_fatal));
-    let host = new_host(global, Some(registry.clone()))?;
+    let host = new_host(global, Some(registry.clone()), o.targets)?;
     let (specs, mut errors) = plugins::specs(cfg, o.pin_overrides, o.only_plugins);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
@@ -372,6 +380,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             registry_fatal: plan.registry_fatal,
             only_plugins: plan.only_plugins,
             fresh_tags: plan.fresh_tags,
+            targets: files.len(),
         },
     )?;
     if let Err(e) = engine.registry.validate()

@@ -103,7 +103,7 @@ pub fn plugin_list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let host = check::new_host(global, None)?;
+    let host = check::new_host(global, None, 0)?;
     let (specs, mut errors) = plugins::specs(&cfg, None, None);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);

@@ -64,6 +64,27 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
 /// Replaces `path` with `bytes` atomically (same directory, then rename), keeping
 /// its permissions.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // `-o /dev/null` or a named pipe: write through. Renaming a temp file over
+    // them would replace the device node with a regular file (it did, once,
+    // and every later `> /dev/null` on the machine wrote into that file).
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        if meta.is_dir() {
+            return Err(std::io::Error::other("is a directory"));
+        }
+        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+        return std::io::Write::write_all(&mut f, bytes);
+    }
+    // A symlinked file stays a symlink: replace what it points to.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -96,10 +96,7 @@ impl RegistryServices {
     /// Checks what can be checked before any request (the CA files): a bad
     /// `--ca-file` is a usage error, not a per-reference failure.
     pub fn validate(&self) -> Result<(), RegistryError> {
-        match self.client() {
-            Ok(_) => Ok(()),
-            Err(e) => Err(e.clone()),
-        }
+        plimsoll_oci::read_ca_files(&self.options.ca_files).map(|_| ())
     }
 
     fn client(&self) -> &Result<Registry, RegistryError> {
