@@ -315,6 +315,47 @@ fn output_and_fix_write_through_devices_and_symlinks() {
     );
 }
 
+/// `plimsoll config-schema | head -c 100`: a reader that goes away early ends
+/// plimsoll quietly, never with a panic.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    let p = Project::new();
+    for args in [&["config-schema"][..], &["rules"], &["manpage"]] {
+        let mut child = p
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before plimsoll (still starting) writes.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_cli() {
+    let p = Project::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = p.run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains("check"), "{shell}");
+        assert!(r.stdout.contains("fail-on"), "{shell}");
+    }
+    let r = p.run(&["completions", "tcsh"]);
+    assert_eq!(r.code, 2, "an unknown shell is a usage error");
+    let man = p.run(&["manpage"]);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH plimsoll 1"));
+    let r = p.run(&["manpage", "--dir", "man1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pin = p.read("man1/plimsoll-pin.1");
+    assert!(pin.contains(".TH plimsoll-pin 1"), "{pin}");
+    assert!(pin.contains("PL6002"), "the long help is in the page");
+}
+
 #[test]
 fn rules_and_explain() {
     let p = Project::new();

@@ -88,16 +88,24 @@ pub fn step_summary(report: &Report, fail: Option<Level>) -> String {
     } else {
         "✅ passing"
     };
+    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     let mut s = format!(
-        "### plimsoll: {verdict}\n\n{} targets · {} errors · {} warnings · {} notes{}\n\n",
-        report.targets.len(),
-        count(Level::Error),
-        count(Level::Warning),
-        count(Level::Note),
+        "### plimsoll: {verdict}\n\n{} · {} · {} · {}{}\n\n",
+        n(report.targets.len(), "target", "targets"),
+        n(count(Level::Error), "error", "errors"),
+        n(count(Level::Warning), "warning", "warnings"),
+        n(count(Level::Note), "note", "notes"),
         if report.errors.is_empty() {
             String::new()
         } else {
-            format!(" · {} checks could not run", report.errors.len())
+            format!(
+                " · {}",
+                n(
+                    report.errors.len(),
+                    "check could not run",
+                    "checks could not run"
+                )
+            )
         }
     );
     if !report.findings.is_empty() {

@@ -99,7 +99,7 @@ pub fn explain(global: &GlobalArgs, wanted: &str) -> anyhow::Result<ExitCode> {
     Ok(print_errors(&errors))
 }
 
-pub fn plugin_list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub fn plugin_list(global: &GlobalArgs, format: Format) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
@@ -107,6 +107,31 @@ pub fn plugin_list(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let (specs, mut errors) = plugins::specs(&cfg, None, None);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
+    if format == Format::Json {
+        let list: Vec<serde_json::Value> = loaded
+            .iter()
+            .map(|p| {
+                let schema = p
+                    .settings_schema
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+                serde_json::json!({
+                    "name": p.name,
+                    "version": p.version,
+                    "description": p.description,
+                    "source": p.source,
+                    "sha256": p.sha256,
+                    "imports": p.imports,
+                    "rules": p.rules.iter().map(|r| &r.id).collect::<Vec<_>>(),
+                    "settings_schema": schema,
+                })
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+        return Ok(print_errors(&errors));
+    }
     let mut out = anstream::stdout().lock();
     writeln!(
         out,

@@ -106,6 +106,24 @@ Exit codes: 0 everything pinned and current; 1 something unpinned or stale; 2 us
     /// Developer tools.
     #[command(subcommand)]
     Debug(DebugCommand),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Install:\n  bash:  plimsoll completions bash > ~/.local/share/bash-completion/completions/plimsoll\n  zsh:   plimsoll completions zsh > \"${fpath[1]}/_plimsoll\"\n  fish:  plimsoll completions fish > ~/.config/fish/completions/plimsoll.fish\n  pwsh:  plimsoll completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    #[command(
+        after_help = "Examples:\n  plimsoll manpage | man -l -\n  plimsoll manpage --dir /usr/local/share/man/man1"
+    )]
+    Manpage {
+        /// Write plimsoll.1 and plimsoll-<command>.1 into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -164,7 +182,8 @@ pub struct OutputArgs {
     #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
     pub format: Vec<Format>,
 
-    /// Write the matching --format (by position) to FILE instead of stdout.
+    /// Write the matching --format (by position) to FILE instead of stdout (`-` is
+    /// stdout, to keep positions: `-f github -o - -f sarif -o r.sarif`).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Vec<PathBuf>,
 
@@ -242,7 +261,11 @@ pub enum MigrateCommand {
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
     /// List the plugins a run would load: built-ins and those in plimsoll.toml.
-    List,
+    List {
+        /// `human` (a table) or `json` (with each plugin's rules and settings schema).
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]

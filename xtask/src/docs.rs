@@ -1,0 +1,305 @@
+//! `cargo xtask docs [--plimsoll BIN] [--no-build]`: generates the pages that
+//! come from the binary itself (one page per rule from the rules' own doc
+//! comments, the configuration reference from plimsoll.toml's JSON Schema and
+//! the plugins' settings schemas, the command-line reference from `--help`),
+//! then builds the site with MkDocs (`mkdocs build --strict`, from the tools
+//! venv) into target/site.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut bin = root.join("target/release/plimsoll");
+    let mut build = true;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--plimsoll" => bin = PathBuf::from(it.next().context("--plimsoll needs a path")?),
+            "--no-build" => build = false,
+            other => bail!(
+                "unknown argument {other}; usage: cargo xtask docs [--plimsoll BIN] [--no-build]"
+            ),
+        }
+    }
+    if !bin.exists() {
+        bail!(
+            "{} does not exist; build plimsoll first or pass --plimsoll",
+            bin.display()
+        );
+    }
+    let bin = std::fs::canonicalize(&bin)?;
+    let docs = root.join("docs");
+    let plimsoll = Plimsoll {
+        bin,
+        cache: root.join("target/docs-plugin-cache"),
+    };
+
+    let rules: Vec<Value> = serde_json::from_str(&plimsoll.run(&["rules", "--format", "json"])?)?;
+    write_rules(&docs.join("rules"), &rules)?;
+    let schema: Value = serde_json::from_str(&plimsoll.run(&["config-schema"])?)?;
+    let plugins: Vec<Value> =
+        serde_json::from_str(&plimsoll.run(&["plugin", "list", "--format", "json"])?)?;
+    std::fs::write(
+        docs.join("reference/configuration.md"),
+        configuration(&schema, &plugins),
+    )?;
+    std::fs::write(docs.join("reference/cli.md"), cli_reference(&plimsoll)?)?;
+    println!(
+        "docs: {} rule pages, configuration and command-line reference generated",
+        rules.len()
+    );
+
+    if build {
+        let python = std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_else(|_| "python3".into());
+        let st = Command::new(&python)
+            .args([
+                "-m",
+                "mkdocs",
+                "build",
+                "--strict",
+                "--quiet",
+                "--config-file",
+            ])
+            .arg(root.join("mkdocs.yml"))
+            .status()
+            .with_context(|| format!("cannot run {python} -m mkdocs"))?;
+        if !st.success() {
+            bail!(
+                "mkdocs build --strict failed (is mkdocs installed in the tools venv? bash scripts/test installs it)"
+            );
+        }
+        println!("docs: site built in target/site");
+    }
+    Ok(())
+}
+
+struct Plimsoll {
+    bin: PathBuf,
+    cache: PathBuf,
+}
+
+impl Plimsoll {
+    fn run(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = Command::new(&self.bin)
+            .args(args)
+            .env("PLIMSOLL_CACHE_DIR", &self.cache)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
+            .env_remove("PLIMSOLL_CONFIG")
+            .current_dir(std::env::temp_dir())
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "plimsoll {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or("")
+}
+
+fn list(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The rule's docs use `## What it does` sections; a page has the rule as its
+/// one `#` heading, so they stay at `##`.
+fn write_rules(dir: &Path, rules: &[Value]) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut index = String::from(
+        "# Rules\n\nEvery rule plimsoll ships, with the hadolint (`DL`), Trivy (`DS`) and Checkov \
+         (`CKV_DOCKER`) checks it covers. `--select` and `--ignore` accept any of these ids, \
+         and `plimsoll explain ID` prints a rule's page in the terminal.\n\n\
+         | rule | name | level | plugin | covers |\n|---|---|---|---|---|\n",
+    );
+    for r in rules {
+        let id = s(r, "id");
+        let aliases = list(&r["aliases"]);
+        writeln!(
+            index,
+            "| [{id}]({id}.md) | {} | {} | {} | {} |",
+            s(r, "name"),
+            s(r, "default_level"),
+            s(r, "plugin"),
+            aliases.join(", ")
+        )?;
+        let mut page = format!("# {id}: {}\n\n{}\n\n", s(r, "name"), s(r, "summary"));
+        writeln!(
+            page,
+            "| | |\n|---|---|\n| default level | {} |\n| plugin | {} |\n| covers | {} |\n| tags | {} |\n| since rule set | {} |\n",
+            s(r, "default_level"),
+            s(r, "plugin"),
+            if aliases.is_empty() {
+                "—".to_string()
+            } else {
+                aliases.join(", ")
+            },
+            list(&r["tags"]).join(", "),
+            s(r, "added_in"),
+        )?;
+        page.push_str(s(r, "docs").trim());
+        page.push('\n');
+        std::fs::write(dir.join(format!("{id}.md")), page)?;
+    }
+    std::fs::write(dir.join("index.md"), index)?;
+    Ok(())
+}
+
+fn configuration(schema: &Value, plugins: &[Value]) -> String {
+    let mut out = String::from(
+        "# Configuration\n\n`plimsoll.toml` or `.plimsoll.toml`, found from the working directory \
+         upward, or `--config FILE`. Unknown keys are errors with their line, column and a \
+         suggestion. This page is generated from the file's JSON Schema \
+         (`plimsoll config-schema`), which editors such as VS Code (Even Better TOML, with a \
+         `#:schema` comment) use for completion.\n\n## Top level\n\n",
+    );
+    properties_table(&mut out, schema, schema);
+    for (key, def) in [("registry", "RegistryConfig"), ("plugins", "PluginEntry")] {
+        let d = &schema["$defs"][def];
+        let header = if key == "plugins" {
+            "[[plugins]]"
+        } else {
+            "[registry]"
+        };
+        let _ = write!(out, "\n## `{header}`\n\n{}\n\n", desc(d));
+        properties_table(&mut out, d, schema);
+        if key == "plugins" {
+            let limits = &schema["$defs"]["PluginLimits"];
+            out.push_str("\n### `limits`\n\n");
+            properties_table(&mut out, limits, schema);
+        }
+    }
+    for p in plugins
+        .iter()
+        .filter(|p| s(p, "source").starts_with("built-in"))
+    {
+        let name = s(p, "name");
+        let _ = write!(
+            out,
+            "\n## `[{name}]`\n\nSettings of the built-in `{name}` plugin ({}).\n\n",
+            s(p, "description")
+        );
+        match p.get("settings_schema").filter(|v| !v.is_null()) {
+            Some(sch) => properties_table(&mut out, sch, sch),
+            None => out.push_str("No settings.\n"),
+        }
+    }
+    out
+}
+
+fn desc(v: &Value) -> String {
+    s(v, "description").replace('\n', " ")
+}
+
+fn type_of(v: &Value, root: &Value) -> String {
+    if let Some(r) = v["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        let target = &root["$defs"][name];
+        if let Some(e) = target["enum"].as_array() {
+            return e
+                .iter()
+                .map(|x| format!("`{}`", x.as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(" \\| ");
+        }
+        return name.to_string();
+    }
+    if let Some(any) = v["anyOf"].as_array() {
+        let parts: Vec<String> = any
+            .iter()
+            .filter(|x| x["type"] != "null")
+            .map(|x| type_of(x, root))
+            .collect();
+        return parts.join(" \\| ");
+    }
+    if let Some(e) = v["enum"].as_array() {
+        return e
+            .iter()
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(" \\| ");
+    }
+    let t = match &v["type"] {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect::<Vec<_>>()
+            .join(" or "),
+        Value::String(t) => t.clone(),
+        _ => "any".into(),
+    };
+    if t == "array" {
+        return format!("array of {}", type_of(&v["items"], root));
+    }
+    t
+}
+
+fn properties_table(out: &mut String, obj: &Value, root: &Value) {
+    let Some(props) = obj["properties"].as_object() else {
+        out.push_str("(free-form table)\n");
+        return;
+    };
+    out.push_str("| key | type | default | |\n|---|---|---|---|\n");
+    for (k, v) in props {
+        let default = match v.get("default") {
+            None | Some(Value::Null) => String::new(),
+            Some(d) => format!("`{d}`"),
+        };
+        let _ = writeln!(
+            out,
+            "| `{k}` | {} | {} | {} |",
+            type_of(v, root),
+            default.replace('|', "\\|"),
+            desc(v).replace('|', "\\|")
+        );
+    }
+}
+
+fn cli_reference(p: &Plimsoll) -> anyhow::Result<String> {
+    let mut out = String::from(
+        "# Command line\n\nThe `--help` of every command, as the binary prints it. \
+         `plimsoll manpage` prints the same as man pages; `plimsoll completions SHELL` \
+         prints completions.\n",
+    );
+    let commands: &[&[&str]] = &[
+        &[],
+        &["check"],
+        &["pin"],
+        &["rules"],
+        &["explain"],
+        &["plugin", "list"],
+        &["config-schema"],
+        &["migrate", "hadolint"],
+        &["debug", "parse"],
+        &["completions"],
+        &["manpage"],
+    ];
+    for c in commands {
+        let mut args: Vec<&str> = c.to_vec();
+        args.push("--help");
+        let help = p.run(&args)?;
+        let title = if c.is_empty() {
+            "plimsoll".to_string()
+        } else {
+            format!("plimsoll {}", c.join(" "))
+        };
+        let _ = write!(out, "\n## `{title}`\n\n```text\n{}\n```\n", help.trim_end());
+    }
+    Ok(out)
+}
