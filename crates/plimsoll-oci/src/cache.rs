@@ -63,6 +63,23 @@ impl DiskCache {
         })
     }
 
+    fn blob_path(&self, digest: &str) -> Option<PathBuf> {
+        self.manifest_path(digest).map(|p| p.with_extension("blob"))
+    }
+
+    /// A small blob by digest (signature payloads, bundles), verified.
+    pub fn blob(&self, digest: &str) -> Option<Vec<u8>> {
+        let body = std::fs::read(self.blob_path(digest)?).ok()?;
+        manifest::verify(&body, digest, "cache").ok()?;
+        Some(body)
+    }
+
+    pub fn put_blob(&self, digest: &str, body: &[u8]) {
+        if let Some(path) = self.blob_path(digest) {
+            write_atomic(&path, body);
+        }
+    }
+
     fn tag_path(&self, reference: &str) -> PathBuf {
         let key = hex::encode(Sha256::digest(reference.as_bytes()));
         self.dir.join("tags").join(format!("{key}.json"))

@@ -86,6 +86,7 @@ pub struct Stats {
     pub pings: AtomicU64,
     pub tokens: AtomicU64,
     pub manifests: AtomicU64,
+    pub blobs: AtomicU64,
     pub tag_lists: AtomicU64,
     pub retries: AtomicU64,
     pub cache_hits: AtomicU64,
@@ -97,6 +98,7 @@ pub struct StatsSnapshot {
     pub pings: u64,
     pub tokens: u64,
     pub manifests: u64,
+    pub blobs: u64,
     pub tag_lists: u64,
     pub retries: u64,
     pub cache_hits: u64,
@@ -104,7 +106,7 @@ pub struct StatsSnapshot {
 
 impl StatsSnapshot {
     pub fn http_requests(&self) -> u64 {
-        self.pings + self.tokens + self.manifests + self.tag_lists
+        self.pings + self.tokens + self.manifests + self.blobs + self.tag_lists
     }
 }
 
@@ -271,6 +273,7 @@ impl Registry {
             pings: l(&s.pings),
             tokens: l(&s.tokens),
             manifests: l(&s.manifests),
+            blobs: l(&s.blobs),
             tag_lists: l(&s.tag_lists),
             retries: l(&s.retries),
             cache_hits: l(&s.cache_hits),
@@ -307,6 +310,21 @@ impl Registry {
             let r = ImageRef::parse(&reference)?;
             inner.manifest(&r).await
         })
+    }
+
+    /// A blob of `repository` (`127.0.0.1:5000/library/x`) by digest, at most
+    /// `limit` bytes, verified against the digest (blocking). For small
+    /// artefacts (signature payloads, bundles, configs), not layers.
+    pub fn blob(
+        &self,
+        repository: &str,
+        digest: &str,
+        limit: usize,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let inner = self.inner.clone();
+        let r = ImageRef::parse(&format!("{repository}@{digest}"))?;
+        self.runtime
+            .block_on(async move { inner.blob(&r, limit).await })
     }
 
     /// Every tag of a repository (`docker.io/library/alpine`), all pages (blocking).
@@ -989,6 +1007,57 @@ impl Inner {
             media_type: facts.media_type,
             body: resp.body,
         })
+    }
+
+    async fn blob(&self, r: &ImageRef, limit: usize) -> Result<Vec<u8>, RegistryError> {
+        let digest = r.digest.clone().ok_or_else(|| {
+            RegistryError::new(
+                ErrorKind::InvalidReference,
+                format!("{r}: a blob needs a digest"),
+            )
+        })?;
+        if let Some(body) = self.cache.as_ref().and_then(|c| c.blob(&digest)) {
+            self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(body);
+        }
+        if self.opts.offline {
+            return Err(RegistryError::new(
+                ErrorKind::Offline,
+                format!("{r}: offline and not in the registry cache"),
+            ));
+        }
+        let path = format!("/v2/{}/blobs/{}", r.repository, digest);
+        let resp = self
+            .get(
+                &r.registry,
+                &r.repository,
+                &path,
+                None,
+                &self.stats.blobs,
+                limit,
+            )
+            .await?;
+        if resp.status == StatusCode::NOT_FOUND {
+            return Err(RegistryError::new(
+                ErrorKind::NotFound,
+                format!("{r}: blob not found{}", detail_suffix(&resp.body)),
+            ));
+        }
+        if !resp.status.is_success() {
+            return Err(RegistryError::new(
+                ErrorKind::Protocol,
+                format!(
+                    "{r}: unexpected HTTP {} for a blob{}",
+                    resp.status,
+                    detail_suffix(&resp.body)
+                ),
+            ));
+        }
+        manifest::verify(&resp.body, &digest, &format!("blob {r}"))?;
+        if let Some(c) = self.cache.as_ref() {
+            c.put_blob(&digest, &resp.body);
+        }
+        Ok(resp.body)
     }
 
     async fn resolve(&self, reference: &str) -> Result<Resolved, RegistryError> {

@@ -1,0 +1,583 @@
+//! Signature verification for plimsoll, on the host (plugins never run crypto):
+//!
+//! - cosign's key-based `.sig` layout: the tag `sha256-<hex>.sig` next to the
+//!   image holds one layer per signature, a simple-signing JSON payload with
+//!   the signature in the `dev.cosignproject.cosign/signature` annotation. We
+//!   fetch it with plimsoll's own registry client (credentials, CAs, cache,
+//!   `--offline`), check the signature with the `sigstore` crate's
+//!   `CosignVerificationKey`, then check that the payload names the image's
+//!   digest (and, when asked, its docker-reference).
+//! - Sigstore bundles (v0.1–v0.3, keyless): certificate chain to the Fulcio CAs
+//!   of a `trusted_root.json`, embedded SCT, signature or DSSE envelope over the
+//!   image digest, transparency-log entry consistent with the bundle, signing
+//!   time inside the certificate's validity — all by the `sigstore` crate's
+//!   bundle verifier — then the certificate's identity (SAN) and OIDC issuer
+//!   matched exactly or by regular expression, as `cosign verify
+//!   --certificate-identity[-regexp] --certificate-oidc-issuer[-regexp]` do.
+//!
+//! Every failure says which check failed and why ([`FailureKind`]).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use base64::Engine;
+use plimsoll_oci::{ErrorKind as RegistryErrorKind, ImageRef, Registry, RegistryError};
+use serde::Serialize;
+use sha2::Digest;
+use sigstore::bundle::Bundle;
+use sigstore::bundle::verify::policy::{PolicyError, VerificationPolicy};
+use sigstore::bundle::verify::{ArtifactDigest, VerificationError, blocking::Verifier};
+use sigstore::crypto::{CosignVerificationKey, Signature};
+
+/// Media type of a cosign simple-signing payload layer.
+pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+/// Annotation holding the base64 signature over the payload.
+pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+/// Payloads larger than this are refused (cosign's are a few hundred bytes).
+const MAX_PAYLOAD: usize = 1 << 20;
+
+/// Why an image did not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// No signature was found for the image's digest.
+    Unsigned,
+    /// A signature exists but does not verify with the key (another key
+    /// signed it, or the payload was changed after signing).
+    BadSignature,
+    /// The signed payload names another image digest.
+    DigestMismatch,
+    /// The signed payload names another repository (docker-reference check).
+    ReferenceMismatch,
+    /// The certificate's identity (SAN) is not the one required.
+    IdentityMismatch,
+    /// The certificate's OIDC issuer is not the one required.
+    IssuerMismatch,
+    /// The certificate does not chain to the trusted root, its SCT does not
+    /// verify, or it was not valid when the signature was logged.
+    UntrustedCertificate,
+    /// The bundle is malformed or inconsistent (signature, log entry).
+    InvalidBundle,
+    /// The key or trusted root could not be read.
+    InvalidAuthority,
+    /// The registry could not be asked (see the message).
+    Registry,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Unsigned => "unsigned",
+            FailureKind::BadSignature => "bad-signature",
+            FailureKind::DigestMismatch => "digest-mismatch",
+            FailureKind::ReferenceMismatch => "reference-mismatch",
+            FailureKind::IdentityMismatch => "identity-mismatch",
+            FailureKind::IssuerMismatch => "issuer-mismatch",
+            FailureKind::UntrustedCertificate => "untrusted-certificate",
+            FailureKind::InvalidBundle => "invalid-bundle",
+            FailureKind::InvalidAuthority => "invalid-authority",
+            FailureKind::Registry => "registry",
+        }
+    }
+}
+
+/// A failed verification: which check, and a sentence saying why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    /// For [`FailureKind::Registry`]: what the registry client said.
+    pub registry_kind: Option<RegistryErrorKind>,
+}
+
+impl Failure {
+    fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+            registry_kind: None,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl From<RegistryError> for Failure {
+    fn from(e: RegistryError) -> Failure {
+        Failure {
+            kind: FailureKind::Registry,
+            message: e.message.clone(),
+            registry_kind: Some(e.kind),
+        }
+    }
+}
+
+/// One signature that verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    /// `key` or `keyless`.
+    pub method: &'static str,
+    /// Keyless: the certificate's SAN (URI or email).
+    pub identity: Option<String>,
+    /// Keyless: the OIDC issuer in the certificate.
+    pub issuer: Option<String>,
+    /// Key-based: `sha256:` of the public key's DER (SubjectPublicKeyInfo).
+    pub key_id: Option<String>,
+    /// The payload's docker-reference (key-based).
+    pub docker_reference: Option<String>,
+    /// cosign `-a key=value` annotations from the payload's `optional` map.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A public key authority: PEM (SubjectPublicKeyInfo; ECDSA P-256/P-384,
+/// RSA, Ed25519).
+pub struct KeyAuthority {
+    key: CosignVerificationKey,
+    key_id: String,
+}
+
+impl KeyAuthority {
+    /// `what` names the key in errors (a path, or "inline key").
+    pub fn from_pem(pem: &[u8], what: &str) -> Result<KeyAuthority, Failure> {
+        let key = CosignVerificationKey::try_from_pem(pem).map_err(|e| {
+            Failure::new(
+                FailureKind::InvalidAuthority,
+                format!("{what}: not a usable public key (PEM SubjectPublicKeyInfo expected): {e}"),
+            )
+        })?;
+        let der = pem_body(pem).unwrap_or_default();
+        let key_id = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&der)));
+        Ok(KeyAuthority { key, key_id })
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+}
+
+fn pem_body(pem: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let b64: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()
+}
+
+/// How a certificate field must match: exactly, or by a regular expression
+/// (unanchored, as cosign's `--certificate-identity-regexp`; anchor it with
+/// `^...$` for a whole-value match).
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Exact(String),
+    Regex(regex::Regex),
+}
+
+impl Matcher {
+    pub fn regex(pattern: &str) -> Result<Matcher, Failure> {
+        regex::Regex::new(pattern).map(Matcher::Regex).map_err(|e| {
+            Failure::new(
+                FailureKind::InvalidAuthority,
+                format!("invalid regular expression `{pattern}`: {e}"),
+            )
+        })
+    }
+
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            Matcher::Exact(s) => s == value,
+            Matcher::Regex(r) => r.is_match(value),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Matcher::Exact(s) => format!("`{s}`"),
+            Matcher::Regex(r) => format!("a match for /{}/", r.as_str()),
+        }
+    }
+}
+
+/// A keyless authority: who must have signed, and the trust root.
+pub struct KeylessAuthority {
+    pub identity: Matcher,
+    pub issuer: Matcher,
+    verifier: Verifier,
+}
+
+impl KeylessAuthority {
+    /// `trusted_root` is a Sigstore `trusted_root.json` (the production one,
+    /// or a private instance's); `what` names it in errors.
+    pub fn new(
+        identity: Matcher,
+        issuer: Matcher,
+        trusted_root: &[u8],
+        what: &str,
+    ) -> Result<KeylessAuthority, Failure> {
+        let bad = |e: &dyn std::fmt::Display| {
+            Failure::new(
+                FailureKind::InvalidAuthority,
+                format!("{what}: not a usable Sigstore trusted root: {e}"),
+            )
+        };
+        let root = sigstore::trust::sigstore::SigstoreTrustRoot::from_trusted_root_json_unchecked(
+            trusted_root,
+        )
+        .map_err(|e| bad(&e))?;
+        let verifier = Verifier::new(Default::default(), root).map_err(|e| bad(&e))?;
+        Ok(KeylessAuthority {
+            identity,
+            issuer,
+            verifier,
+        })
+    }
+}
+
+/// The image a signature is checked for.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// `registry/repository` as plimsoll-oci canonicalises it.
+    pub repository: String,
+    /// `sha256:<hex>` of the image manifest (or index).
+    pub digest: String,
+}
+
+impl Subject {
+    /// Resolves `reference` (tag or digest) to the digest of what it names.
+    pub fn resolve(registry: &Registry, reference: &str) -> Result<Subject, Failure> {
+        let r = ImageRef::parse(reference)?;
+        let digest = match &r.digest {
+            Some(d) => d.clone(),
+            None => registry.resolve(reference)?.digest,
+        };
+        Ok(Subject {
+            repository: format!("{}/{}", r.registry, r.repository),
+            digest,
+        })
+    }
+
+    fn sig_tag(&self) -> Option<String> {
+        let hex = self.digest.strip_prefix("sha256:")?;
+        Some(format!("{}:sha256-{hex}.sig", self.repository))
+    }
+}
+
+/// Options of the key-based check.
+#[derive(Debug, Clone, Default)]
+pub struct KeyOptions {
+    /// Require the payload's docker-reference to be this repository
+    /// (`registry/repo`); cosign checks it unless told not to, mirrors and
+    /// re-tagged copies need it off.
+    pub check_reference: Option<String>,
+}
+
+/// Verifies cosign's `.sig` signatures of `subject` with `key`. Every
+/// signature that verifies is returned; when none does, the most telling
+/// failure (a valid signature over another digest beats an invalid one).
+pub fn verify_key(
+    registry: &Registry,
+    subject: &Subject,
+    key: &KeyAuthority,
+    opts: &KeyOptions,
+) -> Result<Vec<Verified>, Failure> {
+    let tag = subject.sig_tag().ok_or_else(|| {
+        Failure::new(
+            FailureKind::Unsigned,
+            format!(
+                "{}@{}: only sha256 digests have cosign signature tags",
+                subject.repository, subject.digest
+            ),
+        )
+    })?;
+    let manifest = match registry.manifest(&tag) {
+        Ok(m) => m,
+        Err(e) if e.kind == RegistryErrorKind::NotFound => {
+            return Err(Failure::new(
+                FailureKind::Unsigned,
+                format!(
+                    "{}@{} has no cosign signature (no tag {})",
+                    subject.repository,
+                    subject.digest,
+                    tag.rsplit(':').next().unwrap_or(&tag)
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&manifest.body)
+        .map_err(|e| Failure::new(FailureKind::InvalidBundle, format!("{tag}: not JSON: {e}")))?;
+    let layers = doc["layers"].as_array().cloned().unwrap_or_default();
+    let mut verified = Vec::new();
+    let mut failures: Vec<Failure> = Vec::new();
+    for layer in layers.iter().filter(|l| l["mediaType"] == SIMPLE_SIGNING) {
+        let (Some(digest), Some(sig)) = (
+            layer["digest"].as_str(),
+            layer["annotations"][SIGNATURE_ANNOTATION].as_str(),
+        ) else {
+            failures.push(Failure::new(
+                FailureKind::BadSignature,
+                format!("{tag}: a signature layer without digest or signature annotation"),
+            ));
+            continue;
+        };
+        let payload = registry.blob(&subject.repository, digest, MAX_PAYLOAD)?;
+        if key
+            .key
+            .verify_signature(Signature::Base64Encoded(sig.as_bytes()), &payload)
+            .is_err()
+        {
+            failures.push(Failure::new(
+                FailureKind::BadSignature,
+                format!(
+                    "{}@{}: the signature does not verify with key {} (signed by another key, or the payload was changed after signing)",
+                    subject.repository, subject.digest, key.key_id
+                ),
+            ));
+            continue;
+        }
+        match check_payload(&payload, subject, opts) {
+            Ok((reference, annotations)) => verified.push(Verified {
+                method: "key",
+                identity: None,
+                issuer: None,
+                key_id: Some(key.key_id.clone()),
+                docker_reference: reference,
+                annotations,
+            }),
+            Err(f) => failures.push(f),
+        }
+    }
+    if !verified.is_empty() {
+        return Ok(verified);
+    }
+    failures.sort_by_key(|f| match f.kind {
+        FailureKind::DigestMismatch | FailureKind::ReferenceMismatch => 0,
+        _ => 1,
+    });
+    Err(failures.into_iter().next().unwrap_or_else(|| {
+        Failure::new(
+            FailureKind::Unsigned,
+            format!("{tag} holds no cosign signature layer"),
+        )
+    }))
+}
+
+type Checked = (Option<String>, BTreeMap<String, String>);
+
+fn check_payload(payload: &[u8], subject: &Subject, opts: &KeyOptions) -> Result<Checked, Failure> {
+    let v: serde_json::Value = serde_json::from_slice(payload).map_err(|e| {
+        Failure::new(
+            FailureKind::InvalidBundle,
+            format!("the signed payload is not JSON: {e}"),
+        )
+    })?;
+    let signed_digest = v["critical"]["image"]["docker-manifest-digest"]
+        .as_str()
+        .unwrap_or("");
+    if signed_digest != subject.digest {
+        return Err(Failure::new(
+            FailureKind::DigestMismatch,
+            format!(
+                "{}@{}: the signature is valid but its payload names another image ({})",
+                subject.repository,
+                subject.digest,
+                if signed_digest.is_empty() {
+                    "no digest"
+                } else {
+                    signed_digest
+                }
+            ),
+        ));
+    }
+    let reference = v["critical"]["identity"]["docker-reference"]
+        .as_str()
+        .map(str::to_string);
+    if let Some(want) = &opts.check_reference
+        && reference.as_deref() != Some(want.as_str())
+    {
+        return Err(Failure::new(
+            FailureKind::ReferenceMismatch,
+            format!(
+                "{}@{}: the signature was made for `{}`, not `{want}`",
+                subject.repository,
+                subject.digest,
+                reference.as_deref().unwrap_or("no reference")
+            ),
+        ));
+    }
+    let annotations = v["optional"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let s = v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string());
+                    (k.clone(), s)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((reference, annotations))
+}
+
+/// Verifies a Sigstore bundle (JSON) for the image digest `digest`
+/// (`sha256:<hex>`) against a keyless authority.
+pub fn verify_bundle(
+    bundle_json: &[u8],
+    digest: &str,
+    authority: &KeylessAuthority,
+) -> Result<Verified, Failure> {
+    let bundle: Bundle = serde_json::from_slice(bundle_json).map_err(|e| {
+        Failure::new(
+            FailureKind::InvalidBundle,
+            format!("not a Sigstore bundle: {e}"),
+        )
+    })?;
+    let hex = digest.strip_prefix("sha256:").ok_or_else(|| {
+        Failure::new(
+            FailureKind::InvalidBundle,
+            format!("{digest}: keyless verification needs a sha256 digest"),
+        )
+    })?;
+    let bytes: [u8; 32] = hex::decode(hex)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            Failure::new(
+                FailureKind::InvalidBundle,
+                format!("{digest}: not a sha256 digest"),
+            )
+        })?;
+    let policy = IdentityPolicy {
+        identity: &authority.identity,
+        issuer: &authority.issuer,
+        seen: Mutex::new((None, None)),
+    };
+    let result =
+        authority
+            .verifier
+            .verify_digest_with(ArtifactDigest::Sha256(bytes), bundle, &policy, true);
+    let (identity, issuer) = policy.seen.into_inner().unwrap_or_default();
+    match result {
+        Ok(()) => Ok(Verified {
+            method: "keyless",
+            identity,
+            issuer,
+            key_id: None,
+            docker_reference: None,
+            annotations: BTreeMap::new(),
+        }),
+        Err(VerificationError::Policy(PolicyError::ExtensionCheckFailed {
+            extension,
+            expected,
+            actual,
+        })) => {
+            let kind = if extension == "identity" {
+                FailureKind::IdentityMismatch
+            } else {
+                FailureKind::IssuerMismatch
+            };
+            Err(Failure::new(
+                kind,
+                format!("signed by {extension} `{actual}`, but the policy requires {expected}"),
+            ))
+        }
+        Err(VerificationError::Policy(e)) => Err(Failure::new(
+            FailureKind::IdentityMismatch,
+            format!("the certificate does not name an identity and issuer: {e}"),
+        )),
+        Err(VerificationError::Certificate(e)) => Err(Failure::new(
+            FailureKind::UntrustedCertificate,
+            format!("the signing certificate is not trusted: {e}"),
+        )),
+        Err(VerificationError::Signature(e)) => Err(Failure::new(
+            if e.to_string().contains("digest") {
+                FailureKind::DigestMismatch
+            } else {
+                FailureKind::BadSignature
+            },
+            format!("the bundle's signature does not verify for {digest}: {e}"),
+        )),
+        Err(e) => Err(Failure::new(
+            FailureKind::InvalidBundle,
+            format!("the bundle does not verify: {e}"),
+        )),
+    }
+}
+
+/// Fulcio's OIDC issuer extensions: v2 (DER UTF8String) and v1 (raw string).
+const ISSUER_V2: &str = "1.3.6.1.4.1.57264.1.8";
+const ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
+const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+
+/// Matches the certificate's SAN and issuer, remembering what it saw so a
+/// verified signature can say who signed it.
+struct IdentityPolicy<'a> {
+    identity: &'a Matcher,
+    issuer: &'a Matcher,
+    seen: Mutex<(Option<String>, Option<String>)>,
+}
+
+impl VerificationPolicy for IdentityPolicy<'_> {
+    fn verify(&self, cert: &x509_cert::Certificate) -> Result<(), PolicyError> {
+        let (identity, issuer) = cert_identity(cert);
+        *self.seen.lock().unwrap() = (identity.clone(), issuer.clone());
+        let identity = identity.ok_or(PolicyError::ExtensionNotFound)?;
+        let issuer = issuer.ok_or(PolicyError::ExtensionNotFound)?;
+        if !self.identity.matches(&identity) {
+            return Err(PolicyError::ExtensionCheckFailed {
+                extension: "identity".into(),
+                expected: self.identity.describe(),
+                actual: identity,
+            });
+        }
+        if !self.issuer.matches(&issuer) {
+            return Err(PolicyError::ExtensionCheckFailed {
+                extension: "issuer".into(),
+                expected: self.issuer.describe(),
+                actual: issuer,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn cert_identity(cert: &x509_cert::Certificate) -> (Option<String>, Option<String>) {
+    use x509_cert::der::Decode;
+    use x509_cert::ext::pkix::SubjectAltName;
+    use x509_cert::ext::pkix::name::GeneralName;
+    let mut identity = None;
+    let mut issuer_v1 = None;
+    let mut issuer_v2 = None;
+    for ext in cert.tbs_certificate().extensions().into_iter().flatten() {
+        let oid = ext.extn_id.to_string();
+        let value = ext.extn_value.as_bytes();
+        if oid == SUBJECT_ALT_NAME {
+            if let Ok(san) = SubjectAltName::from_der(value) {
+                identity = san.0.iter().find_map(|n| match n {
+                    GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+                    GeneralName::Rfc822Name(e) => Some(e.to_string()),
+                    _ => None,
+                });
+            }
+        } else if oid == ISSUER_V2 {
+            issuer_v2 = x509_cert::der::asn1::Utf8StringRef::from_der(value)
+                .ok()
+                .map(|s| s.as_str().to_string());
+        } else if oid == ISSUER_V1 {
+            issuer_v1 = std::str::from_utf8(value).ok().map(str::to_string);
+        }
+    }
+    (identity, issuer_v2.or(issuer_v1))
+}

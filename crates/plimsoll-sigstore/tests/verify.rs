@@ -1,0 +1,410 @@
+//! Verification against real signatures:
+//! - cosign `.sig` signatures made by ../shared/stack (a signer that is not
+//!   this code) on its registries: good, other key, payload naming another
+//!   digest, payload altered after signing, unsigned, an index, TLS + auth;
+//! - the real cosign v3 keyless bundle and Sigstore production trusted root in
+//!   ../shared/testdata/sigstore (used in place, never copied), and mutations
+//!   of them for every way keyless verification must fail.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use plimsoll_oci::{Registry, RegistryOptions};
+use plimsoll_sigstore::{
+    FailureKind, KeyAuthority, KeyOptions, KeylessAuthority, Matcher, Subject, verify_bundle,
+    verify_key,
+};
+
+// ---------------------------------------------------------------- stack ----
+
+struct Stack {
+    plain: String,
+    tls: String,
+    user: String,
+    password: String,
+    ca: PathBuf,
+    cosign_pub: Vec<u8>,
+    other_pub: Vec<u8>,
+}
+
+fn stack() -> Option<Stack> {
+    let v = |k: &str| std::env::var(k).ok();
+    let Some(plain) = v("PLIMSOLL_TEST_REGISTRY") else {
+        eprintln!(
+            "skipped: PLIMSOLL_TEST_REGISTRY is unset (run ../shared/stack/up and eval \"$(../shared/stack/env)\")"
+        );
+        if std::env::var_os("PLIMSOLL_REQUIRE_STACK").is_some() {
+            panic!("PLIMSOLL_REQUIRE_STACK is set but the registry stack is not");
+        }
+        return None;
+    };
+    Some(Stack {
+        plain,
+        tls: v("PLIMSOLL_TEST_TLS_REGISTRY")?,
+        user: v("PLIMSOLL_TEST_USERNAME")?,
+        password: v("PLIMSOLL_TEST_PASSWORD")?,
+        ca: v("PLIMSOLL_TEST_CA")?.into(),
+        cosign_pub: std::fs::read(v("PLIMSOLL_TEST_COSIGN_PUB")?).ok()?,
+        other_pub: std::fs::read(v("PLIMSOLL_TEST_OTHER_PUB")?).ok()?,
+    })
+}
+
+fn digest(name: &str) -> String {
+    std::env::var(format!("PLIMSOLL_TEST_{name}_DIGEST")).expect("stack digest exported")
+}
+
+fn registry() -> Registry {
+    Registry::new(RegistryOptions::default()).unwrap()
+}
+
+fn check(
+    reg: &Registry,
+    reference: &str,
+    key: &KeyAuthority,
+    opts: &KeyOptions,
+) -> Result<Vec<plimsoll_sigstore::Verified>, plimsoll_sigstore::Failure> {
+    let subject = Subject::resolve(reg, reference)?;
+    verify_key(reg, &subject, key, opts)
+}
+
+#[test]
+fn a_good_signature_verifies_and_says_by_which_key() {
+    let Some(s) = stack() else { return };
+    let reg = registry();
+    let key = KeyAuthority::from_pem(&s.cosign_pub, "cosign.pub").unwrap();
+    let got = check(
+        &reg,
+        &format!("{}/library/signed:1.0", s.plain),
+        &key,
+        &KeyOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].method, "key");
+    assert_eq!(got[0].key_id.as_deref(), Some(key.key_id()));
+    assert!(key.key_id().starts_with("sha256:"));
+    assert_eq!(
+        got[0].docker_reference.as_deref(),
+        Some(format!("{}/library/signed", s.plain).as_str())
+    );
+    // By digest too, and the reference check passes for the right repository.
+    let by_digest = format!("{}/library/signed@{}", s.plain, digest("SIGNED"));
+    let opts = KeyOptions {
+        check_reference: Some(format!("{}/library/signed", s.plain)),
+    };
+    check(&reg, &by_digest, &key, &opts).unwrap();
+    // An index is signed by its index digest.
+    check(
+        &reg,
+        &format!("{}/library/multi:1.0", s.plain),
+        &key,
+        &KeyOptions::default(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn every_bad_case_fails_and_says_which_check() {
+    let Some(s) = stack() else { return };
+    let reg = registry();
+    let key = KeyAuthority::from_pem(&s.cosign_pub, "cosign.pub").unwrap();
+    let none = KeyOptions::default();
+    let cases = [
+        (
+            "library/signed-other-key:1.0",
+            FailureKind::BadSignature,
+            "does not verify with key",
+        ),
+        (
+            "library/signed-badsig:1.0",
+            FailureKind::BadSignature,
+            "payload was changed",
+        ),
+        (
+            "library/signed-tampered:1.0",
+            FailureKind::DigestMismatch,
+            "names another image",
+        ),
+        (
+            "library/unsigned:1.0",
+            FailureKind::Unsigned,
+            "has no cosign signature",
+        ),
+    ];
+    for (image, kind, says) in cases {
+        let e = check(&reg, &format!("{}/{image}", s.plain), &key, &none).unwrap_err();
+        assert_eq!(e.kind, kind, "{image}: {e}");
+        assert!(e.message.contains(says), "{image}: {e}");
+    }
+    // The other key is right for the image it signed.
+    let other = KeyAuthority::from_pem(&s.other_pub, "other.pub").unwrap();
+    check(
+        &reg,
+        &format!("{}/library/signed-other-key:1.0", s.plain),
+        &other,
+        &none,
+    )
+    .unwrap();
+    // A signature made for another repository, when the reference is checked.
+    let opts = KeyOptions {
+        check_reference: Some(format!("{}/library/mirror", s.plain)),
+    };
+    let e = check(
+        &reg,
+        &format!("{}/library/signed:1.0", s.plain),
+        &key,
+        &opts,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::ReferenceMismatch, "{e}");
+    assert!(e.message.contains("library/mirror"), "{e}");
+    // A registry that is down is a registry failure, not "unsigned".
+    let e = check(&reg, "127.0.0.1:9/library/signed:1.0", &key, &none).unwrap_err();
+    assert_eq!(e.kind, FailureKind::Registry, "{e}");
+}
+
+#[test]
+fn over_tls_with_credentials_from_the_docker_config() {
+    let Some(s) = stack() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", s.user, s.password));
+    std::fs::write(
+        dir.path().join("config.json"),
+        serde_json::json!({ "auths": { s.tls.clone(): { "auth": auth } } }).to_string(),
+    )
+    .unwrap();
+    let reg = Registry::new(RegistryOptions {
+        ca_files: vec![s.ca.clone()],
+        docker_config: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let key = KeyAuthority::from_pem(&s.cosign_pub, "cosign.pub").unwrap();
+    let got = check(
+        &reg,
+        &format!("{}/library/signed:1.0", s.tls),
+        &key,
+        &KeyOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(got.len(), 1);
+}
+
+#[test]
+fn a_key_that_is_not_a_key_is_an_authority_error() {
+    let e = KeyAuthority::from_pem(
+        b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        "keys/bad.pub",
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e.kind, FailureKind::InvalidAuthority);
+    assert!(e.message.contains("keys/bad.pub"), "{e}");
+}
+
+// -------------------------------------------------------------- keyless ----
+
+const IDENTITY: &str = "https://github.com/kubewarden/kubewarden-controller/.github/workflows/release.yml@refs/tags/v1.34.0";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+const DIGEST: &str = "sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172";
+
+fn fixtures() -> Option<(Vec<u8>, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sigstore");
+    let read = |f: &str| std::fs::read(dir.join(f)).ok();
+    match (
+        read("cosign-v3-bundle-kubewarden-controller.json"),
+        read("trusted_root.json"),
+    ) {
+        (Some(b), Some(r)) => Some((b, r)),
+        _ => {
+            let why = format!("{} is absent", dir.display());
+            if std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() == Ok("1") {
+                panic!("required input missing: {why}");
+            }
+            eprintln!("skipped: keyless tests: {why}");
+            None
+        }
+    }
+}
+
+fn authority(identity: Matcher, issuer: Matcher, root: &[u8]) -> KeylessAuthority {
+    KeylessAuthority::new(identity, issuer, root, "trusted_root.json").unwrap()
+}
+
+fn exact(s: &str) -> Matcher {
+    Matcher::Exact(s.into())
+}
+
+#[test]
+fn the_real_keyless_bundle_verifies_with_exact_and_regex_identities() {
+    let Some((bundle, root)) = fixtures() else {
+        return;
+    };
+    let got = verify_bundle(
+        &bundle,
+        DIGEST,
+        &authority(exact(IDENTITY), exact(ISSUER), &root),
+    )
+    .unwrap();
+    assert_eq!(got.method, "keyless");
+    assert_eq!(got.identity.as_deref(), Some(IDENTITY));
+    assert_eq!(got.issuer.as_deref(), Some(ISSUER));
+    let regex = authority(
+        Matcher::regex(
+            r"^https://github\.com/kubewarden/[^/]+/\.github/workflows/release\.yml@refs/tags/v.*$",
+        )
+        .unwrap(),
+        Matcher::regex(r"^https://token\.actions\.githubusercontent\.com$").unwrap(),
+        &root,
+    );
+    verify_bundle(&bundle, DIGEST, &regex).unwrap();
+}
+
+#[test]
+fn wrong_identity_issuer_or_digest_fail_and_say_which() {
+    let Some((bundle, root)) = fixtures() else {
+        return;
+    };
+    let e = verify_bundle(
+        &bundle,
+        DIGEST,
+        &authority(
+            exact("https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"),
+            exact(ISSUER),
+            &root,
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::IdentityMismatch, "{e}");
+    assert!(
+        e.message.contains(IDENTITY) && e.message.contains("acme/app"),
+        "{e}"
+    );
+
+    let e = verify_bundle(
+        &bundle,
+        DIGEST,
+        &authority(exact(IDENTITY), exact("https://accounts.google.com"), &root),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::IssuerMismatch, "{e}");
+    assert!(e.message.contains(ISSUER), "{e}");
+
+    let e = verify_bundle(
+        &bundle,
+        &format!("sha256:{}", "ab".repeat(32)),
+        &authority(exact(IDENTITY), exact(ISSUER), &root),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::DigestMismatch, "{e}");
+
+    let e = verify_bundle(
+        &bundle,
+        DIGEST,
+        &authority(
+            Matcher::regex("^https://gitlab\\.com/").unwrap(),
+            exact(ISSUER),
+            &root,
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::IdentityMismatch, "{e}");
+}
+
+fn mutate(bundle: &[u8], f: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(bundle).unwrap();
+    f(&mut v);
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[test]
+fn a_tampered_bundle_fails() {
+    let Some((bundle, root)) = fixtures() else {
+        return;
+    };
+    let auth = authority(exact(IDENTITY), exact(ISSUER), &root);
+    // The DSSE signature altered.
+    let tampered = mutate(&bundle, |v| {
+        let sig = v["dsseEnvelope"]["signatures"][0]["sig"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap();
+        let n = raw.len();
+        raw[n - 2] ^= 0x01;
+        v["dsseEnvelope"]["signatures"][0]["sig"] =
+            base64::engine::general_purpose::STANDARD.encode(raw).into();
+    });
+    let e = verify_bundle(&tampered, DIGEST, &auth).unwrap_err();
+    assert!(
+        matches!(
+            e.kind,
+            FailureKind::BadSignature | FailureKind::InvalidBundle
+        ),
+        "{e:?}"
+    );
+    // The payload altered (another subject): the signature no longer covers it.
+    let tampered = mutate(&bundle, |v| {
+        let p = v["dsseEnvelope"]["payload"].as_str().unwrap().to_string();
+        let raw = base64::engine::general_purpose::STANDARD.decode(p).unwrap();
+        let text = String::from_utf8(raw)
+            .unwrap()
+            .replace("c811d58d", "c811d58e");
+        v["dsseEnvelope"]["payload"] = base64::engine::general_purpose::STANDARD
+            .encode(text)
+            .into();
+    });
+    let e = verify_bundle(&tampered, DIGEST, &auth).unwrap_err();
+    assert_ne!(e.kind, FailureKind::IdentityMismatch, "{e:?}");
+    // Not a bundle at all.
+    let e = verify_bundle(b"{\"mediaType\": 3}", DIGEST, &auth).unwrap_err();
+    assert_eq!(e.kind, FailureKind::InvalidBundle, "{e}");
+}
+
+#[test]
+fn an_untrusted_or_expired_certificate_fails() {
+    let Some((bundle, root)) = fixtures() else {
+        return;
+    };
+    // A trust root without the CA that issued the certificate.
+    let mut r: serde_json::Value = serde_json::from_slice(&root).unwrap();
+    let cas = r["certificateAuthorities"].as_array().unwrap().clone();
+    assert!(cas.len() >= 2, "the production root has several Fulcio CAs");
+    r["certificateAuthorities"] = serde_json::Value::Array(vec![cas[0].clone()]);
+    let other_root = serde_json::to_vec(&r).unwrap();
+    let e = verify_bundle(
+        &bundle,
+        DIGEST,
+        &authority(exact(IDENTITY), exact(ISSUER), &other_root),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::UntrustedCertificate, "{e}");
+    assert!(e.message.contains("not trusted"), "{e}");
+
+    // Logged after the 10-minute certificate had expired.
+    let late = mutate(&bundle, |v| {
+        let t = &mut v["verificationMaterial"]["tlogEntries"][0]["integratedTime"];
+        let now: i64 = t
+            .as_str()
+            .map(|s| s.parse().unwrap())
+            .or(t.as_i64())
+            .unwrap();
+        *t = serde_json::Value::String((now + 3600).to_string());
+    });
+    let e = verify_bundle(
+        &late,
+        DIGEST,
+        &authority(exact(IDENTITY), exact(ISSUER), &root),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::UntrustedCertificate, "{e}");
+
+    // A trusted root that is not one.
+    let e = KeylessAuthority::new(exact(IDENTITY), exact(ISSUER), b"{}", "roots/empty.json")
+        .err()
+        .unwrap();
+    assert_eq!(e.kind, FailureKind::InvalidAuthority, "{e}");
+}
