@@ -6,6 +6,7 @@ use std::fmt::Write;
 const BUILTINS: &[(&str, &str)] = &[
     ("lint", "plimsoll-plugin-lint"),
     ("pin", "plimsoll-plugin-pin"),
+    ("sign-verify", "plimsoll-plugin-sign-verify"),
 ];
 
 fn main() {

@@ -55,6 +55,11 @@ pub struct Config {
     /// `ignore-images`, `verify-pins`).
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub pin: Option<Spanned<toml::Table>>,
+    /// Signature policies of the built-in `sign-verify` plugin
+    /// (`check-base-images`, `[[sign-verify.policies]]`); `key` and
+    /// `trusted-root` paths are relative to this file.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub sign_verify: Option<Spanned<toml::Table>>,
     /// How plimsoll talks to registries.
     #[serde(default)]
     pub registry: RegistryConfig,

@@ -62,6 +62,39 @@ pub struct Manifest {
     pub body: String,
 }
 
+/// Who must have signed (mirrors the WIT `authority`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Authority {
+    /// PEM public key.
+    Key(String),
+    Keyless {
+        identity: String,
+        identity_is_regex: bool,
+        issuer: String,
+        issuer_is_regex: bool,
+        trusted_root: String,
+    },
+}
+
+/// A signature that verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedSignature {
+    pub method: String,
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+    pub key_id: Option<String>,
+    pub annotations: Vec<(String, String)>,
+}
+
+/// Why a verification did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyError {
+    /// It ran and the image does not satisfy the authority (`kind` as in the WIT).
+    Failed { kind: String, message: String },
+    /// It could not run.
+    Host(HostError),
+}
+
 /// What the host can do for plugins.
 pub trait Services: Send + Sync {
     fn resolve(&self, reference: &str) -> Result<Resolved, HostError>;
@@ -71,6 +104,16 @@ pub trait Services: Send + Sync {
     }
     fn fetch_manifest(&self, reference: &str) -> Result<Manifest, HostError>;
     fn list_tags(&self, repository: &str) -> Result<Vec<String>, HostError>;
+    /// Signature verification; the default has none.
+    fn verify_signature(
+        &self,
+        _reference: &str,
+        _authority: &Authority,
+    ) -> Result<Vec<VerifiedSignature>, VerifyError> {
+        Err(VerifyError::Host(HostError::Unavailable(
+            "no signature verifier is configured for this run".into(),
+        )))
+    }
 }
 
 /// Services for a run without registry access configured.

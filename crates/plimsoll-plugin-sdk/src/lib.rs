@@ -43,6 +43,7 @@ pub mod images;
 pub mod packages;
 pub mod registry;
 pub mod shell;
+pub mod signatures;
 pub mod testing;
 
 pub use document::Document;
@@ -59,7 +60,7 @@ pub type Settings = serde_json::Value;
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "dockerfile-plugin-registry",
+        world: "dockerfile-plugin-signatures",
         pub_export_macro: true,
         export_macro_name: "export_dockerfile_plugin",
         default_bindings_module: "plimsoll_plugin_sdk::bindings",

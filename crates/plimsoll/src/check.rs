@@ -100,6 +100,8 @@ pub struct EngineOptions<'a> {
     pub fresh_tags: bool,
     /// How many targets will be checked (sizes the instance allocator).
     pub targets: usize,
+    /// A checking run: built-ins that would report nothing are not loaded.
+    pub for_checking: bool,
 }
 
 /// Loads config and plugins; errors in the config are usage errors (exit 2).
@@ -115,7 +117,8 @@ pub fn engine(
     }
     let registry = Arc::new(RegistryServices::new(registry_options, o.registry_fatal));
     let host = new_host(global, Some(registry.clone()), o.targets)?;
-    let (specs, mut errors) = plugins::specs(cfg, o.pin_overrides, o.only_plugins);
+    let (specs, mut errors, inert) =
+        plugins::specs_with_inert(cfg, o.pin_overrides, o.only_plugins, o.for_checking);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
     let mut rules: HashMap<String, RuleInfo> = plugins::host_rules()
@@ -129,8 +132,20 @@ pub fn engine(
     }
     let selection = Selection::new(cfg, select, ignore);
     let mut all: Vec<RuleInfo> = rules.values().cloned().collect();
+    let mut unknown = selection.unknown_selectors(&all);
+    if !unknown.is_empty() && !inert.is_empty() {
+        // A selector may name a rule of a built-in this config leaves idle
+        // (`--select PL7001` without sign-verify policies): load those for
+        // their metadata only.
+        let (idle, _) = plugins::load(&host, &inert);
+        all.extend(idle.iter().flat_map(|p| p.rules.iter().cloned()));
+        unknown = selection.unknown_selectors(&all);
+    }
     all.sort_by(|a, b| a.id.cmp(&b.id));
-    if let Some((s, hint)) = selection.unknown_selectors(&all).into_iter().next() {
+    // A plugin that failed to load takes its rule ids with it; its load error
+    // (exit 3) is the news, not the selector.
+    let failed_plugins = errors.iter().any(|e| e.plugin.is_some());
+    if let Some((s, hint)) = unknown.into_iter().next().filter(|_| !failed_plugins) {
         let help = hint
             .map(|h| format!(" (did you mean `{h}`?)"))
             .unwrap_or_default();
@@ -381,6 +396,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             only_plugins: plan.only_plugins,
             fresh_tags: plan.fresh_tags,
             targets: files.len(),
+            for_checking: true,
         },
     )?;
     if let Err(e) = engine.registry.validate()

@@ -104,7 +104,7 @@ pub fn plugin_list(global: &GlobalArgs, format: Format) -> anyhow::Result<ExitCo
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     let host = check::new_host(global, None, 0)?;
-    let (specs, mut errors) = plugins::specs(&cfg, None, None);
+    let (specs, mut errors) = plugins::specs(&cfg, None, None, false);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
     if format == Format::Json {

@@ -43,13 +43,30 @@ fn spec_error(name: &str, message: String) -> RunError {
 /// The specs to load, in order: built-ins, then enabled config plugins.
 /// `pin_overrides` are merged over `[pin]` (what `plimsoll pin` sets).
 /// `only` restricts the run to these built-ins (and no config plugins).
+/// `for_checking`: leave out built-ins that would report nothing with this
+/// config (sign-verify without policies applied), so a run does not pay for
+/// loading them; listing commands load everything.
 pub fn specs(
     cfg: &LoadedConfig,
     pin_overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
+    for_checking: bool,
 ) -> (Vec<PluginSpec>, Vec<RunError>) {
+    let (specs, errors, _inert) = specs_with_inert(cfg, pin_overrides, only, for_checking);
+    (specs, errors)
+}
+
+/// [`specs`], plus the built-ins left out as inert (their rules are still
+/// valid selectors).
+pub fn specs_with_inert(
+    cfg: &LoadedConfig,
+    pin_overrides: Option<&serde_json::Value>,
+    only: Option<&[&str]>,
+    for_checking: bool,
+) -> (Vec<PluginSpec>, Vec<RunError>, Vec<PluginSpec>) {
     let mut specs = Vec::new();
     let mut errors = Vec::new();
+    let mut inert = Vec::new();
     for b in plimsoll_builtins::BUILTINS {
         if only.is_some_and(|o| !o.contains(&b.name)) {
             continue;
@@ -64,6 +81,29 @@ pub fn specs(
                     obj.extend(over.clone());
                 }
                 (s, vec!["registry".to_string()])
+            }
+            "sign-verify" => {
+                let mut s = LoadedConfig::table_json(cfg.config.sign_verify.as_ref());
+                let applies = s.get("check-base-images") == Some(&serde_json::Value::Bool(true))
+                    && s.get("policies")
+                        .and_then(|p| p.as_array())
+                        .is_some_and(|p| !p.is_empty());
+                if for_checking && !applies {
+                    inert.push(PluginSpec {
+                        name: b.name.to_string(),
+                        source: PluginSource::Builtin(b.wasm),
+                        sha256: None,
+                        capabilities: vec!["registry".to_string(), "signatures".to_string()],
+                        limits: Limits::default(),
+                        settings: serde_json::json!({}),
+                    });
+                    continue;
+                }
+                if let Err(message) = inline_sign_verify_files(&mut s, &cfg.base_dir()) {
+                    errors.push(spec_error("sign-verify", message));
+                    continue;
+                }
+                (s, vec!["registry".to_string(), "signatures".to_string()])
             }
             _ => (serde_json::json!({}), vec![]),
         };
@@ -111,7 +151,7 @@ pub fn specs(
             settings: LoadedConfig::table_json(entry.settings.as_ref()),
         });
     }
-    (specs, errors)
+    (specs, errors, inert)
 }
 
 pub fn failure_to_error(f: &PluginFailure, target: Option<&str>) -> RunError {
@@ -178,4 +218,47 @@ pub fn load(host: &Host, specs: &[PluginSpec]) -> (Vec<Arc<Plugin>>, Vec<RunErro
         }
     }
     (plugins, errors)
+}
+
+/// Plugins cannot open files, so the host reads what `[sign-verify]` names
+/// by path — `key` files (unless already inline PEM) and keyless
+/// `trusted-root` files, relative to the config file — and hands the plugin
+/// their contents.
+fn inline_sign_verify_files(settings: &mut serde_json::Value, base: &Path) -> Result<(), String> {
+    let Some(policies) = settings.get_mut("policies").and_then(|p| p.as_array_mut()) else {
+        return Ok(());
+    };
+    for policy in policies {
+        let name = policy["name"].as_str().unwrap_or("?").to_string();
+        let Some(auths) = policy.get_mut("authorities").and_then(|a| a.as_array_mut()) else {
+            continue;
+        };
+        for a in auths {
+            let read = |path: &str, what: &str| -> Result<String, String> {
+                let p = base.join(path);
+                std::fs::read_to_string(&p).map_err(|e| {
+                    format!(
+                        "[sign-verify] policy `{name}`: cannot read {what} {}: {e}",
+                        p.display()
+                    )
+                })
+            };
+            if let Some(k) = a.get("key").and_then(|k| k.as_str())
+                && !k.contains("-----BEGIN")
+            {
+                let pem = read(k, "key")?;
+                a["key"] = pem.into();
+            }
+            if let Some(root) = a
+                .get("keyless")
+                .and_then(|k| k.get("trusted-root"))
+                .and_then(|r| r.as_str())
+                && !root.trim_start().starts_with('{')
+            {
+                let json = read(root, "trusted root")?;
+                a["keyless"]["trusted-root"] = json.into();
+            }
+        }
+    }
+    Ok(())
 }

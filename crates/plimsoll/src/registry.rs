@@ -13,7 +13,10 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use plimsoll_config::LoadedConfig;
-use plimsoll_host::{HostError, Manifest, Platform, PlatformManifest, Resolved, Services};
+use plimsoll_host::{
+    Authority, HostError, Manifest, Platform, PlatformManifest, Resolved, Services,
+    VerifiedSignature, VerifyError,
+};
 use plimsoll_oci::{ErrorKind, Registry, RegistryError, RegistryOptions};
 use plimsoll_report::RunError;
 
@@ -206,5 +209,60 @@ impl Services for RegistryServices {
             Err(e) => Err(e.clone()),
         };
         self.note(r)
+    }
+
+    /// cosign key-based signatures, fetched with the same client (and so the
+    /// same credentials, CAs, cache and `--offline`) as everything else.
+    fn verify_signature(
+        &self,
+        reference: &str,
+        authority: &Authority,
+    ) -> Result<Vec<VerifiedSignature>, VerifyError> {
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return Err(VerifyError::Host(host_error(e.clone()))),
+        };
+        let failed = |f: plimsoll_sigstore::Failure| match f.registry_kind {
+            Some(kind) => VerifyError::Host(
+                self.note::<()>(Err(RegistryError::new(kind, f.message)))
+                    .unwrap_err(),
+            ),
+            None => VerifyError::Failed {
+                kind: f.kind.as_str().to_string(),
+                message: f.message,
+            },
+        };
+        let subject = plimsoll_sigstore::Subject::resolve(client, reference).map_err(failed)?;
+        let verified = match authority {
+            Authority::Key(pem) => {
+                let key = plimsoll_sigstore::KeyAuthority::from_pem(pem.as_bytes(), "the key")
+                    .map_err(failed)?;
+                plimsoll_sigstore::verify_key(
+                    client,
+                    &subject,
+                    &key,
+                    &plimsoll_sigstore::KeyOptions::default(),
+                )
+                .map_err(failed)?
+            }
+            Authority::Keyless { .. } => {
+                return Err(VerifyError::Host(HostError::Unavailable(
+                    "keyless verification of registry images needs Sigstore bundle discovery \
+                     (OCI referrers), which this build does not do yet; cosign key-based \
+                     signatures are verified"
+                        .into(),
+                )));
+            }
+        };
+        Ok(verified
+            .into_iter()
+            .map(|v| VerifiedSignature {
+                method: v.method.to_string(),
+                identity: v.identity,
+                issuer: v.issuer,
+                key_id: v.key_id,
+                annotations: v.annotations.into_iter().collect(),
+            })
+            .collect())
     }
 }

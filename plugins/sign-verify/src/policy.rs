@@ -1,0 +1,392 @@
+//! `[sign-verify]` settings, as the host hands them over: key files and
+//! trusted roots already read (plugins cannot open files), everything else as
+//! written in plimsoll.toml.
+
+use plimsoll_plugin_sdk::serde_json::{Map, Value};
+use plimsoll_plugin_sdk::signatures::KeylessAuthority;
+
+pub const SCHEMA: &str = r##"{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "check-base-images": {"type": "boolean", "description": "Hold every base image (FROM, after ARG substitution) of checked Dockerfiles to the policies."},
+    "policies": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "images", "authorities"],
+        "properties": {
+          "name": {"type": "string"},
+          "images": {"type": "array", "items": {"type": "string"}, "description": "Globs over image names (registry/repository); `*` stays within a path segment, `**` crosses `/`."},
+          "mode": {"enum": ["enforce", "warn"], "description": "enforce: a failure is an error; warn: a warning."},
+          "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Annotations a verified signature must carry (cosign sign -a k=v)."},
+          "authorities": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "name": {"type": "string"},
+                "key": {"type": "string", "description": "A PEM public key file (relative to plimsoll.toml) or inline PEM."},
+                "keyless": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "properties": {
+                    "identity": {"type": "string"}, "identity-regex": {"type": "string"},
+                    "issuer": {"type": "string"}, "issuer-regex": {"type": "string"},
+                    "trusted-root": {"type": "string", "description": "A Sigstore trusted_root.json (relative to plimsoll.toml)."}
+                  }
+                },
+                "static": {"enum": ["pass", "fail"]}
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}"##;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Enforce,
+    Warn,
+}
+
+#[derive(Debug, Clone)]
+pub enum AuthoritySpec {
+    Key {
+        label: String,
+        pem: String,
+    },
+    Keyless {
+        label: String,
+        authority: KeylessAuthority,
+    },
+    Static {
+        pass: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub images: Vec<String>,
+    pub mode: Mode,
+    pub annotations: Vec<(String, String)>,
+    pub authorities: Vec<AuthoritySpec>,
+}
+
+impl Policy {
+    /// Does this policy apply to the image named `name` (`registry/repo`,
+    /// tag and digest removed)?
+    pub fn matches(&self, name: &str) -> bool {
+        self.images.iter().any(|g| glob_match(g, name))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub check_base_images: bool,
+    pub policies: Vec<Policy>,
+}
+
+fn string(v: &Value, key: &str, at: &str) -> Result<Option<String>, String> {
+    match v.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(format!("{at}: `{key}` must be a string")),
+    }
+}
+
+fn known(obj: &Map<String, Value>, keys: &[&str], at: &str) -> Result<(), String> {
+    match obj.keys().find(|k| !keys.contains(&k.as_str())) {
+        Some(k) => Err(format!(
+            "{at}: unknown key `{k}` (expected one of {})",
+            keys.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+impl Settings {
+    pub fn from_json(v: &Value) -> Result<Settings, String> {
+        let obj = v.as_object().ok_or("[sign-verify] must be a table")?;
+        known(obj, &["check-base-images", "policies"], "[sign-verify]")?;
+        let check_base_images = match obj.get("check-base-images") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err("[sign-verify]: `check-base-images` must be true or false".into());
+            }
+        };
+        let mut policies = Vec::new();
+        for (i, p) in obj
+            .get("policies")
+            .map(|p| {
+                p.as_array()
+                    .cloned()
+                    .ok_or("[sign-verify]: `policies` must be a list")
+            })
+            .transpose()?
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            policies.push(policy(p, i)?);
+        }
+        Ok(Settings {
+            check_base_images,
+            policies,
+        })
+    }
+}
+
+fn policy(p: &Value, i: usize) -> Result<Policy, String> {
+    let at0 = format!("[[sign-verify.policies]] #{}", i + 1);
+    let obj = p.as_object().ok_or(format!("{at0} must be a table"))?;
+    known(
+        obj,
+        &["name", "images", "mode", "annotations", "authorities"],
+        &at0,
+    )?;
+    let name = string(p, "name", &at0)?.ok_or(format!("{at0}: `name` is required"))?;
+    let at = format!("policy `{name}`");
+    let images: Vec<String> = p
+        .get("images")
+        .and_then(Value::as_array)
+        .ok_or(format!("{at}: `images` (a list of globs) is required"))?
+        .iter()
+        .map(|g| {
+            g.as_str()
+                .map(str::to_string)
+                .ok_or(format!("{at}: `images` must hold strings"))
+        })
+        .collect::<Result<_, _>>()?;
+    let mode = match string(p, "mode", &at)?.as_deref() {
+        None | Some("enforce") => Mode::Enforce,
+        Some("warn") => Mode::Warn,
+        Some(other) => {
+            return Err(format!(
+                "{at}: `mode` must be \"enforce\" or \"warn\", not \"{other}\""
+            ));
+        }
+    };
+    let annotations = match p.get("annotations") {
+        None => Vec::new(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                v.as_str()
+                    .map(|s| (k.clone(), s.to_string()))
+                    .ok_or(format!("{at}: annotation `{k}` must be a string"))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(format!("{at}: `annotations` must be a table")),
+    };
+    let list = p
+        .get("authorities")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+        .ok_or(format!("{at}: at least one authority is required"))?;
+    let mut authorities = Vec::new();
+    for (j, a) in list.iter().enumerate() {
+        authorities.push(authority(a, &format!("{at}, authority #{}", j + 1))?);
+    }
+    Ok(Policy {
+        name,
+        images,
+        mode,
+        annotations,
+        authorities,
+    })
+}
+
+fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
+    let obj = a.as_object().ok_or(format!("{at} must be a table"))?;
+    known(obj, &["name", "key", "keyless", "static"], at)?;
+    let kinds = ["key", "keyless", "static"]
+        .iter()
+        .filter(|k| obj.contains_key(**k))
+        .count();
+    if kinds != 1 {
+        return Err(format!(
+            "{at}: give exactly one of `key`, `keyless` or `static`"
+        ));
+    }
+    let label = string(a, "name", at)?;
+    if let Some(pem) = string(a, "key", at)? {
+        if !pem.contains("-----BEGIN") {
+            return Err(format!("{at}: `key` is not a PEM public key"));
+        }
+        return Ok(AuthoritySpec::Key {
+            label: label.unwrap_or_else(|| "key".into()),
+            pem,
+        });
+    }
+    if let Some(s) = string(a, "static", at)? {
+        return match s.as_str() {
+            "pass" => Ok(AuthoritySpec::Static { pass: true }),
+            "fail" => Ok(AuthoritySpec::Static { pass: false }),
+            _ => Err(format!("{at}: `static` must be \"pass\" or \"fail\"")),
+        };
+    }
+    let k = obj
+        .get("keyless")
+        .and_then(Value::as_object)
+        .ok_or(format!("{at}: `keyless` must be a table"))?;
+    let kv = Value::Object(k.clone());
+    known(
+        k,
+        &[
+            "identity",
+            "identity-regex",
+            "issuer",
+            "issuer-regex",
+            "trusted-root",
+        ],
+        at,
+    )?;
+    let pick = |exact: &str, regex: &str| -> Result<(String, bool), String> {
+        match (string(&kv, exact, at)?, string(&kv, regex, at)?) {
+            (Some(e), None) => Ok((e, false)),
+            (None, Some(r)) => Ok((r, true)),
+            _ => Err(format!(
+                "{at}: keyless needs exactly one of `{exact}` or `{regex}`"
+            )),
+        }
+    };
+    let (identity, identity_is_regex) = pick("identity", "identity-regex")?;
+    let (issuer, issuer_is_regex) = pick("issuer", "issuer-regex")?;
+    let trusted_root = string(&kv, "trusted-root", at)?.ok_or(format!(
+        "{at}: keyless needs `trusted-root` (a Sigstore trusted_root.json)"
+    ))?;
+    Ok(AuthoritySpec::Keyless {
+        label: label.unwrap_or_else(|| format!("keyless {identity}")),
+        authority: KeylessAuthority {
+            identity,
+            identity_is_regex,
+            issuer,
+            issuer_is_regex,
+            trusted_root,
+        },
+    })
+}
+
+/// `registry/repository` of a reference, Docker Hub normalised, tag and
+/// digest removed: what policy globs match against.
+pub fn canonical(reference: &str) -> String {
+    let no_digest = reference.split('@').next().unwrap_or(reference);
+    let last_slash = no_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let name = match no_digest[last_slash..].find(':') {
+        Some(c) => &no_digest[..last_slash + c],
+        None => no_digest,
+    };
+    let first = name.split('/').next().unwrap_or("");
+    let has_registry =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    if has_registry {
+        name.to_string()
+    } else if name.contains('/') {
+        format!("docker.io/{name}")
+    } else {
+        format!("docker.io/library/{name}")
+    }
+}
+
+/// Glob match: `*` any run of characters within one path segment, `**` any
+/// run including `/`, `?` one character; everything else literal.
+pub fn glob_match(glob: &str, text: &str) -> bool {
+    fn go(g: &[u8], t: &[u8]) -> bool {
+        match g.first() {
+            None => t.is_empty(),
+            Some(b'*') if g.get(1) == Some(&b'*') => {
+                let rest = &g[2..];
+                (0..=t.len()).any(|i| go(rest, &t[i..]))
+            }
+            Some(b'*') => {
+                let rest = &g[1..];
+                let seg = t.iter().position(|&c| c == b'/').unwrap_or(t.len());
+                (0..=seg).any(|i| go(rest, &t[i..]))
+            }
+            Some(b'?') => !t.is_empty() && t[0] != b'/' && go(&g[1..], &t[1..]),
+            Some(&c) => t.first() == Some(&c) && go(&g[1..], &t[1..]),
+        }
+    }
+    go(glob.as_bytes(), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(
+            "registry.example.com/team/**",
+            "registry.example.com/team/a/b"
+        ));
+        assert!(!glob_match(
+            "registry.example.com/team/*",
+            "registry.example.com/team/a/b"
+        ));
+        assert!(glob_match(
+            "registry.example.com/team/*",
+            "registry.example.com/team/a"
+        ));
+        assert!(glob_match(
+            "docker.io/library/*",
+            "docker.io/library/alpine"
+        ));
+        assert!(glob_match("**", "anything/at/all"));
+        assert!(!glob_match("ghcr.io/org/app", "ghcr.io/org/app2"));
+        assert!(glob_match(
+            "127.0.0.1:5000/library/signed?*",
+            "127.0.0.1:5000/library/signed-x"
+        ));
+    }
+
+    #[test]
+    fn canonical_names() {
+        assert_eq!(canonical("alpine:3.19"), "docker.io/library/alpine");
+        assert_eq!(
+            canonical("bitnami/redis@sha256:ab"),
+            "docker.io/bitnami/redis"
+        );
+        assert_eq!(
+            canonical("127.0.0.1:5000/library/signed:1.0"),
+            "127.0.0.1:5000/library/signed"
+        );
+        assert_eq!(canonical("localhost/x"), "localhost/x");
+    }
+
+    #[test]
+    fn settings_errors_name_the_policy_and_field() {
+        let bad = |v: Value| Settings::from_json(&v).unwrap_err();
+        let e = bad(
+            serde_json::json!({"policies": [{"name": "ours", "images": ["x"], "authorities": []}]}),
+        );
+        assert!(
+            e.contains("policy `ours`") && e.contains("authority"),
+            "{e}"
+        );
+        let e = bad(
+            serde_json::json!({"policies": [{"name": "ours", "images": ["x"], "mode": "audit", "authorities": [{"static": "pass"}]}]}),
+        );
+        assert!(e.contains("`mode`"), "{e}");
+        let e = bad(
+            serde_json::json!({"policies": [{"name": "ours", "images": ["x"], "authorities": [{"key": "k", "static": "pass"}]}]}),
+        );
+        assert!(e.contains("exactly one"), "{e}");
+        let e = bad(serde_json::json!({"polices": []}));
+        assert!(e.contains("unknown key `polices`"), "{e}");
+        let ok = Settings::from_json(&serde_json::json!({"check-base-images": true, "policies": [
+            {"name": "ours", "images": ["a/**"], "mode": "warn", "annotations": {"team": "x"}, "authorities": [
+                {"key": "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n"},
+                {"keyless": {"identity-regex": "^https://github.com/org/", "issuer": "https://token.actions.githubusercontent.com", "trusted-root": "{}"}}
+            ]}]})).unwrap();
+        assert_eq!(ok.policies[0].mode, Mode::Warn);
+        assert_eq!(ok.policies[0].authorities.len(), 2);
+    }
+}

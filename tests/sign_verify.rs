@@ -1,0 +1,210 @@
+//! `[sign-verify]` end to end: the real binary, the built-in sign-verify
+//! plugin and the host's verifier against the shared stack's cosign-style
+//! signatures (made by a signer that is not this code). Skips, with the
+//! reason printed, when `../shared/stack/env` has not been evaluated.
+
+mod support;
+
+use support::{Project, Run};
+
+struct Stack {
+    plain: String,
+    cosign_pub: String,
+    other_pub: String,
+}
+
+fn stack() -> Option<Stack> {
+    let v = |k: &str| std::env::var(k).ok();
+    let Some(plain) = v("PLIMSOLL_TEST_REGISTRY") else {
+        assert!(
+            std::env::var_os("PLIMSOLL_REQUIRE_STACK").is_none(),
+            "PLIMSOLL_REQUIRE_STACK is set but the registry stack's environment is not"
+        );
+        eprintln!(
+            "skipped: PLIMSOLL_TEST_REGISTRY is unset (run ../shared/stack/up and eval \"$(../shared/stack/env)\")"
+        );
+        return None;
+    };
+    Some(Stack {
+        plain,
+        cosign_pub: std::fs::read_to_string(v("PLIMSOLL_TEST_COSIGN_PUB")?).ok()?,
+        other_pub: std::fs::read_to_string(v("PLIMSOLL_TEST_OTHER_PUB")?).ok()?,
+    })
+}
+
+fn project(s: &Stack, config: &str) -> Project {
+    let p = Project::new();
+    p.file("keys/cosign.pub", &s.cosign_pub);
+    p.file("keys/other.pub", &s.other_pub);
+    p.file("plimsoll.toml", &config.replace("REG", &s.plain));
+    p.file(
+        "Dockerfile",
+        &"FROM REG/library/signed:1.0 AS a\n\
+          FROM REG/library/signed-other-key:1.0 AS b\n\
+          FROM REG/library/signed-tampered:1.0 AS c\n\
+          FROM REG/library/unsigned:1.0\n"
+            .replace("REG", &s.plain),
+    );
+    p
+}
+
+const OURS: &str = r#"
+[sign-verify]
+check-base-images = true
+
+[[sign-verify.policies]]
+name = "ours"
+images = ["REG/library/**"]
+[[sign-verify.policies.authorities]]
+key = "keys/cosign.pub"
+"#;
+
+fn run(p: &Project, extra: &[&str]) -> Run {
+    let mut args = vec!["check", "--select", "PL7001", "--format", "json"];
+    args.extend_from_slice(extra);
+    p.run(&args)
+}
+
+/// (line, level, message) of each PL7001 finding.
+fn findings(r: &Run) -> Vec<(u64, String, String)> {
+    r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["region"]["start"]["line"].as_u64().unwrap(),
+                f["level"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn base_images_are_held_to_the_policy_and_each_failure_says_why() {
+    let Some(s) = stack() else { return };
+    let p = project(&s, OURS);
+    let r = run(&p, &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = findings(&r);
+    let lines: Vec<u64> = f.iter().map(|x| x.0).collect();
+    assert_eq!(lines, vec![2, 3, 4], "the signed base passes: {f:?}");
+    assert!(f.iter().all(|x| x.1 == "error"));
+    assert!(
+        f[0].2.contains("does not verify with key") && f[0].2.contains("bad-signature"),
+        "{}",
+        f[0].2
+    );
+    assert!(
+        f[1].2.contains("names another image") && f[1].2.contains("digest-mismatch"),
+        "{}",
+        f[1].2
+    );
+    assert!(
+        f[2].2.contains("has no cosign signature") && f[2].2.contains("unsigned"),
+        "{}",
+        f[2].2
+    );
+    assert!(f[0].2.contains("policy `ours`"));
+}
+
+#[test]
+fn warn_mode_reports_without_failing_an_error_gate() {
+    let Some(s) = stack() else { return };
+    let p = project(
+        &s,
+        &OURS.replace("name = \"ours\"", "name = \"ours\"\nmode = \"warn\""),
+    );
+    let r = run(&p, &["--fail-on", "error"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let f = findings(&r);
+    assert_eq!(f.len(), 3);
+    assert!(f.iter().all(|x| x.1 == "warning"), "{f:?}");
+}
+
+#[test]
+fn every_matching_policy_must_pass() {
+    let Some(s) = stack() else { return };
+    let config = format!(
+        "{OURS}\n\
+         [[sign-verify.policies]]\n\
+         name = \"other\"\n\
+         images = [\"REG/library/signed\", \"REG/library/signed-other-key\"]\n\
+         [[sign-verify.policies.authorities]]\n\
+         key = \"keys/other.pub\"\n\
+         [[sign-verify.policies]]\n\
+         name = \"legacy\"\n\
+         images = [\"REG/library/unsigned\"]\n\
+         [[sign-verify.policies.authorities]]\n\
+         static = \"pass\"\n"
+    );
+    let p = project(&s, &config);
+    let r = run(&p, &[]);
+    let f = findings(&r);
+    // signed:1.0 passes `ours` but not `other`; signed-other-key passes
+    // `other` but not `ours`; unsigned passes `legacy` but not `ours`.
+    let by: Vec<(u64, bool, bool)> = f
+        .iter()
+        .map(|x| {
+            (
+                x.0,
+                x.2.contains("policy `ours`"),
+                x.2.contains("policy `other`"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by,
+        vec![
+            (1, false, true),
+            (2, true, false),
+            (3, true, false),
+            (4, true, false)
+        ],
+        "{f:?}"
+    );
+    // Any one authority of a policy is enough.
+    let either = OURS.replace(
+        "key = \"keys/cosign.pub\"",
+        "key = \"keys/other.pub\"\n[[sign-verify.policies.authorities]]\nkey = \"keys/cosign.pub\"",
+    );
+    let r = run(&project(&s, &either), &[]);
+    let lines: Vec<u64> = findings(&r).iter().map(|x| x.0).collect();
+    assert_eq!(lines, vec![3, 4], "signed and signed-other-key both pass");
+}
+
+#[test]
+fn configuration_problems_are_clear() {
+    let Some(s) = stack() else { return };
+    // A key file that is not there: the plugin is not loaded, the run says why.
+    let p = project(&s, &OURS.replace("keys/cosign.pub", "keys/missing.pub"));
+    let r = run(&p, &[]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("keys/missing.pub") || r.stderr.contains("keys/missing.pub"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    // A policy the plugin rejects names the policy and the field.
+    let p = project(
+        &s,
+        &OURS.replace("name = \"ours\"", "name = \"ours\"\nmode = \"audit\""),
+    );
+    let r = run(&p, &[]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("policy `ours`") && all.contains("`mode`"),
+        "{all}"
+    );
+    // Without check-base-images nothing is verified (and nothing is loaded).
+    let p = project(
+        &s,
+        &OURS.replace("check-base-images = true", "check-base-images = false"),
+    );
+    let r = run(&p, &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(findings(&r).is_empty());
+}
