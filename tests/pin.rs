@@ -23,25 +23,15 @@ struct Stack {
 }
 
 fn stack() -> Option<Stack> {
-    let v = |k: &str| std::env::var(k).ok();
-    let Some(plain) = v("PLIMSOLL_TEST_REGISTRY") else {
-        assert!(
-            std::env::var_os("PLIMSOLL_REQUIRE_STACK").is_none(),
-            "PLIMSOLL_REQUIRE_STACK is set but the registry stack's environment is not"
-        );
-        eprintln!(
-            "skipped: PLIMSOLL_TEST_REGISTRY is unset (run ../shared/stack/up and eval \"$(../shared/stack/env)\")"
-        );
-        return None;
-    };
+    let v = support::stack_var;
     Some(Stack {
-        plain,
-        basic: v("PLIMSOLL_TEST_AUTH_REGISTRY")?,
-        tls: v("PLIMSOLL_TEST_TLS_REGISTRY")?,
-        token: v("PLIMSOLL_TEST_TOKEN_REGISTRY")?,
-        user: v("PLIMSOLL_TEST_USERNAME")?,
-        password: v("PLIMSOLL_TEST_PASSWORD")?,
-        ca: v("PLIMSOLL_TEST_CA")?,
+        plain: v("REGISTRY")?,
+        basic: v("AUTH_REGISTRY")?,
+        tls: v("TLS_REGISTRY")?,
+        token: v("TOKEN_REGISTRY")?,
+        user: v("USERNAME")?,
+        password: v("PASSWORD")?,
+        ca: v("CA")?,
     })
 }
 

@@ -14,21 +14,11 @@ struct Stack {
 }
 
 fn stack() -> Option<Stack> {
-    let v = |k: &str| std::env::var(k).ok();
-    let Some(plain) = v("PLIMSOLL_TEST_REGISTRY") else {
-        assert!(
-            std::env::var_os("PLIMSOLL_REQUIRE_STACK").is_none(),
-            "PLIMSOLL_REQUIRE_STACK is set but the registry stack's environment is not"
-        );
-        eprintln!(
-            "skipped: PLIMSOLL_TEST_REGISTRY is unset (run ../shared/stack/up and eval \"$(../shared/stack/env)\")"
-        );
-        return None;
-    };
+    let v = support::stack_var;
     Some(Stack {
-        plain,
-        cosign_pub: std::fs::read_to_string(v("PLIMSOLL_TEST_COSIGN_PUB")?).ok()?,
-        other_pub: std::fs::read_to_string(v("PLIMSOLL_TEST_OTHER_PUB")?).ok()?,
+        plain: v("REGISTRY")?,
+        cosign_pub: std::fs::read_to_string(v("COSIGN_PUB")?).ok()?,
+        other_pub: std::fs::read_to_string(v("OTHER_PUB")?).ok()?,
     })
 }
 

@@ -96,3 +96,20 @@ pub fn cache_dir() -> PathBuf {
 pub fn toml_path(p: &str) -> String {
     format!("{p:?}")
 }
+
+/// The shared registry stack's exported variable `PLIMSOLL_TEST_<name>`, or
+/// `None` with the reason printed when the stack's environment is absent
+/// (a failure under `PLIMSOLL_REQUIRE_STACK=1`).
+pub fn stack_var(name: &str) -> Option<String> {
+    let v = std::env::var(format!("PLIMSOLL_TEST_{name}")).ok();
+    if v.is_none() {
+        assert!(
+            std::env::var_os("PLIMSOLL_REQUIRE_STACK").is_none(),
+            "PLIMSOLL_REQUIRE_STACK is set but PLIMSOLL_TEST_{name} is not"
+        );
+        eprintln!(
+            "skipped: PLIMSOLL_TEST_{name} is unset (run ../shared/stack/up and eval \"$(../shared/stack/env)\")"
+        );
+    }
+    v
+}

@@ -941,10 +941,7 @@ impl Inner {
             }
         }
         if self.opts.offline {
-            return Err(RegistryError::new(
-                ErrorKind::Offline,
-                format!("{r}: offline and not in the registry cache"),
-            ));
+            return Err(offline_miss(r));
         }
         let what = r.manifest_reference();
         let path = format!("/v2/{}/manifests/{}", r.repository, what);
@@ -958,25 +955,7 @@ impl Inner {
                 manifest::MAX_MANIFEST_BYTES,
             )
             .await?;
-        if resp.status == StatusCode::NOT_FOUND {
-            return Err(RegistryError::new(
-                ErrorKind::NotFound,
-                format!(
-                    "{r}: not found in the registry{}",
-                    detail_suffix(&resp.body)
-                ),
-            ));
-        }
-        if !resp.status.is_success() {
-            return Err(RegistryError::new(
-                ErrorKind::Protocol,
-                format!(
-                    "{r}: unexpected HTTP {} for a manifest{}",
-                    resp.status,
-                    detail_suffix(&resp.body)
-                ),
-            ));
-        }
+        expect_success(&resp, r, "manifest")?;
         let announced = resp
             .headers
             .get("docker-content-digest")
@@ -1021,10 +1000,7 @@ impl Inner {
             return Ok(body);
         }
         if self.opts.offline {
-            return Err(RegistryError::new(
-                ErrorKind::Offline,
-                format!("{r}: offline and not in the registry cache"),
-            ));
+            return Err(offline_miss(r));
         }
         let path = format!("/v2/{}/blobs/{}", r.repository, digest);
         let resp = self
@@ -1037,22 +1013,7 @@ impl Inner {
                 limit,
             )
             .await?;
-        if resp.status == StatusCode::NOT_FOUND {
-            return Err(RegistryError::new(
-                ErrorKind::NotFound,
-                format!("{r}: blob not found{}", detail_suffix(&resp.body)),
-            ));
-        }
-        if !resp.status.is_success() {
-            return Err(RegistryError::new(
-                ErrorKind::Protocol,
-                format!(
-                    "{r}: unexpected HTTP {} for a blob{}",
-                    resp.status,
-                    detail_suffix(&resp.body)
-                ),
-            ));
-        }
+        expect_success(&resp, r, "blob")?;
         manifest::verify(&resp.body, &digest, &format!("blob {r}"))?;
         if let Some(c) = self.cache.as_ref() {
             c.put_blob(&digest, &resp.body);
@@ -1209,6 +1170,37 @@ fn parse_challenge(headers: &HeaderMap) -> Option<AuthScheme> {
 enum BodyError {
     TooBig,
     Read(reqwest::Error),
+}
+
+/// 404 is "not found"; any other non-2xx answer is a protocol error.
+fn expect_success(resp: &Response, r: &ImageRef, what: &str) -> Result<(), RegistryError> {
+    if resp.status == StatusCode::NOT_FOUND {
+        return Err(RegistryError::new(
+            ErrorKind::NotFound,
+            format!(
+                "{r}: {what} not found in the registry{}",
+                detail_suffix(&resp.body)
+            ),
+        ));
+    }
+    if !resp.status.is_success() {
+        return Err(RegistryError::new(
+            ErrorKind::Protocol,
+            format!(
+                "{r}: unexpected HTTP {} for a {what}{}",
+                resp.status,
+                detail_suffix(&resp.body)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn offline_miss(r: &ImageRef) -> RegistryError {
+    RegistryError::new(
+        ErrorKind::Offline,
+        format!("{r}: offline and not in the registry cache"),
+    )
 }
 
 async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {

@@ -159,6 +159,23 @@ pub fn split(reference: &str) -> (&str, Option<&str>, Option<&str>) {
     }
 }
 
+/// `reference` with Docker Hub written out, as registries and policies see it:
+/// `alpine:3` -> `docker.io/library/alpine:3`, `bitnami/redis` ->
+/// `docker.io/bitnami/redis`; references naming a registry (a first segment
+/// with `.` or `:`, or `localhost`) are returned as they are.
+pub fn normalize(reference: &str) -> String {
+    let first = reference.split('/').next().unwrap_or("");
+    let has_registry = reference.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost");
+    if has_registry {
+        reference.to_string()
+    } else if reference.contains('/') {
+        format!("docker.io/{reference}")
+    } else {
+        format!("docker.io/library/{reference}")
+    }
+}
+
 /// The span of `literal` inside `within`, when it occurs exactly once there
 /// (after `=` for flags, so `--from=a` does not match the flag name).
 fn literal_in(df: &Dockerfile, within: Span, literal: &str, after_from_key: bool) -> Option<Span> {

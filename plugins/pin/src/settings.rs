@@ -75,7 +75,7 @@ impl PinSettings {
 
     /// Whether `reference` is exempt from pin checks.
     pub fn ignored(&self, reference: &str) -> bool {
-        let canonical = canonical_name(reference);
+        let canonical = plimsoll_plugin_sdk::images::normalize(reference);
         self.ignore_images
             .iter()
             .any(|p| reference.starts_with(p.as_str()) || canonical.starts_with(p.as_str()))
@@ -94,20 +94,6 @@ impl PinSettings {
             .find(|p| super::platform_matches(&p.platform, wanted))
             .map(|p| p.digest.clone())
             .unwrap_or_else(|| r.digest.clone())
-    }
-}
-
-/// `alpine` -> `docker.io/library/alpine` (enough for prefix matching).
-fn canonical_name(reference: &str) -> String {
-    let first = reference.split('/').next().unwrap_or("");
-    let has_registry = reference.contains('/')
-        && (first.contains('.') || first.contains(':') || first == "localhost");
-    if has_registry {
-        reference.to_string()
-    } else if reference.contains('/') {
-        format!("docker.io/{reference}")
-    } else {
-        format!("docker.io/library/{reference}")
     }
 }
 

@@ -277,22 +277,8 @@ fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
 /// `registry/repository` of a reference, Docker Hub normalised, tag and
 /// digest removed: what policy globs match against.
 pub fn canonical(reference: &str) -> String {
-    let no_digest = reference.split('@').next().unwrap_or(reference);
-    let last_slash = no_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
-    let name = match no_digest[last_slash..].find(':') {
-        Some(c) => &no_digest[..last_slash + c],
-        None => no_digest,
-    };
-    let first = name.split('/').next().unwrap_or("");
-    let has_registry =
-        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
-    if has_registry {
-        name.to_string()
-    } else if name.contains('/') {
-        format!("docker.io/{name}")
-    } else {
-        format!("docker.io/library/{name}")
-    }
+    let (name, _, _) = plimsoll_plugin_sdk::images::split(reference);
+    plimsoll_plugin_sdk::images::normalize(name)
 }
 
 /// Glob match: `*` any run of characters within one path segment, `**` any
