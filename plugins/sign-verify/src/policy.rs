@@ -12,6 +12,7 @@ pub const SCHEMA: &str = r##"{
     "check-base-images": {"type": "boolean", "description": "Hold every base image (FROM, after ARG substitution) of checked Dockerfiles to the policies."},
     "policies": {
       "type": "array",
+      "description": "Signature policies, as sigstore policy-controller's ClusterImagePolicy: image globs to authorities; every matching policy must pass (docs: Policies / Signatures).",
       "items": {
         "type": "object",
         "additionalProperties": false,
