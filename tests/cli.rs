@@ -337,6 +337,16 @@ fn a_closed_stdout_pipe_is_not_a_panic() {
 }
 
 #[test]
+fn image_targets_are_refused_with_a_reason_not_a_clap_error() {
+    let p = Project::new();
+    p.file("Dockerfile", GOOD);
+    let r = p.run(&["check", "--image", "alpine:3.20"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("not in this build yet"), "{}", r.stderr);
+    assert!(r.stderr.contains("check-base-images"), "{}", r.stderr);
+}
+
+#[test]
 fn completions_and_man_pages_come_from_the_cli() {
     let p = Project::new();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {

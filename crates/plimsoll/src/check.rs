@@ -337,6 +337,14 @@ impl Engine {
 }
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    if let Some(image) = args.image.first() {
+        return Err(UsageError(format!(
+            "`--image {image}`: checking images is not in this build yet; base images of \
+             Dockerfiles are checked for signatures with `[sign-verify] check-base-images = true` \
+             and for pins with `plimsoll pin`"
+        ))
+        .into());
+    }
     run_plan(
         global,
         Plan {

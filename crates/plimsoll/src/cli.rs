@@ -150,6 +150,11 @@ pub struct CheckArgs {
     /// Skip paths matching this glob (repeatable; adds to the config's `exclude`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// An image to check (registry reference, oci:DIR, docker-archive:FILE).
+    /// Not in this build yet: the flag is accepted so the error can say so.
+    #[arg(long, value_name = "REF", hide = true)]
+    pub image: Vec<String>,
 }
 
 #[derive(Debug, Args)]
