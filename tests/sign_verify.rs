@@ -198,3 +198,76 @@ fn configuration_problems_are_clear() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(findings(&r).is_empty());
 }
+
+/// A keyless policy through the whole path: the bundle stored as cosign v3
+/// stores it (tests/support/push_bundle.py, with the stack's own client), the
+/// trusted root used in place from ../shared/testdata.
+#[test]
+fn keyless_policies_verify_bundles_stored_in_the_registry() {
+    let Some(s) = stack() else { return };
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    let root = shared.join("testdata/sigstore/trusted_root.json");
+    let bundle = shared.join("testdata/sigstore/cosign-v3-bundle-kubewarden-controller.json");
+    if !root.exists() || !bundle.exists() {
+        assert!(
+            std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "{} is absent",
+            root.display()
+        );
+        eprintln!("skipped: {} is absent", root.display());
+        return;
+    }
+    let digest = "sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172";
+    let repo = format!("plimsoll-e2e/keyless-e2e-{}", std::process::id());
+    let out = std::process::Command::new("python3")
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/support/push_bundle.py"),
+        )
+        .arg(shared.join("stack/lib"))
+        .arg(&s.plain)
+        .arg(&repo)
+        .arg(digest)
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let config = |identity: &str| {
+        format!(
+            "[sign-verify]\ncheck-base-images = true\n\
+             [[sign-verify.policies]]\nname = \"release\"\nimages = [\"{}/plimsoll-e2e/**\"]\n\
+             [[sign-verify.policies.authorities]]\n\
+             keyless = {{ {identity}, issuer = \"https://token.actions.githubusercontent.com\", trusted-root = {:?} }}\n",
+            s.plain,
+            root.display().to_string()
+        )
+    };
+    let p = Project::new();
+    p.file("Dockerfile", &format!("FROM {}/{repo}@{digest}\n", s.plain));
+    p.file(
+        "plimsoll.toml",
+        &config("identity-regex = \"^https://github\\\\.com/kubewarden/kubewarden-controller/\""),
+    );
+    let r = run(&p, &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(findings(&r).is_empty());
+
+    p.file(
+        "plimsoll.toml",
+        &config("identity = \"https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main\""),
+    );
+    let r = run(&p, &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = findings(&r);
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].2.contains("identity-mismatch") && f[0].2.contains("kubewarden"),
+        "{}",
+        f[0].2
+    );
+}

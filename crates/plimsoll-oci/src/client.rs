@@ -327,6 +327,20 @@ impl Registry {
             .block_on(async move { inner.blob(&r, limit).await })
     }
 
+    /// The OCI referrers index of `digest` in `repository` (the referrers
+    /// API), or `None` when the registry has no such API (404) — callers then
+    /// try the `sha256-<hex>` tag fallback (blocking).
+    pub fn referrers(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<Option<Vec<u8>>, RegistryError> {
+        let inner = self.inner.clone();
+        let r = ImageRef::parse(&format!("{repository}@{digest}"))?;
+        self.runtime
+            .block_on(async move { inner.referrers(&r).await })
+    }
+
     /// Every tag of a repository (`docker.io/library/alpine`), all pages (blocking).
     pub fn list_tags(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
         let inner = self.inner.clone();
@@ -1019,6 +1033,29 @@ impl Inner {
             c.put_blob(&digest, &resp.body);
         }
         Ok(resp.body)
+    }
+
+    async fn referrers(&self, r: &ImageRef) -> Result<Option<Vec<u8>>, RegistryError> {
+        if self.opts.offline {
+            return Err(offline_miss(r));
+        }
+        let digest = r.digest.as_deref().unwrap_or_default();
+        let path = format!("/v2/{}/referrers/{}", r.repository, digest);
+        let resp = self
+            .get(
+                &r.registry,
+                &r.repository,
+                &path,
+                Some("application/vnd.oci.image.index.v1+json"),
+                &self.stats.manifests,
+                manifest::MAX_MANIFEST_BYTES,
+            )
+            .await?;
+        if resp.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        expect_success(&resp, r, "referrers index")?;
+        Ok(Some(resp.body))
     }
 
     async fn resolve(&self, reference: &str) -> Result<Resolved, RegistryError> {

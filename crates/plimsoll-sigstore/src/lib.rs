@@ -581,3 +581,92 @@ fn cert_identity(cert: &x509_cert::Certificate) -> (Option<String>, Option<Strin
     }
     (identity, issuer_v2.or(issuer_v1))
 }
+
+/// Is `media_type` a Sigstore bundle (`application/vnd.dev.sigstore.bundle.v0.3+json`,
+/// or the older `application/vnd.dev.sigstore.bundle+json;version=0.x`)?
+pub fn is_bundle_type(media_type: &str) -> bool {
+    media_type.starts_with("application/vnd.dev.sigstore.bundle")
+}
+
+/// The Sigstore bundles stored for `subject` the way cosign v3 stores them:
+/// artifacts whose `subject` is the image, found through the OCI referrers
+/// API or, where the registry has none, its `sha256-<hex>` tag fallback.
+pub fn discover_bundles(registry: &Registry, subject: &Subject) -> Result<Vec<Vec<u8>>, Failure> {
+    let index = match registry.referrers(&subject.repository, &subject.digest)? {
+        Some(body) => body,
+        None => {
+            let Some(hex) = subject.digest.strip_prefix("sha256:") else {
+                return Ok(Vec::new());
+            };
+            match registry.manifest(&format!("{}:sha256-{hex}", subject.repository)) {
+                Ok(f) => f.body,
+                Err(e) if e.kind == RegistryErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let index: serde_json::Value = serde_json::from_slice(&index).map_err(|e| {
+        Failure::new(
+            FailureKind::InvalidBundle,
+            format!(
+                "{}@{}: the referrers index is not JSON: {e}",
+                subject.repository, subject.digest
+            ),
+        )
+    })?;
+    let mut bundles = Vec::new();
+    for m in index["manifests"].as_array().into_iter().flatten() {
+        let (Some(kind), Some(digest)) = (m["artifactType"].as_str(), m["digest"].as_str()) else {
+            continue;
+        };
+        if !is_bundle_type(kind) {
+            continue;
+        }
+        let artifact = registry.manifest(&format!("{}@{digest}", subject.repository))?;
+        let doc: serde_json::Value = serde_json::from_slice(&artifact.body).unwrap_or_default();
+        for layer in doc["layers"].as_array().into_iter().flatten() {
+            if let (Some(t), Some(d)) = (layer["mediaType"].as_str(), layer["digest"].as_str())
+                && is_bundle_type(t)
+            {
+                bundles.push(registry.blob(&subject.repository, d, MAX_PAYLOAD)?);
+            }
+        }
+    }
+    Ok(bundles)
+}
+
+/// Keyless verification of a registry image: every stored bundle that
+/// verifies against `authority`, or the most telling failure.
+pub fn verify_keyless(
+    registry: &Registry,
+    subject: &Subject,
+    authority: &KeylessAuthority,
+) -> Result<Vec<Verified>, Failure> {
+    let bundles = discover_bundles(registry, subject)?;
+    if bundles.is_empty() {
+        return Err(Failure::new(
+            FailureKind::Unsigned,
+            format!(
+                "{}@{} has no Sigstore bundle (none among its OCI referrers)",
+                subject.repository, subject.digest
+            ),
+        ));
+    }
+    let mut verified = Vec::new();
+    let mut failures = Vec::new();
+    for b in &bundles {
+        match verify_bundle(b, &subject.digest, authority) {
+            Ok(v) => verified.push(v),
+            Err(f) => failures.push(f),
+        }
+    }
+    if !verified.is_empty() {
+        return Ok(verified);
+    }
+    failures.sort_by_key(|f| match f.kind {
+        FailureKind::IdentityMismatch | FailureKind::IssuerMismatch => 0,
+        FailureKind::DigestMismatch | FailureKind::UntrustedCertificate => 1,
+        _ => 2,
+    });
+    Err(failures.remove(0))
+}

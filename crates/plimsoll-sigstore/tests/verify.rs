@@ -408,3 +408,66 @@ fn an_untrusted_or_expired_certificate_fails() {
         .unwrap();
     assert_eq!(e.kind, FailureKind::InvalidAuthority, "{e}");
 }
+
+// --------------------------------------------- keyless, from a registry ----
+
+/// Pushes the real bundle as cosign v3 stores it (an artifact listed in the
+/// referrers fallback index) into a repository of its own; returns it.
+fn push_keyless(s: &Stack) -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let lib = root.join("../shared/stack/lib");
+    let bundle =
+        root.join("../shared/testdata/sigstore/cosign-v3-bundle-kubewarden-controller.json");
+    let repo = format!("plimsoll-e2e/keyless-{}", std::process::id());
+    let out = std::process::Command::new("python3")
+        .arg(root.join("tests/support/push_bundle.py"))
+        .arg(&lib)
+        .arg(&s.plain)
+        .arg(&repo)
+        .arg(DIGEST)
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(format!("{}/{repo}", s.plain))
+}
+
+#[test]
+fn keyless_bundles_are_found_among_the_referrers_of_a_registry_image() {
+    let Some(s) = stack() else { return };
+    let Some((_, root)) = fixtures() else { return };
+    let repo = push_keyless(&s).unwrap();
+    let reg = registry();
+    let subject = Subject::resolve(&reg, &format!("{repo}@{DIGEST}")).unwrap();
+    let got = plimsoll_sigstore::verify_keyless(
+        &reg,
+        &subject,
+        &authority(exact(IDENTITY), exact(ISSUER), &root),
+    )
+    .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].identity.as_deref(), Some(IDENTITY));
+
+    let e = plimsoll_sigstore::verify_keyless(
+        &reg,
+        &subject,
+        &authority(exact("https://github.com/acme/x"), exact(ISSUER), &root),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::IdentityMismatch, "{e}");
+
+    // Another digest in the same repository has no bundle.
+    let other = Subject::resolve(&reg, &format!("{repo}@sha256:{}", "cd".repeat(32))).unwrap();
+    let e = plimsoll_sigstore::verify_keyless(
+        &reg,
+        &other,
+        &authority(exact(IDENTITY), exact(ISSUER), &root),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::Unsigned, "{e}");
+    assert!(e.message.contains("no Sigstore bundle"), "{e}");
+}

@@ -245,13 +245,28 @@ impl Services for RegistryServices {
                 )
                 .map_err(failed)?
             }
-            Authority::Keyless { .. } => {
-                return Err(VerifyError::Host(HostError::Unavailable(
-                    "keyless verification of registry images needs Sigstore bundle discovery \
-                     (OCI referrers), which this build does not do yet; cosign key-based \
-                     signatures are verified"
-                        .into(),
-                )));
+            Authority::Keyless {
+                identity,
+                identity_is_regex,
+                issuer,
+                issuer_is_regex,
+                trusted_root,
+            } => {
+                let matcher = |value: &str, regex: bool| {
+                    if regex {
+                        plimsoll_sigstore::Matcher::regex(value)
+                    } else {
+                        Ok(plimsoll_sigstore::Matcher::Exact(value.to_string()))
+                    }
+                };
+                let authority = plimsoll_sigstore::KeylessAuthority::new(
+                    matcher(identity, *identity_is_regex).map_err(failed)?,
+                    matcher(issuer, *issuer_is_regex).map_err(failed)?,
+                    trusted_root.as_bytes(),
+                    "the trusted root",
+                )
+                .map_err(failed)?;
+                plimsoll_sigstore::verify_keyless(client, &subject, &authority).map_err(failed)?
             }
         };
         Ok(verified
