@@ -337,6 +337,54 @@ fn a_closed_stdout_pipe_is_not_a_panic() {
 }
 
 #[test]
+fn plugin_inspect_shows_metadata_rules_schema_and_capabilities() {
+    let p = Project::new();
+    let r = p.run(&[
+        "plugin",
+        "inspect",
+        plimsoll_test_programs::POLICY,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["name"], "corp-policy");
+    assert_eq!(j["version"], "1.0.0");
+    assert_eq!(j["sha256"].as_str().unwrap().len(), 64);
+    let rules: Vec<&str> = j["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["CORP001", "CORP002"]);
+    assert_eq!(j["settings_schema"]["required"][0], "allowed-registries");
+    assert_eq!(j["capabilities"], serde_json::json!([]));
+    // It inspects without the settings the plugin would demand at run time.
+    let wants = p.run(&[
+        "plugin",
+        "inspect",
+        plimsoll_test_programs::WANTS_REGISTRY,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        wants.json()["capabilities"],
+        serde_json::json!(["registry"])
+    );
+    // Not a component: exit 3 with the file named; missing: a usage error.
+    p.file("notes.txt", "hello");
+    let bad = p.run(&["plugin", "inspect", "notes.txt"]);
+    assert_eq!(bad.code, 3);
+    assert!(
+        bad.stderr.contains("notes.txt") && bad.stderr.contains("not a WebAssembly component"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(p.run(&["plugin", "inspect", "missing.wasm"]).code, 2);
+}
+
+#[test]
 fn image_targets_are_refused_with_a_reason_not_a_clap_error() {
     let p = Project::new();
     p.file("Dockerfile", GOOD);

@@ -271,6 +271,19 @@ pub enum PluginCommand {
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Show what a plugin component is before trusting it: name, version,
+    /// sha256, rules, settings schema, and the host capabilities it imports
+    /// (grant them in plimsoll.toml's `capabilities`).
+    #[command(
+        after_help = "Examples:\n  plimsoll plugin inspect policies/corp.wasm\n  plimsoll plugin inspect policies/corp.wasm --format json"
+    )]
+    Inspect {
+        /// The `.wasm` component.
+        file: PathBuf,
+        /// `human` or `json`.
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]

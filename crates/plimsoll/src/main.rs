@@ -81,6 +81,9 @@ fn main() {
         cli::Command::Plugin(cli::PluginCommand::List { format }) => {
             check_cmds::plugin_list(&cli.global, *format)
         }
+        cli::Command::Plugin(cli::PluginCommand::Inspect { file, format }) => {
+            check_cmds::plugin_inspect(&cli.global, file, *format)
+        }
         cli::Command::ConfigSchema => check_cmds::config_schema(),
         cli::Command::Migrate(cli::MigrateCommand::Hadolint { file, write }) => {
             check_cmds::migrate_hadolint(file.as_deref(), *write)
