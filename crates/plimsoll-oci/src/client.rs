@@ -662,13 +662,7 @@ impl Inner {
 
     /// Which scheme and auth a registry uses: `GET /v2/` once per run.
     async fn host(&self, registry: &str) -> Result<HostInfo, RegistryError> {
-        let cell = self
-            .hosts
-            .lock()
-            .unwrap()
-            .entry(registry.to_string())
-            .or_default()
-            .clone();
+        let cell = slot(&self.hosts, registry.to_string());
         cell.get_or_init(|| self.discover(registry)).await.clone()
     }
 
@@ -740,13 +734,7 @@ impl Inner {
         scope: &str,
         stale: Option<&str>,
     ) -> Result<String, RegistryError> {
-        let slot = self
-            .tokens
-            .lock()
-            .unwrap()
-            .entry((registry.to_string(), scope.to_string()))
-            .or_default()
-            .clone();
+        let slot = slot(&self.tokens, (registry.to_string(), scope.to_string()));
         let http = self.http()?;
         let mut guard = slot.lock().await;
         if let Some(t) = guard.as_ref()
@@ -1061,13 +1049,7 @@ impl Inner {
     async fn resolve(&self, reference: &str) -> Result<Resolved, RegistryError> {
         let r = ImageRef::parse(reference)?;
         let key = r.to_string();
-        let cell = self
-            .resolved
-            .lock()
-            .unwrap()
-            .entry(key.clone())
-            .or_default()
-            .clone();
+        let cell = slot(&self.resolved, key.clone());
         cell.get_or_init(|| async {
             let f = self.manifest(&r).await?;
             let facts = manifest::facts(&f.body, Some(&f.media_type))
@@ -1207,6 +1189,12 @@ fn parse_challenge(headers: &HeaderMap) -> Option<AuthScheme> {
 enum BodyError {
     TooBig,
     Read(reqwest::Error),
+}
+
+/// The shared memo slot for `key`, created empty on first ask: each
+/// registry probe, token scope and reference is worked out once per run.
+fn slot<K: Eq + std::hash::Hash, V: Default + Clone>(map: &Mutex<HashMap<K, V>>, key: K) -> V {
+    map.lock().unwrap().entry(key).or_default().clone()
 }
 
 /// 404 is "not found"; any other non-2xx answer is a protocol error.

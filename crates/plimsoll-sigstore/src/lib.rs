@@ -183,6 +183,15 @@ pub enum Matcher {
 }
 
 impl Matcher {
+    /// `value` exactly, or as a regular expression when `is_regex`.
+    pub fn new(value: &str, is_regex: bool) -> Result<Matcher, Failure> {
+        if is_regex {
+            Matcher::regex(value)
+        } else {
+            Ok(Matcher::Exact(value.to_string()))
+        }
+    }
+
     pub fn regex(pattern: &str) -> Result<Matcher, Failure> {
         regex::Regex::new(pattern).map(Matcher::Regex).map_err(|e| {
             Failure::new(

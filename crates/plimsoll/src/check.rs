@@ -70,16 +70,8 @@ pub fn new_host(
     services: Option<Arc<dyn plimsoll_host::Services>>,
     targets: usize,
 ) -> Result<Host, anyhow::Error> {
-    let cache_dir = if global.no_cache {
-        None
-    } else {
-        global
-            .cache_dir
-            .clone()
-            .or_else(plimsoll_host::default_cache_dir)
-    };
     Host::new(plimsoll_host::HostConfig {
-        cache_dir,
+        cache_dir: global.cache_root(),
         now: std::env::var("PLIMSOLL_NOW")
             .ok()
             .and_then(|s| s.parse().ok()),

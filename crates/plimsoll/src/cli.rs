@@ -59,6 +59,19 @@ pub struct GlobalArgs {
     pub ca_file: Vec<PathBuf>,
 }
 
+impl GlobalArgs {
+    /// Where compiled plugins and registry answers are cached: `--cache-dir`,
+    /// else the user cache dir; `None` with `--no-cache`.
+    pub fn cache_root(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            return None;
+        }
+        self.cache_dir
+            .clone()
+            .or_else(plimsoll_host::default_cache_dir)
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ColorChoice {
     Auto,

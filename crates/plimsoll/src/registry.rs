@@ -7,9 +7,9 @@
 //! pin` reports them as run errors (exit 3); `plimsoll check` warns once per
 //! registry and lets the pin plugin note what it could not verify.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use plimsoll_config::LoadedConfig;
@@ -29,7 +29,13 @@ pub struct RegistryServices {
     fatal: bool,
     errors: Mutex<Vec<RunError>>,
     seen: Mutex<HashSet<String>>,
+    /// Verifications already made this run: a base image shared by many
+    /// Dockerfiles is fetched and checked once per authority.
+    verified: Mutex<HashMap<(String, Authority), VerificationSlot>>,
 }
+
+type Verification = Result<Vec<VerifiedSignature>, VerifyError>;
+type VerificationSlot = Arc<OnceLock<Verification>>;
 
 /// Registry options from the command line and `[registry]`.
 pub fn options(global: &GlobalArgs, cfg: &LoadedConfig) -> RegistryOptions {
@@ -48,15 +54,7 @@ pub fn options(global: &GlobalArgs, cfg: &LoadedConfig) -> RegistryOptions {
         ca_files,
         insecure: r.insecure.clone(),
         offline: global.offline,
-        cache_dir: if global.no_cache {
-            None
-        } else {
-            global
-                .cache_dir
-                .clone()
-                .or_else(plimsoll_host::default_cache_dir)
-                .map(|d| d.join("registry"))
-        },
+        cache_dir: global.cache_root().map(|d| d.join("registry")),
         tag_ttl: r
             .tag_ttl_seconds
             .map(Duration::from_secs)
@@ -93,6 +91,7 @@ impl RegistryServices {
             fatal,
             errors: Mutex::default(),
             seen: Mutex::default(),
+            verified: Mutex::default(),
         }
     }
 
@@ -100,6 +99,65 @@ impl RegistryServices {
     /// `--ca-file` is a usage error, not a per-reference failure.
     pub fn validate(&self) -> Result<(), RegistryError> {
         plimsoll_oci::read_ca_files(&self.options.ca_files).map(|_| ())
+    }
+
+    /// cosign key-based signatures and keyless bundles of `reference`.
+    fn verify_uncached(&self, reference: &str, authority: &Authority) -> Verification {
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return Err(VerifyError::Host(host_error(e.clone()))),
+        };
+        let failed = |f: plimsoll_sigstore::Failure| match f.registry_kind {
+            Some(kind) => VerifyError::Host(
+                self.note::<()>(Err(RegistryError::new(kind, f.message)))
+                    .unwrap_err(),
+            ),
+            None => VerifyError::Failed {
+                kind: f.kind.as_str().to_string(),
+                message: f.message,
+            },
+        };
+        let subject = plimsoll_sigstore::Subject::resolve(client, reference).map_err(failed)?;
+        let verified = match authority {
+            Authority::Key(pem) => {
+                let key = plimsoll_sigstore::KeyAuthority::from_pem(pem.as_bytes(), "the key")
+                    .map_err(failed)?;
+                plimsoll_sigstore::verify_key(
+                    client,
+                    &subject,
+                    &key,
+                    &plimsoll_sigstore::KeyOptions::default(),
+                )
+                .map_err(failed)?
+            }
+            Authority::Keyless {
+                identity,
+                identity_is_regex,
+                issuer,
+                issuer_is_regex,
+                trusted_root,
+            } => {
+                use plimsoll_sigstore::Matcher;
+                let authority = plimsoll_sigstore::KeylessAuthority::new(
+                    Matcher::new(identity, *identity_is_regex).map_err(failed)?,
+                    Matcher::new(issuer, *issuer_is_regex).map_err(failed)?,
+                    trusted_root.as_bytes(),
+                    "the trusted root",
+                )
+                .map_err(failed)?;
+                plimsoll_sigstore::verify_keyless(client, &subject, &authority).map_err(failed)?
+            }
+        };
+        Ok(verified
+            .into_iter()
+            .map(|v| VerifiedSignature {
+                method: v.method.to_string(),
+                identity: v.identity,
+                issuer: v.issuer,
+                key_id: v.key_id,
+                annotations: v.annotations.into_iter().collect(),
+            })
+            .collect())
     }
 
     fn client(&self) -> &Result<Registry, RegistryError> {
@@ -211,73 +269,18 @@ impl Services for RegistryServices {
         self.note(r)
     }
 
-    /// cosign key-based signatures, fetched with the same client (and so the
-    /// same credentials, CAs, cache and `--offline`) as everything else.
-    fn verify_signature(
-        &self,
-        reference: &str,
-        authority: &Authority,
-    ) -> Result<Vec<VerifiedSignature>, VerifyError> {
-        let client = match self.client() {
-            Ok(c) => c,
-            Err(e) => return Err(VerifyError::Host(host_error(e.clone()))),
-        };
-        let failed = |f: plimsoll_sigstore::Failure| match f.registry_kind {
-            Some(kind) => VerifyError::Host(
-                self.note::<()>(Err(RegistryError::new(kind, f.message)))
-                    .unwrap_err(),
-            ),
-            None => VerifyError::Failed {
-                kind: f.kind.as_str().to_string(),
-                message: f.message,
-            },
-        };
-        let subject = plimsoll_sigstore::Subject::resolve(client, reference).map_err(failed)?;
-        let verified = match authority {
-            Authority::Key(pem) => {
-                let key = plimsoll_sigstore::KeyAuthority::from_pem(pem.as_bytes(), "the key")
-                    .map_err(failed)?;
-                plimsoll_sigstore::verify_key(
-                    client,
-                    &subject,
-                    &key,
-                    &plimsoll_sigstore::KeyOptions::default(),
-                )
-                .map_err(failed)?
-            }
-            Authority::Keyless {
-                identity,
-                identity_is_regex,
-                issuer,
-                issuer_is_regex,
-                trusted_root,
-            } => {
-                let matcher = |value: &str, regex: bool| {
-                    if regex {
-                        plimsoll_sigstore::Matcher::regex(value)
-                    } else {
-                        Ok(plimsoll_sigstore::Matcher::Exact(value.to_string()))
-                    }
-                };
-                let authority = plimsoll_sigstore::KeylessAuthority::new(
-                    matcher(identity, *identity_is_regex).map_err(failed)?,
-                    matcher(issuer, *issuer_is_regex).map_err(failed)?,
-                    trusted_root.as_bytes(),
-                    "the trusted root",
-                )
-                .map_err(failed)?;
-                plimsoll_sigstore::verify_keyless(client, &subject, &authority).map_err(failed)?
-            }
-        };
-        Ok(verified
-            .into_iter()
-            .map(|v| VerifiedSignature {
-                method: v.method.to_string(),
-                identity: v.identity,
-                issuer: v.issuer,
-                key_id: v.key_id,
-                annotations: v.annotations.into_iter().collect(),
-            })
-            .collect())
+    /// Signatures are fetched with the same client (and so the same
+    /// credentials, CAs, cache and `--offline`) as everything else, once per
+    /// (reference, authority) per run.
+    fn verify_signature(&self, reference: &str, authority: &Authority) -> Verification {
+        let cell = self
+            .verified
+            .lock()
+            .unwrap()
+            .entry((reference.to_string(), authority.clone()))
+            .or_default()
+            .clone();
+        cell.get_or_init(|| self.verify_uncached(reference, authority))
+            .clone()
     }
 }
