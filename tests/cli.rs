@@ -385,13 +385,30 @@ fn plugin_inspect_shows_metadata_rules_schema_and_capabilities() {
 }
 
 #[test]
-fn image_targets_are_refused_with_a_reason_not_a_clap_error() {
+fn image_sources_this_build_cannot_read_are_usage_errors() {
     let p = Project::new();
     p.file("Dockerfile", GOOD);
-    let r = p.run(&["check", "--image", "alpine:3.20"]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("not in this build yet"), "{}", r.stderr);
-    assert!(r.stderr.contains("check-base-images"), "{}", r.stderr);
+    for (args, needle) in [
+        (&["check", "--image", "oci:./layout"][..], "`oci:` sources"),
+        (
+            &["check", "--image", "docker-archive:a.tar"],
+            "`docker-archive:` sources",
+        ),
+        (&["check", "--image", "Not/A Ref"], "not an image reference"),
+        (
+            &["check", "--image", "alpine:3.20", "--fix"],
+            "nothing is fixed in an image",
+        ),
+    ] {
+        let r = p.run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+    }
+    // Offline with nothing cached: the image was not checked (exit 3), and
+    // without signature policies the run says nothing would check it.
+    let r = p.run(&["--offline", "check", "--image", "alpine:3.20"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("no plugin checks images"), "{}", r.stderr);
 }
 
 #[test]
@@ -542,4 +559,57 @@ fn external_plugin_settings_are_validated_and_sha256_pinned() {
 fn version_names_the_commit() {
     let r = Project::new().run(&["--version"]);
     assert!(r.stdout.starts_with("plimsoll 0.1.0 ("), "{}", r.stdout);
+}
+
+/// An external plugin's `image-check` runs on `--image` targets: the image
+/// is resolved by the host, the plugin sees its canonical name and digest,
+/// and findings point at the image. Needs the shared stack's registry.
+#[test]
+fn external_plugins_check_images_named_with_dash_dash_image() {
+    let Some(registry) = support::stack_var("REGISTRY") else {
+        return;
+    };
+    let p = Project::new();
+    p.file(
+        "plimsoll.toml",
+        &format!(
+            "[[plugins]]\nname = \"corp\"\nsource = {}\nsettings = {{ allowed-registries = [\"registry.corp.example\"] }}\n",
+            toml_path(plimsoll_test_programs::POLICY)
+        ),
+    );
+    let image = format!("{registry}/library/signed:1.0");
+    let r = p.run(&["check", "--image", &image, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let j = r.json();
+    let f = &j["findings"][0];
+    assert_eq!(f["rule_id"], "CORP001", "{j}");
+    assert_eq!(f["location"]["kind"], "target");
+    assert_eq!(f["location"]["target"], image.as_str());
+    assert!(
+        f["properties"]["digest"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:")),
+        "{f}"
+    );
+    // Allowed: nothing to report; `plugin inspect` says it checks both.
+    p.file(
+        "plimsoll.toml",
+        &format!(
+            "[[plugins]]\nname = \"corp\"\nsource = {}\nsettings = {{ allowed-registries = [\"{registry}\"] }}\n",
+            toml_path(plimsoll_test_programs::POLICY)
+        ),
+    );
+    let r = p.run(&["check", "--image", &image]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = p.run(&[
+        "plugin",
+        "inspect",
+        plimsoll_test_programs::POLICY,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        r.json()["checks"],
+        serde_json::json!({"dockerfile": true, "image": true})
+    );
 }

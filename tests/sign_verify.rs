@@ -100,17 +100,19 @@ fn base_images_are_held_to_the_policy_and_each_failure_says_why() {
 }
 
 #[test]
-fn warn_mode_reports_without_failing_an_error_gate() {
+fn warn_mode_reports_without_failing_the_default_gate() {
     let Some(s) = stack() else { return };
     let p = project(
         &s,
         &OURS.replace("name = \"ours\"", "name = \"ours\"\nmode = \"warn\""),
     );
-    let r = run(&p, &["--fail-on", "error"]);
+    let r = run(&p, &[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let f = findings(&r);
     assert_eq!(f.len(), 3);
-    assert!(f.iter().all(|x| x.1 == "warning"), "{f:?}");
+    assert!(f.iter().all(|x| x.1 == "note"), "{f:?}");
+    // `--fail-on note` makes them count.
+    assert_eq!(run(&p, &["--fail-on", "note"]).code, 1);
 }
 
 #[test]
@@ -269,5 +271,147 @@ fn keyless_policies_verify_bundles_stored_in_the_registry() {
         f[0].2.contains("identity-mismatch") && f[0].2.contains("kubewarden"),
         "{}",
         f[0].2
+    );
+}
+
+/// (level, message, location kind, target) of each PL7001 finding of an
+/// `--image` run.
+fn image_findings(r: &Run) -> Vec<(String, String, String, String)> {
+    r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["level"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+                f["location"]["kind"].as_str().unwrap().to_string(),
+                f["location"]["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `plimsoll check --image REF`: the image itself is held to the policies,
+/// with or without `check-base-images`, one target per image.
+#[test]
+fn images_named_on_the_command_line_are_held_to_the_policies() {
+    let Some(s) = stack() else { return };
+    let p = project(&s, &OURS.replace("check-base-images = true", ""));
+    let image = |name: &str| format!("{}/library/{name}:1.0", s.plain);
+    for (name, code, kind) in [
+        ("signed", 0, None),
+        ("signed-other-key", 1, Some("(bad-signature)")),
+        ("signed-tampered", 1, Some("(digest-mismatch)")),
+        ("unsigned", 1, Some("(unsigned)")),
+    ] {
+        let reference = image(name);
+        let r = p.run(&["check", "--image", &reference, "--format", "json"]);
+        assert_eq!(r.code, code, "{name}: {}{}", r.stdout, r.stderr);
+        let f = image_findings(&r);
+        assert_eq!(
+            r.json()["summary"]["targets"],
+            serde_json::json!([reference]),
+            "{name}"
+        );
+        match kind {
+            None => assert!(f.is_empty(), "{name}: {f:?}"),
+            Some(kind) => {
+                assert_eq!(f.len(), 1, "{name}: {f:?}");
+                let (level, message, location, target) = &f[0];
+                assert_eq!(level, "error");
+                assert_eq!(location, "target");
+                assert_eq!(target, &reference);
+                assert!(
+                    message.contains(kind) && message.contains("policy `ours`"),
+                    "{message}"
+                );
+            }
+        }
+    }
+    // Several images in one run, alongside the Dockerfile (whose base images
+    // are not checked without check-base-images): two failing images.
+    let r = p.run(&[
+        "check",
+        "Dockerfile",
+        "--image",
+        &image("signed"),
+        "--image",
+        &image("unsigned"),
+        "--image",
+        &image("signed-tampered"),
+        "--select",
+        "PL7001",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let targets: Vec<String> = image_findings(&r).into_iter().map(|f| f.3).collect();
+    assert_eq!(targets, vec![image("signed-tampered"), image("unsigned")]);
+
+    // Warn mode: reported as a note, the default gate passes.
+    let p = project(
+        &s,
+        &OURS.replace("name = \"ours\"", "name = \"ours\"\nmode = \"warn\""),
+    );
+    let r = p.run(&["check", "--image", &image("unsigned"), "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let f = image_findings(&r);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "note");
+    assert!(f[0].1.contains("warn mode"), "{}", f[0].1);
+}
+
+#[test]
+fn an_image_that_cannot_be_resolved_is_not_a_pass() {
+    let Some(s) = stack() else { return };
+    let p = project(&s, OURS);
+    let reference = format!("{}/library/no-such-image:1.0", s.plain);
+    let r = p.run(&["check", "--image", &reference, "--format", "json"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let errors = r.json()["errors"].clone();
+    assert_eq!(errors[0]["kind"], "image-unavailable", "{errors}");
+    assert_eq!(errors[0]["target"], reference.as_str(), "{errors}");
+    // What cannot be checked yet, or is not a reference, is a usage error.
+    for bad in ["oci:./layout", "docker-archive:img.tar", "not a reference"] {
+        let r = p.run(&["check", "--image", bad]);
+        assert_eq!(r.code, 2, "{bad}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(bad), "{bad}: {}", r.stderr);
+    }
+}
+
+/// A mirror: the same manifest and `.sig` tag copied to another repository.
+/// cosign (and our default) accept it; `check-reference = true` refuses it,
+/// naming the repository the signature was made for.
+#[test]
+fn the_docker_reference_check_is_per_policy() {
+    let Some(s) = stack() else { return };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = format!("plimsoll-e2e/mirror-{}", std::process::id());
+    let out = std::process::Command::new("python3")
+        .arg(root.join("../../tests/support/mirror_image.py"))
+        .arg(root.join("../../../shared/stack/lib"))
+        .arg(&s.plain)
+        .arg("library/signed")
+        .arg("1.0")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mirror = format!("{}/{repo}:1.0", s.plain);
+    let config = OURS.replace("REG/library/**", "REG/**");
+    let r = project(&s, &config).run(&["check", "--image", &mirror, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let strict = config.replace("name = \"ours\"", "name = \"ours\"\ncheck-reference = true");
+    let r = project(&s, &strict).run(&["check", "--image", &mirror, "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = image_findings(&r);
+    assert!(
+        f[0].1.contains("(reference-mismatch)") && f[0].1.contains("library/signed"),
+        "{f:?}"
     );
 }

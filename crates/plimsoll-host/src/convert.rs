@@ -107,6 +107,9 @@ pub(crate) enum TargetText<'a> {
         path: &'a str,
         doc: &'a df::Dockerfile,
     },
+    Image {
+        reference: &'a str,
+    },
 }
 
 pub(crate) const MAX_MESSAGE_BYTES: usize = 4096;
@@ -135,10 +138,39 @@ pub(crate) fn finding(
         (wt::Location::Target, TargetText::File { path, .. }) => report::Location::Target {
             target: path.to_string(),
         },
+        (wt::Location::File(_), TargetText::Image { .. }) => {
+            return Err("pointed into a Dockerfile while checking an image".into());
+        }
+        (wt::Location::Image(p), TargetText::Image { reference }) => {
+            if p.path.len() > 4096 || p.path.contains('\0') {
+                return Err("image path is longer than 4096 bytes or contains NUL".into());
+            }
+            report::Location::Image {
+                reference: reference.to_string(),
+                path: p.path,
+                layer: p.layer,
+            }
+        }
+        (wt::Location::Target, TargetText::Image { reference }) => report::Location::Target {
+            target: reference.to_string(),
+        },
     };
     let mut fixes = Vec::new();
     for fix in f.fixes {
-        let TargetText::File { doc, .. } = target;
+        let doc = match target {
+            TargetText::File { doc, .. } => *doc,
+            TargetText::Image { .. } if fix.edits.is_empty() => {
+                fixes.push(report::Fix {
+                    description: fix.description,
+                    applicability: report::Applicability::DisplayOnly,
+                    edits: Vec::new(),
+                });
+                continue;
+            }
+            TargetText::Image { .. } => {
+                return Err("a fix edits text while checking an image".into());
+            }
+        };
         let mut edits = Vec::new();
         for e in fix.edits {
             let r = region(doc, &e.span)?;
@@ -283,5 +315,113 @@ fn offset_of_line_col(doc: &df::Dockerfile, line: u32, column: u32) -> Option<us
         Some((i, _)) => Some(span.start + i),
         None if col <= text.chars().count() => Some(span.end),
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> RuleTable {
+        let rule = report::RuleInfo {
+            id: "X1".into(),
+            name: "x".into(),
+            plugin: "p".into(),
+            summary: "x".into(),
+            default_level: report::Level::Warning,
+            aliases: vec![],
+            tags: vec![],
+            added_in: "2026.11".into(),
+            docs: String::new(),
+        };
+        HashMap::from([("X1".to_string(), rule)])
+    }
+
+    fn finding(location: wt::Location, fixes: Vec<wt::Fix>) -> wt::Finding {
+        wt::Finding {
+            rule_id: "X1".into(),
+            level: wt::Level::Error,
+            message: "m".into(),
+            location,
+            fixes,
+            security_severity: None,
+            help_uri: None,
+            properties: None,
+        }
+    }
+
+    fn zero() -> wt::Span {
+        let p = wt::Position {
+            line: 1,
+            column: 1,
+            offset: 0,
+        };
+        wt::Span { start: p, end: p }
+    }
+
+    /// An image check may point at the image or a path in it, never into a
+    /// Dockerfile, and its fixes cannot edit text.
+    #[test]
+    fn image_targets_refuse_file_locations_and_text_edits() {
+        let target = TargetText::Image {
+            reference: "alpine:3.19",
+        };
+        let t = table();
+        let ok = super::finding("p", &t, &target, finding(wt::Location::Target, vec![])).unwrap();
+        assert_eq!(
+            ok.location,
+            report::Location::Target {
+                target: "alpine:3.19".into()
+            }
+        );
+        let at = wt::Location::Image(wt::ImagePath {
+            path: "/etc/passwd".into(),
+            layer: Some(2),
+        });
+        let ok = super::finding("p", &t, &target, finding(at, vec![])).unwrap();
+        assert_eq!(
+            ok.location,
+            report::Location::Image {
+                reference: "alpine:3.19".into(),
+                path: "/etc/passwd".into(),
+                layer: Some(2)
+            }
+        );
+        let e = super::finding(
+            "p",
+            &t,
+            &target,
+            finding(wt::Location::File(zero()), vec![]),
+        )
+        .unwrap_err();
+        assert!(e.contains("Dockerfile"), "{e}");
+        let edit = wt::Fix {
+            description: "d".into(),
+            edits: vec![wt::TextEdit {
+                span: zero(),
+                replacement: "x".into(),
+            }],
+            applicability: wt::Applicability::Safe,
+        };
+        let e = super::finding("p", &t, &target, finding(wt::Location::Target, vec![edit]))
+            .unwrap_err();
+        assert!(e.contains("edits text"), "{e}");
+        // Advice without edits survives, as display-only.
+        let advice = wt::Fix {
+            description: "rebuild on a signed base".into(),
+            edits: vec![],
+            applicability: wt::Applicability::Safe,
+        };
+        let ok = super::finding(
+            "p",
+            &t,
+            &target,
+            finding(wt::Location::Target, vec![advice]),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.fixes[0].applicability,
+            report::Applicability::DisplayOnly
+        );
     }
 }

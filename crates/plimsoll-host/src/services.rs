@@ -65,8 +65,12 @@ pub struct Manifest {
 /// Who must have signed (mirrors the WIT `authority`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Authority {
-    /// PEM public key.
-    Key(String),
+    /// PEM public key, and the repository the payload's docker-reference
+    /// must name (none: not checked).
+    Key {
+        pem: String,
+        docker_reference: Option<String>,
+    },
     Keyless {
         identity: String,
         identity_is_regex: bool,

@@ -311,7 +311,21 @@ impl Finding {
         }
     }
 
-    pub(crate) fn to_wit(&self, doc: &Document, _info: &crate::PluginInfo) -> wt::Finding {
+    /// Converts for an image target, where nothing points into a file.
+    pub(crate) fn to_wit_for_image(&self) -> Result<wt::Finding, String> {
+        if matches!(self.location, Location::File(_))
+            || !self.fixes.iter().all(|f| f.edits.is_empty())
+        {
+            return Err(format!(
+                "a {} finding points into a Dockerfile or edits one while an image is checked; use Location::Target or Finding::in_image",
+                self.rule_id
+            ));
+        }
+        let empty = Document::parse("-", "FROM scratch\n")?;
+        Ok(self.to_wit(&empty))
+    }
+
+    pub(crate) fn to_wit(&self, doc: &Document) -> wt::Finding {
         wt::Finding {
             rule_id: self.rule_id.to_string(),
             level: self.level.to_wit(),

@@ -60,7 +60,7 @@ pub type Settings = serde_json::Value;
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "dockerfile-plugin-signatures",
+        world: "sdk",
         pub_export_macro: true,
         export_macro_name: "export_dockerfile_plugin",
         default_bindings_module: "plimsoll_plugin_sdk::bindings",
@@ -80,6 +80,24 @@ pub trait DockerfilePlugin {
 
     /// Check one Dockerfile.
     fn check(doc: &Document, settings: &Settings) -> Result<Vec<Finding>, String>;
+
+    /// Check one image (`plimsoll check --image REF`). Findings use
+    /// [`Location::Target`] (the default of [`Finding::new`]) or
+    /// [`Finding::in_image`]. The default reports nothing.
+    fn check_image(_image: &ImageTarget, _settings: &Settings) -> Result<Vec<Finding>, String> {
+        Ok(Vec::new())
+    }
+}
+
+/// The image a [`DockerfilePlugin::check_image`] call is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageTarget {
+    /// As the user wrote it: `alpine:3.19`.
+    pub reference: String,
+    /// Normalised: `docker.io/library/alpine:3.19`.
+    pub canonical: String,
+    /// The digest the reference names, resolved and verified by the host.
+    pub digest: String,
 }
 
 /// Logs a message through the host (shown with `plimsoll -v`). A no-op outside wasm.
@@ -119,8 +137,23 @@ macro_rules! dockerfile_plugin {
                 $crate::__private::check(
                     doc,
                     &settings,
-                    <$plugin as $crate::DockerfilePlugin>::info,
                     <$plugin as $crate::DockerfilePlugin>::check,
+                )
+            }
+        }
+
+        impl $crate::bindings::exports::plimsoll::plugin::image_check::Guest for __PlimsollExports {
+            fn check_image(
+                image: $crate::bindings::exports::plimsoll::plugin::image_check::ImageTarget,
+                settings: String,
+            ) -> Result<
+                Vec<$crate::bindings::plimsoll::plugin::types::Finding>,
+                $crate::bindings::plimsoll::plugin::types::PluginError,
+            > {
+                $crate::__private::check_image(
+                    image,
+                    &settings,
+                    <$plugin as $crate::DockerfilePlugin>::check_image,
                 )
             }
         }
@@ -136,8 +169,8 @@ macro_rules! dockerfile_plugin {
 pub mod prelude {
     pub use crate::dockerfile::{Dockerfile, Flag, Instruction, Span, Stage};
     pub use crate::{
-        Applicability, DockerfilePlugin, Document, Edit, Finding, Fix, Level, Location, PluginInfo,
-        Rule, Settings, declare_rule, dockerfile_plugin,
+        Applicability, DockerfilePlugin, Document, Edit, Finding, Fix, ImageTarget, Level,
+        Location, PluginInfo, Rule, Settings, declare_rule, dockerfile_plugin,
     };
 }
 
@@ -145,9 +178,10 @@ pub mod prelude {
 pub mod __private {
     pub use wit_bindgen;
 
+    use crate::bindings::exports::plimsoll::plugin::image_check as wimg;
     use crate::bindings::exports::plimsoll::plugin::plugin as wplugin;
     use crate::bindings::plimsoll::plugin::{dockerfile as wd, types as wt};
-    use crate::{Document, Finding, PluginInfo, Settings};
+    use crate::{Document, Finding, ImageTarget, PluginInfo, Settings};
 
     pub fn metadata(info: PluginInfo) -> wplugin::PluginInfo {
         wplugin::PluginInfo {
@@ -179,16 +213,30 @@ pub mod __private {
     pub fn check(
         doc: wd::Document,
         settings: &str,
-        info: fn() -> PluginInfo,
         check: fn(&Document, &Settings) -> Result<Vec<Finding>, String>,
     ) -> Result<Vec<wt::Finding>, wt::PluginError> {
         let settings = parse_settings(settings)?;
         let doc = Document::from_wit(doc).map_err(|message| wt::PluginError { message })?;
-        let info = info();
         let findings = check(&doc, &settings).map_err(|message| wt::PluginError { message })?;
-        Ok(findings
-            .into_iter()
-            .map(|f| f.to_wit(&doc, &info))
-            .collect())
+        Ok(findings.into_iter().map(|f| f.to_wit(&doc)).collect())
+    }
+
+    pub fn check_image(
+        image: wimg::ImageTarget,
+        settings: &str,
+        check: fn(&ImageTarget, &Settings) -> Result<Vec<Finding>, String>,
+    ) -> Result<Vec<wt::Finding>, wt::PluginError> {
+        let settings = parse_settings(settings)?;
+        let image = ImageTarget {
+            reference: image.reference,
+            canonical: image.canonical,
+            digest: image.digest,
+        };
+        let findings = check(&image, &settings).map_err(|message| wt::PluginError { message })?;
+        findings
+            .iter()
+            .map(Finding::to_wit_for_image)
+            .collect::<Result<_, _>>()
+            .map_err(|message| wt::PluginError { message })
     }
 }

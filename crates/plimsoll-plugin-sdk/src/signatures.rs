@@ -3,7 +3,7 @@
 //! client and runs the crypto; the plugin decides what to require.
 
 pub use crate::bindings::plimsoll::plugin::signatures::{
-    Authority, KeylessAuthority, VerifiedSignature, VerifyError, VerifyFailure,
+    Authority, KeyAuthority, KeylessAuthority, VerifiedSignature, VerifyError, VerifyFailure,
 };
 
 /// Verifies the image `reference` (tag or digest) against `authority`.
@@ -33,7 +33,7 @@ pub mod testing {
     /// A short name for an authority, for mocks: the key PEM, or the keyless identity.
     pub fn authority_key(a: &Authority) -> String {
         match a {
-            Authority::Key(pem) => pem.clone(),
+            Authority::Key(k) => k.public_key.clone(),
             Authority::Keyless(k) => k.identity.clone(),
         }
     }

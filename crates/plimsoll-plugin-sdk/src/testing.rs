@@ -79,3 +79,17 @@ pub fn apply_edits(text: &str, edits: &[crate::Edit]) -> String {
     out.push_str(&text[pos..]);
     out
 }
+
+/// Runs `P::check_image` on `image` with `settings`, after
+/// `P::validate_settings`, as the host would for `plimsoll check --image`.
+pub fn check_image<P: DockerfilePlugin>(
+    image: &crate::ImageTarget,
+    settings: Settings,
+) -> Result<Vec<Finding>, String> {
+    P::validate_settings(&settings)?;
+    let findings = P::check_image(image, &settings)?;
+    for f in &findings {
+        f.to_wit_for_image()?;
+    }
+    Ok(findings)
+}

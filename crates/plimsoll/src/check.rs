@@ -31,6 +31,8 @@ pub struct Engine {
 /// in these.
 pub struct Plan<'a> {
     pub paths: &'a [PathBuf],
+    /// Images to check (`--image`); with none and no paths, `.` is searched.
+    pub images: &'a [String],
     pub output: &'a OutputArgs,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
@@ -94,6 +96,8 @@ pub struct EngineOptions<'a> {
     pub targets: usize,
     /// A checking run: built-ins that would report nothing are not loaded.
     pub for_checking: bool,
+    /// The run checks images (`--image`).
+    pub images: bool,
 }
 
 /// Loads config and plugins; errors in the config are usage errors (exit 2).
@@ -109,8 +113,12 @@ pub fn engine(
     }
     let registry = Arc::new(RegistryServices::new(registry_options, o.registry_fatal));
     let host = new_host(global, Some(registry.clone()), o.targets)?;
-    let (specs, mut errors, inert) =
-        plugins::specs_with_inert(cfg, o.pin_overrides, o.only_plugins, o.for_checking);
+    let (specs, mut errors, inert) = plugins::specs_with_inert(
+        cfg,
+        o.pin_overrides,
+        o.only_plugins,
+        o.for_checking.then_some(o.images),
+    );
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
     let mut rules: HashMap<String, RuleInfo> = plugins::host_rules()
@@ -239,6 +247,60 @@ impl Engine {
         })
     }
 
+    /// Resolves one `--image` reference and runs every image-checking plugin
+    /// on it. An image that cannot be resolved is a run error (exit 3): it
+    /// was not checked.
+    fn check_image(&self, reference: &str) -> FileResult {
+        use plimsoll_host::Services;
+        let mut res = FileResult {
+            path: reference.to_string(),
+            ..Default::default()
+        };
+        let resolved = match self.registry.resolve(reference) {
+            Ok(r) => r,
+            Err(e) => {
+                res.errors.push(RunError {
+                    kind: "image-unavailable".into(),
+                    plugin: None,
+                    target: Some(reference.to_string()),
+                    message: format!("cannot check image {reference}: {e}"),
+                    line: None,
+                });
+                return res;
+            }
+        };
+        let image = plimsoll_host::ImageTarget {
+            reference: reference.to_string(),
+            canonical: resolved.canonical,
+            digest: resolved.digest,
+        };
+        for p in &self.plugins {
+            if !p.checks_images || !p.rules.iter().any(|r| self.selection.enabled(r)) {
+                continue;
+            }
+            match self.host.check_image(p, &image) {
+                Ok(found) => {
+                    for mut f in found {
+                        let Some(rule) = self.rules.get(&f.rule_id) else {
+                            continue;
+                        };
+                        match self.selection.decide(rule, f.level, reference) {
+                            Some(level) => {
+                                f.level = level;
+                                res.findings.push(f);
+                            }
+                            None => res.suppressed += 1,
+                        }
+                    }
+                }
+                Err(e) => res
+                    .errors
+                    .push(plugins::failure_to_error(&e, Some(reference))),
+            }
+        }
+        res
+    }
+
     /// Checks one file, fixing it first when asked.
     fn check_file(&self, file: &PathBuf, fix_mode: Option<bool>) -> FileResult {
         let path = display_path(file);
@@ -329,18 +391,21 @@ impl Engine {
 }
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    if let Some(image) = args.image.first() {
-        return Err(UsageError(format!(
-            "`--image {image}`: checking images is not in this build yet; base images of \
-             Dockerfiles are checked for signatures with `[sign-verify] check-base-images = true` \
-             and for pins with `plimsoll pin`"
-        ))
+    for image in &args.image {
+        image_reference_usable(image)?;
+    }
+    if args.fix && !args.image.is_empty() && args.paths.is_empty() {
+        return Err(UsageError(
+            "--fix edits Dockerfiles; nothing is fixed in an image (name Dockerfiles to fix them)"
+                .into(),
+        )
         .into());
     }
     run_plan(
         global,
         Plan {
             paths: &args.paths,
+            images: &args.image,
             output: &args.output,
             select: args.selection.select.clone(),
             ignore: args.selection.ignore.clone(),
@@ -353,6 +418,45 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             default_fail_on: None,
         },
     )
+}
+
+/// Refuses what `--image` cannot check (yet) before anything is loaded.
+fn image_reference_usable(image: &str) -> Result<(), UsageError> {
+    for scheme in [
+        "oci:",
+        "docker-archive:",
+        "oci-archive:",
+        "docker-daemon:",
+        "docker://",
+    ] {
+        if image.starts_with(scheme) {
+            return Err(UsageError(format!(
+                "`--image {image}`: `{scheme}` sources are not supported by this build yet; push the image to a registry (a local `registry:2` will do) and name it there"
+            )));
+        }
+    }
+    if image.trim().is_empty() || image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(UsageError(format!(
+            "`--image {image:?}` is not an image reference (expected e.g. `alpine:3.19` or `registry.example.com/team/app@sha256:...`)"
+        )));
+    }
+    plimsoll_oci::ImageRef::parse(image)
+        .map_err(|e| UsageError(format!("`--image {image}` is not an image reference: {e}")))?;
+    Ok(())
+}
+
+/// Whether a loaded plugin has image rules. The built-in lint and pin export
+/// the SDK's empty image check: they do not count.
+fn checks_images(p: &Plugin) -> bool {
+    p.checks_images
+        && (p.name == "sign-verify"
+            || !plimsoll_builtins::BUILTINS.iter().any(|b| b.name == p.name))
+}
+
+/// One thing a run checks.
+enum Target<'a> {
+    File(&'a PathBuf),
+    Image(&'a str),
 }
 
 pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
@@ -369,14 +473,14 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let mut excludes = cfg.config.exclude.clone();
     excludes.extend(plan.exclude.iter().cloned());
     let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
-    let paths = if plan.paths.is_empty() {
+    let paths = if plan.paths.is_empty() && plan.images.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         plan.paths.to_vec()
     };
     let files =
         discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
-    if files.is_empty() {
+    if files.is_empty() && !paths.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
         return Err(UsageError(format!(
             "no Dockerfiles found under {} (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*; name a file explicitly to check it whatever its name)",
@@ -395,10 +499,18 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             registry_fatal: plan.registry_fatal,
             only_plugins: plan.only_plugins,
             fresh_tags: plan.fresh_tags,
-            targets: files.len(),
+            targets: files.len() + plan.images.len(),
             for_checking: true,
+            images: !plan.images.is_empty(),
         },
     )?;
+    if !plan.images.is_empty() && !engine.plugins.iter().any(|p| checks_images(p)) {
+        eprintln!(
+            "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
+        );
+    }
+    let mut targets: Vec<Target> = files.iter().map(Target::File).collect();
+    targets.extend(plan.images.iter().map(|i| Target::Image(i)));
     if let Err(e) = engine.registry.validate()
         && e.kind == plimsoll_oci::ErrorKind::Config
     {
@@ -412,7 +524,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(files.len())
+        .min(targets.len())
         .max(1);
     let mut results: Vec<(usize, FileResult)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
@@ -421,8 +533,12 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
-                        mine.push((i, engine.check_file(file, fix_mode)));
+                        let result = match targets.get(i) {
+                            None => break,
+                            Some(Target::File(file)) => engine.check_file(file, fix_mode),
+                            Some(Target::Image(image)) => engine.check_image(image),
+                        };
+                        mine.push((i, result));
                     }
                     mine
                 })
@@ -435,8 +551,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     });
     results.sort_by_key(|(i, _)| *i);
     tracing::info!(
-        "checked {} files on {workers} threads in {:.1} ms",
+        "checked {} files and {} images on {workers} threads in {:.1} ms",
         files.len(),
+        plan.images.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
 

@@ -338,7 +338,7 @@ pub fn plugin_inspect(
             "size": std::fs::metadata(file).map(|m| m.len()).unwrap_or(0),
             "imports": p.imports,
             "capabilities": capabilities,
-            "checks": { "dockerfile": p.checks_dockerfiles },
+            "checks": { "dockerfile": p.checks_dockerfiles, "image": p.checks_images },
             "rules": p.rules,
             "settings_schema": schema,
         });
@@ -364,6 +364,14 @@ pub fn plugin_inspect(
         }
     )?;
     writeln!(out, "imports:      {}", p.imports.join(", "))?;
+    let checks: Vec<&str> = [
+        (p.checks_dockerfiles, "Dockerfiles (dockerfile-check)"),
+        (p.checks_images, "images (image-check)"),
+    ]
+    .into_iter()
+    .filter_map(|(yes, what)| yes.then_some(what))
+    .collect();
+    writeln!(out, "checks:       {}", checks.join(", "))?;
     writeln!(out, "rules:")?;
     for r in &p.rules {
         writeln!(

@@ -164,9 +164,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// An image to check (registry reference, oci:DIR, docker-archive:FILE).
-    /// Not in this build yet: the flag is accepted so the error can say so.
-    #[arg(long, value_name = "REF", hide = true)]
+    /// Check an image in a registry (repeatable; mixes with PATHs): resolved
+    /// once, then every plugin that checks images runs on that digest
+    /// (sign-verify policies apply; see `plimsoll explain PL7001`). With
+    /// `--image` and no PATH, no Dockerfiles are searched for.
+    #[arg(long, value_name = "REF")]
     pub image: Vec<String>,
 }
 

@@ -11,6 +11,7 @@ pub fn run(global: &GlobalArgs, args: &PinArgs) -> anyhow::Result<ExitCode> {
         global,
         Plan {
             paths: &args.paths,
+            images: &[],
             output: &args.output,
             select: vec!["pin".into(), "PL0001".into()],
             ignore: Vec::new(),

@@ -52,17 +52,20 @@ pub fn specs(
     only: Option<&[&str]>,
     for_checking: bool,
 ) -> (Vec<PluginSpec>, Vec<RunError>) {
-    let (specs, errors, _inert) = specs_with_inert(cfg, pin_overrides, only, for_checking);
+    let (specs, errors, _inert) =
+        specs_with_inert(cfg, pin_overrides, only, for_checking.then_some(false));
     (specs, errors)
 }
 
 /// [`specs`], plus the built-ins left out as inert (their rules are still
-/// valid selectors).
+/// valid selectors). `checking` is `Some(images)` for a checking run, with
+/// `images` set when it checks `--image` targets (sign-verify policies then
+/// apply whatever `check-base-images` says).
 pub fn specs_with_inert(
     cfg: &LoadedConfig,
     pin_overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
-    for_checking: bool,
+    checking: Option<bool>,
 ) -> (Vec<PluginSpec>, Vec<RunError>, Vec<PluginSpec>) {
     let mut specs = Vec::new();
     let mut errors = Vec::new();
@@ -84,11 +87,13 @@ pub fn specs_with_inert(
             }
             "sign-verify" => {
                 let mut s = LoadedConfig::table_json(cfg.config.sign_verify.as_ref());
-                let applies = s.get("check-base-images") == Some(&serde_json::Value::Bool(true))
+                let images = checking == Some(true);
+                let applies = (images
+                    || s.get("check-base-images") == Some(&serde_json::Value::Bool(true)))
                     && s.get("policies")
                         .and_then(|p| p.as_array())
                         .is_some_and(|p| !p.is_empty());
-                if for_checking && !applies {
+                if checking.is_some() && !applies {
                     inert.push(PluginSpec {
                         name: b.name.to_string(),
                         source: PluginSource::Builtin(b.wasm),

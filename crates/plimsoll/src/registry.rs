@@ -119,14 +119,19 @@ impl RegistryServices {
         };
         let subject = plimsoll_sigstore::Subject::resolve(client, reference).map_err(failed)?;
         let verified = match authority {
-            Authority::Key(pem) => {
+            Authority::Key {
+                pem,
+                docker_reference,
+            } => {
                 let key = plimsoll_sigstore::KeyAuthority::from_pem(pem.as_bytes(), "the key")
                     .map_err(failed)?;
                 plimsoll_sigstore::verify_key(
                     client,
                     &subject,
                     &key,
-                    &plimsoll_sigstore::KeyOptions::default(),
+                    &plimsoll_sigstore::KeyOptions {
+                        check_reference: docker_reference.clone(),
+                    },
                 )
                 .map_err(failed)?
             }

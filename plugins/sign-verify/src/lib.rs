@@ -13,7 +13,7 @@ mod policy;
 
 use plimsoll_plugin_sdk::images::{ImageKind, image_uses};
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::signatures::{self, Authority, VerifyError};
+use plimsoll_plugin_sdk::signatures::{self, Authority, KeyAuthority, VerifyError};
 
 pub use policy::{AuthoritySpec, Mode, Policy, Settings as SignSettings, glob_match};
 
@@ -24,7 +24,10 @@ declare_rule! {
     /// signature over another digest, missing required annotations, or not
     /// verifiable at all (the registry could not be asked). Every policy whose
     /// `images` globs match must pass; a policy passes when one of its
-    /// authorities does. An error in `enforce` mode, a warning in `warn` mode.
+    /// authorities does. An error in `enforce` mode; a note in `warn` mode
+    /// (shown, but below the default `--fail-on warning`, as policy-controller's
+    /// warn mode admits the image). Applied to `plimsoll check --image REF`
+    /// and, with `check-base-images = true`, to every `FROM` image.
     ///
     /// ## Why is this bad?
     /// A build on an unsigned or wrongly signed base runs code nobody vouched
@@ -80,6 +83,11 @@ impl DockerfilePlugin for SignVerify {
         let s = SignSettings::from_json(settings)?;
         Ok(check(doc, &s))
     }
+
+    fn check_image(image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let s = SignSettings::from_json(settings)?;
+        Ok(check_image(image, &s))
+    }
 }
 
 plimsoll_plugin_sdk::dockerfile_plugin!(SignVerify);
@@ -101,7 +109,13 @@ pub fn evaluate(reference: &str, policy: &Policy) -> Outcome {
                 reasons.push("the policy fails every image it matches (static: fail)".into());
                 continue;
             }
-            AuthoritySpec::Key { label, pem } => (label.clone(), Authority::Key(pem.clone())),
+            AuthoritySpec::Key { label, pem } => (
+                label.clone(),
+                Authority::Key(KeyAuthority {
+                    public_key: pem.clone(),
+                    docker_reference: policy.check_reference.then(|| policy::canonical(reference)),
+                }),
+            ),
             AuthoritySpec::Keyless { label, authority } => {
                 (label.clone(), Authority::Keyless(authority.clone()))
             }
@@ -153,6 +167,38 @@ fn host_reason(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
     }
 }
 
+/// Holds one image to every policy that matches it: one finding per failed
+/// policy, about the whole target.
+/// `verify` is the reference verified, `shown` the one the message names.
+fn hold(verify: &str, shown: &str, canonical: &str, s: &SignSettings) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in s.policies.iter().filter(|p| p.matches(canonical)) {
+        if let Outcome::Fail(reasons) = evaluate(verify, p) {
+            // policy-controller's warn mode admits the image and warns: a
+            // note here, shown but below the default `--fail-on warning`.
+            let (level, admitted) = match p.mode {
+                Mode::Enforce => (Level::Error, ""),
+                Mode::Warn => (Level::Note, " (warn mode: reported, not enforced)"),
+            };
+            out.push(
+                Finding::new(
+                    &POLICY_FAILED,
+                    format!(
+                        "`{shown}` does not satisfy signature policy `{}`{admitted}: {}",
+                        p.name,
+                        reasons.join("; ")
+                    ),
+                )
+                .level(level)
+                .property("policy", p.name.clone())
+                .property("mode", p.mode.as_str()),
+            );
+        }
+    }
+    out
+}
+
+/// Base images of one Dockerfile, when `check-base-images` is on.
 pub fn check(doc: &Document, s: &SignSettings) -> Vec<Finding> {
     if !s.check_base_images {
         return Vec::new();
@@ -163,27 +209,123 @@ pub fn check(doc: &Document, s: &SignSettings) -> Vec<Finding> {
         .filter(|u| matches!(u.kind, ImageKind::From { .. }))
     {
         let name = policy::canonical(&u.reference);
-        for p in s.policies.iter().filter(|p| p.matches(&name)) {
-            if let Outcome::Fail(reasons) = evaluate(&u.reference, p) {
-                let level = match p.mode {
-                    Mode::Enforce => Level::Error,
-                    Mode::Warn => Level::Warning,
-                };
-                out.push(
-                    Finding::new(
-                        &POLICY_FAILED,
-                        format!(
-                            "`{}` does not satisfy signature policy `{}`: {}",
-                            u.reference,
-                            p.name,
-                            reasons.join("; ")
-                        ),
-                    )
-                    .at(u.span)
-                    .level(level),
-                );
-            }
-        }
+        out.extend(
+            hold(&u.reference, &u.reference, &name, s)
+                .into_iter()
+                .map(|f| f.at(u.span)),
+        );
     }
     out
+}
+
+/// An image named by `plimsoll check --image`: held to the policies whatever
+/// `check-base-images` says. The digest the host resolved is what gets
+/// verified, so the tag cannot move between resolution and verification.
+pub fn check_image(image: &ImageTarget, s: &SignSettings) -> Vec<Finding> {
+    let pinned = pinned_reference(&image.canonical, &image.digest);
+    hold(
+        &pinned,
+        &image.reference,
+        &policy::canonical(&image.reference),
+        s,
+    )
+}
+
+/// `repo:tag@digest` → `repo@digest`; keeps the repository the user named.
+fn pinned_reference(canonical: &str, digest: &str) -> String {
+    let repo = canonical.split('@').next().unwrap_or(canonical);
+    let repo = match repo.rfind(':') {
+        Some(i) if !repo[i..].contains('/') => &repo[..i],
+        _ => repo,
+    };
+    format!("{repo}@{digest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plimsoll_plugin_sdk::serde_json::json;
+    use plimsoll_plugin_sdk::signatures::testing::mock;
+    use plimsoll_plugin_sdk::signatures::{VerifiedSignature, VerifyFailure};
+
+    const PEM: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+
+    #[test]
+    fn pinned_references_keep_the_repository_and_drop_the_tag() {
+        let d = "sha256:ab";
+        assert_eq!(
+            pinned_reference("docker.io/library/alpine:3.19", d),
+            "docker.io/library/alpine@sha256:ab"
+        );
+        assert_eq!(
+            pinned_reference("127.0.0.1:5000/library/signed:1.0", d),
+            "127.0.0.1:5000/library/signed@sha256:ab"
+        );
+        assert_eq!(
+            pinned_reference("127.0.0.1:5000/app", d),
+            "127.0.0.1:5000/app@sha256:ab"
+        );
+        assert_eq!(
+            pinned_reference("ghcr.io/o/app@sha256:ab", d),
+            "ghcr.io/o/app@sha256:ab"
+        );
+    }
+
+    /// `--image` targets are verified by digest (the host resolved the tag),
+    /// named as the user wrote them, whatever `check-base-images` says.
+    #[test]
+    fn image_targets_are_verified_at_their_resolved_digest() {
+        let settings = json!({"policies": [{"name": "ours", "images": ["ghcr.io/o/**"],
+            "authorities": [{"key": PEM}]}]});
+        let image = |r: &str| ImageTarget {
+            reference: r.into(),
+            canonical: format!("ghcr.io/o/{}", r.rsplit('/').next().unwrap()),
+            digest: "sha256:ab".into(),
+        };
+        mock(
+            "ghcr.io/o/good@sha256:ab",
+            PEM,
+            Ok(vec![VerifiedSignature {
+                method: "key".into(),
+                identity: None,
+                issuer: None,
+                key_id: Some("sha256:k".into()),
+                annotations: vec![],
+            }]),
+        );
+        mock(
+            "ghcr.io/o/bad@sha256:ab",
+            PEM,
+            Err(VerifyError::Failed(VerifyFailure {
+                kind: "unsigned".into(),
+                message: "no signature".into(),
+            })),
+        );
+        let run = |r: &str| {
+            plimsoll_plugin_sdk::testing::check_image::<SignVerify>(&image(r), settings.clone())
+                .unwrap()
+        };
+        assert!(run("ghcr.io/o/good:1").is_empty());
+        let f = run("ghcr.io/o/bad:1");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].location, Location::Target);
+        assert!(
+            f[0].message
+                .starts_with("`ghcr.io/o/bad:1` does not satisfy signature policy `ours`")
+                && f[0].message.contains("no signature (unsigned)"),
+            "{}",
+            f[0].message
+        );
+        // Not matched by any policy: nothing to hold it to.
+        let other = ImageTarget {
+            reference: "docker.io/library/alpine:3".into(),
+            canonical: "docker.io/library/alpine:3".into(),
+            digest: "sha256:ab".into(),
+        };
+        assert!(
+            plimsoll_plugin_sdk::testing::check_image::<SignVerify>(&other, settings.clone())
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

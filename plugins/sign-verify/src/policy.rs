@@ -20,7 +20,8 @@ pub const SCHEMA: &str = r##"{
         "properties": {
           "name": {"type": "string"},
           "images": {"type": "array", "items": {"type": "string"}, "description": "Globs over image names (registry/repository); `*` stays within a path segment, `**` crosses `/`."},
-          "mode": {"enum": ["enforce", "warn"], "description": "enforce: a failure is an error; warn: a warning."},
+          "mode": {"enum": ["enforce", "warn"], "description": "enforce: a failure is an error; warn: a note (reported, does not fail the default gate)."},
+          "check-reference": {"type": "boolean", "description": "Key-based signatures must name this image's repository in their payload's docker-reference (cosign verify does not check it; mirrors and re-tagged copies fail it)."},
           "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Annotations a verified signature must carry (cosign sign -a k=v)."},
           "authorities": {
             "type": "array",
@@ -55,6 +56,15 @@ pub enum Mode {
     Warn,
 }
 
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Warn => "warn",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum AuthoritySpec {
     Key {
@@ -77,6 +87,9 @@ pub struct Policy {
     pub mode: Mode,
     pub annotations: Vec<(String, String)>,
     pub authorities: Vec<AuthoritySpec>,
+    /// Key-based signatures must name the image's repository in their
+    /// payload's docker-reference.
+    pub check_reference: bool,
 }
 
 impl Policy {
@@ -149,7 +162,14 @@ fn policy(p: &Value, i: usize) -> Result<Policy, String> {
     let obj = p.as_object().ok_or(format!("{at0} must be a table"))?;
     known(
         obj,
-        &["name", "images", "mode", "annotations", "authorities"],
+        &[
+            "name",
+            "images",
+            "mode",
+            "annotations",
+            "authorities",
+            "check-reference",
+        ],
         &at0,
     )?;
     let name = string(p, "name", &at0)?.ok_or(format!("{at0}: `name` is required"))?;
@@ -195,12 +215,18 @@ fn policy(p: &Value, i: usize) -> Result<Policy, String> {
     for (j, a) in list.iter().enumerate() {
         authorities.push(authority(a, &format!("{at}, authority #{}", j + 1))?);
     }
+    let check_reference = match p.get("check-reference") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(format!("{at}: `check-reference` must be true or false")),
+    };
     Ok(Policy {
         name,
         images,
         mode,
         annotations,
         authorities,
+        check_reference,
     })
 }
 

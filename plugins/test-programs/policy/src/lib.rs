@@ -97,6 +97,25 @@ impl DockerfilePlugin for Policy {
         }
         Ok(out)
     }
+
+    /// `plimsoll check --image`: the image itself must come from an allowed
+    /// registry.
+    fn check_image(image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let allowed = strings(settings, "allowed-registries")?;
+        if allowed
+            .iter()
+            .any(|r| image.canonical.starts_with(&format!("{r}/")))
+        {
+            return Ok(Vec::new());
+        }
+        Ok(vec![
+            Finding::new(
+                &REGISTRY,
+                format!("`{}` is not from {}", image.reference, allowed.join(" or ")),
+            )
+            .property("digest", image.digest.clone()),
+        ])
+    }
 }
 
 dockerfile_plugin!(Policy);
