@@ -131,6 +131,11 @@ pub struct PluginEntry {
     /// Set to false to keep the entry but not run it.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// For an `oci://` source: the plugin must be signed by this authority
+    /// (`{ key = "keys/cosign.pub" }` or `{ keyless = { identity, issuer,
+    /// trusted-root } }`, as in `[sign-verify]`), or it is not loaded.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub signature: Option<toml::Table>,
 }
 
 fn yes() -> bool {

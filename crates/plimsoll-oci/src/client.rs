@@ -341,6 +341,33 @@ impl Registry {
             .block_on(async move { inner.referrers(&r).await })
     }
 
+    /// Uploads `data` as a blob of `repository` unless the registry has it
+    /// (monolithic upload: POST, then PUT with the digest); returns its
+    /// digest (blocking).
+    pub fn push_blob(&self, repository: &str, data: &[u8]) -> Result<String, RegistryError> {
+        let inner = self.inner.clone();
+        let digest = manifest::digest_of(data, "sha256:");
+        let r = ImageRef::parse(&format!("{repository}@{digest}"))?;
+        self.runtime
+            .block_on(async move { inner.push_blob(&r, data).await })?;
+        Ok(digest)
+    }
+
+    /// Stores a manifest under `reference`'s tag or digest; returns the
+    /// manifest's digest, checked against what the registry announces
+    /// (blocking).
+    pub fn push_manifest(
+        &self,
+        reference: &str,
+        body: &[u8],
+        media_type: &str,
+    ) -> Result<String, RegistryError> {
+        let inner = self.inner.clone();
+        let r = ImageRef::parse(reference)?;
+        self.runtime
+            .block_on(async move { inner.push_manifest(&r, body, media_type).await })
+    }
+
     /// Every tag of a repository (`docker.io/library/alpine`), all pages (blocking).
     pub fn list_tags(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
         let inner = self.inner.clone();
@@ -423,6 +450,24 @@ fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
     None
 }
 
+/// A refused upload, with the registry's own words.
+fn push_error(resp: &Response, r: &ImageRef, doing: &str) -> RegistryError {
+    let kind = match resp.status {
+        StatusCode::UNAUTHORIZED => ErrorKind::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorKind::Denied,
+        StatusCode::NOT_FOUND => ErrorKind::NotFound,
+        _ => ErrorKind::Protocol,
+    };
+    RegistryError::new(
+        kind,
+        format!(
+            "{r}: {doing} failed (HTTP {}){}",
+            resp.status.as_u16(),
+            detail_suffix(&resp.body)
+        ),
+    )
+}
+
 fn send_error(e: &reqwest::Error, url: &str) -> RegistryError {
     // reqwest's own message repeats the URL; the causes say what happened.
     let mut causes: Vec<String> = Vec::new();
@@ -480,6 +525,15 @@ struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+}
+
+/// What [`Inner::call`] sends.
+struct Call<'a> {
+    method: Method,
+    target: &'a str,
+    accept: Option<&'a str>,
+    /// Body and its content type.
+    body: Option<(&'a [u8], &'a str)>,
 }
 
 impl Inner {
@@ -838,10 +892,38 @@ impl Inner {
         count: &AtomicU64,
         limit: usize,
     ) -> Result<Response, RegistryError> {
+        let req = Call {
+            method: Method::GET,
+            target: path_and_query,
+            accept,
+            body: None,
+        };
+        self.call(registry, repository, req, count, limit).await
+    }
+
+    /// One request to the registry with whatever auth it wants; a request
+    /// with a body asks for push scope. `target` is a path, or an absolute
+    /// URL (an upload location).
+    async fn call(
+        &self,
+        registry: &str,
+        repository: &str,
+        req: Call<'_>,
+        count: &AtomicU64,
+        limit: usize,
+    ) -> Result<Response, RegistryError> {
         let http = self.http()?;
         let info = self.host(registry).await?;
-        let url = format!("{}{}", info.base, path_and_query);
-        let scope = format!("repository:{repository}:pull");
+        let url = if req.target.starts_with("http://") || req.target.starts_with("https://") {
+            req.target.to_string()
+        } else {
+            format!("{}{}", info.base, req.target)
+        };
+        let scope = if req.method == Method::GET || req.method == Method::HEAD {
+            format!("repository:{repository}:pull")
+        } else {
+            format!("repository:{repository}:pull,push")
+        };
         let mut stale_token: Option<String> = None;
         for round in 0..2 {
             let auth_header = match &info.auth {
@@ -868,14 +950,17 @@ impl Inner {
             let r = self
                 .exchange(
                     || {
-                        let mut req = http.request(Method::GET, &url);
-                        if let Some(a) = accept {
-                            req = req.header(ACCEPT, a);
+                        let mut r = http.request(req.method.clone(), &url);
+                        if let Some(a) = req.accept {
+                            r = r.header(ACCEPT, a);
                         }
                         if let Some(h) = &auth_header {
-                            req = req.header(AUTHORIZATION, h);
+                            r = r.header(AUTHORIZATION, h);
                         }
-                        req
+                        if let Some((body, content_type)) = req.body {
+                            r = r.header(CONTENT_TYPE, content_type).body(body.to_vec());
+                        }
+                        r
                     },
                     &url,
                     count,
@@ -988,6 +1073,99 @@ impl Inner {
             media_type: facts.media_type,
             body: resp.body,
         })
+    }
+
+    async fn push_blob(&self, r: &ImageRef, data: &[u8]) -> Result<(), RegistryError> {
+        if self.opts.offline {
+            return Err(offline_miss(r));
+        }
+        let digest = r.digest.as_deref().unwrap_or_default();
+        let count = &self.stats.blobs;
+        let head = Call {
+            method: Method::HEAD,
+            target: &format!("/v2/{}/blobs/{digest}", r.repository),
+            accept: None,
+            body: None,
+        };
+        let exists = self
+            .call(&r.registry, &r.repository, head, count, 0)
+            .await?;
+        if exists.status.is_success() {
+            return Ok(());
+        }
+        let start = Call {
+            method: Method::POST,
+            target: &format!("/v2/{}/blobs/uploads/", r.repository),
+            accept: None,
+            body: Some((&[], "application/octet-stream")),
+        };
+        let resp = self
+            .call(&r.registry, &r.repository, start, count, 1 << 16)
+            .await?;
+        if resp.status != StatusCode::ACCEPTED {
+            return Err(push_error(&resp, r, "starting a blob upload"));
+        }
+        let location = resp
+            .headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                RegistryError::new(
+                    ErrorKind::Protocol,
+                    format!("{r}: the registry started an upload without a Location"),
+                )
+            })?;
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let put = format!("{location}{sep}digest={digest}");
+        let finish = Call {
+            method: Method::PUT,
+            target: &put,
+            accept: None,
+            body: Some((data, "application/octet-stream")),
+        };
+        let resp = self
+            .call(&r.registry, &r.repository, finish, count, 1 << 16)
+            .await?;
+        if resp.status != StatusCode::CREATED {
+            return Err(push_error(&resp, r, "uploading a blob"));
+        }
+        Ok(())
+    }
+
+    async fn push_manifest(
+        &self,
+        r: &ImageRef,
+        body: &[u8],
+        media_type: &str,
+    ) -> Result<String, RegistryError> {
+        if self.opts.offline {
+            return Err(offline_miss(r));
+        }
+        let digest = manifest::digest_of(body, "sha256:");
+        let put = Call {
+            method: Method::PUT,
+            target: &format!("/v2/{}/manifests/{}", r.repository, r.manifest_reference()),
+            accept: None,
+            body: Some((body, media_type)),
+        };
+        let resp = self
+            .call(&r.registry, &r.repository, put, &self.stats.blobs, 1 << 16)
+            .await?;
+        if resp.status != StatusCode::CREATED {
+            return Err(push_error(&resp, r, "storing the manifest"));
+        }
+        if let Some(announced) = resp
+            .headers
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            && announced != digest
+        {
+            return Err(RegistryError::new(
+                ErrorKind::DigestMismatch,
+                format!("{r}: the registry stored the manifest as {announced}, not {digest}"),
+            ));
+        }
+        Ok(digest)
     }
 
     async fn blob(&self, r: &ImageRef, limit: usize) -> Result<Vec<u8>, RegistryError> {

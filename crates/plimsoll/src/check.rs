@@ -115,6 +115,7 @@ pub fn engine(
     let host = new_host(global, Some(registry.clone()), o.targets)?;
     let (specs, mut errors, inert) = plugins::specs_with_inert(
         cfg,
+        &registry,
         o.pin_overrides,
         o.only_plugins,
         o.for_checking.then_some(o.images),

@@ -104,7 +104,9 @@ pub fn plugin_list(global: &GlobalArgs, format: Format) -> anyhow::Result<ExitCo
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     let host = check::new_host(global, None, 0)?;
-    let (specs, mut errors) = plugins::specs(&cfg, None, None, false);
+    let registry =
+        crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), false);
+    let (specs, mut errors) = plugins::specs(&cfg, &registry, None, None, false);
     let (loaded, load_errors) = plugins::load(&host, &specs);
     errors.extend(load_errors);
     if format == Format::Json {
@@ -279,116 +281,4 @@ pub fn debug_parse(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode
     } else {
         ExitCode::Ok
     })
-}
-
-pub fn plugin_inspect(
-    global: &GlobalArgs,
-    file: &std::path::Path,
-    format: Format,
-) -> anyhow::Result<ExitCode> {
-    if !file.is_file() {
-        return Err(UsageError(format!("{}: no such file", file.display())).into());
-    }
-    let host = check::new_host(global, None, 0)?;
-    let name = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().replace('_', "-"))
-        .unwrap_or_else(|| "plugin".into());
-    // Every capability is offered so that inspection shows what the plugin
-    // imports instead of refusing it; nothing is called but its metadata.
-    let spec = plimsoll_host::PluginSpec {
-        name,
-        source: plimsoll_host::PluginSource::File(file.to_path_buf()),
-        sha256: None,
-        capabilities: plimsoll_host::CAPABILITIES
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-        limits: plimsoll_host::Limits::default(),
-        settings: serde_json::json!({}),
-    };
-    let p = match host.inspect(&spec) {
-        Ok(p) => p,
-        Err(e) => {
-            anstream::eprintln!("error: {}: {e}", file.display());
-            return Ok(ExitCode::CheckFailed);
-        }
-    };
-    let capabilities: Vec<&str> = p
-        .imports
-        .iter()
-        .filter_map(|i| {
-            let iface = i.split('/').nth(1)?.split('@').next()?;
-            plimsoll_host::CAPABILITIES
-                .iter()
-                .copied()
-                .find(|c| *c == iface)
-        })
-        .collect();
-    let schema = p
-        .settings_schema
-        .as_deref()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
-    if format == Format::Json {
-        let v = serde_json::json!({
-            "name": p.declared_name,
-            "version": p.version,
-            "description": p.description,
-            "sha256": p.sha256,
-            "size": std::fs::metadata(file).map(|m| m.len()).unwrap_or(0),
-            "imports": p.imports,
-            "capabilities": capabilities,
-            "checks": { "dockerfile": p.checks_dockerfiles, "image": p.checks_images },
-            "rules": p.rules,
-            "settings_schema": schema,
-        });
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &v)?;
-        writeln!(out)?;
-        return Ok(ExitCode::Ok);
-    }
-    let mut out = anstream::stdout().lock();
-    writeln!(out, "{} {}  {}", p.declared_name, p.version, p.description)?;
-    writeln!(out, "sha256:       {}", p.sha256)?;
-    writeln!(
-        out,
-        "capabilities: {}",
-        if capabilities.is_empty() {
-            "none (needs nothing from the host)".to_string()
-        } else {
-            format!(
-                "{} (grant in plimsoll.toml: capabilities = {:?})",
-                capabilities.join(", "),
-                capabilities
-            )
-        }
-    )?;
-    writeln!(out, "imports:      {}", p.imports.join(", "))?;
-    let checks: Vec<&str> = [
-        (p.checks_dockerfiles, "Dockerfiles (dockerfile-check)"),
-        (p.checks_images, "images (image-check)"),
-    ]
-    .into_iter()
-    .filter_map(|(yes, what)| yes.then_some(what))
-    .collect();
-    writeln!(out, "checks:       {}", checks.join(", "))?;
-    writeln!(out, "rules:")?;
-    for r in &p.rules {
-        writeln!(
-            out,
-            "  {:<10} {:<8} {}",
-            r.id,
-            r.default_level.as_str(),
-            r.summary
-        )?;
-    }
-    match &schema {
-        Some(s) => writeln!(
-            out,
-            "settings schema:\n{}",
-            serde_json::to_string_pretty(s)?
-        )?,
-        None => writeln!(out, "settings: none")?,
-    }
-    Ok(ExitCode::Ok)
 }

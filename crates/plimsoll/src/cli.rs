@@ -299,6 +299,36 @@ pub enum PluginCommand {
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Embed the plugin's metadata (name, version, WIT version, rules and
+    /// default levels, settings schema, capabilities) in the `.wasm` as a
+    /// `dev.plimsoll.metadata` custom section, readable without running it.
+    /// `plugin push` annotates what it publishes; at load, plimsoll refuses a
+    /// component whose section disagrees with what it reports.
+    #[command(
+        after_help = "Examples:\n  plimsoll plugin annotate target/wasm32-wasip2/release/corp_policy.wasm\n  plimsoll plugin annotate corp.wasm -o corp.annotated.wasm"
+    )]
+    Annotate {
+        /// The `.wasm` component.
+        file: PathBuf,
+        /// Where to write the annotated component (default: in place).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Publish a plugin to an OCI registry (as Kubewarden and Spin do: one
+    /// `application/vnd.wasm.content.layer.v1+wasm` layer, config
+    /// `application/vnd.wasm.config.v1+json`, metadata as annotations). The
+    /// component is annotated first. Prints `oci://REF@sha256:...` for
+    /// plimsoll.toml; sign that digest with cosign to require signatures.
+    #[command(
+        after_help = "Examples:\n  plimsoll plugin push corp_policy.wasm registry.corp.example/policies/corp:1.0\n  # then in plimsoll.toml:\n  [[plugins]]\n  name = \"corp-policy\"\n  source = \"oci://registry.corp.example/policies/corp@sha256:...\"\n  signature = { key = \"keys/cosign.pub\" }   # optional: refuse unsigned"
+    )]
+    Push {
+        /// The `.wasm` component.
+        file: PathBuf,
+        /// Where to push it: `registry/repository:tag` (`oci://` optional).
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,8 @@ mod docs_cmds;
 mod fix;
 mod output;
 mod pin;
+mod plugin_cmds;
+mod plugin_oci;
 mod plugins;
 mod registry;
 mod select;
@@ -82,7 +84,13 @@ fn main() {
             check_cmds::plugin_list(&cli.global, *format)
         }
         cli::Command::Plugin(cli::PluginCommand::Inspect { file, format }) => {
-            check_cmds::plugin_inspect(&cli.global, file, *format)
+            plugin_cmds::plugin_inspect(&cli.global, file, *format)
+        }
+        cli::Command::Plugin(cli::PluginCommand::Push { file, reference }) => {
+            plugin_oci::push(&cli.global, file, reference)
+        }
+        cli::Command::Plugin(cli::PluginCommand::Annotate { file, output }) => {
+            plugin_cmds::plugin_annotate(&cli.global, file, output.as_deref())
         }
         cli::Command::ConfigSchema => check_cmds::config_schema(),
         cli::Command::Migrate(cli::MigrateCommand::Hadolint { file, write }) => {

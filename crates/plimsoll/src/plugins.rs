@@ -9,6 +9,8 @@ use plimsoll_config::LoadedConfig;
 use plimsoll_host::{Host, Limits, Plugin, PluginFailure, PluginSource, PluginSpec};
 use plimsoll_report::{Level, RuleInfo, RunError};
 
+use crate::registry::RegistryServices;
+
 /// Rules owned by the host itself (not by a plugin).
 pub fn host_rules() -> Vec<RuleInfo> {
     vec![RuleInfo {
@@ -48,12 +50,18 @@ fn spec_error(name: &str, message: String) -> RunError {
 /// loading them; listing commands load everything.
 pub fn specs(
     cfg: &LoadedConfig,
+    registry: &RegistryServices,
     pin_overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
     for_checking: bool,
 ) -> (Vec<PluginSpec>, Vec<RunError>) {
-    let (specs, errors, _inert) =
-        specs_with_inert(cfg, pin_overrides, only, for_checking.then_some(false));
+    let (specs, errors, _inert) = specs_with_inert(
+        cfg,
+        registry,
+        pin_overrides,
+        only,
+        for_checking.then_some(false),
+    );
     (specs, errors)
 }
 
@@ -63,6 +71,7 @@ pub fn specs(
 /// apply whatever `check-base-images` says).
 pub fn specs_with_inert(
     cfg: &LoadedConfig,
+    registry: &RegistryServices,
     pin_overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
     checking: Option<bool>,
@@ -126,10 +135,18 @@ pub fn specs_with_inert(
     for entry in configured.filter(|p| p.enabled) {
         let name = entry.name.get_ref().clone();
         let src = entry.source.get_ref();
-        let source = if src.starts_with("oci://") {
+        let source = if let Some(reference) = src.strip_prefix("oci://") {
+            match crate::plugin_oci::pull(registry, reference, entry.signature.as_ref(), &base) {
+                Ok(s) => s,
+                Err(message) => {
+                    errors.push(spec_error(&name, message));
+                    continue;
+                }
+            }
+        } else if entry.signature.is_some() {
             errors.push(spec_error(
                 &name,
-                format!("source `{src}`: OCI plugin references are not supported by this build yet; download the .wasm and use a path"),
+                format!("`signature` applies to plugins pulled from a registry (oci://...), not to the file `{src}`; pin the file with `sha256` instead"),
             ));
             continue;
         } else {

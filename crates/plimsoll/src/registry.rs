@@ -165,7 +165,8 @@ impl RegistryServices {
             .collect())
     }
 
-    fn client(&self) -> &Result<Registry, RegistryError> {
+    /// The registry client, made on first use.
+    pub fn client(&self) -> &Result<Registry, RegistryError> {
         self.client
             .get_or_init(|| Registry::new(self.options.clone()))
     }
