@@ -555,6 +555,49 @@ fn external_plugin_settings_are_validated_and_sha256_pinned() {
     );
 }
 
+/// Settings are checked against the JSON Schema the plugin publishes before
+/// the plugin sees them; the error names the key and its line in the config.
+#[test]
+fn settings_schema_violations_name_the_key_and_line() {
+    let p = Project::new();
+    p.file("Dockerfile", GOOD);
+    let src = toml_path(plimsoll_test_programs::POLICY);
+    let cases = [
+        (
+            format!(
+                "# corp\n[[plugins]]\nname = \"corp\"\nsource = {src}\nsettings = {{ allowed-registries = [\"ok\", 5] }}\n"
+            ),
+            "plimsoll.toml:5",
+            "/allowed-registries/1",
+        ),
+        (
+            format!(
+                "[[plugins]]\nname = \"corp\"\nsource = {src}\n[plugins.settings]\nallowed-registries = [\"ok\"]\n\ncolour = \"red\"\n"
+            ),
+            "plimsoll.toml:7",
+            "/colour",
+        ),
+        (
+            "fail-on = \"error\"\n[lint]\nlabel-schemaa = 1\n".to_string(),
+            "plimsoll.toml:3",
+            "/label-schemaa",
+        ),
+    ];
+    for (config, at, pointer) in cases {
+        p.file("plimsoll.toml", &config);
+        let r = p.run(&["check", "--format", "json"]);
+        assert_eq!(r.code, 3, "{config}: {}{}", r.stdout, r.stderr);
+        let e = &r.json()["errors"][0];
+        assert_eq!(e["kind"], "plugin-settings", "{e}");
+        let msg = e["message"].as_str().unwrap();
+        assert!(msg.contains(at) && msg.contains(pointer), "{config}: {msg}");
+        assert_eq!(
+            e["line"].as_u64().unwrap().to_string(),
+            at.rsplit(':').next().unwrap()
+        );
+    }
+}
+
 #[test]
 fn version_names_the_commit() {
     let r = Project::new().run(&["--version"]);

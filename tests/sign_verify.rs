@@ -187,8 +187,9 @@ fn configuration_problems_are_clear() {
     let r = run(&p, &[]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     let all = format!("{}{}", r.stdout, r.stderr);
+    // The settings schema names the key and the config line it is on.
     assert!(
-        all.contains("policy `ours`") && all.contains("`mode`"),
+        all.contains("/policies/0/mode") && all.contains("plimsoll.toml:7"),
         "{all}"
     );
     // Without check-base-images nothing is verified (and nothing is loaded).

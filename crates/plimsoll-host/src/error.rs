@@ -64,6 +64,9 @@ pub struct PluginFailure {
     pub backtrace: Option<String>,
     /// What the plugin wrote to stderr before failing (a panic message, say).
     pub stderr: Option<String>,
+    /// For settings its schema rejected: the offending key as a JSON pointer
+    /// (`/allowed-registries/0`; empty for the whole table).
+    pub settings_pointer: Option<String>,
 }
 
 impl PluginFailure {
@@ -74,6 +77,7 @@ impl PluginFailure {
             message: message.into(),
             backtrace: None,
             stderr: None,
+            settings_pointer: None,
         }
     }
 

@@ -120,7 +120,7 @@ pub fn engine(
         o.only_plugins,
         o.for_checking.then_some(o.images),
     );
-    let (loaded, load_errors) = plugins::load(&host, &specs);
+    let (loaded, load_errors) = plugins::load(&host, &specs, cfg);
     errors.extend(load_errors);
     let mut rules: HashMap<String, RuleInfo> = plugins::host_rules()
         .into_iter()
@@ -138,7 +138,7 @@ pub fn engine(
         // A selector may name a rule of a built-in this config leaves idle
         // (`--select PL7001` without sign-verify policies): load those for
         // their metadata only.
-        let (idle, _) = plugins::load(&host, &inert);
+        let (idle, _) = plugins::load(&host, &inert, cfg);
         all.extend(idle.iter().flat_map(|p| p.rules.iter().cloned()));
         unknown = selection.unknown_selectors(&all);
     }

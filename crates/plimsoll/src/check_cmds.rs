@@ -107,7 +107,7 @@ pub fn plugin_list(global: &GlobalArgs, format: Format) -> anyhow::Result<ExitCo
     let registry =
         crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), false);
     let (specs, mut errors) = plugins::specs(&cfg, &registry, None, None, false);
-    let (loaded, load_errors) = plugins::load(&host, &specs);
+    let (loaded, load_errors) = plugins::load(&host, &specs, &cfg);
     errors.extend(load_errors);
     if format == Format::Json {
         let list: Vec<serde_json::Value> = loaded

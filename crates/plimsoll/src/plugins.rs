@@ -188,7 +188,11 @@ pub fn failure_to_error(f: &PluginFailure, target: Option<&str>) -> RunError {
 
 /// Loads every spec; failures become run errors and the rest still run. Plugins
 /// load in parallel (compiling a cold component is the slow part).
-pub fn load(host: &Host, specs: &[PluginSpec]) -> (Vec<Arc<Plugin>>, Vec<RunError>) {
+pub fn load(
+    host: &Host,
+    specs: &[PluginSpec],
+    cfg: &LoadedConfig,
+) -> (Vec<Arc<Plugin>>, Vec<RunError>) {
     let results: Vec<Result<Plugin, PluginFailure>> = std::thread::scope(|s| {
         let handles: Vec<_> = specs
             .iter()
@@ -236,10 +240,109 @@ pub fn load(host: &Host, specs: &[PluginSpec]) -> (Vec<Arc<Plugin>>, Vec<RunErro
                 );
                 plugins.push(Arc::new(p));
             }
-            Err(f) => errors.push(failure_to_error(&f, None)),
+            Err(f) => {
+                let mut e = failure_to_error(&f, None);
+                if let Some(pointer) = &f.settings_pointer
+                    && let Some((file, line)) = settings_location(cfg, &spec.name, pointer)
+                {
+                    e.message = format!("{file}:{line}: {}", e.message);
+                    e.target = Some(file);
+                    e.line = Some(line);
+                }
+                errors.push(e)
+            }
         }
     }
     (plugins, errors)
+}
+
+/// Where in the config file a plugin's setting is: the line of the key the
+/// JSON pointer's last named segment names, inside the plugin's settings
+/// (`[[plugins]]` `settings`, or a built-in's own table such as `[lint]`),
+/// else the line where those settings start.
+pub fn settings_location(cfg: &LoadedConfig, plugin: &str, pointer: &str) -> Option<(String, u32)> {
+    let path = cfg.path.as_ref()?;
+    let text = cfg.text.as_str();
+    let regions = match cfg
+        .config
+        .plugins
+        .iter()
+        .find(|p| p.name.get_ref() == plugin)
+    {
+        // A `[plugins.settings]` table's span is its header: look on to the
+        // next table header.
+        Some(entry) => {
+            let span = match &entry.settings {
+                Some(s) => s.span(),
+                None => entry.name.span(),
+            };
+            let end = text[span.start..]
+                .match_indices("\n[")
+                .map(|(i, _)| span.start + i)
+                .find(|&i| i >= span.end)
+                .unwrap_or(text.len());
+            vec![span.start..end]
+        }
+        // A built-in's table and its sub-tables: `[sign-verify]`,
+        // `[[sign-verify.policies]]`, `[[sign-verify.policies.authorities]]`.
+        None => builtin_sections(text, plugin),
+    };
+    let start = regions.first()?.start;
+    let key = pointer
+        .split('/')
+        .filter(|s| !s.is_empty() && s.parse::<usize>().is_err())
+        .next_back()
+        .map(|k| k.replace("~1", "/").replace("~0", "~"));
+    let found = key.and_then(|k| {
+        regions.iter().find_map(|r| {
+            let within = &text[r.clone()];
+            within
+                .match_indices(k.as_str())
+                .map(|(i, _)| i)
+                .find(|&i| {
+                    let after = within[i + k.len()..].trim_start_matches(['"', '\'', ' ', '\t']);
+                    let before = within[..i].trim_end_matches(['"', '\'']);
+                    after.starts_with('=')
+                        && (before.is_empty() || before.ends_with([' ', '\t', '\n', '{', ',', '.']))
+                })
+                .map(|i| r.start + i)
+        })
+    });
+    let (line, _) = plimsoll_config::line_col(text, found.unwrap_or(start));
+    Some((display_config_path(path), line as u32))
+}
+
+/// Byte ranges of the sections whose table is `name` or below it.
+fn builtin_sections(text: &str, name: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            if let Some(s) = current.take() {
+                out.push(s..offset);
+            }
+            let table = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if table == name || table.starts_with(&format!("{name}.")) {
+                current = Some(offset);
+            }
+        }
+        offset += line.len();
+    }
+    if let Some(s) = current {
+        out.push(s..text.len());
+    }
+    out
+}
+
+fn display_config_path(p: &Path) -> String {
+    crate::discover::display_path(p)
 }
 
 /// Plugins cannot open files, so the host reads what `[sign-verify]` names
