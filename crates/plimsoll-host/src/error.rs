@@ -66,7 +66,7 @@ pub struct PluginFailure {
     pub stderr: Option<String>,
     /// For settings its schema rejected: the offending key as a JSON pointer
     /// (`/allowed-registries/0`; empty for the whole table).
-    pub settings_pointer: Option<String>,
+    pub settings_pointer: Option<Box<str>>,
 }
 
 impl PluginFailure {

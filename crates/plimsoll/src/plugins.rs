@@ -281,7 +281,7 @@ pub fn settings_location(cfg: &LoadedConfig, plugin: &str, pointer: &str) -> Opt
                 .map(|(i, _)| span.start + i)
                 .find(|&i| i >= span.end)
                 .unwrap_or(text.len());
-            vec![span.start..end]
+            std::iter::once(span.start..end).collect()
         }
         // A built-in's table and its sub-tables: `[sign-verify]`,
         // `[[sign-verify.policies]]`, `[[sign-verify.policies.authorities]]`.
@@ -290,8 +290,7 @@ pub fn settings_location(cfg: &LoadedConfig, plugin: &str, pointer: &str) -> Opt
     let start = regions.first()?.start;
     let key = pointer
         .split('/')
-        .filter(|s| !s.is_empty() && s.parse::<usize>().is_err())
-        .next_back()
+        .rfind(|s| !s.is_empty() && s.parse::<usize>().is_err())
         .map(|k| k.replace("~1", "/").replace("~0", "~"));
     let found = key.and_then(|k| {
         regions.iter().find_map(|r| {
