@@ -1,4 +1,5 @@
-//! Compiles `plugins/test-programs/*` to components and exposes their paths.
+//! Compiles `plugins/test-programs/*` and the Rust example in
+//! `plugins/examples/` to components and exposes their paths.
 
 use std::fmt::Write;
 
@@ -7,6 +8,10 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("HOSTILE", "plimsoll-test-hostile"),
     ("WANTS_REGISTRY", "plimsoll-test-wants-registry"),
     ("POLICY", "plimsoll-test-policy"),
+    (
+        "EXAMPLE_REQUIRED_LABELS",
+        "plimsoll-example-required-labels",
+    ),
 ];
 
 fn main() {

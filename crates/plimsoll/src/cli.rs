@@ -322,6 +322,48 @@ pub enum PluginCommand {
     #[command(
         after_help = "Examples:\n  plimsoll plugin push corp_policy.wasm registry.corp.example/policies/corp:1.0\n  # then in plimsoll.toml:\n  [[plugins]]\n  name = \"corp-policy\"\n  source = \"oci://registry.corp.example/policies/corp@sha256:...\"\n  signature = { key = \"keys/cosign.pub\" }   # optional: refuse unsigned"
     )]
+    /// Start a plugin project: one realistic rule, settings with a JSON
+    /// Schema, fixtures for `plugin test`, and a plimsoll.toml that loads
+    /// the built component. It builds with one command and its tests pass.
+    #[command(
+        after_help = "Examples:\n  plimsoll plugin new corp-policy                 # Rust, with the SDK\n  plimsoll plugin new corp-policy --lang python   # componentize-py\n  plimsoll plugin new corp-policy --lang js       # componentize-qjs"
+    )]
+    New {
+        /// The plugin's name, kebab-case (`corp-policy`); also the directory.
+        name: String,
+        /// The language.
+        #[arg(long, value_enum, default_value_t = PluginLang::Rust)]
+        lang: PluginLang,
+        /// Where to create it (default: ./NAME).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The plimsoll-plugin-sdk crate to depend on (Rust; default: the one
+        /// this plimsoll was built from, else the git repository).
+        #[arg(long, value_name = "PATH")]
+        sdk: Option<PathBuf>,
+    },
+    /// Run a plugin through the real host on fixture Dockerfiles and compare
+    /// its findings with the fixtures' `# expect: RULE` comments (each names
+    /// what the next instruction must get; a fixture without any expects no
+    /// findings). Works for plugins in any language.
+    #[command(
+        after_help = "Fixture (fixtures/bad.Dockerfile):\n  # settings: {\"allowed-registries\": [\"registry.corp.example\"]}\n  # expect: CORP001\n  FROM docker.io/library/alpine:3.20\n\nExamples:\n  plimsoll plugin test corp.wasm                 # every fixture under ./fixtures\n  plimsoll plugin test corp.wasm fixtures/bad.Dockerfile --settings '{\"allowed-registries\": []}'"
+    )]
+    Test {
+        /// The `.wasm` component.
+        file: PathBuf,
+        /// Fixture Dockerfiles or directories of them (default: `fixtures`).
+        #[arg(value_name = "FIXTURE")]
+        fixtures: Vec<PathBuf>,
+        /// Settings for the plugin, as JSON (default `{}`; a fixture's
+        /// leading `# settings: {...}` comment overrides it).
+        #[arg(long, value_name = "JSON")]
+        settings: Option<String>,
+        /// Grant the plugin a capability: registry, image, signatures,
+        /// vulnerabilities (repeatable).
+        #[arg(long = "grant", value_name = "CAPABILITY")]
+        grants: Vec<String>,
+    },
     Push {
         /// The `.wasm` component.
         file: PathBuf,
@@ -329,6 +371,17 @@ pub enum PluginCommand {
         #[arg(value_name = "REF")]
         reference: String,
     },
+}
+
+/// Languages `plugin new` scaffolds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PluginLang {
+    /// Rust with plimsoll-plugin-sdk (cargo, wasm32-wasip2).
+    Rust,
+    /// Python with componentize-py.
+    Python,
+    /// JavaScript with componentize-qjs (QuickJS).
+    Js,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ mod fix;
 mod output;
 mod pin;
 mod plugin_cmds;
+mod plugin_new;
 mod plugin_oci;
 mod plugins;
 mod registry;
@@ -86,6 +87,18 @@ fn main() {
         cli::Command::Plugin(cli::PluginCommand::Inspect { file, format }) => {
             plugin_cmds::plugin_inspect(&cli.global, file, *format)
         }
+        cli::Command::Plugin(cli::PluginCommand::New {
+            name,
+            lang,
+            dir,
+            sdk,
+        }) => plugin_new::run(name, *lang, dir.as_deref(), sdk.as_deref()),
+        cli::Command::Plugin(cli::PluginCommand::Test {
+            file,
+            fixtures,
+            settings,
+            grants,
+        }) => plugin_cmds::plugin_test(&cli.global, file, fixtures, settings.as_deref(), grants),
         cli::Command::Plugin(cli::PluginCommand::Push { file, reference }) => {
             plugin_oci::push(&cli.global, file, reference)
         }

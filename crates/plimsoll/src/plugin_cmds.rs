@@ -176,3 +176,203 @@ pub fn plugin_annotate(
     );
     Ok(ExitCode::Ok)
 }
+
+/// What a fixture expects: (line, rule id) pairs from `# expect: RULE...`
+/// comments (each applies to the next instruction line), and its settings
+/// from a leading `# settings: {json}` comment.
+#[derive(Debug, Default, PartialEq)]
+pub struct Expectations {
+    /// (line, rule) → how many findings.
+    pub expected: std::collections::BTreeMap<(u32, String), usize>,
+    pub settings: Option<serde_json::Value>,
+}
+
+pub fn expectations(text: &str) -> Result<Expectations, String> {
+    let mut out = Expectations::default();
+    let mut pending: Vec<(usize, String)> = Vec::new();
+    let mut seen_instruction = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(c) = t.strip_prefix('#') {
+            let c = c.trim();
+            if let Some(rules) = c.strip_prefix("expect:") {
+                pending.extend(
+                    rules
+                        .split([' ', ','])
+                        .filter(|r| !r.is_empty())
+                        .map(|r| (i + 1, r.to_string())),
+                );
+            } else if let Some(json) = c.strip_prefix("settings:") {
+                if seen_instruction {
+                    return Err(format!(
+                        "line {}: `# settings:` must come before the first instruction",
+                        i + 1
+                    ));
+                }
+                out.settings = Some(
+                    serde_json::from_str(json.trim())
+                        .map_err(|e| format!("line {}: `# settings:` is not JSON: {e}", i + 1))?,
+                );
+            }
+            continue;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        seen_instruction = true;
+        for (_, rule) in pending.drain(..) {
+            *out.expected.entry(((i + 1) as u32, rule)).or_default() += 1;
+        }
+    }
+    if let Some((line, rule)) = pending.first() {
+        return Err(format!(
+            "line {line}: `# expect: {rule}` is not followed by an instruction"
+        ));
+    }
+    Ok(out)
+}
+
+/// `plimsoll plugin test FILE [FIXTURE...]`: the plugin through the real
+/// host on each fixture; its findings must be exactly what the fixture's
+/// `# expect:` comments say.
+pub fn plugin_test(
+    global: &GlobalArgs,
+    file: &Path,
+    fixtures: &[PathBuf],
+    settings: Option<&str>,
+    grants: &[String],
+) -> anyhow::Result<ExitCode> {
+    if !file.is_file() {
+        return Err(UsageError(format!("{}: no such file", file.display())).into());
+    }
+    for g in grants {
+        if !plimsoll_host::CAPABILITIES.contains(&g.as_str()) {
+            return Err(UsageError(format!(
+                "--grant {g}: not a capability (one of {})",
+                plimsoll_host::CAPABILITIES.join(", ")
+            ))
+            .into());
+        }
+    }
+    let default_settings: serde_json::Value = match settings {
+        Some(s) => serde_json::from_str(s)
+            .map_err(|e| UsageError(format!("--settings is not JSON: {e}")))?,
+        None => serde_json::json!({}),
+    };
+    let paths = if fixtures.is_empty() {
+        vec![PathBuf::from("fixtures")]
+    } else {
+        fixtures.to_vec()
+    };
+    let none = crate::discover::exclude_set(&[]).map_err(|e| UsageError(e.to_string()))?;
+    let files = crate::discover::discover(&paths, &none, Path::new("."))
+        .map_err(|e| UsageError(e.to_string()))?;
+    if files.is_empty() {
+        return Err(UsageError(format!(
+            "no fixtures under {} (Dockerfile, *.Dockerfile, Dockerfile.*)",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into());
+    }
+    let cwd = std::env::current_dir()?;
+    let cfg = plimsoll_config::LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let registry = std::sync::Arc::new(crate::registry::RegistryServices::new(
+        crate::registry::options(global, &cfg),
+        false,
+    ));
+    let host = check::new_host(global, Some(registry), files.len())?;
+    let mut spec = inspection_spec(file);
+    spec.capabilities = grants.to_vec();
+    let mut loaded: std::collections::HashMap<String, plimsoll_host::Plugin> = Default::default();
+    let mut failed = 0;
+    let mut out = anstream::stdout().lock();
+    for f in &files {
+        let shown = crate::discover::display_path(f);
+        let text =
+            std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("cannot read {shown}: {e}"))?;
+        let exp = expectations(&text).map_err(|e| UsageError(format!("{shown}: {e}")))?;
+        let settings = exp
+            .settings
+            .clone()
+            .unwrap_or_else(|| default_settings.clone());
+        let key = settings.to_string();
+        if !loaded.contains_key(&key) {
+            spec.settings = settings;
+            match host.load(&spec) {
+                Ok(p) => {
+                    loaded.insert(key.clone(), p);
+                }
+                Err(e) => {
+                    anstream::eprintln!("error: {}: {}", file.display(), e.detailed());
+                    return Ok(ExitCode::CheckFailed);
+                }
+            }
+        }
+        let plugin = &loaded[&key];
+        let doc = match plimsoll_dockerfile::Dockerfile::parse(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                writeln!(out, "FAIL  {shown}\n      the fixture does not parse: {e}")?;
+                failed += 1;
+                continue;
+            }
+        };
+        let findings = match host.check_dockerfile(plugin, &doc, &shown) {
+            Ok(f) => f,
+            Err(e) => {
+                writeln!(out, "FAIL  {shown}\n      {}", e.detailed())?;
+                failed += 1;
+                continue;
+            }
+        };
+        let mut got: std::collections::BTreeMap<(u32, String), Vec<&str>> = Default::default();
+        for f in &findings {
+            got.entry((f.location.start_line().unwrap_or(0), f.rule_id.clone()))
+                .or_default()
+                .push(&f.message);
+        }
+        let mut problems = Vec::new();
+        for ((line, rule), want) in &exp.expected {
+            let have = got.get(&(*line, rule.clone())).map_or(0, Vec::len);
+            if have < *want {
+                problems.push(format!("line {line}: expected {want} {rule}, got {have}"));
+            }
+        }
+        for ((line, rule), messages) in &got {
+            let want = exp
+                .expected
+                .get(&(*line, rule.clone()))
+                .copied()
+                .unwrap_or(0);
+            for m in messages.iter().skip(want) {
+                problems.push(format!("line {line}: unexpected {rule}: {m}"));
+            }
+        }
+        if problems.is_empty() {
+            let n: usize = exp.expected.values().sum();
+            writeln!(out, "ok    {shown} ({n} expected)")?;
+            continue;
+        }
+        failed += 1;
+        writeln!(out, "FAIL  {shown}")?;
+        for p in problems {
+            writeln!(out, "      {p}")?;
+        }
+    }
+    writeln!(
+        out,
+        "{} fixture{}, {failed} failed",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(if failed == 0 {
+        ExitCode::Ok
+    } else {
+        ExitCode::Findings
+    })
+}
