@@ -313,6 +313,25 @@ fn output_and_fix_write_through_devices_and_symlinks() {
         p.read("real/Dockerfile.base"),
         "FROM debian:12\nLABEL maintainer=\"x\"\nUSER 1\n"
     );
+    // A new output file is readable by others, as `>` would make it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let r = p.run(&[
+            "check",
+            "linked/Dockerfile",
+            "-o",
+            "new-report.json",
+            "--format",
+            "json",
+        ]);
+        assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+        let mode = std::fs::metadata(p.path().join("new-report.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o044, 0o044, "mode {mode:o}: not 0600");
+    }
 }
 
 /// `plimsoll config-schema | head -c 100`: a reader that goes away early ends

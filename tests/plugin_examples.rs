@@ -246,3 +246,35 @@ fn plugin_new_js_builds_with_npm_and_its_tests_pass() {
         }
     }
 }
+
+/// Compatibility: a plugin built against `plimsoll:plugin@0.1.0` (the
+/// required-labels example, built and annotated when 0.1.0 was current, kept
+/// as a binary) keeps loading and passing its fixtures as the WIT grows.
+/// See docs/plugins/versioning.md.
+#[test]
+fn a_plugin_built_against_wit_0_1_0_keeps_loading() {
+    let fixture = root().join("tests/fixtures/plugins/required-labels-wit-0.1.0.wasm");
+    let dir = root().join("plugins/examples/required-labels");
+    fixtures_pass(&dir, &fixture);
+    let p = Project::new();
+    let r = p.run(&[
+        "plugin",
+        "inspect",
+        fixture.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    ok(&r, "plugin inspect");
+    let j = r.json();
+    assert_eq!(j["name"], "required-labels");
+    assert_eq!(j["annotated"], true, "its metadata section still reads");
+    assert!(
+        j["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i == "plimsoll:plugin/dockerfile@0.1.0"),
+        "{}",
+        j["imports"]
+    );
+}

@@ -80,6 +80,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if want("registry") {
         crate::bench_registry::run()?;
     }
+    if want("plugins") {
+        crate::bench_plugins::run()?;
+    }
     Ok(())
 }
 

@@ -91,10 +91,37 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut tmp, bytes)?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    match std::fs::metadata(path) {
+        Ok(meta) => {
+            let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+        }
+        // A new file gets what `>` would give it (0666 less the umask), not
+        // the temp file's private 0600.
+        #[cfg(unix)]
+        Err(_) => {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(
+                tmp.path(),
+                std::fs::Permissions::from_mode(0o666 & !umask()),
+            );
+        }
+        #[cfg(not(unix))]
+        Err(_) => {}
     }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The process umask (read by setting it and putting it back; plimsoll does
+/// not create files concurrently with this).
+#[cfg(unix)]
+fn umask() -> u32 {
+    // SAFETY: umask(2) cannot fail and only swaps the process's mask.
+    unsafe {
+        let old = libc::umask(0o022);
+        libc::umask(old);
+        #[allow(clippy::useless_conversion)]
+        u32::from(old)
+    }
 }
