@@ -20,11 +20,15 @@
 mod cache;
 mod client;
 mod error;
+pub mod image;
+pub mod layers;
 pub mod manifest;
 mod reference;
 
 pub use cache::DiskCache;
 pub use client::{Fetched, Registry, RegistryOptions, Resolved, StatsSnapshot, read_ca_files};
 pub use error::{ErrorKind, RegistryError};
+pub use image::{Image, ImageError, ImageSource, LayerInfo};
+pub use layers::{Entry, Filesystem, Kind, LayerError, LayerErrorKind, Limits};
 pub use manifest::{Platform, PlatformManifest};
 pub use reference::{ImageRef, api_host, credential_key};

@@ -45,6 +45,7 @@ pub mod registry;
 pub mod shell;
 pub mod signatures;
 pub mod testing;
+pub mod versions;
 
 pub use document::Document;
 pub use finding::{Applicability, Edit, Finding, Fix, Level, Location, PluginInfo, Rule};

@@ -1,0 +1,507 @@
+//! Images from three sources — a registry reference, an OCI image layout
+//! directory (`oci:DIR[:TAG]`) or a `docker save` tarball
+//! (`docker-archive:FILE`) — resolved to one platform's manifest, config and
+//! layers, every blob verified against its digest, and the layers merged
+//! into a [`Filesystem`].
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::layers::{Filesystem, LayerBlob, LayerError, Limits};
+use crate::manifest::{self, Platform};
+use crate::{ErrorKind, Registry, RegistryError};
+
+/// Where an image comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageSource {
+    Registry(String),
+    OciLayout { dir: PathBuf, tag: Option<String> },
+    DockerArchive(PathBuf),
+}
+
+impl ImageSource {
+    /// `oci:DIR[:TAG]`, `docker-archive:FILE`, or a registry reference.
+    pub fn parse(s: &str) -> ImageSource {
+        if let Some(rest) = s.strip_prefix("oci:") {
+            // `oci:dir:tag` — the tag is after the last `:` that follows the
+            // last `/` (directories may contain `:`, tags may not contain `/`).
+            let (dir, tag) = match rest.rfind(':') {
+                Some(i) if !rest[i..].contains('/') && i > 0 => {
+                    (&rest[..i], Some(rest[i + 1..].to_string()))
+                }
+                _ => (rest, None),
+            };
+            return ImageSource::OciLayout {
+                dir: PathBuf::from(dir),
+                tag: tag.filter(|t| !t.is_empty()),
+            };
+        }
+        if let Some(file) = s.strip_prefix("docker-archive:") {
+            return ImageSource::DockerArchive(PathBuf::from(file));
+        }
+        ImageSource::Registry(s.to_string())
+    }
+}
+
+/// Why an image could not be opened.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ImageError {
+    #[error("{0}")]
+    Registry(#[from] RegistryError),
+    #[error("{0}")]
+    Layer(#[from] LayerError),
+    /// The source is not a usable image (missing file, bad JSON, digest
+    /// mismatch, no such platform...).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ImageError {
+    /// A stable kind for reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ImageError::Registry(e) => e.kind.as_str(),
+            ImageError::Layer(e) => e.kind.as_str(),
+            ImageError::Invalid(_) => "invalid-image",
+        }
+    }
+}
+
+fn invalid(m: impl Into<String>) -> ImageError {
+    ImageError::Invalid(m.into())
+}
+
+/// One layer as the manifest lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    pub digest: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// An opened image.
+pub struct Image {
+    /// As given (`oci:./layout:1.0`, `alpine:3.19`...).
+    pub source: String,
+    /// Digest of the platform manifest.
+    pub manifest_digest: String,
+    pub manifest: Value,
+    /// The image config (`config.User`, `config.Env`, `history`...).
+    pub config: Value,
+    pub platform: Option<Platform>,
+    pub layers: Vec<LayerInfo>,
+    pub fs: Filesystem,
+}
+
+/// Reads blobs by digest from wherever the image lives.
+trait Blobs {
+    fn get(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>, ImageError>;
+}
+
+fn verified(data: Vec<u8>, digest: &str, what: &str) -> Result<Vec<u8>, ImageError> {
+    manifest::verify(&data, digest, what)?;
+    Ok(data)
+}
+
+struct RegistryBlobs<'a> {
+    registry: &'a Registry,
+    repository: String,
+}
+
+impl Blobs for RegistryBlobs<'_> {
+    fn get(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
+        Ok(self.registry.blob(
+            &self.repository,
+            digest,
+            usize::try_from(limit).unwrap_or(usize::MAX),
+        )?)
+    }
+}
+
+struct LayoutBlobs {
+    dir: PathBuf,
+}
+
+impl Blobs for LayoutBlobs {
+    fn get(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let (alg, hex) = digest
+            .split_once(':')
+            .filter(|(a, h)| !a.contains(['/', '.']) && !h.contains(['/', '.']))
+            .ok_or_else(|| invalid(format!("`{digest}` is not a digest")))?;
+        let path = self.dir.join("blobs").join(alg).join(hex);
+        let data = read_limited(&path, limit)?;
+        verified(data, digest, &path.display().to_string())
+    }
+}
+
+/// `docker save` members by path, and by digest when they are named so.
+struct ArchiveBlobs {
+    members: HashMap<String, Vec<u8>>,
+}
+
+impl Blobs for ArchiveBlobs {
+    fn get(&mut self, digest: &str, _limit: u64) -> Result<Vec<u8>, ImageError> {
+        let hex = digest.split_once(':').map(|(_, h)| h).unwrap_or(digest);
+        let data = self
+            .members
+            .get(&format!("blobs/sha256/{hex}"))
+            .or_else(|| self.members.get(digest))
+            .cloned()
+            .ok_or_else(|| invalid(format!("the archive has no blob {digest}")))?;
+        verified(data, digest, "docker archive member")
+    }
+}
+
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ImageError> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    let mut data = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+    if data.len() as u64 > limit {
+        return Err(ImageError::Layer(LayerError {
+            kind: crate::layers::LayerErrorKind::TooLarge,
+            message: format!("{} is larger than {limit} bytes", path.display()),
+        }));
+    }
+    Ok(data)
+}
+
+const MAX_JSON: u64 = 8 << 20;
+const MAX_BLOB: u64 = 8 << 30;
+
+fn json(data: &[u8], what: &str) -> Result<Value, ImageError> {
+    serde_json::from_slice(data).map_err(|e| invalid(format!("{what} is not JSON: {e}")))
+}
+
+/// The default platform: linux on this machine's architecture.
+pub fn default_platform() -> Platform {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    };
+    Platform {
+        os: "linux".into(),
+        architecture: arch.into(),
+        variant: None,
+    }
+}
+
+/// From an index, the manifest for `want`.
+fn pick(
+    index: &Value,
+    want: &Platform,
+    what: &str,
+) -> Result<(String, Option<Platform>), ImageError> {
+    let facts = manifest::facts(&serde_json::to_vec(index).unwrap_or_default(), None)
+        .map_err(|e| invalid(format!("{what}: {e}")))?;
+    let found = facts.platforms.iter().find(|p| p.platform.matches(want));
+    match found {
+        Some(p) => Ok((p.digest.clone(), Some(p.platform.clone()))),
+        None => Err(invalid(format!(
+            "{what} has no {} image (it has: {}); choose one with --platform",
+            want,
+            facts
+                .platforms
+                .iter()
+                .map(|p| p.platform.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+impl Image {
+    /// Opens `source` for `platform` (default: linux on this architecture).
+    pub fn open(
+        source: &str,
+        registry: Option<&Registry>,
+        platform: Option<&Platform>,
+        limits: Limits,
+    ) -> Result<Image, ImageError> {
+        let want = platform.cloned().unwrap_or_else(default_platform);
+        match ImageSource::parse(source) {
+            ImageSource::Registry(reference) => {
+                let registry = registry.ok_or_else(|| invalid("no registry client"))?;
+                Self::from_registry(source, &reference, registry, &want, limits)
+            }
+            ImageSource::OciLayout { dir, tag } => {
+                Self::from_layout(source, &dir, tag.as_deref(), &want, limits)
+            }
+            ImageSource::DockerArchive(file) => Self::from_archive(source, &file, &want, limits),
+        }
+    }
+
+    fn from_registry(
+        source: &str,
+        reference: &str,
+        registry: &Registry,
+        want: &Platform,
+        limits: Limits,
+    ) -> Result<Image, ImageError> {
+        let r = crate::ImageRef::parse(reference)?;
+        let top = registry.manifest(reference)?;
+        let (body, digest, platform) = if manifest::is_index(&top.media_type) {
+            let (d, p) = pick(&json(&top.body, reference)?, want, reference)?;
+            let m = registry.manifest(&r.at_digest(&d).to_string())?;
+            (m.body, m.digest, p)
+        } else {
+            (top.body, top.digest, None)
+        };
+        let mut blobs = RegistryBlobs {
+            registry,
+            repository: r.repository_name(),
+        };
+        Self::assemble(
+            source,
+            json(&body, reference)?,
+            digest,
+            platform,
+            &mut blobs,
+            limits,
+        )
+    }
+
+    fn from_layout(
+        source: &str,
+        dir: &Path,
+        tag: Option<&str>,
+        want: &Platform,
+        limits: Limits,
+    ) -> Result<Image, ImageError> {
+        let index_path = dir.join("index.json");
+        let index = json(
+            &read_limited(&index_path, MAX_JSON)?,
+            &index_path.display().to_string(),
+        )?;
+        let mut blobs = LayoutBlobs {
+            dir: dir.to_path_buf(),
+        };
+        let manifests = index["manifests"].as_array().cloned().unwrap_or_default();
+        let chosen = match tag {
+            Some(t) => manifests
+                .iter()
+                .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == t)
+                .ok_or_else(|| invalid(format!("{} has no image tagged `{t}`", dir.display())))?,
+            None if manifests.len() == 1 => &manifests[0],
+            None => {
+                return Err(invalid(format!(
+                    "{} holds {} images; name one: oci:{}:TAG",
+                    dir.display(),
+                    manifests.len(),
+                    dir.display()
+                )));
+            }
+        };
+        let digest = chosen["digest"]
+            .as_str()
+            .ok_or_else(|| invalid("index entry without digest"))?
+            .to_string();
+        let media_type = chosen["mediaType"].as_str().unwrap_or_default();
+        let body = blobs.get(&digest, MAX_JSON)?;
+        let (body, digest, platform) =
+            if manifest::is_index(media_type) || json(&body, &digest)?.get("manifests").is_some() {
+                let (d, p) = pick(&json(&body, &digest)?, want, source)?;
+                (blobs.get(&d, MAX_JSON)?, d, p)
+            } else {
+                (body, digest, None)
+            };
+        Self::assemble(
+            source,
+            json(&body, source)?,
+            digest,
+            platform,
+            &mut blobs,
+            limits,
+        )
+    }
+
+    fn from_archive(
+        source: &str,
+        file: &Path,
+        want: &Platform,
+        limits: Limits,
+    ) -> Result<Image, ImageError> {
+        let f = std::fs::File::open(file)
+            .map_err(|e| invalid(format!("cannot read {}: {e}", file.display())))?;
+        let mut members = HashMap::new();
+        let mut archive = tar::Archive::new(f);
+        let truncated =
+            |e: std::io::Error| invalid(format!("{} is not a readable tar: {e}", file.display()));
+        for entry in archive.entries().map_err(truncated)? {
+            let mut entry = entry.map_err(truncated)?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let Some(name) = crate::layers::normalise(&raw) else {
+                return Err(ImageError::Layer(LayerError {
+                    kind: crate::layers::LayerErrorKind::PathTraversal,
+                    message: format!(
+                        "{}: member `{raw}` climbs out of the archive",
+                        file.display()
+                    ),
+                }));
+            };
+            let mut data = Vec::new();
+            (&mut entry)
+                .take(MAX_BLOB + 1)
+                .read_to_end(&mut data)
+                .map_err(truncated)?;
+            members.insert(name, data);
+        }
+        // `docker save` from Docker 25+ is also an OCI layout.
+        if let Some(index) = members.get("index.json").cloned()
+            && members.contains_key("oci-layout")
+        {
+            let index = json(&index, "index.json")?;
+            let mut blobs = ArchiveBlobs { members };
+            let entry = index["manifests"]
+                .get(0)
+                .ok_or_else(|| invalid("empty index.json"))?;
+            let digest = entry["digest"].as_str().unwrap_or_default().to_string();
+            let body = blobs.get(&digest, MAX_JSON)?;
+            let parsed = json(&body, "manifest")?;
+            let (body, digest, platform) = if parsed.get("manifests").is_some() {
+                let (d, p) = pick(&parsed, want, source)?;
+                (blobs.get(&d, MAX_JSON)?, d, p)
+            } else {
+                (body, digest, None)
+            };
+            return Self::assemble(
+                source,
+                json(&body, source)?,
+                digest,
+                platform,
+                &mut blobs,
+                limits,
+            );
+        }
+        // The classic layout: manifest.json lists the config and layer files.
+        let m = members.get("manifest.json").ok_or_else(|| {
+            invalid(format!(
+                "{} has no manifest.json: not a `docker save` archive",
+                file.display()
+            ))
+        })?;
+        let m = json(m, "manifest.json")?;
+        let first = m.get(0).ok_or_else(|| invalid("manifest.json is empty"))?;
+        let config_name = first["Config"]
+            .as_str()
+            .ok_or_else(|| invalid("manifest.json: no Config"))?;
+        let config = members
+            .get(config_name)
+            .ok_or_else(|| invalid(format!("the archive lacks its config {config_name}")))?
+            .clone();
+        let mut blobs = Vec::new();
+        let mut infos = Vec::new();
+        for l in first["Layers"].as_array().cloned().unwrap_or_default() {
+            let name = l.as_str().unwrap_or_default();
+            let data = members
+                .get(name)
+                .ok_or_else(|| invalid(format!("the archive lacks layer {name}")))?
+                .clone();
+            let digest = manifest::digest_of(&data, "sha256:");
+            infos.push(LayerInfo {
+                digest: digest.clone(),
+                media_type: "application/vnd.docker.image.rootfs.diff.tar".into(),
+                size: data.len() as u64,
+            });
+            blobs.push(LayerBlob {
+                digest,
+                bytes: Arc::new(data),
+            });
+        }
+        let config_json = json(&config, config_name)?;
+        check_diff_ids(&config_json, &blobs)?;
+        let fs = Filesystem::build(blobs, limits)?;
+        Ok(Image {
+            source: source.to_string(),
+            manifest_digest: manifest::digest_of(
+                &serde_json::to_vec(&m).unwrap_or_default(),
+                "sha256:",
+            ),
+            manifest: m,
+            config: config_json,
+            platform: None,
+            layers: infos,
+            fs,
+        })
+    }
+
+    fn assemble(
+        source: &str,
+        manifest: Value,
+        manifest_digest: String,
+        platform: Option<Platform>,
+        blobs: &mut dyn Blobs,
+        limits: Limits,
+    ) -> Result<Image, ImageError> {
+        let config_digest = manifest["config"]["digest"]
+            .as_str()
+            .ok_or_else(|| invalid(format!("{source}: the manifest has no config")))?
+            .to_string();
+        let config = json(&blobs.get(&config_digest, MAX_JSON)?, "image config")?;
+        let mut infos = Vec::new();
+        let mut layer_blobs = Vec::new();
+        for l in manifest["layers"].as_array().cloned().unwrap_or_default() {
+            let digest = l["digest"]
+                .as_str()
+                .ok_or_else(|| invalid("a layer without digest"))?
+                .to_string();
+            let size = l["size"].as_u64().unwrap_or(0);
+            let data = blobs.get(&digest, MAX_BLOB.min(limits.max_layer_bytes))?;
+            infos.push(LayerInfo {
+                digest: digest.clone(),
+                media_type: l["mediaType"].as_str().unwrap_or_default().to_string(),
+                size,
+            });
+            layer_blobs.push(LayerBlob {
+                digest,
+                bytes: Arc::new(data),
+            });
+        }
+        let fs = Filesystem::build(layer_blobs, limits)?;
+        Ok(Image {
+            source: source.to_string(),
+            manifest_digest,
+            manifest,
+            config,
+            platform,
+            layers: infos,
+            fs,
+        })
+    }
+}
+
+/// A `docker save` layer must be what the config's `rootfs.diff_ids` says
+/// (uncompressed tar digests).
+fn check_diff_ids(config: &Value, blobs: &[LayerBlob]) -> Result<(), ImageError> {
+    let Some(ids) = config["rootfs"]["diff_ids"].as_array() else {
+        return Ok(());
+    };
+    for (i, (id, blob)) in ids.iter().zip(blobs).enumerate() {
+        let id = id.as_str().unwrap_or_default();
+        // Uncompressed layers: the blob digest is the diff id.
+        if !blob.bytes.starts_with(&[0x1f, 0x8b])
+            && !blob.bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+            && id != blob.digest
+        {
+            return Err(ImageError::Registry(RegistryError::new(
+                ErrorKind::DigestMismatch,
+                format!(
+                    "layer {i} hashes to {}, but the config's diff_ids says {id}",
+                    blob.digest
+                ),
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,610 @@
+//! Image layers as one filesystem: each layer tar is streamed once
+//! (decompressed from gzip or zstd, bounded in size and ratio), whiteouts
+//! and opaque directories applied, and every entry of every layer remembered
+//! — including files a later layer deletes, which are still in the image a
+//! registry serves (and where leaked keys hide). Nothing is written to disk:
+//! small files are kept in memory as they stream past; larger ones are read
+//! again from their layer when asked for.
+//!
+//! Hostile layers are refused with a named [`LayerErrorKind`]: `..` in entry
+//! names, entries written through a symlink, symlinks that resolve outside
+//! the image root, decompression bombs, truncated streams, too many entries.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::sync::Arc;
+
+/// Why a layer or a path inside the image was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerErrorKind {
+    /// An entry name climbs out of the image root (`../etc/passwd`).
+    PathTraversal,
+    /// An entry would be written through a symlink, or a symlink resolves
+    /// outside the image root.
+    SymlinkEscape,
+    /// Decompressed size beyond the limit or the ratio to the compressed size.
+    DecompressionBomb,
+    /// The compressed stream or the tar ends early or is corrupt.
+    Truncated,
+    /// More entries, or a bigger layer, than the limits allow.
+    TooLarge,
+    /// Not a tar, gzip or zstd stream plimsoll can read.
+    Unsupported,
+    /// The path does not exist in the image.
+    NotFound,
+    /// The path is a directory, a device, or a symlink loop.
+    NotAFile,
+}
+
+impl LayerErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayerErrorKind::PathTraversal => "path-traversal",
+            LayerErrorKind::SymlinkEscape => "symlink-escape",
+            LayerErrorKind::DecompressionBomb => "decompression-bomb",
+            LayerErrorKind::Truncated => "truncated-layer",
+            LayerErrorKind::TooLarge => "layer-too-large",
+            LayerErrorKind::Unsupported => "unsupported-layer",
+            LayerErrorKind::NotFound => "not-found",
+            LayerErrorKind::NotAFile => "not-a-file",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LayerError {
+    pub kind: LayerErrorKind,
+    pub message: String,
+}
+
+impl LayerError {
+    fn new(kind: LayerErrorKind, message: impl Into<String>) -> LayerError {
+        LayerError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Bounds on what one image may make plimsoll read.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Decompressed bytes of one layer.
+    pub max_layer_bytes: u64,
+    /// Decompressed / compressed, beyond a floor of 64 MiB.
+    pub max_ratio: u64,
+    /// Entries over all layers.
+    pub max_entries: usize,
+    /// Files up to this size are kept in memory as they stream past.
+    pub keep_file_bytes: u64,
+    /// ...up to this much in total.
+    pub keep_total_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_layer_bytes: 16 << 30,
+            max_ratio: 200,
+            max_entries: 2_000_000,
+            keep_file_bytes: 1 << 20,
+            keep_total_bytes: 256 << 20,
+        }
+    }
+}
+
+/// What an entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink(String),
+    /// A hard link to another path (normalised, no leading `/`).
+    Hardlink(String),
+    /// Device, FIFO or anything else.
+    Other,
+}
+
+/// One entry of one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Normalised: no leading `/` or `./`, no `..`; `""` is the root.
+    pub path: String,
+    /// 0-based layer index.
+    pub layer: usize,
+    pub kind: Kind,
+    pub size: u64,
+    pub mode: u32,
+    /// The layer that deleted (whiteout) or replaced this entry, if any.
+    pub hidden_by: Option<usize>,
+}
+
+/// A layer's compressed bytes, kept to read large files again.
+#[derive(Clone)]
+pub struct LayerBlob {
+    pub digest: String,
+    pub bytes: Arc<Vec<u8>>,
+}
+
+/// Per-layer facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerStats {
+    pub digest: String,
+    pub compressed: u64,
+    pub uncompressed: u64,
+    pub entries: usize,
+}
+
+/// The merged filesystem of an image.
+pub struct Filesystem {
+    /// Every entry of every layer, in order.
+    pub entries: Vec<Entry>,
+    /// Path → index into `entries` of what is visible there.
+    visible: BTreeMap<String, usize>,
+    /// (layer, path) → contents, for files small enough to keep.
+    kept: HashMap<(usize, String), Arc<Vec<u8>>>,
+    kept_total: u64,
+    blobs: Vec<LayerBlob>,
+    pub layers: Vec<LayerStats>,
+    limits: Limits,
+}
+
+/// Normalises a tar entry name; `None` when it climbs out of the root.
+pub fn normalise(raw: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in raw.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return None,
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
+}
+
+/// Reads with a budget; `Err` tells a bomb from an ordinary read error.
+struct Bounded<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(std::io::Error::other(BOMB));
+        }
+        Ok(n)
+    }
+}
+
+const BOMB: &str = "plimsoll: decompressed size limit";
+
+/// A decompressing reader for a layer blob, chosen by its magic bytes.
+fn open_layer<'a>(bytes: &'a [u8], limit: u64) -> Result<Bounded<Box<dyn Read + 'a>>, LayerError> {
+    let inner: Box<dyn Read + 'a> = if bytes.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::MultiGzDecoder::new(bytes))
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(
+            zstd::stream::read::Decoder::new(bytes)
+                .map_err(|e| LayerError::new(LayerErrorKind::Unsupported, format!("zstd: {e}")))?,
+        )
+    } else {
+        Box::new(bytes)
+    };
+    Ok(Bounded {
+        inner,
+        read: 0,
+        limit,
+    })
+}
+
+fn stream_error(e: &std::io::Error, layer: usize, digest: &str, limit: u64) -> LayerError {
+    if e.to_string().contains(BOMB) {
+        return LayerError::new(
+            LayerErrorKind::DecompressionBomb,
+            format!(
+                "layer {layer} ({digest}) decompresses to more than {limit} bytes; refusing it (a decompression bomb, or raise the limit)"
+            ),
+        );
+    }
+    LayerError::new(
+        LayerErrorKind::Truncated,
+        format!("layer {layer} ({digest}) is truncated or corrupt: {e}"),
+    )
+}
+
+impl Filesystem {
+    /// Builds the merged view from layer blobs, bottom first.
+    pub fn build(blobs: Vec<LayerBlob>, limits: Limits) -> Result<Filesystem, LayerError> {
+        let mut fs = Filesystem {
+            entries: Vec::new(),
+            visible: BTreeMap::new(),
+            kept: HashMap::new(),
+            kept_total: 0,
+            blobs: Vec::new(),
+            layers: Vec::new(),
+            limits,
+        };
+        for (i, blob) in blobs.into_iter().enumerate() {
+            fs.apply(i, &blob)?;
+            fs.blobs.push(blob);
+        }
+        Ok(fs)
+    }
+
+    fn layer_limit(&self, compressed: u64) -> u64 {
+        self.limits.max_layer_bytes.min(
+            compressed
+                .saturating_mul(self.limits.max_ratio)
+                .max(64 << 20),
+        )
+    }
+
+    fn apply(&mut self, layer: usize, blob: &LayerBlob) -> Result<(), LayerError> {
+        let digest = blob.digest.as_str();
+        let limit = self.layer_limit(blob.bytes.len() as u64);
+        let reader = open_layer(&blob.bytes, limit)?;
+        let mut archive = tar::Archive::new(reader);
+        let mut count = 0usize;
+        let entries = archive
+            .entries()
+            .map_err(|e| stream_error(&e, layer, digest, limit))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| stream_error(&e, layer, digest, limit))?;
+            count += 1;
+            if self.entries.len() + count > self.limits.max_entries {
+                return Err(LayerError::new(
+                    LayerErrorKind::TooLarge,
+                    format!(
+                        "layer {layer} ({digest}): more than {} entries in the image",
+                        self.limits.max_entries
+                    ),
+                ));
+            }
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let Some(path) = normalise(&raw) else {
+                return Err(LayerError::new(
+                    LayerErrorKind::PathTraversal,
+                    format!("layer {layer} ({digest}): entry `{raw}` climbs out of the image root"),
+                ));
+            };
+            let name = path.rsplit('/').next().unwrap_or("");
+            if let Some(hidden) = name.strip_prefix(".wh.") {
+                let dir = parent(&path).to_string();
+                if hidden == ".wh..opq" {
+                    self.hide_below(&dir, layer, false);
+                } else {
+                    let target = if dir.is_empty() {
+                        hidden.to_string()
+                    } else {
+                        format!("{dir}/{hidden}")
+                    };
+                    self.hide_below(&target, layer, true);
+                }
+                continue;
+            }
+            self.check_parents(&path, layer, digest)?;
+            let header = entry.header();
+            let mode = header.mode().unwrap_or(0o644);
+            let size = header.size().unwrap_or(0);
+            let kind = match header.entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => Kind::File,
+                tar::EntryType::Directory => Kind::Dir,
+                tar::EntryType::Symlink => Kind::Symlink(
+                    entry
+                        .link_name_bytes()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default(),
+                ),
+                tar::EntryType::Link => {
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default();
+                    match normalise(&target) {
+                        Some(t) => Kind::Hardlink(t),
+                        None => {
+                            return Err(LayerError::new(
+                                LayerErrorKind::PathTraversal,
+                                format!(
+                                    "layer {layer} ({digest}): hard link `{raw}` points out of the image root (`{target}`)"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                _ => Kind::Other,
+            };
+            if kind == Kind::File
+                && size <= self.limits.keep_file_bytes
+                && self.kept_total + size <= self.limits.keep_total_bytes
+            {
+                let mut data = Vec::with_capacity(size as usize);
+                entry
+                    .read_to_end(&mut data)
+                    .map_err(|e| stream_error(&e, layer, digest, limit))?;
+                self.kept_total += data.len() as u64;
+                self.kept.insert((layer, path.clone()), Arc::new(data));
+            }
+            self.insert(Entry {
+                path,
+                layer,
+                kind,
+                size,
+                mode,
+                hidden_by: None,
+            });
+        }
+        // Drain what is left (tar padding) so truncation is noticed.
+        let mut rest = archive.into_inner();
+        std::io::copy(&mut rest, &mut std::io::sink())
+            .map_err(|e| stream_error(&e, layer, digest, limit))?;
+        self.layers.push(LayerStats {
+            digest: digest.to_string(),
+            compressed: blob.bytes.len() as u64,
+            uncompressed: rest.read,
+            entries: count,
+        });
+        Ok(())
+    }
+
+    /// Refuses an entry whose parent directories include a symlink (a tar
+    /// writing `link/passwd` after `link -> /etc`).
+    fn check_parents(&self, path: &str, layer: usize, digest: &str) -> Result<(), LayerError> {
+        let mut p = parent(path);
+        while !p.is_empty() {
+            if let Some(&i) = self.visible.get(p)
+                && let Kind::Symlink(target) = &self.entries[i].kind
+            {
+                return Err(LayerError::new(
+                    LayerErrorKind::SymlinkEscape,
+                    format!(
+                        "layer {layer} ({digest}): entry `{path}` is written through the symlink `{p}` -> `{target}`; refusing it"
+                    ),
+                ));
+            }
+            p = parent(p);
+        }
+        Ok(())
+    }
+
+    fn insert(&mut self, e: Entry) {
+        let path = e.path.clone();
+        let layer = e.layer;
+        let is_dir = e.kind == Kind::Dir;
+        // A directory over a directory merges; anything else replaces what
+        // was there, and a non-directory hides everything below it.
+        if let Some(&old) = self.visible.get(&path) {
+            let old_is_dir = self.entries[old].kind == Kind::Dir;
+            self.entries[old].hidden_by = Some(layer);
+            if old_is_dir && !is_dir {
+                self.hide_below(&path, layer, false);
+            }
+        }
+        self.entries.push(e);
+        self.visible.insert(path, self.entries.len() - 1);
+    }
+
+    /// Hides what lower layers have below `path` (and `path` itself when
+    /// `itself`).
+    fn hide_below(&mut self, path: &str, layer: usize, itself: bool) {
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        let below: Vec<String> = self
+            .visible
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in below {
+            if let Some(i) = self.visible.remove(&k) {
+                if self.entries[i].layer < layer {
+                    self.entries[i].hidden_by = Some(layer);
+                } else {
+                    self.visible.insert(k, i);
+                }
+            }
+        }
+        if itself
+            && let Some(&i) = self.visible.get(path)
+            && self.entries[i].layer < layer
+        {
+            self.entries[i].hidden_by = Some(layer);
+            self.visible.remove(path);
+        }
+    }
+
+    /// What is visible at `path` (not following a final symlink).
+    pub fn lookup(&self, path: &str) -> Option<&Entry> {
+        let p = normalise(path)?;
+        self.visible.get(&p).map(|&i| &self.entries[i])
+    }
+
+    /// Resolves symlinks inside the image root (absolute targets start from
+    /// the image root, as inside a container); a target that climbs above
+    /// the root is refused.
+    pub fn resolve(&self, path: &str) -> Result<String, LayerError> {
+        let mut pending: Vec<String> = path
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(str::to_string)
+            .rev()
+            .collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = pending.pop() {
+            if c == ".." {
+                if done.pop().is_none() {
+                    return Err(LayerError::new(
+                        LayerErrorKind::SymlinkEscape,
+                        format!("`{path}` resolves above the image root"),
+                    ));
+                }
+                continue;
+            }
+            done.push(c);
+            let here = done.join("/");
+            if let Some(&i) = self.visible.get(&here)
+                && let Kind::Symlink(target) = &self.entries[i].kind
+            {
+                hops += 1;
+                if hops > 40 {
+                    return Err(LayerError::new(
+                        LayerErrorKind::NotAFile,
+                        format!("`{path}`: too many levels of symbolic links"),
+                    ));
+                }
+                done.pop();
+                if target.starts_with('/') {
+                    done.clear();
+                }
+                pending.extend(
+                    target
+                        .split('/')
+                        .filter(|c| !c.is_empty() && *c != ".")
+                        .rev()
+                        .map(str::to_string),
+                );
+            }
+        }
+        Ok(done.join("/"))
+    }
+
+    /// The contents of the regular file at `path` in the merged view
+    /// (symlinks and hard links followed), at most `max` bytes.
+    pub fn read_file(&self, path: &str, max: u64) -> Result<Arc<Vec<u8>>, LayerError> {
+        let resolved = self.resolve(path)?;
+        let Some(&i) = self.visible.get(&resolved) else {
+            return Err(LayerError::new(
+                LayerErrorKind::NotFound,
+                format!("`{path}` is not in the image"),
+            ));
+        };
+        let e = &self.entries[i];
+        match &e.kind {
+            Kind::File => self.read_entry(e, max),
+            Kind::Hardlink(t) => {
+                let t = t.clone();
+                self.read_file(&t, max)
+            }
+            _ => Err(LayerError::new(
+                LayerErrorKind::NotAFile,
+                format!("`{path}` is not a regular file"),
+            )),
+        }
+    }
+
+    /// The contents of one entry of one layer (visible or not).
+    pub fn read_entry(&self, e: &Entry, max: u64) -> Result<Arc<Vec<u8>>, LayerError> {
+        if e.size > max {
+            return Err(LayerError::new(
+                LayerErrorKind::TooLarge,
+                format!("`{}` is {} bytes; the limit is {max}", e.path, e.size),
+            ));
+        }
+        if let Some(d) = self.kept.get(&(e.layer, e.path.clone())) {
+            return Ok(d.clone());
+        }
+        // Read it again from its layer.
+        let blob = &self.blobs[e.layer];
+        let limit = self.layer_limit(blob.bytes.len() as u64);
+        let reader = open_layer(&blob.bytes, limit)?;
+        let mut archive = tar::Archive::new(reader);
+        for entry in archive
+            .entries()
+            .map_err(|err| stream_error(&err, e.layer, &blob.digest, limit))?
+        {
+            let mut entry =
+                entry.map_err(|err| stream_error(&err, e.layer, &blob.digest, limit))?;
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            if normalise(&raw).as_deref() == Some(e.path.as_str()) {
+                let mut data = Vec::new();
+                entry
+                    .read_to_end(&mut data)
+                    .map_err(|err| stream_error(&err, e.layer, &blob.digest, limit))?;
+                return Ok(Arc::new(data));
+            }
+        }
+        Err(LayerError::new(
+            LayerErrorKind::NotFound,
+            format!("`{}` vanished from layer {}", e.path, e.layer),
+        ))
+    }
+
+    /// The visible entries directly inside directory `path`.
+    pub fn list_dir(&self, path: &str) -> Result<Vec<&Entry>, LayerError> {
+        let dir = self.resolve(path)?;
+        if !dir.is_empty() {
+            match self.visible.get(&dir).map(|&i| &self.entries[i].kind) {
+                Some(Kind::Dir) => {}
+                Some(_) => {
+                    return Err(LayerError::new(
+                        LayerErrorKind::NotAFile,
+                        format!("`{path}` is not a directory"),
+                    ));
+                }
+                // Implied directories (a tar without directory entries).
+                None if !self
+                    .visible
+                    .keys()
+                    .any(|k| k.starts_with(&format!("{dir}/"))) =>
+                {
+                    return Err(LayerError::new(
+                        LayerErrorKind::NotFound,
+                        format!("`{path}` is not in the image"),
+                    ));
+                }
+                None => {}
+            }
+        }
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        Ok(self
+            .visible
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(k, _)| !k[prefix.len()..].contains('/') && k.len() > prefix.len())
+            .map(|(_, &i)| &self.entries[i])
+            .collect())
+    }
+
+    /// Visible paths matching a glob (`**` crosses `/`; a leading `/` is
+    /// ignored), in order.
+    pub fn glob(&self, pattern: &str) -> Result<Vec<&Entry>, LayerError> {
+        let g = globset::GlobBuilder::new(pattern.trim_start_matches('/'))
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                LayerError::new(
+                    LayerErrorKind::NotFound,
+                    format!("bad glob `{pattern}`: {e}"),
+                )
+            })?
+            .compile_matcher();
+        Ok(self
+            .visible
+            .iter()
+            .filter(|(k, _)| g.is_match(k.as_str()))
+            .map(|(_, &i)| &self.entries[i])
+            .collect())
+    }
+
+    /// Every visible entry, in path order.
+    pub fn visible(&self) -> impl Iterator<Item = &Entry> {
+        self.visible.values().map(|&i| &self.entries[i])
+    }
+}
