@@ -172,11 +172,13 @@ struct Bounded<R> {
     inner: R,
     read: u64,
     limit: u64,
+    /// The decompressor itself failed (a cut or corrupt compressed stream).
+    failed: bool,
 }
 
 impl<R: Read> Read for Bounded<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let n = self.inner.read(buf).inspect_err(|_| self.failed = true)?;
         self.read += n as u64;
         if self.read > self.limit {
             return Err(std::io::Error::other(BOMB));
@@ -203,6 +205,7 @@ fn open_layer<'a>(bytes: &'a [u8], limit: u64) -> Result<Bounded<Box<dyn Read + 
         inner,
         read: 0,
         limit,
+        failed: false,
     })
 }
 
@@ -254,11 +257,22 @@ impl Filesystem {
         let reader = open_layer(&blob.bytes, limit)?;
         let mut archive = tar::Archive::new(reader);
         let mut count = 0usize;
-        let entries = archive
+        let mut entries = archive
             .entries()
             .map_err(|e| stream_error(&e, layer, digest, limit))?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| stream_error(&e, layer, digest, limit))?;
+        // Where the last entry's data ends in the decompressed stream.
+        let mut data_end = 0u64;
+        let mut failure = None;
+        loop {
+            let mut entry = match entries.next() {
+                None => break,
+                Some(Ok(e)) => e,
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            data_end = entry.raw_file_position() + entry.header().size().unwrap_or(0);
             count += 1;
             if self.entries.len() + count > self.limits.max_entries {
                 return Err(LayerError::new(
@@ -343,10 +357,24 @@ impl Filesystem {
                 hidden_by: None,
             });
         }
-        // Drain what is left (tar padding) so truncation is noticed.
         let mut rest = archive.into_inner();
-        std::io::copy(&mut rest, &mut std::io::sink())
-            .map_err(|e| stream_error(&e, layer, digest, limit))?;
+        match failure {
+            // The stream ends inside the last entry's padding or before the
+            // end-of-archive blocks, with the compressed stream intact and
+            // every byte of data there: some writers stop there, and
+            // Docker reads such layers. Anything else is truncation.
+            Some(e)
+                if (e.kind() == std::io::ErrorKind::UnexpectedEof
+                    || e.to_string().contains("unexpected EOF"))
+                    && !rest.failed
+                    && rest.read >= data_end => {}
+            Some(e) => return Err(stream_error(&e, layer, digest, limit)),
+            None => {
+                // Drain what is left (tar padding) so truncation is noticed.
+                std::io::copy(&mut rest, &mut std::io::sink())
+                    .map_err(|e| stream_error(&e, layer, digest, limit))?;
+            }
+        }
         self.layers.push(LayerStats {
             digest: digest.to_string(),
             compressed: blob.bytes.len() as u64,

@@ -285,7 +285,11 @@ fn decompression_bombs_and_truncated_layers_are_refused() {
 fn blobs_that_do_not_match_their_digest_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let layer = gzip(&tar_of(&[Member::File("a", b"a")]));
-    let src = layout(dir.path(), &[layer.clone()], serde_json::json!({}));
+    let src = layout(
+        dir.path(),
+        std::slice::from_ref(&layer),
+        serde_json::json!({}),
+    );
     let path = dir
         .path()
         .join("blobs/sha256")
@@ -305,4 +309,27 @@ fn blobs_that_do_not_match_their_digest_are_refused() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("cannot read"), "{err}");
+}
+
+/// Some writers stop right after the last file's data (no padding, no
+/// end-of-archive blocks), as the shared stack's images do and Docker
+/// accepts; a stream cut inside a file's data is still truncation.
+#[test]
+fn a_missing_tar_trailer_is_accepted_but_cut_data_is_not() {
+    let full = tar_of(&[
+        Member::File("a", b"first"),
+        Member::File("var/lib/dpkg/status", &[b'x'; 700]),
+    ]);
+    // Header (512) + data (700) of the second entry start at 1024.
+    let unpadded = full[..1024 + 512 + 700].to_vec();
+    let img = open(&[gzip(&unpadded)]).unwrap();
+    assert_eq!(
+        img.fs.read_file("var/lib/dpkg/status", 4096).unwrap().len(),
+        700
+    );
+    let cut = full[..1024 + 512 + 300].to_vec();
+    let (kind, _) = layer_error(open(&[gzip(&cut)]));
+    assert_eq!(kind, LayerErrorKind::Truncated);
+    let (kind, _) = layer_error(open(&[cut]));
+    assert_eq!(kind, LayerErrorKind::Truncated);
 }

@@ -39,6 +39,7 @@ extern crate self as plimsoll_plugin_sdk;
 
 pub mod document;
 pub mod finding;
+pub mod image;
 pub mod images;
 pub mod packages;
 pub mod registry;

@@ -189,11 +189,9 @@ pub mod apk {
                     match c {
                         b'.' => n = DIGIT_OR_ZERO,
                         b'_' => n = SUFFIX,
-                        b'-' => {
-                            if b.s.get(1) == Some(&b'r') {
-                                n = REVISION_NO;
-                                b.s = &b.s[1..];
-                            }
+                        b'-' if b.s.get(1) == Some(&b'r') => {
+                            n = REVISION_NO;
+                            b.s = &b.s[1..];
                         }
                         _ => {}
                     }

@@ -78,7 +78,7 @@ impl Rng {
 /// epochs, leading zeros, `~` and `+` suffixes, letters, revisions.
 fn deb_version(r: &mut Rng) -> String {
     let mut v = String::new();
-    if r.next() % 4 == 0 {
+    if r.next().is_multiple_of(4) {
         v.push_str(r.pick(&["0:", "1:", "2:", "10:"]));
     }
     v.push_str(r.pick(&["0", "1", "2", "01", "10", "9"]));
@@ -86,11 +86,11 @@ fn deb_version(r: &mut Rng) -> String {
         v.push_str(r.pick(&[
             ".", ".0", ".1", ".10", "~", "~rc", "~~", "+", "+dfsg", "a", "b", "z", "+b1", ".01",
         ]));
-        if r.next() % 2 == 0 {
+        if r.next().is_multiple_of(2) {
             v.push_str(r.pick(&["0", "1", "2", "10", "00"]));
         }
     }
-    if r.next() % 2 == 0 {
+    if r.next().is_multiple_of(2) {
         v.push('-');
         v.push_str(r.pick(&["0", "1", "2", "1ubuntu1", "1~deb12u1", "1+b2", "10", "1.1"]));
     }

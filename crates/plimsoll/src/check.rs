@@ -25,6 +25,8 @@ pub struct Engine {
     pub rules: HashMap<String, RuleInfo>,
     pub selection: Selection,
     pub registry: Arc<RegistryServices>,
+    /// `--platform` for multi-platform images.
+    pub platform: Option<plimsoll_oci::Platform>,
 }
 
 /// What a run checks and how: `plimsoll check` and `plimsoll pin` differ only
@@ -33,6 +35,8 @@ pub struct Plan<'a> {
     pub paths: &'a [PathBuf],
     /// Images to check (`--image`); with none and no paths, `.` is searched.
     pub images: &'a [String],
+    /// `--platform` for multi-platform images.
+    pub platform: Option<&'a str>,
     pub output: &'a OutputArgs,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
@@ -162,6 +166,7 @@ pub fn engine(
             rules,
             selection,
             registry,
+            platform: None,
         },
         errors,
     ))
@@ -248,38 +253,103 @@ impl Engine {
         })
     }
 
+    /// Opens an image's layers (for plugins granted `image`).
+    fn open_image(&self, reference: &str) -> Result<Arc<plimsoll_oci::Image>, RunError> {
+        let unavailable = |message: String, kind: &str| RunError {
+            kind: kind.to_string(),
+            plugin: None,
+            target: Some(reference.to_string()),
+            message,
+            line: None,
+        };
+        let client = match plimsoll_oci::ImageSource::parse(reference) {
+            plimsoll_oci::ImageSource::Registry(_) => {
+                Some(self.registry.client().as_ref().map_err(|e| {
+                    unavailable(
+                        format!("cannot check image {reference}: {e}"),
+                        "image-unavailable",
+                    )
+                })?)
+            }
+            _ => None,
+        };
+        let started = std::time::Instant::now();
+        let image = plimsoll_oci::Image::open(
+            reference,
+            client,
+            self.platform.as_ref(),
+            plimsoll_oci::Limits::default(),
+        )
+        .map_err(|e| unavailable(format!("cannot read image {reference}: {e}"), e.kind()))?;
+        tracing::info!(
+            "opened {reference}: {} layers, {} entries in {:.1} ms",
+            image.layers.len(),
+            image.fs.entries.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        Ok(Arc::new(image))
+    }
+
     /// Resolves one `--image` reference and runs every image-checking plugin
-    /// on it. An image that cannot be resolved is a run error (exit 3): it
-    /// was not checked.
+    /// on it. An image that cannot be resolved or read is a run error (exit
+    /// 3): it was not checked.
     fn check_image(&self, reference: &str) -> FileResult {
         use plimsoll_host::Services;
         let mut res = FileResult {
             path: reference.to_string(),
             ..Default::default()
         };
-        let resolved = match self.registry.resolve(reference) {
-            Ok(r) => r,
-            Err(e) => {
-                res.errors.push(RunError {
-                    kind: "image-unavailable".into(),
-                    plugin: None,
-                    target: Some(reference.to_string()),
-                    message: format!("cannot check image {reference}: {e}"),
-                    line: None,
-                });
-                return res;
+        let runs: Vec<&Arc<Plugin>> = self
+            .plugins
+            .iter()
+            .filter(|p| p.checks_images && p.rules.iter().any(|r| self.selection.enabled(r)))
+            .collect();
+        let local = !matches!(
+            plimsoll_oci::ImageSource::parse(reference),
+            plimsoll_oci::ImageSource::Registry(_)
+        );
+        // Layers are read only when a plugin will look at them, or when the
+        // image is local (its digest comes from reading it).
+        let mut opened = None;
+        if local || runs.iter().any(|p| p.reads_images) {
+            match self.open_image(reference) {
+                Ok(i) => opened = Some(i),
+                Err(e) => {
+                    res.errors.push(e);
+                    return res;
+                }
             }
+        }
+        let image = match (&opened, local) {
+            (Some(i), true) => plimsoll_host::ImageTarget {
+                reference: reference.to_string(),
+                canonical: reference.to_string(),
+                digest: i.manifest_digest.clone(),
+            },
+            _ => match self.registry.resolve(reference) {
+                Ok(r) => plimsoll_host::ImageTarget {
+                    reference: reference.to_string(),
+                    canonical: r.canonical,
+                    digest: r.digest,
+                },
+                Err(e) => {
+                    res.errors.push(RunError {
+                        kind: "image-unavailable".into(),
+                        plugin: None,
+                        target: Some(reference.to_string()),
+                        message: format!("cannot check image {reference}: {e}"),
+                        line: None,
+                    });
+                    return res;
+                }
+            },
         };
-        let image = plimsoll_host::ImageTarget {
-            reference: reference.to_string(),
-            canonical: resolved.canonical,
-            digest: resolved.digest,
-        };
-        for p in &self.plugins {
-            if !p.checks_images || !p.rules.iter().any(|r| self.selection.enabled(r)) {
-                continue;
-            }
-            match self.host.check_image(p, &image) {
+        for p in runs {
+            let view = opened
+                .clone()
+                .filter(|_| p.reads_images)
+                .map(|i| Arc::new(crate::image_view::View(i)) as Arc<dyn plimsoll_host::ImageView>);
+            match self.host.check_image(p, &image, view) {
                 Ok(found) => {
                     for mut f in found {
                         let Some(rule) = self.rules.get(&f.rule_id) else {
@@ -407,6 +477,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Plan {
             paths: &args.paths,
             images: &args.image,
+            platform: args.platform.as_deref(),
             output: &args.output,
             select: args.selection.select.clone(),
             ignore: args.selection.ignore.clone(),
@@ -424,15 +495,14 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
 /// Refuses what `--image` cannot check (yet) before anything is loaded.
 fn image_reference_usable(image: &str) -> Result<(), UsageError> {
     for scheme in [
-        "oci:",
-        "docker-archive:",
         "oci-archive:",
         "docker-daemon:",
         "docker://",
+        "containers-storage:",
     ] {
         if image.starts_with(scheme) {
             return Err(UsageError(format!(
-                "`--image {image}`: `{scheme}` sources are not supported by this build yet; push the image to a registry (a local `registry:2` will do) and name it there"
+                "`--image {image}`: `{scheme}` sources are not supported; use a registry reference, `oci:DIR[:TAG]` or `docker-archive:FILE` (`skopeo copy` converts)"
             )));
         }
     }
@@ -441,17 +511,33 @@ fn image_reference_usable(image: &str) -> Result<(), UsageError> {
             "`--image {image:?}` is not an image reference (expected e.g. `alpine:3.19` or `registry.example.com/team/app@sha256:...`)"
         )));
     }
-    plimsoll_oci::ImageRef::parse(image)
-        .map_err(|e| UsageError(format!("`--image {image}` is not an image reference: {e}")))?;
+    match plimsoll_oci::ImageSource::parse(image) {
+        plimsoll_oci::ImageSource::Registry(_) => {
+            plimsoll_oci::ImageRef::parse(image).map_err(|e| {
+                UsageError(format!("`--image {image}` is not an image reference: {e}"))
+            })?;
+        }
+        plimsoll_oci::ImageSource::OciLayout { dir, .. } if !dir.join("index.json").is_file() => {
+            return Err(UsageError(format!(
+                "`--image {image}`: {} is not an OCI image layout (no index.json)",
+                dir.display()
+            )));
+        }
+        plimsoll_oci::ImageSource::DockerArchive(file) if !file.is_file() => {
+            return Err(UsageError(format!(
+                "`--image {image}`: {} does not exist",
+                file.display()
+            )));
+        }
+        _ => {}
+    }
     Ok(())
 }
 
-/// Whether a loaded plugin has image rules. The built-in lint and pin export
-/// the SDK's empty image check: they do not count.
+/// Whether a loaded plugin has image rules. The built-in pin exports the
+/// SDK's empty image check: it does not count.
 fn checks_images(p: &Plugin) -> bool {
-    p.checks_images
-        && (p.name == "sign-verify"
-            || !plimsoll_builtins::BUILTINS.iter().any(|b| b.name == p.name))
+    p.checks_images && p.name != "pin"
 }
 
 /// One thing a run checks.
@@ -505,6 +591,15 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             images: !plan.images.is_empty(),
         },
     )?;
+    let mut engine = engine;
+    engine.platform = match plan.platform {
+        Some(p) => Some(plimsoll_oci::Platform::parse(p).ok_or_else(|| {
+            UsageError(format!(
+                "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
+            ))
+        })?),
+        None => None,
+    };
     if !plan.images.is_empty() && !engine.plugins.iter().any(|p| checks_images(p)) {
         eprintln!(
             "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"

@@ -164,12 +164,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Check an image in a registry (repeatable; mixes with PATHs): resolved
-    /// once, then every plugin that checks images runs on that digest
-    /// (sign-verify policies apply; see `plimsoll explain PL7001`). With
+    /// Check an image (repeatable; mixes with PATHs): a registry reference,
+    /// `oci:DIR[:TAG]` (an OCI image layout) or `docker-archive:FILE` (`docker
+    /// save`). Resolved once; every plugin that checks images runs on that
+    /// digest (sign-verify policies apply; see `plimsoll explain PL7001`), and
+    /// layers are read only when a plugin granted `image` asks. With
     /// `--image` and no PATH, no Dockerfiles are searched for.
     #[arg(long, value_name = "REF")]
     pub image: Vec<String>,
+
+    /// The platform of multi-platform images, as `os/arch[/variant]`
+    /// (default: linux on this machine's architecture).
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Args)]

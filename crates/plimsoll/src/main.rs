@@ -6,6 +6,7 @@ mod cli;
 mod discover;
 mod docs_cmds;
 mod fix;
+mod image_view;
 mod output;
 mod pin;
 mod plugin_cmds;

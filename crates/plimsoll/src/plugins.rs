@@ -84,7 +84,11 @@ pub fn specs_with_inert(
             continue;
         }
         let (settings, capabilities) = match b.name {
-            "lint" => (LoadedConfig::table_json(cfg.config.lint.as_ref()), vec![]),
+            // Lint reads image contents for `check --image` (PL4009...).
+            "lint" => (
+                LoadedConfig::table_json(cfg.config.lint.as_ref()),
+                vec!["image".to_string()],
+            ),
             "pin" => {
                 let mut s = LoadedConfig::table_json(cfg.config.pin.as_ref());
                 if let (Some(obj), Some(serde_json::Value::Object(over))) =

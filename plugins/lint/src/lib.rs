@@ -3,6 +3,7 @@
 //! guidance plimsoll enforces. One rule per file under `rules/`; each rule's doc
 //! comment is what `plimsoll explain` shows.
 
+mod image;
 pub mod rules;
 mod settings;
 pub mod util;
@@ -82,6 +83,11 @@ impl DockerfilePlugin for Lint {
     fn check(doc: &Document, settings: &Settings) -> Result<Vec<Finding>, String> {
         let settings = LintSettings::from_json(settings)?;
         Ok(run_rules(doc, &settings, |_| true))
+    }
+
+    fn check_image(_image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
+        LintSettings::from_json(settings)?;
+        image::check(|_| true)
     }
 }
 

@@ -15,7 +15,7 @@ mod from_helpers;
 mod labels;
 mod multiple_instructions;
 mod pkg_unpinned;
-mod secrets;
+pub mod secrets;
 mod toolchains;
 
 mod add_instead_of_copy;
@@ -62,8 +62,8 @@ mod latest_base_image;
 mod legacy_key_value;
 mod maintainer_deprecated;
 mod malformed_instruction;
-mod missing_healthcheck;
-mod missing_user;
+pub mod missing_healthcheck;
+pub mod missing_user;
 mod multiple_cmd;
 mod multiple_entrypoint;
 mod multiple_healthcheck;
@@ -83,7 +83,8 @@ mod rpm_cache_not_cleaned;
 mod rpm_missing_yes;
 mod rpm_pin_versions;
 mod secret_in_arg_env;
-mod secret_value;
+pub mod secret_in_layer;
+pub mod secret_value;
 mod shell_via_symlink;
 mod signature_verification_disabled;
 mod single_stage_toolchain;
@@ -196,6 +197,7 @@ registry![
     remote_script_to_shell,          // PL4006
     add_url_without_checksum,        // PL4007
     copy_secret_file,                // PL4008
+    secret_in_layer,                 // PL4009
     too_many_layers,                 // PL5001
     cache_order,                     // PL5002
     single_stage_toolchain,          // PL5003
