@@ -404,14 +404,21 @@ fn plugin_inspect_shows_metadata_rules_schema_and_capabilities() {
 }
 
 #[test]
-fn image_sources_this_build_cannot_read_are_usage_errors() {
+fn image_sources_that_cannot_be_read_are_usage_errors() {
     let p = Project::new();
     p.file("Dockerfile", GOOD);
     for (args, needle) in [
-        (&["check", "--image", "oci:./layout"][..], "`oci:` sources"),
+        (
+            &["check", "--image", "oci:./layout"][..],
+            "not an OCI image layout",
+        ),
         (
             &["check", "--image", "docker-archive:a.tar"],
-            "`docker-archive:` sources",
+            "a.tar does not exist",
+        ),
+        (
+            &["check", "--image", "oci-archive:a.tar"],
+            "`oci-archive:` sources are not supported",
         ),
         (&["check", "--image", "Not/A Ref"], "not an image reference"),
         (
@@ -423,11 +430,17 @@ fn image_sources_this_build_cannot_read_are_usage_errors() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
     }
-    // Offline with nothing cached: the image was not checked (exit 3), and
-    // without signature policies the run says nothing would check it.
-    let r = p.run(&["--offline", "check", "--image", "alpine:3.20"]);
+    // Offline with nothing cached: the image was not checked (exit 3).
+    let r = p.run(&[
+        "--offline",
+        "check",
+        "--image",
+        "alpine:3.20",
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("no plugin checks images"), "{}", r.stderr);
+    assert_eq!(r.json()["errors"][0]["kind"], "offline");
 }
 
 #[test]
@@ -640,7 +653,9 @@ fn external_plugins_check_images_named_with_dash_dash_image() {
         ),
     );
     let image = format!("{registry}/library/signed:1.0");
-    let r = p.run(&["check", "--image", &image, "--format", "json"]);
+    let r = p.run(&[
+        "check", "--image", &image, "--select", "CORP001", "--format", "json",
+    ]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let j = r.json();
     let f = &j["findings"][0];
@@ -661,7 +676,7 @@ fn external_plugins_check_images_named_with_dash_dash_image() {
             toml_path(plimsoll_test_programs::POLICY)
         ),
     );
-    let r = p.run(&["check", "--image", &image]);
+    let r = p.run(&["check", "--image", &image, "--select", "CORP001"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let r = p.run(&[
         "plugin",

@@ -307,7 +307,9 @@ fn images_named_on_the_command_line_are_held_to_the_policies() {
         ("unsigned", 1, Some("(unsigned)")),
     ] {
         let reference = image(name);
-        let r = p.run(&["check", "--image", &reference, "--format", "json"]);
+        let r = p.run(&[
+            "check", "--image", &reference, "--select", "PL7001", "--format", "json",
+        ]);
         assert_eq!(r.code, code, "{name}: {}{}", r.stdout, r.stderr);
         let f = image_findings(&r);
         assert_eq!(
@@ -355,7 +357,15 @@ fn images_named_on_the_command_line_are_held_to_the_policies() {
         &s,
         &OURS.replace("name = \"ours\"", "name = \"ours\"\nmode = \"warn\""),
     );
-    let r = p.run(&["check", "--image", &image("unsigned"), "--format", "json"]);
+    let r = p.run(&[
+        "check",
+        "--image",
+        &image("unsigned"),
+        "--select",
+        "PL7001",
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let f = image_findings(&r);
     assert_eq!(f.len(), 1, "{f:?}");
@@ -368,7 +378,9 @@ fn an_image_that_cannot_be_resolved_is_not_a_pass() {
     let Some(s) = stack() else { return };
     let p = project(&s, OURS);
     let reference = format!("{}/library/no-such-image:1.0", s.plain);
-    let r = p.run(&["check", "--image", &reference, "--format", "json"]);
+    let r = p.run(&[
+        "check", "--image", &reference, "--select", "PL7001", "--format", "json",
+    ]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     let errors = r.json()["errors"].clone();
     assert_eq!(errors[0]["kind"], "image-unavailable", "{errors}");
@@ -405,10 +417,14 @@ fn the_docker_reference_check_is_per_policy() {
     );
     let mirror = format!("{}/{repo}:1.0", s.plain);
     let config = OURS.replace("REG/library/**", "REG/**");
-    let r = project(&s, &config).run(&["check", "--image", &mirror, "--format", "json"]);
+    let r = project(&s, &config).run(&[
+        "check", "--image", &mirror, "--select", "PL7001", "--format", "json",
+    ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let strict = config.replace("name = \"ours\"", "name = \"ours\"\ncheck-reference = true");
-    let r = project(&s, &strict).run(&["check", "--image", &mirror, "--format", "json"]);
+    let r = project(&s, &strict).run(&[
+        "check", "--image", &mirror, "--select", "PL7001", "--format", "json",
+    ]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let f = image_findings(&r);
     assert!(
