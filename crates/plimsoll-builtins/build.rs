@@ -7,6 +7,7 @@ const BUILTINS: &[(&str, &str)] = &[
     ("lint", "plimsoll-plugin-lint"),
     ("pin", "plimsoll-plugin-pin"),
     ("sign-verify", "plimsoll-plugin-sign-verify"),
+    ("scan", "plimsoll-plugin-scan"),
 ];
 
 fn main() {

@@ -60,6 +60,11 @@ pub struct Config {
     /// `trusted-root` paths are relative to this file.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub sign_verify: Option<Spanned<toml::Table>>,
+    /// Settings of the built-in `scan` plugin (vulnerabilities of images:
+    /// `min-cvss`, `severity`, `ignore-unfixed`, `ignore`), and the local
+    /// database's `db-max-age-days`.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub scan: Option<Spanned<toml::Table>>,
     /// How plimsoll talks to registries.
     #[serde(default)]
     pub registry: RegistryConfig,

@@ -341,6 +341,67 @@ impl Registry {
             .block_on(async move { inner.referrers(&r).await })
     }
 
+    /// Downloads `url` (plain HTTP(S), not a registry API: vulnerability
+    /// data archives), at most `limit` bytes, reporting (bytes so far, total
+    /// when announced) to `progress` (blocking).
+    pub fn download(
+        &self,
+        url: &str,
+        limit: usize,
+        progress: &(dyn Fn(u64, Option<u64>) + Sync),
+    ) -> Result<Vec<u8>, RegistryError> {
+        let inner = self.inner.clone();
+        self.runtime.block_on(async move {
+            let http = inner.http()?;
+            let mut resp = http
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| send_error(&e, url))?;
+            if !resp.status().is_success() {
+                let kind = if resp.status() == StatusCode::NOT_FOUND {
+                    ErrorKind::NotFound
+                } else {
+                    ErrorKind::Unavailable
+                };
+                return Err(RegistryError::new(
+                    kind,
+                    format!("{}: HTTP {}", redact(url), resp.status().as_u16()),
+                ));
+            }
+            let total = resp.content_length();
+            if total.is_some_and(|n| n > limit as u64) {
+                return Err(RegistryError::new(
+                    ErrorKind::Protocol,
+                    format!("{}: larger than {limit} bytes", redact(url)),
+                ));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| send_error(&e, url))? {
+                if body.len() + chunk.len() > limit {
+                    return Err(RegistryError::new(
+                        ErrorKind::Protocol,
+                        format!("{}: larger than {limit} bytes", redact(url)),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+                progress(body.len() as u64, total);
+            }
+            if total.is_some_and(|n| n != body.len() as u64) {
+                return Err(RegistryError::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "{}: truncated ({} of {} bytes)",
+                        redact(url),
+                        body.len(),
+                        total.unwrap_or(0)
+                    ),
+                ));
+            }
+            Ok(body)
+        })
+    }
+
     /// Uploads `data` as a blob of `repository` unless the registry has it
     /// (monolithic upload: POST, then PUT with the digest); returns its
     /// digest (blocking).

@@ -44,7 +44,8 @@ pub struct Plan<'a> {
     pub fix: Option<bool>,
     pub exclude: &'a [String],
     /// Merged over `[pin]`.
-    pub pin_overrides: Option<serde_json::Value>,
+    /// Merged over built-ins' tables: `{"pin": {...}, "scan": {...}}`.
+    pub overrides: Option<serde_json::Value>,
     /// Registry failures are run errors (exit 3).
     pub registry_fatal: bool,
     /// Only these built-in plugins run (no config plugins).
@@ -92,7 +93,7 @@ pub fn new_host(
 pub struct EngineOptions<'a> {
     pub select: &'a [String],
     pub ignore: &'a [String],
-    pub pin_overrides: Option<&'a serde_json::Value>,
+    pub overrides: Option<&'a serde_json::Value>,
     pub registry_fatal: bool,
     pub only_plugins: Option<&'a [&'a str]>,
     pub fresh_tags: bool,
@@ -115,12 +116,16 @@ pub fn engine(
     if o.fresh_tags {
         registry_options.tag_ttl = std::time::Duration::ZERO;
     }
-    let registry = Arc::new(RegistryServices::new(registry_options, o.registry_fatal));
+    let mut services = RegistryServices::new(registry_options, o.registry_fatal);
+    if let Some((db, max_age)) = crate::db_cmds::open(global, cfg) {
+        services = services.with_vulndb(db, max_age);
+    }
+    let registry = Arc::new(services);
     let host = new_host(global, Some(registry.clone()), o.targets)?;
     let (specs, mut errors, inert) = plugins::specs_with_inert(
         cfg,
         &registry,
-        o.pin_overrides,
+        o.overrides,
         o.only_plugins,
         o.for_checking.then_some(o.images),
     );
@@ -483,13 +488,35 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             ignore: args.selection.ignore.clone(),
             fix: args.fix.then_some(args.unsafe_fixes),
             exclude: &args.exclude,
-            pin_overrides: None,
+            overrides: scan_overrides(args),
             registry_fatal: false,
             only_plugins: None,
             fresh_tags: false,
             default_fail_on: None,
         },
     )
+}
+
+/// `--min-cvss`, `--severity`, `--ignore-unfixed`, merged over `[scan]`.
+fn scan_overrides(args: &CheckArgs) -> Option<serde_json::Value> {
+    let mut scan = serde_json::Map::new();
+    if let Some(m) = args.min_cvss {
+        scan.insert("min-cvss".into(), m.into());
+    }
+    if !args.severity.is_empty() {
+        let list: Vec<String> = args
+            .severity
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        scan.insert("severity".into(), list.into());
+    }
+    if args.ignore_unfixed {
+        scan.insert("ignore-unfixed".into(), true.into());
+    }
+    (!scan.is_empty()).then(|| serde_json::json!({ "scan": scan }))
 }
 
 /// Refuses what `--image` cannot check (yet) before anything is loaded.
@@ -582,7 +609,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         &EngineOptions {
             select: &plan.select,
             ignore: &plan.ignore,
-            pin_overrides: plan.pin_overrides.as_ref(),
+            overrides: plan.overrides.as_ref(),
             registry_fatal: plan.registry_fatal,
             only_plugins: plan.only_plugins,
             fresh_tags: plan.fresh_tags,

@@ -48,6 +48,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR", env = "PLIMSOLL_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// The vulnerability database directory (default: vulndb/ in the cache
+    /// directory); share it between projects or cache it in CI.
+    #[arg(long, global = true, value_name = "DIR", env = "PLIMSOLL_DB_DIR")]
+    pub db_dir: Option<PathBuf>,
+
     /// Never contact a registry: answer from the cache, and report what cannot
     /// be verified as notes (PL6006).
     #[arg(long, global = true, env = "PLIMSOLL_OFFLINE")]
@@ -116,6 +121,9 @@ Exit codes: 0 everything pinned and current; 1 something unpinned or stale; 2 us
     /// Translate another tool's configuration into plimsoll.toml.
     #[command(subcommand)]
     Migrate(MigrateCommand),
+    /// The local vulnerability database (OSV data) image scans use.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Developer tools.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -177,6 +185,21 @@ pub struct CheckArgs {
     /// (default: linux on this machine's architecture).
     #[arg(long, value_name = "PLATFORM")]
     pub platform: Option<String>,
+
+    /// Vulnerabilities scored at least this fail the run (default 7.0;
+    /// `[scan] min-cvss`). Lower-scored ones are reported as notes.
+    #[arg(long, value_name = "SCORE")]
+    pub min_cvss: Option<f32>,
+
+    /// Severities that fail the run whatever the score, comma-separated
+    /// (`CRITICAL,HIGH`; `[scan] severity`).
+    #[arg(long, value_name = "LIST")]
+    pub severity: Vec<String>,
+
+    /// Leave out vulnerabilities that have no fixed version yet
+    /// (`[scan] ignore-unfixed`).
+    #[arg(long)]
+    pub ignore_unfixed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -378,6 +401,32 @@ pub enum PluginCommand {
         #[arg(value_name = "REF")]
         reference: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Download OSV's per-ecosystem archives (`<SOURCE>/<Ecosystem>/all.zip`)
+    /// and index them. Nothing downloads during `check`: run this on a
+    /// schedule, or `db import` on an air-gapped runner.
+    #[command(
+        after_help = "Examples:\n  plimsoll db update                               # Debian, Alpine, Ubuntu, PyPI, npm, Go\n  plimsoll db update --ecosystem Debian --ecosystem Alpine\n  plimsoll db update --source https://mirror.corp.example/osv"
+    )]
+    Update {
+        /// Base URL laid out like the OSV bucket.
+        #[arg(long, value_name = "URL")]
+        source: Option<String>,
+        /// An OSV ecosystem to fetch (repeatable; default: Debian, Alpine,
+        /// Ubuntu, PyPI, npm, Go).
+        #[arg(long = "ecosystem", value_name = "NAME")]
+        ecosystems: Vec<String>,
+    },
+    /// Index OSV zip archives as published (`all.zip` of an ecosystem).
+    Import {
+        #[arg(required = true, value_name = "FILE.zip")]
+        files: Vec<PathBuf>,
+    },
+    /// What the database holds and how old it is.
+    Status,
 }
 
 /// Languages `plugin new` scaffolds.

@@ -3,6 +3,7 @@
 mod check;
 mod check_cmds;
 mod cli;
+mod db_cmds;
 mod discover;
 mod docs_cmds;
 mod fix;
@@ -107,6 +108,11 @@ fn main() {
             plugin_cmds::plugin_annotate(&cli.global, file, output.as_deref())
         }
         cli::Command::ConfigSchema => check_cmds::config_schema(),
+        cli::Command::Db(cli::DbCommand::Update { source, ecosystems }) => {
+            db_cmds::update(&cli.global, source.as_deref(), ecosystems)
+        }
+        cli::Command::Db(cli::DbCommand::Import { files }) => db_cmds::import(&cli.global, files),
+        cli::Command::Db(cli::DbCommand::Status) => db_cmds::status(&cli.global),
         cli::Command::Migrate(cli::MigrateCommand::Hadolint { file, write }) => {
             check_cmds::migrate_hadolint(file.as_deref(), *write)
         }

@@ -18,10 +18,10 @@ pub fn run(global: &GlobalArgs, args: &PinArgs) -> anyhow::Result<ExitCode> {
             ignore: Vec::new(),
             fix: args.fix.then_some(false),
             exclude: &args.exclude,
-            pin_overrides: Some(serde_json::json!({
+            overrides: Some(serde_json::json!({"pin": {
                 "resolve-unpinned": true,
                 "update": args.update,
-            })),
+            }})),
             registry_fatal: true,
             only_plugins: Some(&["pin"]),
             fresh_tags: true,

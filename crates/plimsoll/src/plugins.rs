@@ -43,7 +43,8 @@ fn spec_error(name: &str, message: String) -> RunError {
 }
 
 /// The specs to load, in order: built-ins, then enabled config plugins.
-/// `pin_overrides` are merged over `[pin]` (what `plimsoll pin` sets).
+/// `overrides` (`{"pin": {...}, "scan": {...}}`) are merged over a built-in's
+/// table: what `plimsoll pin` and `check`'s flags set.
 /// `only` restricts the run to these built-ins (and no config plugins).
 /// `for_checking`: leave out built-ins that would report nothing with this
 /// config (sign-verify without policies applied), so a run does not pay for
@@ -51,14 +52,14 @@ fn spec_error(name: &str, message: String) -> RunError {
 pub fn specs(
     cfg: &LoadedConfig,
     registry: &RegistryServices,
-    pin_overrides: Option<&serde_json::Value>,
+    overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
     for_checking: bool,
 ) -> (Vec<PluginSpec>, Vec<RunError>) {
     let (specs, errors, _inert) = specs_with_inert(
         cfg,
         registry,
-        pin_overrides,
+        overrides,
         only,
         for_checking.then_some(false),
     );
@@ -72,7 +73,7 @@ pub fn specs(
 pub fn specs_with_inert(
     cfg: &LoadedConfig,
     registry: &RegistryServices,
-    pin_overrides: Option<&serde_json::Value>,
+    overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
     checking: Option<bool>,
 ) -> (Vec<PluginSpec>, Vec<RunError>, Vec<PluginSpec>) {
@@ -89,10 +90,24 @@ pub fn specs_with_inert(
                 LoadedConfig::table_json(cfg.config.lint.as_ref()),
                 vec!["image".to_string()],
             ),
+            // The scan reads images and asks the OSV database; `check`'s
+            // --min-cvss/--severity/--ignore-unfixed go over `[scan]`.
+            "scan" => {
+                let mut s = LoadedConfig::table_json(cfg.config.scan.as_ref());
+                if let Some(obj) = s.as_object_mut() {
+                    obj.remove("db-max-age-days");
+                }
+                if let (Some(obj), Some(serde_json::Value::Object(over))) =
+                    (s.as_object_mut(), overrides.and_then(|o| o.get("scan")))
+                {
+                    obj.extend(over.clone());
+                }
+                (s, vec!["image".to_string(), "vulnerabilities".to_string()])
+            }
             "pin" => {
                 let mut s = LoadedConfig::table_json(cfg.config.pin.as_ref());
                 if let (Some(obj), Some(serde_json::Value::Object(over))) =
-                    (s.as_object_mut(), pin_overrides)
+                    (s.as_object_mut(), overrides.and_then(|o| o.get("pin")))
                 {
                     obj.extend(over.clone());
                 }

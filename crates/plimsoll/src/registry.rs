@@ -32,6 +32,8 @@ pub struct RegistryServices {
     /// Verifications already made this run: a base image shared by many
     /// Dockerfiles is fetched and checked once per authority.
     verified: Mutex<HashMap<(String, Authority), VerificationSlot>>,
+    /// The local vulnerability database, and how old its data may be (s).
+    vulndb: Option<(Arc<plimsoll_vulndb::Db>, Option<u64>)>,
 }
 
 type Verification = Result<Vec<VerifiedSignature>, VerifyError>;
@@ -92,7 +94,14 @@ impl RegistryServices {
             errors: Mutex::default(),
             seen: Mutex::default(),
             verified: Mutex::default(),
+            vulndb: None,
         }
+    }
+
+    /// Answers `vulnerabilities` queries from `db`.
+    pub fn with_vulndb(mut self, db: Arc<plimsoll_vulndb::Db>, max_age: Option<u64>) -> Self {
+        self.vulndb = Some((db, max_age));
+        self
     }
 
     /// Checks what can be checked before any request (the CA files): a bad
@@ -278,6 +287,61 @@ impl Services for RegistryServices {
     /// Signatures are fetched with the same client (and so the same
     /// credentials, CAs, cache and `--offline`) as everything else, once per
     /// (reference, authority) per run.
+    fn vulnerabilities(
+        &self,
+        ecosystem: &str,
+        package: &str,
+    ) -> Result<Vec<plimsoll_host::Vulnerability>, HostError> {
+        let Some((db, max_age)) = &self.vulndb else {
+            return Err(HostError::Unavailable(
+                "no vulnerability database is configured for this run".into(),
+            ));
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let found = db
+            .query(ecosystem, package, now, *max_age)
+            .map_err(|e| match e.kind {
+                plimsoll_vulndb::DbErrorKind::Missing | plimsoll_vulndb::DbErrorKind::Stale => {
+                    HostError::NotFound(e.message)
+                }
+                _ => HostError::Other(e.message),
+            })?;
+        Ok(found
+            .into_iter()
+            .map(|v| plimsoll_host::Vulnerability {
+                id: v.id,
+                aliases: v.aliases,
+                summary: v.summary,
+                score: v.score,
+                vector: v.vector,
+                severity: v.severity,
+                ranges: v
+                    .ranges
+                    .into_iter()
+                    .map(|r| {
+                        (
+                            r.kind,
+                            r.events
+                                .into_iter()
+                                .map(|e| plimsoll_host::RangeEvent {
+                                    introduced: e.introduced,
+                                    fixed: e.fixed,
+                                    last_affected: e.last_affected,
+                                    limit: e.limit,
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+                versions: v.versions,
+                references: v.references,
+            })
+            .collect())
+    }
+
     fn verify_signature(&self, reference: &str, authority: &Authority) -> Verification {
         let cell = self
             .verified

@@ -1,0 +1,341 @@
+//! plimsoll's built-in vulnerability scan (`plimsoll check --image`): reads
+//! the image's package databases (dpkg, apk; Python and npm packages), asks
+//! the host's OSV database about each (the `vulnerabilities` capability),
+//! matches versions with each ecosystem's own ordering, and gates on CVSS.
+//!
+//! Debian and Alpine records name source packages: binaries built from one
+//! source are reported together, once per vulnerability.
+
+mod settings;
+
+use std::collections::BTreeMap;
+
+use plimsoll_packages::{OsRelease, Package};
+use plimsoll_plugin_sdk::bindings::plimsoll::plugin::vulnerabilities::{
+    self as vul, Vulnerability,
+};
+use plimsoll_plugin_sdk::image;
+use plimsoll_plugin_sdk::prelude::*;
+use plimsoll_plugin_sdk::versions::Scheme;
+
+pub use settings::ScanSettings;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports packages installed in an image (`plimsoll check --image`) that
+    /// a vulnerability in plimsoll's local OSV database affects, with the
+    /// CVE/GHSA id, the installed and fixed versions and the CVSS score. An
+    /// error when the score is at least `min-cvss` (default 7.0) or the
+    /// severity is in `severity`; a note otherwise. Debian and Alpine
+    /// vulnerabilities are matched on the source package and reported once
+    /// for all the binaries it built.
+    ///
+    /// ## Why is this bad?
+    /// Known, fixable vulnerabilities in a shipped image are the first thing
+    /// an attacker tries.
+    ///
+    /// ## Example
+    /// `libssl3 3.0.11-1~deb12u1` in a Debian 12 image: fixed in
+    /// `3.0.11-1~deb12u2`.
+    ///
+    /// ## Use instead
+    /// Rebuild on an updated base image (`plimsoll pin --update`), or upgrade
+    /// the package. A vulnerability that does not apply can be ignored with a
+    /// reason and an expiry date:
+    /// ```toml
+    /// [[scan.ignore]]
+    /// id = "CVE-2024-0727"
+    /// until = "2027-01-31"
+    /// reason = "no PKCS12 parsing in this service"
+    /// ```
+    pub static VULNERABLE = Rule {
+        id: "PL8001",
+        name: "vulnerable-package",
+        summary: "An installed package has a known vulnerability",
+        level: Level::Error,
+        tags: &["security", "vulnerability", "image"],
+    };
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a package database the scan cannot read yet (an RPM
+    /// database), so that an image whose packages were not checked never
+    /// passes silently.
+    ///
+    /// ## Why is this bad?
+    /// Unscanned packages hide vulnerabilities.
+    ///
+    /// ## Example
+    /// A Fedora or UBI image: `var/lib/rpm/rpmdb.sqlite`.
+    pub static UNSCANNED = Rule {
+        id: "PL8002",
+        name: "packages-not-scanned",
+        summary: "A package database could not be scanned",
+        level: Level::Warning,
+        tags: &["vulnerability", "image"],
+    };
+}
+
+pub static RULES: &[&Rule] = &[&VULNERABLE, &UNSCANNED];
+
+pub struct Scan;
+
+impl DockerfilePlugin for Scan {
+    fn info() -> PluginInfo {
+        PluginInfo::new("scan", env!("CARGO_PKG_VERSION"), RULES)
+            .description("Known vulnerabilities of installed packages (OSV)")
+            .settings_schema(settings::SCHEMA)
+    }
+
+    fn validate_settings(settings: &Settings) -> Result<(), String> {
+        ScanSettings::from_json(settings).map(|_| ())
+    }
+
+    fn check(_doc: &Document, _settings: &Settings) -> Result<Vec<Finding>, String> {
+        Ok(Vec::new())
+    }
+
+    fn check_image(_image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let s = ScanSettings::from_json(settings)?;
+        scan(&s)
+    }
+}
+
+plimsoll_plugin_sdk::dockerfile_plugin!(Scan);
+
+fn read(path: &str) -> Option<String> {
+    image::read_file(path, 64 << 20)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// Every package the image's databases list.
+pub fn packages() -> (Option<OsRelease>, Vec<Package>, Vec<Finding>) {
+    let os = read("etc/os-release")
+        .or_else(|| read("usr/lib/os-release"))
+        .map(|t| plimsoll_packages::os_release(&t));
+    let mut pkgs = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(t) = read(plimsoll_packages::DPKG_STATUS) {
+        pkgs.extend(plimsoll_packages::dpkg_status(
+            &t,
+            plimsoll_packages::DPKG_STATUS,
+        ));
+    }
+    for e in image::glob(plimsoll_packages::DPKG_STATUS_D).unwrap_or_default() {
+        if let Some(t) = read(&e.path) {
+            pkgs.extend(plimsoll_packages::dpkg_status(&t, &e.path));
+        }
+    }
+    if let Some(t) = read(plimsoll_packages::APK_INSTALLED) {
+        pkgs.extend(plimsoll_packages::apk_installed(
+            &t,
+            plimsoll_packages::APK_INSTALLED,
+        ));
+    }
+    for db in plimsoll_packages::RPM_DATABASES {
+        if image::read_file(db, 1).is_ok() {
+            notes.push(
+                Finding::new(
+                    &UNSCANNED,
+                    format!("/{db}: RPM databases are not supported yet; this image's RPM packages were not checked for vulnerabilities"),
+                )
+                .in_image(format!("/{db}"), None),
+            );
+        }
+    }
+    for e in image::glob(plimsoll_packages::PYTHON_METADATA).unwrap_or_default() {
+        if let Some(p) = read(&e.path).and_then(|t| plimsoll_packages::python_metadata(&t, &e.path))
+        {
+            pkgs.push(p);
+        }
+    }
+    for pattern in [
+        plimsoll_packages::NPM_PACKAGES,
+        plimsoll_packages::NPM_SCOPED_PACKAGES,
+    ] {
+        for e in image::glob(pattern).unwrap_or_default() {
+            if let Some(p) = read(&e.path).and_then(|t| plimsoll_packages::npm_package(&t, &e.path))
+            {
+                pkgs.push(p);
+            }
+        }
+    }
+    (os, pkgs, notes)
+}
+
+/// Whether `version` is affected by `v` in `scheme`, and the version that
+/// fixes it (the first `fixed` above it).
+pub fn affected(v: &Vulnerability, scheme: Scheme, version: &str) -> (bool, Option<String>) {
+    if v.versions.iter().any(|x| x == version) {
+        return (true, None);
+    }
+    let cmp = |a: &str, b: &str| scheme.compare(a, b);
+    let mut hit = false;
+    let mut fix: Option<String> = None;
+    for r in v
+        .ranges
+        .iter()
+        .filter(|r| r.kind == "ECOSYSTEM" || r.kind == "SEMVER")
+    {
+        let mut inside = false;
+        for e in &r.events {
+            if let Some(i) = &e.introduced
+                && (i == "0" || cmp(version, i).is_some_and(|o| o.is_ge()))
+            {
+                inside = true;
+            }
+            if let Some(f) = &e.fixed
+                && inside
+                && cmp(version, f).is_some_and(|o| o.is_ge())
+            {
+                inside = false;
+            }
+            if let Some(l) = &e.last_affected
+                && inside
+                && cmp(version, l).is_some_and(|o| o.is_gt())
+            {
+                inside = false;
+            }
+        }
+        if inside {
+            hit = true;
+            fix = r
+                .events
+                .iter()
+                .filter_map(|e| e.fixed.clone())
+                .find(|f| cmp(version, f).is_some_and(|o| o.is_lt()));
+        }
+    }
+    (hit, fix)
+}
+
+/// The OSV ecosystem and version scheme of a package.
+fn ecosystem(p: &Package, os: Option<&OsRelease>) -> Option<(String, Scheme)> {
+    match p.kind {
+        "dpkg" | "apk" => {
+            let eco = os?.ecosystem()?;
+            let scheme = Scheme::for_ecosystem(&eco)?;
+            Some((eco, scheme))
+        }
+        "python" => Some(("PyPI".into(), Scheme::Pep440)),
+        "npm" => Some(("npm".into(), Scheme::Semver)),
+        _ => None,
+    }
+}
+
+pub fn scan(s: &ScanSettings) -> Result<Vec<Finding>, String> {
+    let (os, pkgs, mut out) = packages();
+    // (ecosystem, queried name, version) → binaries, for one query each.
+    let mut groups: BTreeMap<(String, String, String), (Scheme, Vec<&Package>)> = BTreeMap::new();
+    for p in &pkgs {
+        let Some((eco, scheme)) = ecosystem(p, os.as_ref()) else {
+            continue;
+        };
+        let (name, version) = match p.kind {
+            "dpkg" | "apk" => (
+                p.source.clone().unwrap_or_else(|| p.name.clone()),
+                p.source_version
+                    .clone()
+                    .unwrap_or_else(|| p.version.clone()),
+            ),
+            _ => (p.name.clone(), p.version.clone()),
+        };
+        groups
+            .entry((eco, name, version))
+            .or_insert_with(|| (scheme, Vec::new()))
+            .1
+            .push(p);
+    }
+    for ((eco, name, version), (scheme, binaries)) in &groups {
+        let vulns = match vul::query(eco, name) {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(format!(
+                    "cannot look up vulnerabilities: {}",
+                    host_message(&e)
+                ));
+            }
+        };
+        for v in vulns {
+            let (hit, fixed) = affected(&v, *scheme, version);
+            if !hit || (s.ignore_unfixed && fixed.is_none()) {
+                continue;
+            }
+            if s.ignored(&v.id, &v.aliases).is_some() {
+                continue;
+            }
+            let gate = s.fails(v.score, v.severity.as_deref());
+            let names: Vec<&str> = binaries.iter().map(|b| b.name.as_str()).collect();
+            let installed = binaries
+                .first()
+                .map(|b| b.version.as_str())
+                .unwrap_or(version);
+            let score = v
+                .score
+                .map(|sc| format!("CVSS {sc:.1}"))
+                .or_else(|| v.severity.clone())
+                .unwrap_or_else(|| "unscored".into());
+            let fix = match &fixed {
+                Some(f) => format!("fixed in {f}"),
+                None => "no fix yet".into(),
+            };
+            let covering = if binaries.len() > 1 || names.first().is_some_and(|n| n != name) {
+                format!(" (source {name}: {})", names.join(", "))
+            } else {
+                String::new()
+            };
+            let mut f = Finding::new(
+                &VULNERABLE,
+                format!(
+                    "{} {installed}{covering}: {} ({score}), {fix}{}",
+                    names.first().copied().unwrap_or(name),
+                    v.id,
+                    if v.summary.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", v.summary)
+                    }
+                ),
+            )
+            .in_image(format!("/{}", binaries[0].location), None)
+            .level(if gate { Level::Error } else { Level::Note })
+            .property("id", v.id.clone())
+            .property("aliases", v.aliases.clone())
+            .property("ecosystem", eco.clone())
+            .property("package", name.clone())
+            .property(
+                "binaries",
+                names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+            )
+            .property("installed", installed.to_string())
+            .property("fixed", fixed.clone());
+            if let Some(sc) = v.score {
+                f = f.severity(sc.clamp(0.0, 10.0)).property("cvss", sc as f64);
+            }
+            if let Some(vec) = &v.vector {
+                f = f.property("vector", vec.clone());
+            }
+            if let Some(r) = v.references.first() {
+                f = f.help_uri(r.clone());
+            }
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+fn host_message(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
+    use plimsoll_plugin_sdk::registry::HostError as H;
+    match e {
+        H::Denied(m)
+        | H::NotFound(m)
+        | H::Unauthorized(m)
+        | H::Unavailable(m)
+        | H::InvalidInput(m)
+        | H::Other(m) => m.clone(),
+        H::Timeout => "timed out".into(),
+        H::RateLimited(_) => "rate limited".into(),
+    }
+}

@@ -1,0 +1,133 @@
+//! `[scan]` settings (and the `check` flags of the same names).
+
+use plimsoll_plugin_sdk::serde_json::Value;
+
+pub const SCHEMA: &str = r##"{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "min-cvss": {"type": "number", "minimum": 0, "maximum": 10, "description": "Vulnerabilities scored at least this fail the run (default 7.0)."},
+    "severity": {"type": "array", "items": {"type": "string"}, "description": "Severities that fail the run whatever the score (e.g. [\"CRITICAL\", \"HIGH\"]; matched case-insensitively against the record's rating)."},
+    "ignore-unfixed": {"type": "boolean", "description": "Leave out vulnerabilities with no fixed version."},
+    "ignore": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["id"], "properties": {
+      "id": {"type": "string"}, "until": {"type": "string", "description": "YYYY-MM-DD; after it the ignore stops applying."}, "reason": {"type": "string"}}}},
+    "db-max-age-days": {"type": "integer", "minimum": 0, "description": "Refuse vulnerability data older than this (default 7; 0 = any age). Read by the host."}
+  }
+}"##;
+
+#[derive(Debug, Clone)]
+pub struct Ignore {
+    pub id: String,
+    /// (year, month, day).
+    pub until: Option<(u32, u32, u32)>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    pub min_cvss: f32,
+    pub severity: Vec<String>,
+    pub ignore_unfixed: bool,
+    pub ignore: Vec<Ignore>,
+    /// Today, as the host's clock gives it (whole days).
+    pub today: (u32, u32, u32),
+}
+
+fn date(s: &str) -> Option<(u32, u32, u32)> {
+    let mut it = s.trim().split('-');
+    let y = it.next()?.parse().ok()?;
+    let m = it.next()?.parse().ok()?;
+    let d = it.next()?.parse().ok()?;
+    (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}
+
+/// Today from the system clock (the host gives plugins day resolution).
+fn today() -> (u32, u32, u32) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = (secs / 86400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as u32;
+    (y, m, d)
+}
+
+impl ScanSettings {
+    pub fn from_json(v: &Value) -> Result<ScanSettings, String> {
+        let min_cvss = match v.get("min-cvss") {
+            None => 7.0,
+            Some(n) => n.as_f64().ok_or("`min-cvss` must be a number")? as f32,
+        };
+        let severity = match v.get("severity") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|s| {
+                    s.as_str()
+                        .map(str::to_ascii_uppercase)
+                        .ok_or("`severity` must list strings")
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err("`severity` must be a list".into()),
+        };
+        let ignore_unfixed = v
+            .get("ignore-unfixed")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let mut ignore = Vec::new();
+        for (i, e) in v
+            .get("ignore")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let id = e["id"]
+                .as_str()
+                .ok_or(format!("`ignore` #{}: `id` is required", i + 1))?;
+            let until = match e.get("until").and_then(Value::as_str) {
+                None => None,
+                Some(d) => Some(date(d).ok_or(format!(
+                    "`ignore` {id}: `until` must be YYYY-MM-DD, not `{d}`"
+                ))?),
+            };
+            ignore.push(Ignore {
+                id: id.to_string(),
+                until,
+                reason: e["reason"].as_str().unwrap_or("").to_string(),
+            });
+        }
+        Ok(ScanSettings {
+            min_cvss,
+            severity,
+            ignore_unfixed,
+            ignore,
+            today: today(),
+        })
+    }
+
+    /// The reason an ignore entry covers this vulnerability, if one does and
+    /// has not expired.
+    pub fn ignored(&self, id: &str, aliases: &[String]) -> Option<&str> {
+        self.ignore
+            .iter()
+            .find(|i| {
+                (i.id == id || aliases.contains(&i.id)) && i.until.is_none_or(|u| u >= self.today)
+            })
+            .map(|i| i.reason.as_str())
+    }
+
+    /// Whether a vulnerability fails the run.
+    pub fn fails(&self, score: Option<f32>, severity: Option<&str>) -> bool {
+        score.is_some_and(|s| s >= self.min_cvss)
+            || severity.is_some_and(|s| self.severity.iter().any(|w| w.eq_ignore_ascii_case(s)))
+    }
+}

@@ -1,0 +1,213 @@
+//! The vulnerability scan end to end: OSV records (tests/fixtures/osv, real
+//! CVE ids for packages in the shared stack's `library/debian-like:12`)
+//! zipped and served over HTTP the way the OSV bucket lays them out,
+//! `plimsoll db update --source` from that server, then `check --image` on
+//! the registry image and on an OCI layout copied by skopeo: the same
+//! findings, source packages reported once for their binaries, the CVSS
+//! gate, `--ignore-unfixed`, ignores that expire, and a missing database
+//! named as such. Skips, with the reason printed, without the stack.
+
+mod support;
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use support::{Project, Run};
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(work: &Path) -> Server {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut child = Command::new("python3")
+        .arg(root.join("tests/support/serve_osv.py"))
+        .arg(root.join("tests/fixtures/osv"))
+        .arg(work)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    Server(child, line.trim().to_string())
+}
+
+/// (id, level, binaries, fixed) of the scan's findings.
+fn vulns(r: &Run) -> Vec<(String, String, Vec<String>, Option<String>)> {
+    let mut v: Vec<_> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "PL8001")
+        .map(|f| {
+            let p = &f["properties"];
+            (
+                p["id"].as_str().unwrap().to_string(),
+                f["level"].as_str().unwrap().to_string(),
+                p["binaries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|b| b.as_str().unwrap().to_string())
+                    .collect(),
+                p["fixed"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn images_are_scanned_against_the_osv_database() {
+    let Some(registry) = support::stack_var("REGISTRY") else {
+        return;
+    };
+    let p = Project::new();
+    let db = p.path().join("db");
+    let db_arg = db.to_str().unwrap();
+    let image = format!("{registry}/library/debian-like:12");
+    let scan = |p: &Project, extra: &[&str]| {
+        let mut args = vec![
+            "--db-dir",
+            db_arg,
+            "check",
+            "--image",
+            &image,
+            "--select",
+            "PL8001,PL8002",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        p.run(&args)
+    };
+
+    // No database yet: the run says which command to run (exit 3).
+    let r = scan(&p, &[]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let msg = r.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("plimsoll db update") && msg.contains("Debian:12"),
+        "{msg}"
+    );
+
+    let work = tempfile::tempdir().unwrap();
+    let server = serve(work.path());
+    let r = p.run(&[
+        "--db-dir",
+        db_arg,
+        "db",
+        "update",
+        "--source",
+        &server.1,
+        "--ecosystem",
+        "Debian",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("imported 5 OSV records") && r.stderr.contains("Debian:12 (3 packages)"),
+        "{}",
+        r.stderr
+    );
+    let status = p.run(&["--db-dir", db_arg, "db", "status"]);
+    assert!(status.stdout.contains("Debian:12"), "{}", status.stdout);
+
+    let r = scan(&p, &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let found = vulns(&r);
+    let ssl = vec!["libssl3".to_string(), "openssl".to_string()];
+    assert_eq!(
+        found,
+        vec![
+            (
+                "CVE-2023-45853".into(),
+                "error".into(),
+                vec!["zlib1g".to_string()],
+                None
+            ),
+            (
+                "CVE-2023-5363".into(),
+                "error".into(),
+                ssl.clone(),
+                Some("3.0.11-1~deb12u2".into())
+            ),
+            (
+                "CVE-2023-6246".into(),
+                "error".into(),
+                vec!["libc6".to_string()],
+                Some("2.36-9+deb12u4".into())
+            ),
+            (
+                "CVE-2024-0727".into(),
+                "note".into(),
+                ssl.clone(),
+                Some("3.0.13-1~deb12u1".into())
+            ),
+        ],
+        "CVE-2022-2068 is fixed before this openssl; openssl's binaries are one finding"
+    );
+    let f = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["id"] == "CVE-2023-5363")
+        .cloned()
+        .unwrap();
+    assert_eq!(f["security_severity"], 7.5);
+    assert_eq!(f["location"]["path"], "/var/lib/dpkg/status");
+
+    // The same from an OCI layout of the same image.
+    if Command::new("skopeo").arg("--version").output().is_ok() {
+        let out = Command::new("skopeo")
+            .args(["copy", "-q", "--src-tls-verify=false"])
+            .arg(format!("docker://{image}"))
+            .arg("oci:layout:12")
+            .current_dir(p.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = p.run(&[
+            "--db-dir",
+            db_arg,
+            "check",
+            "--image",
+            "oci:layout:12",
+            "--select",
+            "PL8001",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(vulns(&r), found, "oci: layout differs");
+    }
+
+    // The gate: nothing at 9.9 or above, so everything is a note (exit 0);
+    // a severity list fails whatever the score; unfixed ones can be left out.
+    let r = scan(&p, &["--min-cvss", "9.9"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(vulns(&r).iter().all(|v| v.1 == "note"));
+    let r = scan(&p, &["--ignore-unfixed"]);
+    assert!(!vulns(&r).iter().any(|v| v.0 == "CVE-2023-45853"));
+
+    // Ignores: an expired one stops ignoring, a current one hides it.
+    p.file("plimsoll.toml", "[[scan.ignore]]\nid = \"CVE-2023-6246\"\nuntil = \"2020-01-01\"\nreason = \"expired\"\n[[scan.ignore]]\nid = \"CVE-2023-5363\"\nuntil = \"2999-12-31\"\nreason = \"no affected cipher modes used\"\n");
+    let ids: Vec<String> = vulns(&scan(&p, &[])).into_iter().map(|v| v.0).collect();
+    assert!(ids.contains(&"CVE-2023-6246".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"CVE-2023-5363".to_string()), "{ids:?}");
+    drop(server);
+}
