@@ -280,3 +280,320 @@ mod tests {
         assert_eq!(a.ecosystem().as_deref(), Some("Alpine:v3.19"));
     }
 }
+
+/// How [`collect`] reads an image: the merged filesystem, paths without a
+/// leading `/`.
+pub trait Files {
+    /// A regular file's text (symlinks followed), if it exists.
+    fn read(&self, path: &str) -> Option<String>;
+    /// Paths matching a glob (`**` crosses `/`).
+    fn glob(&self, pattern: &str) -> Vec<String>;
+}
+
+/// What an image has installed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Inventory {
+    pub os: Option<OsRelease>,
+    pub packages: Vec<Package>,
+    /// Package databases found but not read (RPM), by path.
+    pub unsupported: Vec<String>,
+}
+
+/// Reads every package database of an image. dpkg licences come from the
+/// machine-readable `usr/share/doc/<package>/copyright` files when present.
+pub fn collect(files: &dyn Files) -> Inventory {
+    let mut inv = Inventory {
+        os: files
+            .read("etc/os-release")
+            .or_else(|| files.read("usr/lib/os-release"))
+            .map(|t| os_release(&t)),
+        ..Default::default()
+    };
+    if let Some(t) = files.read(DPKG_STATUS) {
+        inv.packages.extend(dpkg_status(&t, DPKG_STATUS));
+    }
+    for path in files.glob(DPKG_STATUS_D) {
+        if let Some(t) = files.read(&path) {
+            inv.packages.extend(dpkg_status(&t, &path));
+        }
+    }
+    for p in inv.packages.iter_mut() {
+        if let Some(text) = files.read(&format!("usr/share/doc/{}/copyright", p.name)) {
+            p.license = dep5_licenses(&text);
+        }
+    }
+    if let Some(t) = files.read(APK_INSTALLED) {
+        inv.packages.extend(apk_installed(&t, APK_INSTALLED));
+    }
+    for db in RPM_DATABASES {
+        if files.read(db).is_some() || !files.glob(db).is_empty() {
+            inv.unsupported.push(db.to_string());
+        }
+    }
+    for path in files.glob(PYTHON_METADATA) {
+        if let Some(p) = files.read(&path).and_then(|t| python_metadata(&t, &path)) {
+            inv.packages.push(p);
+        }
+    }
+    for pattern in [NPM_PACKAGES, NPM_SCOPED_PACKAGES] {
+        for path in files.glob(pattern) {
+            if let Some(p) = files.read(&path).and_then(|t| npm_package(&t, &path)) {
+                inv.packages.push(p);
+            }
+        }
+    }
+    inv
+}
+
+/// The licences a DEP-5 `copyright` file names (`License:` fields, first
+/// word each, de-duplicated, in order), as an SPDX-style `A AND B`.
+pub fn dep5_licenses(text: &str) -> Option<String> {
+    if !text.starts_with("Format:") {
+        return None;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("License:") {
+            let l = v.split_whitespace().next().unwrap_or("").to_string();
+            if !l.is_empty() && !seen.contains(&l) {
+                seen.push(l);
+            }
+        }
+    }
+    (!seen.is_empty()).then(|| seen.join(" AND "))
+}
+
+#[cfg(test)]
+mod licence_tests {
+    use super::*;
+
+    #[test]
+    fn debian_names_become_spdx_ids() {
+        assert_eq!(spdx_id("GPL-2+"), "GPL-2.0-or-later");
+        assert_eq!(spdx_id("GPL-2"), "GPL-2.0-only");
+        assert_eq!(spdx_id("LGPL-2.1+"), "LGPL-2.1-or-later");
+        assert_eq!(spdx_id("Expat"), "MIT");
+        assert_eq!(spdx_id("BSD-3-clause"), "BSD-3-Clause");
+        assert_eq!(spdx_id("public-domain"), "LicenseRef-public-domain");
+        assert_eq!(
+            spdx_expression("GPL-2+ AND Expat").as_deref(),
+            Some("GPL-2.0-or-later AND MIT")
+        );
+        assert_eq!(
+            spdx_expression("(MIT OR Apache-2.0)").as_deref(),
+            Some("(MIT OR Apache-2.0)")
+        );
+        assert_eq!(spdx_expression("BSD License with some clause"), None);
+    }
+}
+
+/// The package URL (purl) of a package.
+pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
+    let enc = |s: &str| {
+        s.replace('%', "%25")
+            .replace('@', "%40")
+            .replace('+', "%2B")
+            .replace(':', "%3A")
+    };
+    match p.kind {
+        "dpkg" => {
+            let distro = os
+                .map(|o| format!("&distro={}-{}", o.id, o.version_id))
+                .unwrap_or_default();
+            let vendor = os.map(|o| o.id.as_str()).unwrap_or("debian");
+            format!(
+                "pkg:deb/{vendor}/{}@{}?arch={}{distro}",
+                p.name,
+                enc(&p.version),
+                p.arch.as_deref().unwrap_or("all")
+            )
+        }
+        "apk" => format!(
+            "pkg:apk/alpine/{}@{}?arch={}{}",
+            p.name,
+            enc(&p.version),
+            p.arch.as_deref().unwrap_or("noarch"),
+            os.map(|o| format!("&distro={}", o.version_id))
+                .unwrap_or_default()
+        ),
+        "python" => format!(
+            "pkg:pypi/{}@{}",
+            p.name.to_ascii_lowercase().replace('_', "-"),
+            enc(&p.version)
+        ),
+        "npm" => format!("pkg:npm/{}@{}", enc(&p.name), enc(&p.version)),
+        other => format!("pkg:generic/{other}/{}@{}", p.name, enc(&p.version)),
+    }
+}
+
+/// SPDX licence ids plimsoll recognises as such (the ones package databases
+/// name in practice); anything else becomes a `LicenseRef-`.
+const SPDX_IDS: &[&str] = &[
+    "0BSD",
+    "AFL-2.1",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
+    "Apache-1.1",
+    "Apache-2.0",
+    "Artistic-1.0",
+    "Artistic-1.0-Perl",
+    "Artistic-2.0",
+    "Beerware",
+    "blessing",
+    "BSD-1-Clause",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "BSD-4-Clause",
+    "BSD-4-Clause-UC",
+    "BSL-1.0",
+    "bzip2-1.0.6",
+    "CC-BY-3.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-3.0",
+    "CC-BY-SA-4.0",
+    "CC0-1.0",
+    "CDDL-1.0",
+    "curl",
+    "EPL-1.0",
+    "EPL-2.0",
+    "FSFAP",
+    "FSFUL",
+    "FSFULLR",
+    "FTL",
+    "GFDL-1.1-or-later",
+    "GFDL-1.2-only",
+    "GFDL-1.2-or-later",
+    "GFDL-1.3-only",
+    "GFDL-1.3-or-later",
+    "GPL-1.0-only",
+    "GPL-1.0-or-later",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "HPND",
+    "ICU",
+    "IJG",
+    "Info-ZIP",
+    "ISC",
+    "Latex2e",
+    "LGPL-2.0-only",
+    "LGPL-2.0-or-later",
+    "LGPL-2.1-only",
+    "LGPL-2.1-or-later",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+    "libpng-2.0",
+    "MIT",
+    "MIT-0",
+    "MPL-1.1",
+    "MPL-2.0",
+    "NTP",
+    "OFL-1.1",
+    "OpenSSL",
+    "PostgreSQL",
+    "PSF-2.0",
+    "Python-2.0",
+    "Ruby",
+    "SGI-B-2.0",
+    "Sleepycat",
+    "TCL",
+    "Unicode-DFS-2016",
+    "Unlicense",
+    "Vim",
+    "W3C",
+    "WTFPL",
+    "X11",
+    "Zlib",
+    "ZPL-2.1",
+];
+
+/// One licence name as an SPDX id: Debian's DEP-5 short names (`GPL-2+`,
+/// `Expat`, `BSD-3-clause`) mapped to theirs, SPDX ids kept, anything else
+/// `LicenseRef-<name>`.
+pub fn spdx_id(name: &str) -> String {
+    let n = name.trim().trim_end_matches(',');
+    if let Some(id) = SPDX_IDS.iter().find(|id| id.eq_ignore_ascii_case(n)) {
+        return id.to_string();
+    }
+    let family = |base: &str, rest: &str| -> Option<String> {
+        let (num, plus) = match rest.strip_suffix('+') {
+            Some(r) => (r, true),
+            None => (rest, false),
+        };
+        let num = match num {
+            "1" => "1.0",
+            "2" => "2.0",
+            "3" => "3.0",
+            n => n,
+        };
+        let id = format!("{base}-{num}-{}", if plus { "or-later" } else { "only" });
+        SPDX_IDS.contains(&id.as_str()).then_some(id)
+    };
+    for base in ["GPL", "LGPL", "AGPL", "GFDL"] {
+        if let Some(rest) = n.strip_prefix(base).and_then(|r| r.strip_prefix('-'))
+            && let Some(id) = family(base, rest)
+        {
+            return id;
+        }
+    }
+    let mapped = match n.to_ascii_lowercase().as_str() {
+        "expat" => Some("MIT"),
+        "bsd-2-clause" => Some("BSD-2-Clause"),
+        "bsd-3-clause" => Some("BSD-3-Clause"),
+        "bsd-4-clause" => Some("BSD-4-Clause"),
+        "artistic" => Some("Artistic-1.0"),
+        "apache-2" => Some("Apache-2.0"),
+        "mpl-2" => Some("MPL-2.0"),
+        "cc0" => Some("CC0-1.0"),
+        "psf" | "psf-2" => Some("PSF-2.0"),
+        "zlib" => Some("Zlib"),
+        _ => None,
+    };
+    if let Some(m) = mapped {
+        return m.to_string();
+    }
+    let safe: String = n
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("LicenseRef-{safe}")
+}
+
+/// A licence string as an SPDX expression: each name through [`spdx_id`],
+/// `AND`/`OR`/`WITH` and parentheses kept. `None` for free text (a licence
+/// paragraph in a Python METADATA).
+pub fn spdx_expression(licence: &str) -> Option<String> {
+    let l = licence.trim();
+    if l.is_empty() || l.len() > 512 || l.contains('\n') {
+        return None;
+    }
+    let words: Vec<&str> = l.split_whitespace().collect();
+    // Free text has lower-case connectives or many words without operators.
+    let operators = words
+        .iter()
+        .filter(|w| matches!(**w, "AND" | "OR" | "WITH"))
+        .count();
+    if words.len() > 1 && operators * 2 + 1 < words.len() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for w in words {
+        let (open, rest) = w.split_at(w.len() - w.trim_start_matches('(').len());
+        let core = rest.trim_end_matches(')');
+        let close = &rest[core.len()..];
+        let mapped = match core {
+            "AND" | "OR" | "WITH" => core.to_string(),
+            "" => String::new(),
+            c => spdx_id(c),
+        };
+        out.push(format!("{open}{mapped}{close}"));
+    }
+    Some(out.join(" "))
+}

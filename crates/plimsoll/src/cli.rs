@@ -124,6 +124,25 @@ Exit codes: 0 everything pinned and current; 1 something unpinned or stale; 2 us
     /// The local vulnerability database (OSV data) image scans use.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Write an image's software bill of materials: its OS and packages
+    /// (dpkg, apk, Python, npm) with versions, package URLs and licences.
+    #[command(
+        after_help = "Examples:\n  plimsoll sbom alpine:3.20 > sbom.cdx.json\n  plimsoll sbom oci:./layout:1.0 --format spdx -o sbom.spdx.json\n  plimsoll sbom docker-archive:image.tar"
+    )]
+    Sbom {
+        /// A registry reference, `oci:DIR[:TAG]` or `docker-archive:FILE`.
+        #[arg(value_name = "IMAGE")]
+        image: String,
+        /// `cyclonedx` (1.5 JSON) or `spdx` (2.3 JSON).
+        #[arg(long, short = 'f', value_enum, default_value_t = SbomFormat::Cyclonedx)]
+        format: SbomFormat,
+        /// Write here instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The platform of a multi-platform image (`os/arch[/variant]`).
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Option<String>,
+    },
     /// Developer tools.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -427,6 +446,15 @@ pub enum DbCommand {
     },
     /// What the database holds and how old it is.
     Status,
+}
+
+/// SBOM document formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SbomFormat {
+    /// CycloneDX 1.5 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
 }
 
 /// Languages `plugin new` scaffolds.

@@ -15,6 +15,7 @@ mod plugin_new;
 mod plugin_oci;
 mod plugins;
 mod registry;
+mod sbom;
 mod select;
 mod suppress;
 mod version;
@@ -113,6 +114,18 @@ fn main() {
         }
         cli::Command::Db(cli::DbCommand::Import { files }) => db_cmds::import(&cli.global, files),
         cli::Command::Db(cli::DbCommand::Status) => db_cmds::status(&cli.global),
+        cli::Command::Sbom {
+            image,
+            format,
+            output,
+            platform,
+        } => sbom::run(
+            &cli.global,
+            image,
+            *format,
+            output.as_deref(),
+            platform.as_deref(),
+        ),
         cli::Command::Migrate(cli::MigrateCommand::Hadolint { file, write }) => {
             check_cmds::migrate_hadolint(file.as_deref(), *write)
         }

@@ -104,65 +104,41 @@ impl DockerfilePlugin for Scan {
 
 plimsoll_plugin_sdk::dockerfile_plugin!(Scan);
 
-fn read(path: &str) -> Option<String> {
-    image::read_file(path, 64 << 20)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
+/// The image through the `image` capability, for [`plimsoll_packages::collect`].
+struct ImageFiles;
+
+impl plimsoll_packages::Files for ImageFiles {
+    fn read(&self, path: &str) -> Option<String> {
+        image::read_file(path, 64 << 20)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        image::glob(pattern)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.path)
+            .collect()
+    }
 }
 
-/// Every package the image's databases list.
+/// Every package the image's databases list, and notes for databases the
+/// scan cannot read.
 pub fn packages() -> (Option<OsRelease>, Vec<Package>, Vec<Finding>) {
-    let os = read("etc/os-release")
-        .or_else(|| read("usr/lib/os-release"))
-        .map(|t| plimsoll_packages::os_release(&t));
-    let mut pkgs = Vec::new();
-    let mut notes = Vec::new();
-    if let Some(t) = read(plimsoll_packages::DPKG_STATUS) {
-        pkgs.extend(plimsoll_packages::dpkg_status(
-            &t,
-            plimsoll_packages::DPKG_STATUS,
-        ));
-    }
-    for e in image::glob(plimsoll_packages::DPKG_STATUS_D).unwrap_or_default() {
-        if let Some(t) = read(&e.path) {
-            pkgs.extend(plimsoll_packages::dpkg_status(&t, &e.path));
-        }
-    }
-    if let Some(t) = read(plimsoll_packages::APK_INSTALLED) {
-        pkgs.extend(plimsoll_packages::apk_installed(
-            &t,
-            plimsoll_packages::APK_INSTALLED,
-        ));
-    }
-    for db in plimsoll_packages::RPM_DATABASES {
-        if image::read_file(db, 1).is_ok() {
-            notes.push(
-                Finding::new(
-                    &UNSCANNED,
-                    format!("/{db}: RPM databases are not supported yet; this image's RPM packages were not checked for vulnerabilities"),
-                )
-                .in_image(format!("/{db}"), None),
-            );
-        }
-    }
-    for e in image::glob(plimsoll_packages::PYTHON_METADATA).unwrap_or_default() {
-        if let Some(p) = read(&e.path).and_then(|t| plimsoll_packages::python_metadata(&t, &e.path))
-        {
-            pkgs.push(p);
-        }
-    }
-    for pattern in [
-        plimsoll_packages::NPM_PACKAGES,
-        plimsoll_packages::NPM_SCOPED_PACKAGES,
-    ] {
-        for e in image::glob(pattern).unwrap_or_default() {
-            if let Some(p) = read(&e.path).and_then(|t| plimsoll_packages::npm_package(&t, &e.path))
-            {
-                pkgs.push(p);
-            }
-        }
-    }
-    (os, pkgs, notes)
+    let inv = plimsoll_packages::collect(&ImageFiles);
+    let notes = inv
+        .unsupported
+        .iter()
+        .map(|db| {
+            Finding::new(
+                &UNSCANNED,
+                format!("/{db}: RPM databases are not supported yet; this image's RPM packages were not checked for vulnerabilities"),
+            )
+            .in_image(format!("/{db}"), None)
+        })
+        .collect();
+    (inv.os, inv.packages, notes)
 }
 
 /// Whether `version` is affected by `v` in `scheme`, and the version that
