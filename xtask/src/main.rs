@@ -6,6 +6,7 @@ mod bench;
 mod bench_plugins;
 mod bench_registry;
 pub mod compare;
+mod compare_packages;
 mod docs;
 
 fn main() -> anyhow::Result<()> {
@@ -13,10 +14,11 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
         Some("compare-peers") => compare::run(&args[1..]),
+        Some("compare-packages") => compare_packages::run(&args[1..]),
         Some("docs") => docs::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [startup|parse|lint|registry|plugins|all]\n       cargo xtask compare-peers [--refresh]\n       cargo xtask docs [--plimsoll BIN] [--no-build]\n\n\
+                "usage: cargo xtask bench [startup|parse|lint|registry|plugins|all]\n       cargo xtask compare-peers [--refresh]\n       cargo xtask compare-packages\n       cargo xtask docs [--plimsoll BIN] [--no-build]\n\n\
                  startup  cold and warm whole-process `plimsoll check` on one file, and\n\
                  \x20        per-(plugin, file) overhead over 1,000 files\n\
                  parse    parse the whole ../shared/corpus: MB/s and files/s\n\

@@ -218,6 +218,23 @@ fn pick(
     }
 }
 
+/// The manifest `digest` names, or for an index the one for `want`:
+/// (body, digest, platform chosen).
+fn platform_manifest(
+    blobs: &mut dyn Blobs,
+    digest: String,
+    want: &Platform,
+    source: &str,
+) -> Result<(Vec<u8>, String, Option<Platform>), ImageError> {
+    let body = blobs.get(&digest, MAX_JSON)?;
+    let parsed = json(&body, &digest)?;
+    if parsed.get("manifests").is_none() {
+        return Ok((body, digest, None));
+    }
+    let (d, p) = pick(&parsed, want, source)?;
+    Ok((blobs.get(&d, MAX_JSON)?, d, p))
+}
+
 impl Image {
     /// Opens `source` for `platform` (default: linux on this architecture).
     pub fn open(
@@ -304,15 +321,7 @@ impl Image {
             .as_str()
             .ok_or_else(|| invalid("index entry without digest"))?
             .to_string();
-        let media_type = chosen["mediaType"].as_str().unwrap_or_default();
-        let body = blobs.get(&digest, MAX_JSON)?;
-        let (body, digest, platform) =
-            if manifest::is_index(media_type) || json(&body, &digest)?.get("manifests").is_some() {
-                let (d, p) = pick(&json(&body, &digest)?, want, source)?;
-                (blobs.get(&d, MAX_JSON)?, d, p)
-            } else {
-                (body, digest, None)
-            };
+        let (body, digest, platform) = platform_manifest(&mut blobs, digest, want, source)?;
         Self::assemble(
             source,
             json(&body, source)?,
@@ -367,14 +376,7 @@ impl Image {
                 .get(0)
                 .ok_or_else(|| invalid("empty index.json"))?;
             let digest = entry["digest"].as_str().unwrap_or_default().to_string();
-            let body = blobs.get(&digest, MAX_JSON)?;
-            let parsed = json(&body, "manifest")?;
-            let (body, digest, platform) = if parsed.get("manifests").is_some() {
-                let (d, p) = pick(&parsed, want, source)?;
-                (blobs.get(&d, MAX_JSON)?, d, p)
-            } else {
-                (body, digest, None)
-            };
+            let (body, digest, platform) = platform_manifest(&mut blobs, digest, want, source)?;
             return Self::assemble(
                 source,
                 json(&body, source)?,

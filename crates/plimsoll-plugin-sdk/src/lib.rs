@@ -37,6 +37,7 @@
 
 extern crate self as plimsoll_plugin_sdk;
 
+pub mod date;
 pub mod document;
 pub mod finding;
 pub mod image;

@@ -27,21 +27,30 @@ fn inspection_spec(file: &Path) -> plimsoll_host::PluginSpec {
     }
 }
 
+/// Loads `file` as `inspect` does (metadata only, every capability
+/// offered); a load failure is reported here and becomes the inner `Err`.
+fn inspected(
+    global: &GlobalArgs,
+    file: &Path,
+) -> anyhow::Result<Result<plimsoll_host::Plugin, ExitCode>> {
+    if !file.is_file() {
+        return Err(UsageError(format!("{}: no such file", file.display())).into());
+    }
+    let host = check::new_host(global, None, 0)?;
+    Ok(host.inspect(&inspection_spec(file)).map_err(|e| {
+        anstream::eprintln!("error: {}: {e}", file.display());
+        ExitCode::CheckFailed
+    }))
+}
+
 pub fn plugin_inspect(
     global: &GlobalArgs,
     file: &std::path::Path,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    if !file.is_file() {
-        return Err(UsageError(format!("{}: no such file", file.display())).into());
-    }
-    let host = check::new_host(global, None, 0)?;
-    let p = match host.inspect(&inspection_spec(file)) {
+    let p = match inspected(global, file)? {
         Ok(p) => p,
-        Err(e) => {
-            anstream::eprintln!("error: {}: {e}", file.display());
-            return Ok(ExitCode::CheckFailed);
-        }
+        Err(code) => return Ok(code),
     };
     let capabilities = p.capabilities();
     let schema = p
@@ -129,16 +138,9 @@ pub fn annotated(
     global: &GlobalArgs,
     file: &Path,
 ) -> anyhow::Result<Result<(plimsoll_host::Plugin, Vec<u8>), ExitCode>> {
-    if !file.is_file() {
-        return Err(UsageError(format!("{}: no such file", file.display())).into());
-    }
-    let host = check::new_host(global, None, 0)?;
-    let p = match host.inspect(&inspection_spec(file)) {
+    let p = match inspected(global, file)? {
         Ok(p) => p,
-        Err(e) => {
-            anstream::eprintln!("error: {}: {e}", file.display());
-            return Ok(Err(ExitCode::CheckFailed));
-        }
+        Err(code) => return Ok(Err(code)),
     };
     let bytes = std::fs::read(file)?;
     let bytes = if p.annotated {

@@ -1,5 +1,6 @@
 //! `[scan]` settings (and the `check` flags of the same names).
 
+use plimsoll_plugin_sdk::date::Date;
 use plimsoll_plugin_sdk::serde_json::Value;
 
 pub const SCHEMA: &str = r##"{
@@ -18,8 +19,7 @@ pub const SCHEMA: &str = r##"{
 #[derive(Debug, Clone)]
 pub struct Ignore {
     pub id: String,
-    /// (year, month, day).
-    pub until: Option<(u32, u32, u32)>,
+    pub until: Option<Date>,
     pub reason: String,
 }
 
@@ -30,34 +30,7 @@ pub struct ScanSettings {
     pub ignore_unfixed: bool,
     pub ignore: Vec<Ignore>,
     /// Today, as the host's clock gives it (whole days).
-    pub today: (u32, u32, u32),
-}
-
-fn date(s: &str) -> Option<(u32, u32, u32)> {
-    let mut it = s.trim().split('-');
-    let y = it.next()?.parse().ok()?;
-    let m = it.next()?.parse().ok()?;
-    let d = it.next()?.parse().ok()?;
-    (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
-}
-
-/// Today from the system clock (the host gives plugins day resolution).
-fn today() -> (u32, u32, u32) {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = (secs / 86400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as u32;
-    (y, m, d)
+    pub today: Date,
 }
 
 impl ScanSettings {
@@ -95,7 +68,7 @@ impl ScanSettings {
                 .ok_or(format!("`ignore` #{}: `id` is required", i + 1))?;
             let until = match e.get("until").and_then(Value::as_str) {
                 None => None,
-                Some(d) => Some(date(d).ok_or(format!(
+                Some(d) => Some(Date::parse(d).ok_or(format!(
                     "`ignore` {id}: `until` must be YYYY-MM-DD, not `{d}`"
                 ))?),
             };
@@ -110,7 +83,7 @@ impl ScanSettings {
             severity,
             ignore_unfixed,
             ignore,
-            today: today(),
+            today: Date::today(),
         })
     }
 
