@@ -6,14 +6,18 @@
 use plimsoll_plugin_sdk::image;
 use plimsoll_plugin_sdk::prelude::*;
 
+use crate::LintSettings;
 use crate::rules::secrets::{credential_shape, is_secret_name, looks_random, mask};
-use crate::rules::{missing_healthcheck, missing_user, secret_in_layer, secret_value};
+use crate::rules::{
+    image_size_budget, image_wasted_space, missing_healthcheck, missing_user, secret_in_layer,
+    secret_value,
+};
 
-pub fn check(enabled: impl Fn(&Rule) -> bool) -> Result<Vec<Finding>, String> {
+pub fn check(s: &LintSettings, enabled: impl Fn(&Rule) -> bool) -> Result<Vec<Finding>, String> {
     let config = image::config().map_err(|e| format!("cannot read the image config: {e:?}"))?;
     let c = &config["config"];
     let mut out = Vec::new();
-    if enabled(&missing_user::RULE) {
+    if enabled(&missing_user::RULE) && !s.allow_root_user {
         let user = c["User"].as_str().unwrap_or("").trim();
         let name = user.split(':').next().unwrap_or("");
         if name.is_empty() || name == "root" || name == "0" {
@@ -59,6 +63,12 @@ pub fn check(enabled: impl Fn(&Rule) -> bool) -> Result<Vec<Finding>, String> {
     }
     if enabled(&secret_in_layer::RULE) {
         out.extend(secret_in_layer::check_image()?);
+    }
+    if enabled(&image_wasted_space::RULE) {
+        out.extend(image_wasted_space::check_image(s)?);
+    }
+    if enabled(&image_size_budget::RULE) {
+        out.extend(image_size_budget::check_image(s)?);
     }
     Ok(out)
 }

@@ -86,8 +86,8 @@ impl DockerfilePlugin for Lint {
     }
 
     fn check_image(_image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
-        LintSettings::from_json(settings)?;
-        image::check(|_| true)
+        let settings = LintSettings::from_json(settings)?;
+        image::check(&settings, |_| true)
     }
 }
 

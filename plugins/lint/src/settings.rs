@@ -18,7 +18,11 @@ pub const SCHEMA: &str = r#"{
     "strict-labels": {"type": "boolean", "description": "Report labels not in label-schema (PL3023)."},
     "max-layers": {"type": "integer", "minimum": 1, "description": "Most layer-creating instructions (RUN/COPY/ADD) in the final stage before PL5001 reports (default 5)."},
     "eol": {"type": "object", "additionalProperties": {"type": "string", "format": "date"}, "description": "Extra or overriding end-of-life dates, `image:tag-prefix` -> YYYY-MM-DD (PL1009)."},
-    "allow-root-user": {"type": "boolean", "description": "Do not report a final stage running as root (PL3001/PL3002)."}
+    "allow-root-user": {"type": "boolean", "description": "Do not report a final stage running as root (PL3001/PL3002)."},
+    "max-wasted-bytes": {"type": "integer", "minimum": 0, "description": "Image checks: bytes of files a later layer overwrites or deletes before PL5005 reports (default 20 MB, as Dive)."},
+    "min-efficiency": {"type": "number", "minimum": 0, "maximum": 1, "description": "Image checks: smallest share of layer bytes still visible in the final filesystem before PL5005 reports (default 0.9, as Dive)."},
+    "max-image-bytes": {"type": "integer", "minimum": 1, "description": "Image checks: largest total uncompressed size before PL5006 reports (default: no budget)."},
+    "max-image-layers": {"type": "integer", "minimum": 1, "description": "Image checks: most layers before PL5006 reports (default: no budget)."}
   }
 }"#;
 
@@ -38,6 +42,10 @@ pub struct LintSettings {
     pub eol: BTreeMap<String, String>,
     #[serde(default)]
     pub allow_root_user: bool,
+    pub max_wasted_bytes: Option<u64>,
+    pub min_efficiency: Option<f64>,
+    pub max_image_bytes: Option<u64>,
+    pub max_image_layers: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

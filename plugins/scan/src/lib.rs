@@ -77,7 +77,94 @@ declare_rule! {
     };
 }
 
-pub static RULES: &[&Rule] = &[&VULNERABLE, &UNSCANNED];
+declare_rule! {
+    /// ## What it does
+    /// Reports installed packages whose licence (from the package database:
+    /// apk's `L:`, Debian's machine-readable `copyright` files, Python and
+    /// npm metadata, as SPDX ids) is on `[scan.licenses] deny`, or — when
+    /// `allow` is set — not on it. Globs: `GPL-3.0-*`, `AGPL-*`.
+    ///
+    /// ## Why is this bad?
+    /// Shipping a package under a licence your organisation does not accept
+    /// (say, AGPL in a SaaS image) is a legal problem found late.
+    ///
+    /// ## Example
+    /// ```toml
+    /// [scan.licenses]
+    /// deny = ["AGPL-*", "GPL-3.0-*"]
+    /// ```
+    pub static LICENSE = Rule {
+        id: "PL8003",
+        name: "license-denied",
+        summary: "An installed package's licence is not allowed",
+        level: Level::Error,
+        tags: &["license", "image"],
+    };
+}
+
+pub static RULES: &[&Rule] = &[&VULNERABLE, &UNSCANNED, &LICENSE];
+
+/// `*` at the end matches any suffix; otherwise exact (case-insensitive).
+fn licence_matches(glob: &str, id: &str) -> bool {
+    match glob.strip_suffix('*') {
+        Some(prefix) => id
+            .to_ascii_lowercase()
+            .starts_with(&prefix.to_ascii_lowercase()),
+        None => glob.eq_ignore_ascii_case(id),
+    }
+}
+
+/// Licence findings for the packages, per `[scan.licenses]`.
+pub fn licence_findings(pkgs: &[Package], s: &ScanSettings) -> Vec<Finding> {
+    if s.deny_licenses.is_empty() && s.allow_licenses.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in pkgs {
+        let Some(expr) = p
+            .license
+            .as_deref()
+            .and_then(plimsoll_packages::spdx_expression)
+        else {
+            continue;
+        };
+        let ids: Vec<&str> = expr
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .filter(|t| !t.is_empty() && !matches!(*t, "AND" | "OR" | "WITH"))
+            .collect();
+        let denied: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| s.deny_licenses.iter().any(|g| licence_matches(g, id)))
+            .filter(|id| !s.allow_licenses.iter().any(|g| licence_matches(g, id)))
+            .collect();
+        let unlisted: Vec<&str> = if s.allow_licenses.is_empty() {
+            Vec::new()
+        } else {
+            ids.iter()
+                .copied()
+                .filter(|id| !s.allow_licenses.iter().any(|g| licence_matches(g, id)))
+                .collect()
+        };
+        let why = if !denied.is_empty() {
+            format!("{} denied", denied.join(", "))
+        } else if !unlisted.is_empty() {
+            format!("{} not on the allow list", unlisted.join(", "))
+        } else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                &LICENSE,
+                format!("{} {} is licensed `{expr}`: {why}", p.name, p.version),
+            )
+            .in_image(format!("/{}", p.location), None)
+            .property("package", p.name.clone())
+            .property("license", expr.clone()),
+        );
+    }
+    out
+}
 
 pub struct Scan;
 
@@ -203,6 +290,10 @@ fn ecosystem(p: &Package, os: Option<&OsRelease>) -> Option<(String, Scheme)> {
 
 pub fn scan(s: &ScanSettings) -> Result<Vec<Finding>, String> {
     let (os, pkgs, mut out) = packages();
+    out.extend(licence_findings(&pkgs, s));
+    if !s.vulnerabilities {
+        return Ok(out);
+    }
     // (ecosystem, queried name, version) → binaries, for one query each.
     let mut groups: BTreeMap<(String, String, String), (Scheme, Vec<&Package>)> = BTreeMap::new();
     for p in &pkgs {
@@ -313,5 +404,118 @@ fn host_message(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
         | H::Other(m) => m.clone(),
         H::Timeout => "timed out".into(),
         H::RateLimited(_) => "rate limited".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plimsoll_plugin_sdk::bindings::plimsoll::plugin::vulnerabilities::{
+        AffectedRange, RangeEvent,
+    };
+    use plimsoll_plugin_sdk::serde_json::json;
+
+    fn ev(introduced: Option<&str>, fixed: Option<&str>, last: Option<&str>) -> RangeEvent {
+        RangeEvent {
+            introduced: introduced.map(str::to_string),
+            fixed: fixed.map(str::to_string),
+            last_affected: last.map(str::to_string),
+            limit: None,
+        }
+    }
+
+    fn vuln(events: Vec<RangeEvent>, versions: &[&str]) -> Vulnerability {
+        Vulnerability {
+            id: "CVE-0".into(),
+            aliases: vec![],
+            summary: String::new(),
+            score: Some(7.5),
+            vector: None,
+            severity: None,
+            ranges: vec![AffectedRange {
+                kind: "ECOSYSTEM".into(),
+                events,
+            }],
+            versions: versions.iter().map(|v| v.to_string()).collect(),
+            references: vec![],
+        }
+    }
+
+    #[test]
+    fn ranges_follow_the_ecosystem_ordering() {
+        let v = vuln(
+            vec![
+                ev(Some("0"), None, None),
+                ev(None, Some("3.0.11-1~deb12u2"), None),
+            ],
+            &[],
+        );
+        assert_eq!(
+            affected(&v, Scheme::Deb, "3.0.11-1~deb12u1"),
+            (true, Some("3.0.11-1~deb12u2".into()))
+        );
+        assert_eq!(affected(&v, Scheme::Deb, "3.0.11-1~deb12u2").0, false);
+        assert_eq!(
+            affected(&v, Scheme::Deb, "3.0.11-1").0,
+            false,
+            "~ sorts before the release"
+        );
+        // introduced..last_affected, and two ranges in one.
+        let v = vuln(
+            vec![
+                ev(Some("1.2.0"), None, None),
+                ev(None, None, Some("1.2.5")),
+                ev(Some("2.0.0"), None, None),
+                ev(None, Some("2.0.3"), None),
+            ],
+            &[],
+        );
+        assert!(!affected(&v, Scheme::Semver, "1.1.9").0);
+        assert!(affected(&v, Scheme::Semver, "1.2.5").0);
+        assert!(!affected(&v, Scheme::Semver, "1.2.6").0);
+        assert_eq!(
+            affected(&v, Scheme::Semver, "2.0.1"),
+            (true, Some("2.0.3".into()))
+        );
+        // Explicit versions.
+        let v = vuln(vec![], &["1.0"]);
+        assert!(affected(&v, Scheme::Pep440, "1.0").0);
+    }
+
+    #[test]
+    fn licence_policy() {
+        let p = |name: &str, l: &str| Package {
+            kind: "apk",
+            name: name.into(),
+            version: "1".into(),
+            source: None,
+            source_version: None,
+            arch: None,
+            license: Some(l.into()),
+            location: "lib/apk/db/installed".into(),
+        };
+        let pkgs = vec![
+            p("busybox", "GPL-2.0-only"),
+            p("musl", "MIT"),
+            p("tool", "AGPL-3.0-or-later"),
+        ];
+        let s = ScanSettings::from_json(&json!({"licenses": {"deny": ["AGPL-*", "GPL-3.0-*"]}}))
+            .unwrap();
+        let f = licence_findings(&pkgs, &s);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .starts_with("tool 1 is licensed `AGPL-3.0-or-later`"),
+            "{}",
+            f[0].message
+        );
+        let s = ScanSettings::from_json(&json!({"licenses": {"allow": ["MIT", "Apache-2.0"]}}))
+            .unwrap();
+        let names: Vec<String> = licence_findings(&pkgs, &s)
+            .iter()
+            .map(|f| f.message.split(' ').next().unwrap().to_string())
+            .collect();
+        assert_eq!(names, vec!["busybox", "tool"]);
+        assert!(ScanSettings::from_json(&json!({"licenses": {"deny": "GPL"}})).is_err());
     }
 }

@@ -12,6 +12,10 @@ pub const SCHEMA: &str = r##"{
     "ignore-unfixed": {"type": "boolean", "description": "Leave out vulnerabilities with no fixed version."},
     "ignore": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["id"], "properties": {
       "id": {"type": "string"}, "until": {"type": "string", "description": "YYYY-MM-DD; after it the ignore stops applying."}, "reason": {"type": "string"}}}},
+    "vulnerabilities": {"type": "boolean", "description": "Match packages against the vulnerability database (default true; false: licence checks only, no database needed)."},
+    "licenses": {"type": "object", "additionalProperties": false, "properties": {
+      "deny": {"type": "array", "items": {"type": "string"}, "description": "SPDX licence ids (globs: `GPL-3.0-*`) that fail a package (PL8003)."},
+      "allow": {"type": "array", "items": {"type": "string"}, "description": "When set, licences not listed fail a package (PL8003)."}}},
     "db-max-age-days": {"type": "integer", "minimum": 0, "description": "Refuse vulnerability data older than this (default 7; 0 = any age). Read by the host."}
   }
 }"##;
@@ -31,6 +35,11 @@ pub struct ScanSettings {
     pub ignore: Vec<Ignore>,
     /// Today, as the host's clock gives it (whole days).
     pub today: Date,
+    pub deny_licenses: Vec<String>,
+    pub allow_licenses: Vec<String>,
+    /// Match packages against the vulnerability database (`false`: licence
+    /// and package-database checks only, no database needed).
+    pub vulnerabilities: bool,
 }
 
 impl ScanSettings {
@@ -78,7 +87,27 @@ impl ScanSettings {
                 reason: e["reason"].as_str().unwrap_or("").to_string(),
             });
         }
+        let list = |key: &str| -> Result<Vec<String>, String> {
+            match v.get("licenses").and_then(|l| l.get(key)) {
+                None => Ok(Vec::new()),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_string)
+                            .ok_or(format!("`licenses.{key}` must list strings"))
+                    })
+                    .collect(),
+                Some(_) => Err(format!("`licenses.{key}` must be a list")),
+            }
+        };
         Ok(ScanSettings {
+            deny_licenses: list("deny")?,
+            allow_licenses: list("allow")?,
+            vulnerabilities: v
+                .get("vulnerabilities")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
             min_cvss,
             severity,
             ignore_unfixed,

@@ -48,6 +48,8 @@ mod from_as_casing;
 mod from_platform_constant;
 mod gem_pin_versions;
 mod go_install_pin;
+pub mod image_size_budget;
+pub mod image_wasted_space;
 mod instruction_casing;
 mod instruction_order;
 mod invalid_flag;
@@ -202,6 +204,8 @@ registry![
     cache_order,                     // PL5002
     single_stage_toolchain,          // PL5003
     tools_left_in_image,             // PL5004
+    image_wasted_space,              // PL5005
+    image_size_budget,               // PL5006
     unknown_instruction,             // PL9001
     invalid_flag,                    // PL9002
     malformed_instruction,           // PL9003
