@@ -454,10 +454,9 @@ mod tests {
             affected(&v, Scheme::Deb, "3.0.11-1~deb12u1"),
             (true, Some("3.0.11-1~deb12u2".into()))
         );
-        assert_eq!(affected(&v, Scheme::Deb, "3.0.11-1~deb12u2").0, false);
-        assert_eq!(
-            affected(&v, Scheme::Deb, "3.0.11-1").0,
-            false,
+        assert!(!affected(&v, Scheme::Deb, "3.0.11-1~deb12u2").0);
+        assert!(
+            !affected(&v, Scheme::Deb, "3.0.11-1").0,
             "~ sorts before the release"
         );
         // introduced..last_affected, and two ranges in one.
