@@ -83,6 +83,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if want("plugins") {
         crate::bench_plugins::run()?;
     }
+    if want("images") {
+        crate::bench_images::run()?;
+    }
     Ok(())
 }
 
