@@ -4,7 +4,8 @@
 //! `plimsoll db update --source` from that server, then `check --image` on
 //! the registry image and on an OCI layout copied by skopeo: the same
 //! findings, source packages reported once for their binaries, the CVSS
-//! gate, `--ignore-unfixed`, ignores that expire, and a missing database
+//! gate, `--ignore-unfixed`, ignores that expire, OpenVEX statements, and a
+//! missing database
 //! named as such. Skips, with the reason printed, without the stack.
 
 mod support;
@@ -209,5 +210,34 @@ fn images_are_scanned_against_the_osv_database() {
     let ids: Vec<String> = vulns(&scan(&p, &[])).into_iter().map(|v| v.0).collect();
     assert!(ids.contains(&"CVE-2023-6246".to_string()), "{ids:?}");
     assert!(!ids.contains(&"CVE-2023-5363".to_string()), "{ids:?}");
+
+    // OpenVEX: `not_affected` for this image's libssl3 hides CVE-2024-0727;
+    // the same statement for another image does not.
+    let vex = |product: &str| {
+        serde_json::json!({
+            "@context": "https://openvex.dev/ns/v0.2.0",
+            "@id": "https://example.com/vex/1",
+            "author": "platform team",
+            "timestamp": "2026-11-01T00:00:00Z",
+            "version": 1,
+            "statements": [{
+                "vulnerability": {"name": "CVE-2024-0727"},
+                "products": [{"@id": product, "subcomponents": [{"@id": "pkg:deb/debian/libssl3"}]}],
+                "status": "not_affected",
+                "justification": "vulnerable_code_not_in_execute_path"
+            }]
+        })
+        .to_string()
+    };
+    p.file("plimsoll.toml", "[scan]\nvex = [\"app.openvex.json\"]\n");
+    p.file("app.openvex.json", &vex(&image));
+    let ids: Vec<String> = vulns(&scan(&p, &[])).into_iter().map(|v| v.0).collect();
+    assert!(!ids.contains(&"CVE-2024-0727".to_string()), "{ids:?}");
+    p.file(
+        "app.openvex.json",
+        &vex("registry.example.com/other/app@sha256:00"),
+    );
+    let ids: Vec<String> = vulns(&scan(&p, &[])).into_iter().map(|v| v.0).collect();
+    assert!(ids.contains(&"CVE-2024-0727".to_string()), "{ids:?}");
     drop(server);
 }

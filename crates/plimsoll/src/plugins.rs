@@ -97,6 +97,10 @@ pub fn specs_with_inert(
                 if let Some(obj) = s.as_object_mut() {
                     obj.remove("db-max-age-days");
                 }
+                if let Err(message) = inline_vex_files(&mut s, &cfg.base_dir()) {
+                    errors.push(spec_error("scan", message));
+                    continue;
+                }
                 if let (Some(obj), Some(serde_json::Value::Object(over))) =
                     (s.as_object_mut(), overrides.and_then(|o| o.get("scan")))
                 {
@@ -361,6 +365,23 @@ fn builtin_sections(text: &str, name: &str) -> Vec<std::ops::Range<usize>> {
 
 fn display_config_path(p: &Path) -> String {
     crate::discover::display_path(p)
+}
+
+/// `[scan] vex = ["vex/app.openvex.json"]`: the host reads the OpenVEX
+/// documents (relative to the config file) and hands the plugin their JSON.
+fn inline_vex_files(settings: &mut serde_json::Value, base: &Path) -> Result<(), String> {
+    let Some(list) = settings.get_mut("vex").and_then(|v| v.as_array_mut()) else {
+        return Ok(());
+    };
+    for item in list {
+        let Some(path) = item.as_str() else { continue };
+        let p = base.join(path);
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| format!("[scan] vex: cannot read {}: {e}", p.display()))?;
+        *item = serde_json::from_str(&text)
+            .map_err(|e| format!("[scan] vex: {} is not JSON: {e}", p.display()))?;
+    }
+    Ok(())
 }
 
 /// Plugins cannot open files, so the host reads what `[sign-verify]` names

@@ -183,9 +183,9 @@ impl DockerfilePlugin for Scan {
         Ok(Vec::new())
     }
 
-    fn check_image(_image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
+    fn check_image(image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
         let s = ScanSettings::from_json(settings)?;
-        scan(&s)
+        scan(&s, image)
     }
 }
 
@@ -288,7 +288,7 @@ fn ecosystem(p: &Package, os: Option<&OsRelease>) -> Option<(String, Scheme)> {
     }
 }
 
-pub fn scan(s: &ScanSettings) -> Result<Vec<Finding>, String> {
+pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, String> {
     let (os, pkgs, mut out) = packages();
     out.extend(licence_findings(&pkgs, s));
     if !s.vulnerabilities {
@@ -331,6 +331,20 @@ pub fn scan(s: &ScanSettings) -> Result<Vec<Finding>, String> {
                 continue;
             }
             if s.ignored(&v.id, &v.aliases).is_some() {
+                continue;
+            }
+            let mut ids: Vec<&str> = vec![v.id.as_str()];
+            ids.extend(v.aliases.iter().map(String::as_str));
+            let mut pkg_names: Vec<&str> = binaries.iter().map(|b| b.name.as_str()).collect();
+            pkg_names.push(name.as_str());
+            let image_ids = [
+                image.digest.as_str(),
+                image.reference.as_str(),
+                image.canonical.as_str(),
+            ];
+            if s.vex_says_not_affected(&ids, &image_ids, &pkg_names)
+                .is_some()
+            {
                 continue;
             }
             let gate = s.fails(v.score, v.severity.as_deref());

@@ -12,6 +12,7 @@ pub const SCHEMA: &str = r##"{
     "ignore-unfixed": {"type": "boolean", "description": "Leave out vulnerabilities with no fixed version."},
     "ignore": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["id"], "properties": {
       "id": {"type": "string"}, "until": {"type": "string", "description": "YYYY-MM-DD; after it the ignore stops applying."}, "reason": {"type": "string"}}}},
+    "vex": {"type": "array", "items": {"type": ["string", "object"]}, "description": "OpenVEX documents (paths relative to plimsoll.toml): statements `not_affected` or `fixed` for this image and package hide a vulnerability."},
     "vulnerabilities": {"type": "boolean", "description": "Match packages against the vulnerability database (default true; false: licence checks only, no database needed)."},
     "licenses": {"type": "object", "additionalProperties": false, "properties": {
       "deny": {"type": "array", "items": {"type": "string"}, "description": "SPDX licence ids (globs: `GPL-3.0-*`) that fail a package (PL8003)."},
@@ -40,6 +41,73 @@ pub struct ScanSettings {
     /// Match packages against the vulnerability database (`false`: licence
     /// and package-database checks only, no database needed).
     pub vulnerabilities: bool,
+    pub vex: Vec<VexStatement>,
+}
+
+/// One OpenVEX statement that can hide a vulnerability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VexStatement {
+    pub vulnerability: String,
+    /// Product ids (`pkg:oci/app@sha256:...`, an image reference or digest);
+    /// empty: any image.
+    pub products: Vec<String>,
+    /// Package purls or names; empty: any package.
+    pub subcomponents: Vec<String>,
+    pub status: String,
+    pub justification: String,
+}
+
+/// Statements of OpenVEX documents (v0.2 objects, or v0.0 plain strings).
+fn vex_statements(docs: &[Value]) -> Result<Vec<VexStatement>, String> {
+    let id = |v: &Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(o) => o
+                .get("@id")
+                .or_else(|| o.get("name"))
+                .and_then(|x| x.as_str())
+                .map(str::to_string),
+            _ => None,
+        }
+    };
+    let mut out = Vec::new();
+    for (d, doc) in docs.iter().enumerate() {
+        let statements = doc["statements"].as_array().ok_or(format!(
+            "`vex` document #{}: no `statements` (not OpenVEX)",
+            d + 1
+        ))?;
+        for s in statements {
+            let Some(vulnerability) = id(&s["vulnerability"]) else {
+                return Err(format!(
+                    "`vex` document #{}: a statement without `vulnerability`",
+                    d + 1
+                ));
+            };
+            let mut products = Vec::new();
+            let mut subcomponents = Vec::new();
+            for p in s["products"].as_array().into_iter().flatten() {
+                products.extend(id(p));
+                for sc in p["subcomponents"].as_array().into_iter().flatten() {
+                    subcomponents.extend(id(sc));
+                }
+            }
+            for sc in s["subcomponents"].as_array().into_iter().flatten() {
+                subcomponents.extend(id(sc));
+            }
+            out.push(VexStatement {
+                vulnerability,
+                products,
+                subcomponents,
+                status: s["status"].as_str().unwrap_or("").to_string(),
+                justification: s["justification"]
+                    .as_str()
+                    .or_else(|| s["impact_statement"].as_str())
+                    .unwrap_or("")
+                    .to_string(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 impl ScanSettings {
@@ -108,6 +176,17 @@ impl ScanSettings {
                 .get("vulnerabilities")
                 .and_then(Value::as_bool)
                 .unwrap_or(true),
+            vex: vex_statements(
+                &v.get("vex")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter(|d| d.is_object())
+                            .cloned()
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default(),
+            )?,
             min_cvss,
             severity,
             ignore_unfixed,
@@ -125,6 +204,32 @@ impl ScanSettings {
                 (i.id == id || aliases.contains(&i.id)) && i.until.is_none_or(|u| u >= self.today)
             })
             .map(|i| i.reason.as_str())
+    }
+
+    /// The VEX statement that says this vulnerability does not affect these
+    /// packages (names) in this image (digest, reference), if any.
+    pub fn vex_says_not_affected(
+        &self,
+        ids: &[&str],
+        image: &[&str],
+        packages: &[&str],
+    ) -> Option<&VexStatement> {
+        self.vex.iter().find(|s| {
+            matches!(s.status.as_str(), "not_affected" | "fixed")
+                && ids.contains(&s.vulnerability.as_str())
+                && (s.products.is_empty()
+                    || s.products
+                        .iter()
+                        .any(|p| image.iter().any(|i| !i.is_empty() && p.contains(i))))
+                && (s.subcomponents.is_empty()
+                    || s.subcomponents.iter().any(|sc| {
+                        packages.iter().any(|n| {
+                            sc == n
+                                || sc.contains(&format!("/{n}@"))
+                                || sc.ends_with(&format!("/{n}"))
+                        })
+                    }))
+        })
     }
 
     /// Whether a vulnerability fails the run.
