@@ -5,8 +5,7 @@
 //! the registry image and on an OCI layout copied by skopeo: the same
 //! findings, source packages reported once for their binaries, the CVSS
 //! gate, `--ignore-unfixed`, ignores that expire, OpenVEX statements, and a
-//! missing database
-//! named as such. Skips, with the reason printed, without the stack.
+//! missing database named as such. Skips, with the reason printed, without the stack.
 
 mod support;
 
