@@ -404,12 +404,23 @@ impl Image {
             .clone();
         let mut blobs = Vec::new();
         let mut infos = Vec::new();
+        // Layers move out of the member map (no copy of a large archive); a
+        // layer listed twice shares its bytes.
+        let mut taken: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
         for l in first["Layers"].as_array().cloned().unwrap_or_default() {
-            let name = l.as_str().unwrap_or_default();
-            let data = members
-                .get(name)
-                .ok_or_else(|| invalid(format!("the archive lacks layer {name}")))?
-                .clone();
+            let name = l.as_str().unwrap_or_default().to_string();
+            let data = match taken.get(&name) {
+                Some(d) => d.clone(),
+                None => {
+                    let d = Arc::new(
+                        members
+                            .remove(&name)
+                            .ok_or_else(|| invalid(format!("the archive lacks layer {name}")))?,
+                    );
+                    taken.insert(name.clone(), d.clone());
+                    d
+                }
+            };
             let digest = manifest::digest_of(&data, "sha256:");
             infos.push(LayerInfo {
                 digest: digest.clone(),
@@ -418,9 +429,10 @@ impl Image {
             });
             blobs.push(LayerBlob {
                 digest,
-                bytes: Arc::new(data),
+                bytes: data,
             });
         }
+        drop(taken);
         let config_json = json(&config, config_name)?;
         check_diff_ids(&config_json, &blobs)?;
         let fs = Filesystem::build(blobs, limits)?;

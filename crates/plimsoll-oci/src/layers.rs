@@ -89,7 +89,7 @@ impl Default for Limits {
             max_ratio: 200,
             max_entries: 2_000_000,
             keep_file_bytes: 1 << 20,
-            keep_total_bytes: 256 << 20,
+            keep_total_bytes: 64 << 20,
         }
     }
 }
