@@ -89,7 +89,7 @@ impl Default for Limits {
             max_ratio: 200,
             max_entries: 2_000_000,
             keep_file_bytes: 1 << 20,
-            keep_total_bytes: 64 << 20,
+            keep_total_bytes: 256 << 20,
         }
     }
 }
@@ -144,6 +144,9 @@ pub struct Filesystem {
     visible: BTreeMap<String, usize>,
     /// (layer, path) → contents, for files small enough to keep.
     kept: HashMap<(usize, String), Arc<Vec<u8>>>,
+    /// (layer, path) → byte range of the contents inside an uncompressed
+    /// layer blob: read in place, nothing copied.
+    in_place: HashMap<(usize, String), (usize, usize)>,
     kept_total: u64,
     blobs: Vec<LayerBlob>,
     pub layers: Vec<LayerStats>,
@@ -189,6 +192,10 @@ impl<R: Read> Read for Bounded<R> {
 
 const BOMB: &str = "plimsoll: decompressed size limit";
 
+fn is_compressed(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+}
+
 /// A decompressing reader for a layer blob, chosen by its magic bytes.
 fn open_layer<'a>(bytes: &'a [u8], limit: u64) -> Result<Bounded<Box<dyn Read + 'a>>, LayerError> {
     let inner: Box<dyn Read + 'a> = if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -231,6 +238,7 @@ impl Filesystem {
             entries: Vec::new(),
             visible: BTreeMap::new(),
             kept: HashMap::new(),
+            in_place: HashMap::new(),
             kept_total: 0,
             blobs: Vec::new(),
             layers: Vec::new(),
@@ -254,6 +262,7 @@ impl Filesystem {
     fn apply(&mut self, layer: usize, blob: &LayerBlob) -> Result<(), LayerError> {
         let digest = blob.digest.as_str();
         let limit = self.layer_limit(blob.bytes.len() as u64);
+        let plain = !is_compressed(&blob.bytes);
         let reader = open_layer(&blob.bytes, limit)?;
         let mut archive = tar::Archive::new(reader);
         let mut count = 0usize;
@@ -337,7 +346,13 @@ impl Filesystem {
                 }
                 _ => Kind::Other,
             };
-            if kind == Kind::File
+            if kind == Kind::File && plain {
+                let start = entry.raw_file_position() as usize;
+                if start.saturating_add(size as usize) <= blob.bytes.len() {
+                    self.in_place
+                        .insert((layer, path.clone()), (start, size as usize));
+                }
+            } else if kind == Kind::File
                 && size <= self.limits.keep_file_bytes
                 && self.kept_total + size <= self.limits.keep_total_bytes
             {
@@ -543,6 +558,11 @@ impl Filesystem {
         }
         if let Some(d) = self.kept.get(&(e.layer, e.path.clone())) {
             return Ok(d.clone());
+        }
+        if let Some(&(start, len)) = self.in_place.get(&(e.layer, e.path.clone())) {
+            return Ok(Arc::new(
+                self.blobs[e.layer].bytes[start..start + len].to_vec(),
+            ));
         }
         // Read it again from its layer.
         let blob = &self.blobs[e.layer];

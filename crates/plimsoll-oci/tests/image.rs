@@ -210,6 +210,14 @@ fn large_files_are_read_again_from_their_layer() {
     assert_eq!(img.fs.read_file("big.bin", 8 << 20).unwrap().len(), 3 << 20);
     let e = img.fs.read_file("big.bin", 1 << 20).unwrap_err();
     assert_eq!(e.kind, LayerErrorKind::TooLarge);
+    // Uncompressed layers (docker save) are read in place.
+    let img = open(&[tar_of(&[
+        Member::File("a", b"aaa"),
+        Member::File("big.bin", &big),
+    ])])
+    .unwrap();
+    assert_eq!(&**img.fs.read_file("a", 16).unwrap(), b"aaa");
+    assert_eq!(img.fs.read_file("big.bin", 8 << 20).unwrap().len(), 3 << 20);
 }
 
 #[test]
