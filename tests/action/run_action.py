@@ -19,6 +19,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import atexit
+import shutil
 
 from ruamel.yaml import YAML
 
@@ -174,6 +176,8 @@ def main():
     given = dict(a.split("=", 1) for a in sys.argv[3:])
     action = YAML(typ="safe").load(open(action_path, encoding="utf-8"))
     temp = tempfile.mkdtemp(prefix="runner-")
+    # The tool cache holds a whole plimsoll binary: never leave it behind.
+    atexit.register(shutil.rmtree, temp, True)
     ctx = {
         "github": {"token": "", "action_repository": "", "workspace": workdir},
         "runner": {"os": "Linux", "arch": "X64", "temp": temp},

@@ -9,11 +9,12 @@
 set -euo pipefail
 OUT=$1
 REGISTRY=$2
-MIRROR=${PLIMSOLL_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The mirror: PLIMSOLL_DEBIAN_MIRROR, else debootstrap's own default.
+MIRROR=${PLIMSOLL_DEBIAN_MIRROR:-}
 mkdir -p "$OUT"
 if [ ! -f "$OUT/rootfs/var/lib/dpkg/status" ]; then
     rm -rf "$OUT/rootfs.tmp"
-    debootstrap --variant=minbase bookworm "$OUT/rootfs.tmp" "$MIRROR" >"$OUT/debootstrap.log" 2>&1 \
+    debootstrap --variant=minbase bookworm "$OUT/rootfs.tmp" ${MIRROR:+"$MIRROR"} >"$OUT/debootstrap.log" 2>&1 \
         || { tail -20 "$OUT/debootstrap.log" >&2; exit 1; }
     mv "$OUT/rootfs.tmp" "$OUT/rootfs"
 fi
