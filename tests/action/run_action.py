@@ -176,8 +176,9 @@ def main():
     given = dict(a.split("=", 1) for a in sys.argv[3:])
     action = YAML(typ="safe").load(open(action_path, encoding="utf-8"))
     temp = tempfile.mkdtemp(prefix="runner-")
-    # The tool cache holds a whole plimsoll binary: never leave it behind.
-    atexit.register(shutil.rmtree, temp, True)
+    # The tool cache holds a whole plimsoll binary: never leave it behind
+    # (the rest, such as the SARIF file, is small and read by the caller).
+    atexit.register(shutil.rmtree, os.path.join(temp, "tool-cache"), True)
     ctx = {
         "github": {"token": "", "action_repository": "", "workspace": workdir},
         "runner": {"os": "Linux", "arch": "X64", "temp": temp},
