@@ -260,32 +260,17 @@ impl Engine {
 
     /// Opens an image's layers (for plugins granted `image`).
     fn open_image(&self, reference: &str) -> Result<Arc<plimsoll_oci::Image>, RunError> {
-        let unavailable = |message: String, kind: &str| RunError {
-            kind: kind.to_string(),
-            plugin: None,
-            target: Some(reference.to_string()),
-            message,
-            line: None,
-        };
-        let client = match plimsoll_oci::ImageSource::parse(reference) {
-            plimsoll_oci::ImageSource::Registry(_) => {
-                Some(self.registry.client().as_ref().map_err(|e| {
-                    unavailable(
-                        format!("cannot check image {reference}: {e}"),
-                        "image-unavailable",
-                    )
-                })?)
-            }
-            _ => None,
-        };
         let started = std::time::Instant::now();
-        let image = plimsoll_oci::Image::open(
-            reference,
-            client,
-            self.platform.as_ref(),
-            plimsoll_oci::Limits::default(),
-        )
-        .map_err(|e| unavailable(format!("cannot read image {reference}: {e}"), e.kind()))?;
+        let image = self
+            .registry
+            .open_image(reference, self.platform.as_ref())
+            .map_err(|e| RunError {
+                kind: e.kind().to_string(),
+                plugin: None,
+                target: Some(reference.to_string()),
+                message: format!("cannot read image {reference}: {e}"),
+                line: None,
+            })?;
         tracing::info!(
             "opened {reference}: {} layers, {} entries in {:.1} ms",
             image.layers.len(),

@@ -47,7 +47,8 @@ pub fn open(global: &GlobalArgs, cfg: &LoadedConfig) -> Option<(Arc<Db>, Option<
     Some((Arc::new(Db::new(dir)), max_age))
 }
 
-fn now() -> u64 {
+/// Now, or `PLIMSOLL_NOW` (seconds since the epoch) for reproducible runs.
+pub fn now() -> u64 {
     std::env::var("PLIMSOLL_NOW")
         .ok()
         .and_then(|s| s.parse().ok())

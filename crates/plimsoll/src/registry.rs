@@ -98,6 +98,22 @@ impl RegistryServices {
         }
     }
 
+    /// Opens an image of any source; registry images go through this run's
+    /// client (credentials, CA files, cache, `--offline`).
+    pub fn open_image(
+        &self,
+        reference: &str,
+        platform: Option<&plimsoll_oci::Platform>,
+    ) -> Result<plimsoll_oci::Image, plimsoll_oci::ImageError> {
+        let client = match plimsoll_oci::ImageSource::parse(reference) {
+            plimsoll_oci::ImageSource::Registry(_) => {
+                Some(self.client().as_ref().map_err(|e| e.clone())?)
+            }
+            _ => None,
+        };
+        plimsoll_oci::Image::open(reference, client, platform, plimsoll_oci::Limits::default())
+    }
+
     /// Answers `vulnerabilities` queries from `db`.
     pub fn with_vulndb(mut self, db: Arc<plimsoll_vulndb::Db>, max_age: Option<u64>) -> Self {
         self.vulndb = Some((db, max_age));

@@ -41,15 +41,7 @@ pub fn inventory(image: &Image) -> Inventory {
 }
 
 fn now_rfc3339() -> String {
-    let secs = std::env::var("PLIMSOLL_NOW")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
-        });
+    let secs = crate::db_cmds::now() as i64;
     time::OffsetDateTime::from_unix_timestamp(secs)
         .ok()
         .and_then(|t| {
@@ -299,21 +291,7 @@ pub fn run(
     };
     let services =
         crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
-    let client = match plimsoll_oci::ImageSource::parse(reference) {
-        plimsoll_oci::ImageSource::Registry(_) => Some(
-            services
-                .client()
-                .as_ref()
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        ),
-        _ => None,
-    };
-    let image = match Image::open(
-        reference,
-        client,
-        platform.as_ref(),
-        plimsoll_oci::Limits::default(),
-    ) {
+    let image = match services.open_image(reference, platform.as_ref()) {
         Ok(i) => i,
         Err(e) => {
             anstream::eprintln!("error: {}: cannot read image {reference}: {e}", e.kind());
