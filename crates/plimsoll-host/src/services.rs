@@ -113,7 +113,7 @@ pub trait Services: Send + Sync {
         &self,
         _ecosystem: &str,
         _package: &str,
-    ) -> Result<Vec<Vulnerability>, HostError> {
+    ) -> Result<Vec<plimsoll_vulndb::Vuln>, HostError> {
         Err(HostError::Unavailable(
             "no vulnerability database is configured for this run".into(),
         ))
@@ -195,28 +195,4 @@ pub trait ImageView: Send + Sync {
     fn glob(&self, pattern: &str, limit: usize) -> Result<Vec<ImageEntry>, HostError>;
     fn layer_entries(&self, layer: u32, limit: usize) -> Result<Vec<ImageEntry>, HostError>;
     fn read_layer_file(&self, layer: u32, path: &str, max: u64) -> Result<Vec<u8>, HostError>;
-}
-
-/// One OSV range event (mirrors the WIT `vulnerabilities.range-event`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RangeEvent {
-    pub introduced: Option<String>,
-    pub fixed: Option<String>,
-    pub last_affected: Option<String>,
-    pub limit: Option<String>,
-}
-
-/// A vulnerability as it affects one package (mirrors the WIT record).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Vulnerability {
-    pub id: String,
-    pub aliases: Vec<String>,
-    pub summary: String,
-    pub score: Option<f32>,
-    pub vector: Option<String>,
-    pub severity: Option<String>,
-    /// (kind, events).
-    pub ranges: Vec<(String, Vec<RangeEvent>)>,
-    pub versions: Vec<String>,
-    pub references: Vec<String>,
 }

@@ -307,55 +307,19 @@ impl Services for RegistryServices {
         &self,
         ecosystem: &str,
         package: &str,
-    ) -> Result<Vec<plimsoll_host::Vulnerability>, HostError> {
+    ) -> Result<Vec<plimsoll_vulndb::Vuln>, HostError> {
         let Some((db, max_age)) = &self.vulndb else {
             return Err(HostError::Unavailable(
                 "no vulnerability database is configured for this run".into(),
             ));
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let found = db
-            .query(ecosystem, package, now, *max_age)
+        db.query(ecosystem, package, crate::db_cmds::now(), *max_age)
             .map_err(|e| match e.kind {
                 plimsoll_vulndb::DbErrorKind::Missing | plimsoll_vulndb::DbErrorKind::Stale => {
                     HostError::NotFound(e.message)
                 }
                 _ => HostError::Other(e.message),
-            })?;
-        Ok(found
-            .into_iter()
-            .map(|v| plimsoll_host::Vulnerability {
-                id: v.id,
-                aliases: v.aliases,
-                summary: v.summary,
-                score: v.score,
-                vector: v.vector,
-                severity: v.severity,
-                ranges: v
-                    .ranges
-                    .into_iter()
-                    .map(|r| {
-                        (
-                            r.kind,
-                            r.events
-                                .into_iter()
-                                .map(|e| plimsoll_host::RangeEvent {
-                                    introduced: e.introduced,
-                                    fixed: e.fixed,
-                                    last_affected: e.last_affected,
-                                    limit: e.limit,
-                                })
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-                versions: v.versions,
-                references: v.references,
             })
-            .collect())
     }
 
     fn verify_signature(&self, reference: &str, authority: &Authority) -> Verification {
