@@ -91,8 +91,9 @@ fn images_are_scanned_against_the_osv_database() {
         p.run(&args)
     };
 
-    // No database yet: the run says which command to run (exit 3).
-    let r = scan(&p, &[]);
+    // No database and --skip-db-update: the run says which command to run
+    // (exit 3).
+    let r = scan(&p, &["--skip-db-update"]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     let msg = r.json()["errors"][0]["message"]
         .as_str()
@@ -103,8 +104,87 @@ fn images_are_scanned_against_the_osv_database() {
         "{msg}"
     );
 
+    // Updates on, but the mirror is unreachable: exit 3, saying what failed
+    // and what to do on a runner without access.
+    let mut cmd = p.command(&[
+        "--db-dir", db_arg, "check", "--image", &image, "--select", "PL8001", "--format", "json",
+    ]);
+    let r = Run::from(
+        cmd.env("PLIMSOLL_DB_SOURCE", "http://127.0.0.1:9/osv")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let msg = r.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("downloading it failed")
+            && msg.contains("127.0.0.1:9")
+            && msg.contains("db import"),
+        "{msg}"
+    );
+
+    // `check` downloads the one ecosystem it needs from the mirror
+    // (`[scan] db-source`) when it is missing, as Trivy and Grype do.
     let work = tempfile::tempdir().unwrap();
     let server = serve(work.path());
+    p.file(
+        "plimsoll.toml",
+        &format!("[scan]\ndb-source = \"{}\"\n", server.1),
+    );
+    let r = scan(&p, &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("imported 5 OSV records"), "{}", r.stderr);
+    let auto = vulns(&r);
+    assert_eq!(auto.len(), 4, "{auto:?}");
+    std::fs::remove_file(p.path().join("plimsoll.toml")).unwrap();
+
+    // Thirty days on, the data is stale: refused with --skip-db-update,
+    // used with a warning --offline.
+    let later = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 30 * 86400)
+        .to_string();
+    let mut cmd = p.command(&[
+        "--db-dir",
+        db_arg,
+        "--skip-db-update",
+        "check",
+        "--image",
+        &image,
+        "--select",
+        "PL8001",
+        "--format",
+        "json",
+    ]);
+    let r = Run::from(cmd.env("PLIMSOLL_NOW", &later).output().unwrap());
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("days old") && r.stdout.contains("plimsoll db update"),
+        "{}",
+        r.stdout
+    );
+    let mut cmd = p.command(&[
+        "--db-dir",
+        db_arg,
+        "--offline",
+        "check",
+        "--image",
+        &image,
+        "--select",
+        "PL8001",
+        "--format",
+        "json",
+    ]);
+    let r = Run::from(cmd.env("PLIMSOLL_NOW", &later).output().unwrap());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("30 days old"), "{}", r.stderr);
+    assert_eq!(vulns(&r), auto);
+
     let r = p.run(&[
         "--db-dir",
         db_arg,

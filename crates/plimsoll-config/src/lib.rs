@@ -62,7 +62,7 @@ pub struct Config {
     pub sign_verify: Option<Spanned<toml::Table>>,
     /// Settings of the built-in `scan` plugin (vulnerabilities of images:
     /// `min-cvss`, `severity`, `ignore-unfixed`, `ignore`), and the local
-    /// database's `db-max-age-days`.
+    /// database's `db-max-age-days`, `db-source` and `skip-db-update`.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub scan: Option<Spanned<toml::Table>>,
     /// How plimsoll talks to registries.

@@ -117,8 +117,8 @@ pub fn engine(
         registry_options.tag_ttl = std::time::Duration::ZERO;
     }
     let mut services = RegistryServices::new(registry_options, o.registry_fatal);
-    if let Some((db, max_age)) = crate::db_cmds::open(global, cfg) {
-        services = services.with_vulndb(db, max_age);
+    if let Some(db) = crate::db_cmds::open(global, cfg) {
+        services = services.with_vulndb(db);
     }
     let registry = Arc::new(services);
     let host = new_host(global, Some(registry.clone()), o.targets)?;

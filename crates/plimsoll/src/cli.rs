@@ -53,10 +53,19 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR", env = "PLIMSOLL_DB_DIR")]
     pub db_dir: Option<PathBuf>,
 
-    /// Never contact a registry: answer from the cache, and report what cannot
-    /// be verified as notes (PL6006).
+    /// Never contact a registry or download vulnerability data: answer from
+    /// the cache (vulnerability data of any age, with a warning when it is
+    /// older than `[scan] db-max-age-days`), and report what cannot be
+    /// verified as notes (PL6006).
     #[arg(long, global = true, env = "PLIMSOLL_OFFLINE")]
     pub offline: bool,
+
+    /// Never download vulnerability data during `check`: scan with what `db
+    /// update`/`db import` left in the database (air-gapped runners; `[scan]
+    /// skip-db-update`). Without it, an ecosystem that is missing or older
+    /// than `[scan] db-max-age-days` is downloaded when first needed.
+    #[arg(long, global = true, env = "PLIMSOLL_SKIP_DB_UPDATE")]
+    pub skip_db_update: bool,
 
     /// Trust this PEM CA certificate for registries, on top of the system store
     /// (repeatable; SSL_CERT_FILE replaces the system store).

@@ -1,14 +1,18 @@
 //! `plimsoll db update | import | status`: the local vulnerability database
 //! (OSV data) that the scan plugin queries through the `vulnerabilities`
-//! capability. Nothing downloads during `check`: updates are explicit, so CI
-//! runs are reproducible and air-gapped runners import a file instead.
+//! capability, and how a run reaches it ([`RunDb`]): like Trivy and Grype,
+//! `check` downloads an ecosystem it needs when it is missing or stale
+//! (only that ecosystem, once per run); `--skip-db-update` (air-gapped
+//! runners that `db import`) and `--offline` never download.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use plimsoll_config::LoadedConfig;
-use plimsoll_vulndb::Db;
+use plimsoll_oci::Registry;
+use plimsoll_vulndb::{Db, DbError, DbErrorKind, ImportStats, Vuln};
 
 use crate::cli::GlobalArgs;
 use crate::registry::RegistryServices;
@@ -32,19 +36,160 @@ pub fn db_dir(global: &GlobalArgs) -> Result<PathBuf, UsageError> {
         .ok_or_else(|| UsageError("the vulnerability database lives in the cache directory; drop --no-cache or set --cache-dir".into()))
 }
 
-/// The database and its maximum age from `[scan] db-max-age-days`
-/// (default 7), for a run's services.
-pub fn open(global: &GlobalArgs, cfg: &LoadedConfig) -> Option<(Arc<Db>, Option<u64>)> {
+fn scan_key<'a>(cfg: &'a LoadedConfig, key: &str) -> Option<&'a toml::Value> {
+    cfg.config.scan.as_ref().and_then(|t| t.get_ref().get(key))
+}
+
+/// The OSV mirror: `--source`, else `[scan] db-source`, else
+/// `PLIMSOLL_DB_SOURCE`, else OSV's bucket.
+pub fn source(cfg: &LoadedConfig, given: Option<&str>) -> String {
+    given
+        .map(str::to_string)
+        .or_else(|| scan_key(cfg, "db-source").and_then(|v| v.as_str().map(str::to_string)))
+        .or_else(|| {
+            std::env::var("PLIMSOLL_DB_SOURCE")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| DEFAULT_SOURCE.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// `[scan]` keys the host reads; the scan plugin never sees them.
+pub const HOST_KEYS: &[&str] = &["db-max-age-days", "db-source", "skip-db-update"];
+
+type FetchSlot = Arc<OnceLock<Result<(), String>>>;
+
+/// How a run reaches vulnerability data.
+pub struct RunDb {
+    db: Db,
+    /// Data older than this (seconds) is refreshed, or refused.
+    max_age: Option<u64>,
+    /// Download missing or stale ecosystems from this OSV mirror; `None`
+    /// with `--skip-db-update` or `--offline`.
+    update_from: Option<String>,
+    /// `--offline`: any age will do (with a warning).
+    any_age: bool,
+    /// One download per OSV ecosystem (`Debian`) per run, shared by threads.
+    fetched: Mutex<HashMap<String, FetchSlot>>,
+    warned: Mutex<Vec<String>>,
+}
+
+/// The run's database from the flags and `[scan]` (`db-max-age-days`,
+/// default 7; `skip-db-update`; `db-source`).
+pub fn open(global: &GlobalArgs, cfg: &LoadedConfig) -> Option<RunDb> {
     let dir = db_dir(global).ok()?;
-    let days = cfg
-        .config
-        .scan
-        .as_ref()
-        .and_then(|t| t.get_ref().get("db-max-age-days"))
+    let days = scan_key(cfg, "db-max-age-days")
         .and_then(|v| v.as_integer())
         .unwrap_or(7);
-    let max_age = (days > 0).then(|| days as u64 * 86400);
-    Some((Arc::new(Db::new(dir)), max_age))
+    let skip = global.skip_db_update
+        || scan_key(cfg, "skip-db-update").and_then(|v| v.as_bool()) == Some(true);
+    Some(RunDb {
+        db: Db::new(dir),
+        max_age: (days > 0).then(|| days as u64 * 86400),
+        update_from: (!skip && !global.offline).then(|| source(cfg, None)),
+        any_age: global.offline,
+        fetched: Mutex::default(),
+        warned: Mutex::default(),
+    })
+}
+
+/// Downloads `<source>/<ecosystem>/all.zip` (progress on stderr when it is
+/// a terminal) and imports it.
+pub fn fetch(
+    client: &Registry,
+    db: &Db,
+    source: &str,
+    ecosystem: &str,
+) -> Result<ImportStats, String> {
+    let url = format!("{source}/{ecosystem}/all.zip");
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(ecosystem.to_string());
+    let progress = |done: u64, total: Option<u64>| {
+        if let Some(t) = total {
+            bar.set_length(t);
+        }
+        bar.set_position(done);
+    };
+    let bytes = client.download(&url, MAX_ARCHIVE, &progress).map_err(|e| {
+        bar.abandon();
+        e.to_string()
+    })?;
+    bar.finish_and_clear();
+    let stats = db
+        .import_zip(&bytes, &url, now())
+        .map_err(|e| e.to_string())?;
+    report(&stats, &url);
+    Ok(stats)
+}
+
+impl RunDb {
+    /// The records of `package` in `ecosystem` (`Debian:12`), downloading
+    /// the ecosystem first when it is missing or stale and updates are on.
+    pub fn query<'c>(
+        &self,
+        client: impl FnOnce() -> Result<&'c Registry, String>,
+        ecosystem: &str,
+        package: &str,
+    ) -> Result<Vec<Vuln>, DbError> {
+        let max_age = if self.any_age { None } else { self.max_age };
+        let err = match self.db.query(ecosystem, package, now(), max_age) {
+            Ok(v) => {
+                if self.any_age {
+                    self.warn_if_old(ecosystem);
+                }
+                return Ok(v);
+            }
+            Err(e) if matches!(e.kind, DbErrorKind::Missing | DbErrorKind::Stale) => e,
+            Err(e) => return Err(e),
+        };
+        let Some(source) = &self.update_from else {
+            return Err(err);
+        };
+        let base = ecosystem.split(':').next().unwrap_or(ecosystem).to_string();
+        let slot = self
+            .fetched
+            .lock()
+            .unwrap()
+            .entry(base.clone())
+            .or_default()
+            .clone();
+        let fetched = slot.get_or_init(|| {
+            let client = client()?;
+            fetch(client, &self.db, source, &base).map(|_| ())
+        });
+        if let Err(why) = fetched {
+            return Err(DbError {
+                kind: DbErrorKind::Missing,
+                message: format!(
+                    "{err}; downloading it failed: {why}. On a runner without access, `plimsoll db import FILE.zip` and --skip-db-update; `[scan] db-source` names a mirror"
+                ),
+            });
+        }
+        self.db.query(ecosystem, package, now(), max_age)
+    }
+
+    fn warn_if_old(&self, ecosystem: &str) {
+        let (Some(max), Ok(index)) = (self.max_age, self.db.index(ecosystem)) else {
+            return;
+        };
+        let age = now().saturating_sub(index.imported);
+        let mut warned = self.warned.lock().unwrap();
+        if age > max && !warned.iter().any(|e| e == ecosystem) {
+            warned.push(ecosystem.to_string());
+            anstream::eprintln!(
+                "warning: --offline: the vulnerability data for {ecosystem} is {} days old; `plimsoll db update` refreshes it",
+                age / 86400
+            );
+        }
+    }
 }
 
 /// Now, or `PLIMSOLL_NOW` (seconds since the epoch) for reproducible runs.
@@ -103,7 +248,7 @@ pub fn update(
         .client()
         .as_ref()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let source = source.unwrap_or(DEFAULT_SOURCE).trim_end_matches('/');
+    let source = self::source(&cfg, source);
     let wanted: Vec<String> = if ecosystems.is_empty() {
         DEFAULT_ECOSYSTEMS.iter().map(|e| e.to_string()).collect()
     } else {
@@ -111,37 +256,9 @@ pub fn update(
     };
     let mut failed = false;
     for eco in &wanted {
-        let url = format!("{source}/{eco}/all.zip");
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message(eco.to_string());
-        let progress = |done: u64, total: Option<u64>| {
-            if let Some(t) = total {
-                bar.set_length(t);
-            }
-            bar.set_position(done);
-        };
-        let bytes = match client.download(&url, MAX_ARCHIVE, &progress) {
-            Ok(b) => b,
-            Err(e) => {
-                bar.abandon();
-                anstream::eprintln!("error: {eco}: {e}");
-                failed = true;
-                continue;
-            }
-        };
-        bar.finish_and_clear();
-        match db.import_zip(&bytes, &url, now()) {
-            Ok(stats) => report(&stats, &url),
-            Err(e) => {
-                anstream::eprintln!("error: {eco}: {e}");
-                failed = true;
-            }
+        if let Err(e) = fetch(client, &db, &source, eco) {
+            anstream::eprintln!("error: {eco}: {e}");
+            failed = true;
         }
     }
     Ok(if failed {

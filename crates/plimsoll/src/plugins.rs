@@ -95,7 +95,9 @@ pub fn specs_with_inert(
             "scan" => {
                 let mut s = LoadedConfig::table_json(cfg.config.scan.as_ref());
                 if let Some(obj) = s.as_object_mut() {
-                    obj.remove("db-max-age-days");
+                    for key in crate::db_cmds::HOST_KEYS {
+                        obj.remove(*key);
+                    }
                 }
                 if let Err(message) = inline_vex_files(&mut s, &cfg.base_dir()) {
                     errors.push(spec_error("scan", message));

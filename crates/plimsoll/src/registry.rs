@@ -32,8 +32,8 @@ pub struct RegistryServices {
     /// Verifications already made this run: a base image shared by many
     /// Dockerfiles is fetched and checked once per authority.
     verified: Mutex<HashMap<(String, Authority), VerificationSlot>>,
-    /// The local vulnerability database, and how old its data may be (s).
-    vulndb: Option<(Arc<plimsoll_vulndb::Db>, Option<u64>)>,
+    /// The local vulnerability database, and whether it may be updated.
+    vulndb: Option<crate::db_cmds::RunDb>,
 }
 
 type Verification = Result<Vec<VerifiedSignature>, VerifyError>;
@@ -115,8 +115,8 @@ impl RegistryServices {
     }
 
     /// Answers `vulnerabilities` queries from `db`.
-    pub fn with_vulndb(mut self, db: Arc<plimsoll_vulndb::Db>, max_age: Option<u64>) -> Self {
-        self.vulndb = Some((db, max_age));
+    pub fn with_vulndb(mut self, db: crate::db_cmds::RunDb) -> Self {
+        self.vulndb = Some(db);
         self
     }
 
@@ -308,12 +308,13 @@ impl Services for RegistryServices {
         ecosystem: &str,
         package: &str,
     ) -> Result<Vec<plimsoll_vulndb::Vuln>, HostError> {
-        let Some((db, max_age)) = &self.vulndb else {
+        let Some(db) = &self.vulndb else {
             return Err(HostError::Unavailable(
                 "no vulnerability database is configured for this run".into(),
             ));
         };
-        db.query(ecosystem, package, crate::db_cmds::now(), *max_age)
+        let client = || self.client().as_ref().map_err(|e| e.to_string());
+        db.query(client, ecosystem, package)
             .map_err(|e| match e.kind {
                 plimsoll_vulndb::DbErrorKind::Missing | plimsoll_vulndb::DbErrorKind::Stale => {
                     HostError::NotFound(e.message)

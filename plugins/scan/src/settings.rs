@@ -17,7 +17,9 @@ pub const SCHEMA: &str = r##"{
     "licenses": {"type": "object", "additionalProperties": false, "properties": {
       "deny": {"type": "array", "items": {"type": "string"}, "description": "SPDX licence ids (globs: `GPL-3.0-*`) that fail a package (PL8003)."},
       "allow": {"type": "array", "items": {"type": "string"}, "description": "When set, licences not listed fail a package (PL8003)."}}},
-    "db-max-age-days": {"type": "integer", "minimum": 0, "description": "Refuse vulnerability data older than this (default 7; 0 = any age). Read by the host."}
+    "db-max-age-days": {"type": "integer", "minimum": 0, "description": "Vulnerability data older than this (default 7; 0 = any age) is downloaded again, or refused with --skip-db-update. Read by the host."},
+    "skip-db-update": {"type": "boolean", "description": "Never download vulnerability data during `check` (as --skip-db-update). Read by the host."},
+    "db-source": {"type": "string", "description": "OSV mirror laid out as `<URL>/<Ecosystem>/all.zip` (default: OSV's bucket; also PLIMSOLL_DB_SOURCE). Read by the host."}
   }
 }"##;
 
