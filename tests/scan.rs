@@ -276,6 +276,49 @@ fn images_are_scanned_against_the_osv_database() {
         assert_eq!(vulns(&r), found, "oci: layout differs");
     }
 
+    // The image's SBOM (CycloneDX and SPDX, as `plimsoll sbom` writes
+    // them) scanned instead of the image: the same findings.
+    for (format, file) in [("cyclonedx", "image.cdx.json"), ("spdx", "image.spdx.json")] {
+        let r = p.run(&["sbom", &image, "--format", format, "-o", file]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let r = p.run(&[
+            "--db-dir", db_arg, "check", "--sbom", file, "--select", "PL8001", "--format", "json",
+        ]);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        assert_eq!(vulns(&r), found, "--sbom {file} differs from the image");
+    }
+    let r = p.run(&[
+        "--db-dir",
+        db_arg,
+        "check",
+        "--image",
+        "sbom:image.spdx.json",
+        "--select",
+        "PL8001",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(vulns(&r), found, "--image sbom:FILE (Grype's spelling)");
+    p.file("not-an-sbom.json", "{\"name\": \"x\"}");
+    let r = p.run(&[
+        "--db-dir",
+        db_arg,
+        "check",
+        "--sbom",
+        "not-an-sbom.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let e = &r.json()["errors"][0];
+    assert_eq!(e["kind"], "invalid-sbom");
+    assert!(
+        e["message"].as_str().unwrap().contains("not-an-sbom.json"),
+        "{e}"
+    );
+    let r = p.run(&["check", "--sbom", "missing.json"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+
     // The gate: nothing at 9.9 or above, so everything is a note (exit 0);
     // a severity list fails whatever the score; unfixed ones can be left out.
     let r = scan(&p, &["--min-cvss", "9.9"]);

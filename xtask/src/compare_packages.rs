@@ -184,6 +184,133 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
                 ));
             }
         }
+        // `check --sbom`: each peer's SBOM of the archive, read back by
+        // plimsoll, must list what plimsoll reads from the image itself.
+        let inv = |target: &str| -> anyhow::Result<BTreeSet<(String, String, String, String)>> {
+            let doc = json_of(
+                Command::new(&bin).args(["debug", "packages", target, "-f", "json"]),
+                "plimsoll debug packages",
+            )?;
+            Ok(doc["packages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                    let source = p["source"]
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or(s("name"));
+                    let sv = p["source_version"]
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or(s("version"));
+                    (s("name"), s("version"), source, sv)
+                })
+                .collect())
+        };
+        let direct = inv(&src)?;
+        report.push_str(
+            "\nSBOMs read back by `check --sbom` (name, version, source, source version):\n",
+        );
+        let stem = archive
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let sboms: [(&str, Vec<String>, PathBuf); 4] = [
+            (
+                "Trivy CycloneDX",
+                vec![
+                    "trivy".into(),
+                    "image".into(),
+                    "--input".into(),
+                    archive.display().to_string(),
+                    "-f".into(),
+                    "cyclonedx".into(),
+                    "-q".into(),
+                    "--skip-db-update".into(),
+                    "--offline-scan".into(),
+                    "-o".into(),
+                ],
+                work.join(format!("{stem}.trivy.cdx.json")),
+            ),
+            (
+                "Trivy SPDX",
+                vec![
+                    "trivy".into(),
+                    "image".into(),
+                    "--input".into(),
+                    archive.display().to_string(),
+                    "-f".into(),
+                    "spdx-json".into(),
+                    "-q".into(),
+                    "--skip-db-update".into(),
+                    "--offline-scan".into(),
+                    "-o".into(),
+                ],
+                work.join(format!("{stem}.trivy.spdx.json")),
+            ),
+            (
+                "Syft CycloneDX",
+                vec![
+                    "syft".into(),
+                    "scan".into(),
+                    src.clone(),
+                    "-q".into(),
+                    "-o".into(),
+                ],
+                work.join(format!("{stem}.syft.cdx.json")),
+            ),
+            (
+                "Syft SPDX",
+                vec![
+                    "syft".into(),
+                    "scan".into(),
+                    src.clone(),
+                    "-q".into(),
+                    "-o".into(),
+                ],
+                work.join(format!("{stem}.syft.spdx.json")),
+            ),
+        ];
+        for (name, args, file) in sboms {
+            let out_arg = if args[0] == "syft" {
+                let fmt = if name.ends_with("SPDX") {
+                    "spdx-json"
+                } else {
+                    "cyclonedx-json"
+                };
+                format!("{fmt}={}", file.display())
+            } else {
+                file.display().to_string()
+            };
+            let ok = Command::new(venv.join("bin").join(&args[0]))
+                .args(&args[1..])
+                .arg(out_arg)
+                .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+                .status()?
+                .success();
+            if !ok {
+                bail!("{name}: the peer failed");
+            }
+            let read = inv(&format!("sbom:{}", file.display()))?;
+            let verdict = if read == direct {
+                format!("identical ({} packages)", read.len())
+            } else {
+                format!(
+                    "{} missing, {} extra: {:?}",
+                    direct.difference(&read).count(),
+                    read.difference(&direct).count(),
+                    direct
+                        .symmetric_difference(&read)
+                        .take(4)
+                        .collect::<Vec<_>>()
+                )
+            };
+            println!("  {name} read back: {verdict}");
+            report.push_str(&format!("- {name}: {verdict}\n"));
+        }
         report.push('\n');
     }
     let out: &Path = &work.join("report.md");

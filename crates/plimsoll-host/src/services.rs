@@ -118,6 +118,13 @@ pub trait Services: Send + Sync {
             "no vulnerability database is configured for this run".into(),
         ))
     }
+    /// The packages of another image (`packages.of-image`); the default
+    /// reads no images.
+    fn image_inventory(&self, _reference: &str) -> Result<plimsoll_packages::Inventory, HostError> {
+        Err(HostError::Unavailable(
+            "no image reader is configured for this run".into(),
+        ))
+    }
     /// Signature verification; the default has none.
     fn verify_signature(
         &self,
@@ -195,4 +202,7 @@ pub trait ImageView: Send + Sync {
     fn glob(&self, pattern: &str, limit: usize) -> Result<Vec<ImageEntry>, HostError>;
     fn layer_entries(&self, layer: u32, limit: usize) -> Result<Vec<ImageEntry>, HostError>;
     fn read_layer_file(&self, layer: u32, path: &str, max: u64) -> Result<Vec<u8>, HostError>;
+    /// The installed packages (`packages.installed`): read from the image's
+    /// package databases, or listed by an SBOM.
+    fn inventory(&self) -> Result<plimsoll_packages::Inventory, HostError>;
 }

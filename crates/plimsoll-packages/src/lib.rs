@@ -10,6 +10,8 @@
 
 use serde::Serialize;
 
+pub mod sbom;
+
 /// The distribution, from `os-release`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OsRelease {
@@ -64,7 +66,8 @@ impl OsRelease {
 /// One installed package.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Package {
-    /// `dpkg`, `apk`, `python`, `npm`.
+    /// `dpkg`, `apk`, `python`, `npm` (and, from SBOMs, `rpm`, `go`,
+    /// `cargo`, `maven`, `gem`, `other`).
     pub kind: &'static str,
     pub name: String,
     pub version: String,
@@ -387,13 +390,22 @@ mod licence_tests {
     }
 }
 
-/// The package URL (purl) of a package.
+/// The package URL (purl) of a package. The source package of dpkg and apk
+/// packages goes in the `upstream` qualifier (`upstream=glibc%402.36-9`),
+/// as Syft writes it, so that scanning the SBOM matches on the source.
 pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
     let enc = |s: &str| {
         s.replace('%', "%25")
             .replace('@', "%40")
             .replace('+', "%2B")
             .replace(':', "%3A")
+            .replace('&', "%26")
+            .replace('=', "%3D")
+    };
+    let upstream = || match (&p.source, &p.source_version) {
+        (Some(s), Some(v)) => format!("&upstream={}", enc(&format!("{s}@{v}"))),
+        (Some(s), None) => format!("&upstream={}", enc(s)),
+        _ => String::new(),
     };
     match p.kind {
         "dpkg" => {
@@ -402,17 +414,19 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
                 .unwrap_or_default();
             let vendor = os.map(|o| o.id.as_str()).unwrap_or("debian");
             format!(
-                "pkg:deb/{vendor}/{}@{}?arch={}{distro}",
+                "pkg:deb/{vendor}/{}@{}?arch={}{}{distro}",
                 p.name,
                 enc(&p.version),
-                p.arch.as_deref().unwrap_or("all")
+                p.arch.as_deref().unwrap_or("all"),
+                upstream()
             )
         }
         "apk" => format!(
-            "pkg:apk/alpine/{}@{}?arch={}{}",
+            "pkg:apk/alpine/{}@{}?arch={}{}{}",
             p.name,
             enc(&p.version),
             p.arch.as_deref().unwrap_or("noarch"),
+            upstream(),
             os.map(|o| format!("&distro={}", o.version_id))
                 .unwrap_or_default()
         ),

@@ -42,6 +42,7 @@ pub mod document;
 pub mod finding;
 pub mod image;
 pub mod images;
+pub mod installed;
 pub mod packages;
 pub mod registry;
 pub mod shell;
@@ -57,7 +58,7 @@ pub use serde_json;
 /// Settings as the config gave them (a JSON object; `{}` when none).
 pub type Settings = serde_json::Value;
 
-/// The generated WIT bindings (`plimsoll:plugin@0.1.1`). Generated for the widest
+/// The generated WIT bindings (`plimsoll:plugin@0.1.2`). Generated for the widest
 /// Dockerfile world; a component only imports the interfaces it actually calls, so
 /// a plugin that never calls [`registry`] does not ask for that capability.
 pub mod bindings {

@@ -285,6 +285,9 @@ impl Engine {
     /// 3): it was not checked.
     fn check_image(&self, reference: &str) -> FileResult {
         use plimsoll_host::Services;
+        if let Some(file) = reference.strip_prefix("sbom:") {
+            return self.check_sbom(file);
+        }
         let mut res = FileResult {
             path: reference.to_string(),
             ..Default::default()
@@ -334,12 +337,99 @@ impl Engine {
                 }
             },
         };
-        for p in runs {
-            let view = opened
-                .clone()
-                .filter(|_| p.reads_images)
-                .map(|i| Arc::new(crate::image_view::View(i)) as Arc<dyn plimsoll_host::ImageView>);
-            match self.host.check_image(p, &image, view) {
+        let inventory = Arc::new(std::sync::OnceLock::new());
+        let views = runs
+            .iter()
+            .map(|p| {
+                opened.clone().filter(|_| p.reads_images).map(|i| {
+                    Arc::new(crate::image_view::View::new(i, inventory.clone()))
+                        as Arc<dyn plimsoll_host::ImageView>
+                })
+            })
+            .collect();
+        self.run_image_plugins(&runs, &image, views, &mut res);
+        res
+    }
+
+    /// `check --sbom FILE`: the plugins that read packages (the scan) run
+    /// on what the SBOM lists, as they would on the image it describes.
+    fn check_sbom(&self, file: &str) -> FileResult {
+        let mut res = FileResult {
+            path: file.to_string(),
+            ..Default::default()
+        };
+        let error = |kind: &str, message: String| RunError {
+            kind: kind.into(),
+            plugin: None,
+            target: Some(file.to_string()),
+            message,
+            line: None,
+        };
+        let text = match std::fs::read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                res.errors.push(error(
+                    "target-unreadable",
+                    format!("cannot read {file}: {e}"),
+                ));
+                return res;
+            }
+        };
+        let sbom = match plimsoll_packages::sbom::read(&String::from_utf8_lossy(&text)) {
+            Ok(s) => s,
+            Err(e) => {
+                res.errors.push(error(
+                    "invalid-sbom",
+                    format!("{file} is not an SBOM plimsoll reads: {e}"),
+                ));
+                return res;
+            }
+        };
+        tracing::info!(
+            "{file}: {}, {} packages ({} components without a package URL left out)",
+            sbom.format,
+            sbom.inventory.packages.len(),
+            sbom.skipped
+        );
+        let runs: Vec<&Arc<Plugin>> = self
+            .plugins
+            .iter()
+            .filter(|p| {
+                p.checks_images
+                    && p.reads_packages
+                    && p.rules.iter().any(|r| self.selection.enabled(r))
+            })
+            .collect();
+        let image = plimsoll_host::ImageTarget {
+            reference: file.to_string(),
+            canonical: sbom.subject.clone().unwrap_or_else(|| file.to_string()),
+            digest: sbom.digest.clone().unwrap_or_else(|| {
+                use sha2::Digest;
+                format!("sha256:{}", hex::encode(sha2::Sha256::digest(&text)))
+            }),
+        };
+        let inventory = Arc::new(sbom.inventory);
+        let views = runs
+            .iter()
+            .map(|_| {
+                Some(Arc::new(crate::image_view::SbomView(inventory.clone()))
+                    as Arc<dyn plimsoll_host::ImageView>)
+            })
+            .collect();
+        self.run_image_plugins(&runs, &image, views, &mut res);
+        res
+    }
+
+    fn run_image_plugins(
+        &self,
+        runs: &[&Arc<Plugin>],
+        image: &plimsoll_host::ImageTarget,
+        views: Vec<Option<Arc<dyn plimsoll_host::ImageView>>>,
+        res: &mut FileResult,
+    ) {
+        let reference = image.reference.as_str();
+        for (p, view) in runs.iter().zip(views) {
+            match self.host.check_image(p, image, view) {
                 Ok(found) => {
                     for mut f in found {
                         let Some(rule) = self.rules.get(&f.rule_id) else {
@@ -359,7 +449,6 @@ impl Engine {
                     .push(plugins::failure_to_error(&e, Some(reference))),
             }
         }
-        res
     }
 
     /// Checks one file, fixing it first when asked.
@@ -452,10 +541,12 @@ impl Engine {
 }
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    for image in &args.image {
+    let mut images = args.image.clone();
+    images.extend(args.sbom.iter().map(|f| format!("sbom:{}", f.display())));
+    for image in &images {
         image_reference_usable(image)?;
     }
-    if args.fix && !args.image.is_empty() && args.paths.is_empty() {
+    if args.fix && !images.is_empty() && args.paths.is_empty() {
         return Err(UsageError(
             "--fix edits Dockerfiles; nothing is fixed in an image (name Dockerfiles to fix them)"
                 .into(),
@@ -466,7 +557,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         global,
         Plan {
             paths: &args.paths,
-            images: &args.image,
+            images: &images,
             platform: args.platform.as_deref(),
             output: &args.output,
             select: args.selection.select.clone(),
@@ -506,6 +597,12 @@ fn scan_overrides(args: &CheckArgs) -> Option<serde_json::Value> {
 
 /// Refuses what `--image` cannot check (yet) before anything is loaded.
 fn image_reference_usable(image: &str) -> Result<(), UsageError> {
+    if let Some(file) = image.strip_prefix("sbom:") {
+        if !std::path::Path::new(file).is_file() {
+            return Err(UsageError(format!("`--sbom {file}`: no such file")));
+        }
+        return Ok(());
+    }
     for scheme in [
         "oci-archive:",
         "docker-daemon:",

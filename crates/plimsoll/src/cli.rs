@@ -209,6 +209,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REF")]
     pub image: Vec<String>,
 
+    /// Check the packages an SBOM lists instead of an image (repeatable;
+    /// CycloneDX or SPDX JSON, as plimsoll, Trivy or Syft write them; also
+    /// `--image sbom:FILE`, as Grype spells it). The plugins that read
+    /// packages run (the vulnerability scan and licence policy); image
+    /// config and layer checks need the image.
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Vec<PathBuf>,
+
     /// The platform of multi-platform images, as `os/arch[/variant]`
     /// (default: linux on this machine's architecture).
     #[arg(long, value_name = "PLATFORM")]
@@ -487,5 +495,17 @@ pub enum DebugCommand {
         files: Vec<PathBuf>,
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
+    },
+    /// Print the packages plimsoll sees in an image (`REF`, `oci:DIR`,
+    /// `docker-archive:FILE`) or an SBOM (`sbom:FILE`): what the scan
+    /// matches against the vulnerability database.
+    Packages {
+        /// The image or `sbom:FILE`.
+        target: String,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        /// The platform of a multi-platform image.
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Option<String>,
     },
 }

@@ -1,12 +1,84 @@
-//! The `image` capability over an opened image: what plugins granted
-//! `image` see of the image a `check --image` call is about.
+//! The `image` and `packages` capabilities over what a `check --image` or
+//! `check --sbom` call is about: an opened image, or an SBOM's package list.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use plimsoll_host::{HostError, ImageEntry, ImageEntryKind, ImageLayer, ImageView};
-use plimsoll_oci::{Entry, Image, Kind, LayerError, LayerErrorKind};
+use plimsoll_oci::{Entry, Filesystem, Image, Kind, LayerError, LayerErrorKind};
+use plimsoll_packages::Inventory;
 
-pub struct View(pub Arc<Image>);
+struct FsFiles<'a>(&'a Filesystem);
+
+impl plimsoll_packages::Files for FsFiles<'_> {
+    fn read(&self, path: &str) -> Option<String> {
+        self.0
+            .read_file(path, 64 << 20)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        self.0
+            .glob(pattern)
+            .map(|v| v.into_iter().map(|e| e.path.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// An image's installed packages (what `plimsoll sbom` writes and the
+/// `packages` capability answers).
+pub fn inventory(image: &Image) -> Inventory {
+    plimsoll_packages::collect(&FsFiles(&image.fs))
+}
+
+/// An opened image, its package inventory read once for every plugin.
+pub struct View {
+    image: Arc<Image>,
+    inventory: Arc<OnceLock<Inventory>>,
+}
+
+impl View {
+    pub fn new(image: Arc<Image>, inventory: Arc<OnceLock<Inventory>>) -> View {
+        View { image, inventory }
+    }
+}
+
+/// An SBOM given to `check --sbom`: packages, and no filesystem.
+pub struct SbomView(pub Arc<Inventory>);
+
+impl ImageView for SbomView {
+    fn config(&self) -> String {
+        "{}".into()
+    }
+    fn manifest(&self) -> String {
+        "{}".into()
+    }
+    fn layers(&self) -> Vec<ImageLayer> {
+        Vec::new()
+    }
+    fn read_file(&self, path: &str, _max: u64) -> Result<Vec<u8>, HostError> {
+        Err(no_files(path))
+    }
+    fn list_dir(&self, path: &str) -> Result<Vec<ImageEntry>, HostError> {
+        Err(no_files(path))
+    }
+    fn glob(&self, pattern: &str, _limit: usize) -> Result<Vec<ImageEntry>, HostError> {
+        Err(no_files(pattern))
+    }
+    fn layer_entries(&self, _layer: u32, _limit: usize) -> Result<Vec<ImageEntry>, HostError> {
+        Err(no_files("layers"))
+    }
+    fn read_layer_file(&self, _layer: u32, path: &str, _max: u64) -> Result<Vec<u8>, HostError> {
+        Err(no_files(path))
+    }
+    fn inventory(&self) -> Result<Inventory, HostError> {
+        Ok((*self.0).clone())
+    }
+}
+
+fn no_files(what: &str) -> HostError {
+    HostError::NotFound(format!("{what}: an SBOM lists packages; it has no files"))
+}
 
 fn host_error(e: LayerError) -> HostError {
     match e.kind {
@@ -40,18 +112,18 @@ fn entry(e: &Entry) -> ImageEntry {
 
 impl ImageView for View {
     fn config(&self) -> String {
-        self.0.config.to_string()
+        self.image.config.to_string()
     }
 
     fn manifest(&self) -> String {
-        self.0.manifest.to_string()
+        self.image.manifest.to_string()
     }
 
     fn layers(&self) -> Vec<ImageLayer> {
-        self.0
+        self.image
             .layers
             .iter()
-            .zip(&self.0.fs.layers)
+            .zip(&self.image.fs.layers)
             .map(|(info, stats)| ImageLayer {
                 digest: info.digest.clone(),
                 media_type: info.media_type.clone(),
@@ -63,7 +135,7 @@ impl ImageView for View {
     }
 
     fn read_file(&self, path: &str, max: u64) -> Result<Vec<u8>, HostError> {
-        self.0
+        self.image
             .fs
             .read_file(path, max)
             .map(|d| d.to_vec())
@@ -72,7 +144,7 @@ impl ImageView for View {
 
     fn list_dir(&self, path: &str) -> Result<Vec<ImageEntry>, HostError> {
         Ok(self
-            .0
+            .image
             .fs
             .list_dir(path)
             .map_err(host_error)?
@@ -83,7 +155,7 @@ impl ImageView for View {
 
     fn glob(&self, pattern: &str, limit: usize) -> Result<Vec<ImageEntry>, HostError> {
         Ok(self
-            .0
+            .image
             .fs
             .glob(pattern)
             .map_err(|e| HostError::InvalidInput(e.message))?
@@ -94,14 +166,14 @@ impl ImageView for View {
     }
 
     fn layer_entries(&self, layer: u32, limit: usize) -> Result<Vec<ImageEntry>, HostError> {
-        if layer as usize >= self.0.fs.layers.len() {
+        if layer as usize >= self.image.fs.layers.len() {
             return Err(HostError::NotFound(format!(
                 "the image has {} layers; there is no layer {layer}",
-                self.0.fs.layers.len()
+                self.image.fs.layers.len()
             )));
         }
         Ok(self
-            .0
+            .image
             .fs
             .entries
             .iter()
@@ -111,17 +183,24 @@ impl ImageView for View {
             .collect())
     }
 
+    fn inventory(&self) -> Result<Inventory, HostError> {
+        Ok(self
+            .inventory
+            .get_or_init(|| inventory(&self.image))
+            .clone())
+    }
+
     fn read_layer_file(&self, layer: u32, path: &str, max: u64) -> Result<Vec<u8>, HostError> {
         let wanted = plimsoll_oci::layers::normalise(path)
             .ok_or_else(|| HostError::Denied(format!("`{path}` climbs out of the image root")))?;
         let e = self
-            .0
+            .image
             .fs
             .entries
             .iter()
             .find(|e| e.layer == layer as usize && e.path == wanted && e.kind == Kind::File)
             .ok_or_else(|| HostError::NotFound(format!("layer {layer} wrote no file `{path}`")))?;
-        self.0
+        self.image
             .fs
             .read_entry(e, max)
             .map(|d| d.to_vec())

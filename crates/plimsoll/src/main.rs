@@ -132,6 +132,11 @@ fn main() {
         cli::Command::Debug(cli::DebugCommand::Parse { files, format }) => {
             check_cmds::debug_parse(files, *format)
         }
+        cli::Command::Debug(cli::DebugCommand::Packages {
+            target,
+            format,
+            platform,
+        }) => sbom::debug_packages(&cli.global, target, *format, platform.as_deref()),
         cli::Command::Completions { shell } => docs_cmds::completions(*shell),
         cli::Command::Manpage { dir } => docs_cmds::manpage(dir.as_deref()),
     };

@@ -108,7 +108,10 @@ pub fn specs_with_inert(
                 {
                     obj.extend(over.clone());
                 }
-                (s, vec!["image".to_string(), "vulnerabilities".to_string()])
+                (
+                    s,
+                    vec!["packages".to_string(), "vulnerabilities".to_string()],
+                )
             }
             "pin" => {
                 let mut s = LoadedConfig::table_json(cfg.config.pin.as_ref());

@@ -34,9 +34,12 @@ pub struct RegistryServices {
     verified: Mutex<HashMap<(String, Authority), VerificationSlot>>,
     /// The local vulnerability database, and whether it may be updated.
     vulndb: Option<crate::db_cmds::RunDb>,
+    /// Inventories of images plugins asked about (`packages.of-image`).
+    inventories: Mutex<HashMap<String, InventorySlot>>,
 }
 
 type Verification = Result<Vec<VerifiedSignature>, VerifyError>;
+type InventorySlot = Arc<OnceLock<Result<plimsoll_packages::Inventory, HostError>>>;
 type VerificationSlot = Arc<OnceLock<Verification>>;
 
 /// Registry options from the command line and `[registry]`.
@@ -95,6 +98,7 @@ impl RegistryServices {
             seen: Mutex::default(),
             verified: Mutex::default(),
             vulndb: None,
+            inventories: Mutex::default(),
         }
     }
 
@@ -321,6 +325,32 @@ impl Services for RegistryServices {
                 }
                 _ => HostError::Other(e.message),
             })
+    }
+
+    /// Pulls and reads the image once per run, for the default platform.
+    fn image_inventory(&self, reference: &str) -> Result<plimsoll_packages::Inventory, HostError> {
+        if !matches!(
+            plimsoll_oci::ImageSource::parse(reference),
+            plimsoll_oci::ImageSource::Registry(_)
+        ) {
+            return Err(HostError::InvalidInput(format!(
+                "`{reference}`: plugins may ask about registry images only"
+            )));
+        }
+        let slot = self
+            .inventories
+            .lock()
+            .unwrap()
+            .entry(reference.to_string())
+            .or_default()
+            .clone();
+        slot.get_or_init(|| {
+            let image = self.open_image(reference, None).map_err(|e| {
+                HostError::Unavailable(format!("cannot read image {reference}: {e}"))
+            })?;
+            Ok(crate::image_view::inventory(&image))
+        })
+        .clone()
     }
 
     fn verify_signature(&self, reference: &str, authority: &Authority) -> Verification {

@@ -9,36 +9,13 @@ use std::io::Write;
 use std::path::Path;
 
 use plimsoll_config::LoadedConfig;
-use plimsoll_oci::{Filesystem, Image};
+use plimsoll_oci::Image;
 use plimsoll_packages::Inventory;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cli::{GlobalArgs, SbomFormat};
+use crate::cli::{GlobalArgs, ListFormat, SbomFormat};
 use crate::{ExitCode, UsageError};
-
-struct FsFiles<'a>(&'a Filesystem);
-
-impl plimsoll_packages::Files for FsFiles<'_> {
-    fn read(&self, path: &str) -> Option<String> {
-        self.0
-            .read_file(path, 64 << 20)
-            .ok()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-    }
-
-    fn glob(&self, pattern: &str) -> Vec<String> {
-        self.0
-            .glob(pattern)
-            .map(|v| v.into_iter().map(|e| e.path.clone()).collect())
-            .unwrap_or_default()
-    }
-}
-
-/// An image's inventory.
-pub fn inventory(image: &Image) -> Inventory {
-    plimsoll_packages::collect(&FsFiles(&image.fs))
-}
 
 fn now_rfc3339() -> String {
     let secs = crate::db_cmds::now() as i64;
@@ -271,6 +248,80 @@ fn spdx(source: &str, image: &Image, inv: &Inventory) -> serde_json::Value {
     })
 }
 
+fn parse_platform(platform: Option<&str>) -> Result<Option<plimsoll_oci::Platform>, UsageError> {
+    platform
+        .map(|p| {
+            plimsoll_oci::Platform::parse(p).ok_or_else(|| {
+                UsageError(format!(
+                    "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// `plimsoll debug packages TARGET`: the inventory of an image or SBOM.
+pub fn debug_packages(
+    global: &GlobalArgs,
+    target: &str,
+    format: ListFormat,
+    platform: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let inv = if let Some(file) = target.strip_prefix("sbom:") {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| UsageError(format!("cannot read {file}: {e}")))?;
+        match plimsoll_packages::sbom::read(&text) {
+            Ok(s) => s.inventory,
+            Err(e) => {
+                anstream::eprintln!("error: invalid-sbom: {file}: {e}");
+                return Ok(ExitCode::CheckFailed);
+            }
+        }
+    } else {
+        let cwd = std::env::current_dir()?;
+        let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+            .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+        let platform = parse_platform(platform)?;
+        let services =
+            crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
+        match services.open_image(target, platform.as_ref()) {
+            Ok(i) => crate::image_view::inventory(&i),
+            Err(e) => {
+                anstream::eprintln!("error: {}: cannot read image {target}: {e}", e.kind());
+                return Ok(ExitCode::CheckFailed);
+            }
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match format {
+        ListFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&inv)?)?,
+        ListFormat::Human => {
+            if let Some(os) = &inv.os {
+                writeln!(
+                    out,
+                    "{} {} (vulnerability data: {})",
+                    os.id,
+                    os.version_id,
+                    os.ecosystem().unwrap_or_else(|| "none known".into())
+                )?;
+            }
+            for p in &inv.packages {
+                let source = match (&p.source, &p.source_version) {
+                    (Some(s), Some(v)) => format!("  (source {s} {v})"),
+                    (Some(s), None) => format!("  (source {s})"),
+                    _ => String::new(),
+                };
+                writeln!(out, "{:<7} {} {}{source}", p.kind, p.name, p.version)?;
+            }
+            for db in &inv.unsupported {
+                writeln!(out, "not read: /{db}")?;
+            }
+            writeln!(out, "{} packages", inv.packages.len())?;
+        }
+    }
+    Ok(ExitCode::Ok)
+}
+
 pub fn run(
     global: &GlobalArgs,
     reference: &str,
@@ -281,14 +332,7 @@ pub fn run(
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let platform = match platform {
-        Some(p) => Some(plimsoll_oci::Platform::parse(p).ok_or_else(|| {
-            UsageError(format!(
-                "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
-            ))
-        })?),
-        None => None,
-    };
+    let platform = parse_platform(platform)?;
     let services =
         crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
     let image = match services.open_image(reference, platform.as_ref()) {
@@ -298,7 +342,7 @@ pub fn run(
             return Ok(ExitCode::CheckFailed);
         }
     };
-    let inv = inventory(&image);
+    let inv = crate::image_view::inventory(&image);
     for db in &inv.unsupported {
         anstream::eprintln!(
             "plimsoll: warning: /{db}: RPM databases are not supported yet; their packages are missing from this SBOM"

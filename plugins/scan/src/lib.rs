@@ -14,7 +14,7 @@ use plimsoll_packages::{OsRelease, Package};
 use plimsoll_plugin_sdk::bindings::plimsoll::plugin::vulnerabilities::{
     self as vul, Vulnerability,
 };
-use plimsoll_plugin_sdk::image;
+use plimsoll_plugin_sdk::installed;
 use plimsoll_plugin_sdk::prelude::*;
 use plimsoll_plugin_sdk::versions::Scheme;
 
@@ -158,12 +158,28 @@ pub fn licence_findings(pkgs: &[Package], s: &ScanSettings) -> Vec<Finding> {
                 &LICENSE,
                 format!("{} {} is licensed `{expr}`: {why}", p.name, p.version),
             )
-            .in_image(format!("/{}", p.location), None)
+            .within(&p.location)
             .property("package", p.name.clone())
             .property("license", expr.clone()),
         );
     }
     out
+}
+
+/// Where a package was found: a path in the image, or the whole target
+/// (an SBOM that does not say).
+trait Within {
+    fn within(self, location: &str) -> Self;
+}
+
+impl Within for Finding {
+    fn within(self, location: &str) -> Finding {
+        if location.is_empty() {
+            self
+        } else {
+            self.in_image(format!("/{location}"), None)
+        }
+    }
 }
 
 pub struct Scan;
@@ -191,29 +207,26 @@ impl DockerfilePlugin for Scan {
 
 plimsoll_plugin_sdk::dockerfile_plugin!(Scan);
 
-/// The image through the `image` capability, for [`plimsoll_packages::collect`].
-struct ImageFiles;
+/// The distribution, the packages, and notes for unreadable databases.
+pub type Packages = (Option<OsRelease>, Vec<Package>, Vec<Finding>);
 
-impl plimsoll_packages::Files for ImageFiles {
-    fn read(&self, path: &str) -> Option<String> {
-        image::read_file(path, 64 << 20)
-            .ok()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-    }
-
-    fn glob(&self, pattern: &str) -> Vec<String> {
-        image::glob(pattern)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| e.path)
-            .collect()
+fn static_kind(kind: &str) -> &'static str {
+    match kind {
+        "dpkg" => "dpkg",
+        "apk" => "apk",
+        "rpm" => "rpm",
+        "python" => "python",
+        "npm" => "npm",
+        "go" => "go",
+        _ => "other",
     }
 }
 
-/// Every package the image's databases list, and notes for databases the
-/// scan cannot read.
-pub fn packages() -> (Option<OsRelease>, Vec<Package>, Vec<Finding>) {
-    let inv = plimsoll_packages::collect(&ImageFiles);
+/// What the host read: the image's package databases or the SBOM's
+/// components (the `packages` capability).
+pub fn from_inventory(
+    inv: installed::Inventory,
+) -> (Option<OsRelease>, Vec<Package>, Vec<Finding>) {
     let notes = inv
         .unsupported
         .iter()
@@ -225,7 +238,34 @@ pub fn packages() -> (Option<OsRelease>, Vec<Package>, Vec<Finding>) {
             .in_image(format!("/{db}"), None)
         })
         .collect();
-    (inv.os, inv.packages, notes)
+    let os = inv.os.map(|o| OsRelease {
+        pretty_name: format!("{} {}", o.id, o.version_id),
+        id: o.id,
+        version_id: o.version_id,
+    });
+    let pkgs = inv
+        .packages
+        .into_iter()
+        .map(|p| Package {
+            kind: static_kind(&p.kind),
+            name: p.name,
+            version: p.version,
+            source: p.source,
+            source_version: p.source_version,
+            arch: p.arch,
+            license: p.license,
+            location: p.location,
+        })
+        .collect();
+    (os, pkgs, notes)
+}
+
+/// Every package of the image or SBOM, and notes for databases the scan
+/// cannot read.
+pub fn packages() -> Result<Packages, String> {
+    installed::packages()
+        .map(from_inventory)
+        .map_err(|e| format!("cannot list the installed packages: {}", host_message(&e)))
 }
 
 /// Whether `version` is affected by `v` in `scheme`, and the version that
@@ -284,12 +324,13 @@ fn ecosystem(p: &Package, os: Option<&OsRelease>) -> Option<(String, Scheme)> {
         }
         "python" => Some(("PyPI".into(), Scheme::Pep440)),
         "npm" => Some(("npm".into(), Scheme::Semver)),
+        "go" => Some(("Go".into(), Scheme::Semver)),
         _ => None,
     }
 }
 
 pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, String> {
-    let (os, pkgs, mut out) = packages();
+    let (os, pkgs, mut out) = packages()?;
     out.extend(licence_findings(&pkgs, s));
     if !s.vulnerabilities {
         return Ok(out);
@@ -380,7 +421,7 @@ pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, Strin
                     }
                 ),
             )
-            .in_image(format!("/{}", binaries[0].location), None)
+            .within(&binaries[0].location)
             .level(if gate { Level::Error } else { Level::Note })
             .property("id", v.id.clone())
             .property("aliases", v.aliases.clone())
