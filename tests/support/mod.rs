@@ -113,3 +113,31 @@ pub fn stack_var(name: &str) -> Option<String> {
     }
     v
 }
+
+/// The OSV fixture (tests/fixtures/osv) zipped and served the way the OSV
+/// bucket lays it out (`<URL>/<Ecosystem>/all.zip`), until dropped.
+pub struct OsvServer(std::process::Child, pub String);
+
+impl Drop for OsvServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn serve_osv(work: &Path) -> OsvServer {
+    use std::io::BufRead;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut child = Command::new("python3")
+        .arg(root.join("tests/support/serve_osv.py"))
+        .arg(root.join("tests/fixtures/osv"))
+        .arg(work)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    OsvServer(child, line.trim().to_string())
+}

@@ -43,6 +43,7 @@ pub mod finding;
 pub mod image;
 pub mod images;
 pub mod installed;
+pub mod osv;
 pub mod packages;
 pub mod registry;
 pub mod shell;

@@ -395,6 +395,14 @@ impl Db {
         Ok(index.packages.get(package).cloned().unwrap_or_default())
     }
 
+    /// Whether any ecosystem has data (without reading it).
+    pub fn has_data(&self) -> bool {
+        std::fs::read_dir(&self.dir).is_ok_and(|rd| {
+            rd.flatten()
+                .any(|e| e.path().extension().and_then(|x| x.to_str()) == Some("json"))
+        })
+    }
+
     /// Every ecosystem with data: (ecosystem, imported, packages, source).
     pub fn status(&self) -> Vec<(String, u64, usize, String)> {
         let mut out = Vec::new();

@@ -117,7 +117,7 @@ pub fn engine(
         registry_options.tag_ttl = std::time::Duration::ZERO;
     }
     let mut services = RegistryServices::new(registry_options, o.registry_fatal);
-    if let Some(db) = crate::db_cmds::open(global, cfg) {
+    if let Some(db) = crate::db_cmds::open(global, cfg, o.images) {
         services = services.with_vulndb(db);
     }
     let registry = Arc::new(services);
@@ -295,7 +295,7 @@ impl Engine {
         let runs: Vec<&Arc<Plugin>> = self
             .plugins
             .iter()
-            .filter(|p| p.checks_images && p.rules.iter().any(|r| self.selection.enabled(r)))
+            .filter(|p| checks_images(p) && p.rules.iter().any(|r| self.selection.enabled(r)))
             .collect();
         let local = !matches!(
             plimsoll_oci::ImageSource::parse(reference),
@@ -395,7 +395,7 @@ impl Engine {
             .plugins
             .iter()
             .filter(|p| {
-                p.checks_images
+                checks_images(p)
                     && p.reads_packages
                     && p.rules.iter().any(|r| self.selection.enabled(r))
             })

@@ -77,8 +77,10 @@ pub struct RunDb {
 }
 
 /// The run's database from the flags and `[scan]` (`db-max-age-days`,
-/// default 7; `skip-db-update`; `db-source`).
-pub fn open(global: &GlobalArgs, cfg: &LoadedConfig) -> Option<RunDb> {
+/// default 7; `skip-db-update`; `db-source`). Only a run that checks
+/// images (`--image`, `--sbom`) downloads: a Dockerfile check uses what is
+/// there (the pin plugin's update advice) and never fetches.
+pub fn open(global: &GlobalArgs, cfg: &LoadedConfig, images: bool) -> Option<RunDb> {
     let dir = db_dir(global).ok()?;
     let days = scan_key(cfg, "db-max-age-days")
         .and_then(|v| v.as_integer())
@@ -88,7 +90,7 @@ pub fn open(global: &GlobalArgs, cfg: &LoadedConfig) -> Option<RunDb> {
     Some(RunDb {
         db: Db::new(dir),
         max_age: (days > 0).then(|| days as u64 * 86400),
-        update_from: (!skip && !global.offline).then(|| source(cfg, None)),
+        update_from: (images && !skip && !global.offline).then(|| source(cfg, None)),
         any_age: global.offline,
         fetched: Mutex::default(),
         warned: Mutex::default(),
@@ -131,6 +133,11 @@ pub fn fetch(
 }
 
 impl RunDb {
+    /// Whether any vulnerability data is there to use.
+    pub fn has_data(&self) -> bool {
+        self.db.has_data()
+    }
+
     /// The records of `package` in `ecosystem` (`Debian:12`), downloading
     /// the ecosystem first when it is missing or stale and updates are on.
     pub fn query<'c>(

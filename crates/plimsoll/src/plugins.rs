@@ -120,7 +120,15 @@ pub fn specs_with_inert(
                 {
                     obj.extend(over.clone());
                 }
-                (s, vec!["registry".to_string()])
+                // Base-update advice reads both images' packages and the
+                // vulnerability data, when there is data to read.
+                let mut caps = vec!["registry".to_string()];
+                if s.get("update-advice") != Some(&serde_json::Value::Bool(false))
+                    && registry.has_vulnerability_data()
+                {
+                    caps.extend(["packages".to_string(), "vulnerabilities".to_string()]);
+                }
+                (s, caps)
             }
             "sign-verify" => {
                 let mut s = LoadedConfig::table_json(cfg.config.sign_verify.as_ref());

@@ -124,6 +124,11 @@ impl RegistryServices {
         self
     }
 
+    /// Whether the run has vulnerability data to match against.
+    pub fn has_vulnerability_data(&self) -> bool {
+        self.vulndb.as_ref().is_some_and(|d| d.has_data())
+    }
+
     /// Checks what can be checked before any request (the CA files): a bad
     /// `--ca-file` is a usage error, not a per-reference failure.
     pub fn validate(&self) -> Result<(), RegistryError> {

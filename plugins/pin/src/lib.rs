@@ -5,6 +5,7 @@
 //! run — and reports missing, stale, platform-specific and dangling pins, with
 //! fixes that edit the reference (or its `ARG` default) in place.
 
+mod advice;
 pub mod rules;
 mod settings;
 
@@ -339,17 +340,33 @@ fn pinned_with_tag(
             vec![f]
         }
         _ => {
+            let advice = settings
+                .update_advice
+                .then(|| {
+                    advice::removed_by_update(
+                        &format!("{name}@{pinned}"),
+                        &format!("{name}@{expected}"),
+                    )
+                })
+                .flatten();
             let mut f = Finding::new(
                 &STALE,
                 format!(
-                    "`{tag_ref}` has moved: it is {} now, the pin is {} (the base was rebuilt; update the pin and rebuild)",
+                    "`{tag_ref}` has moved: it is {} now, the pin is {} (the base was rebuilt; update the pin and rebuild){}",
                     short(&expected),
-                    short(pinned)
+                    short(pinned),
+                    advice.as_ref().map(advice::Advice::sentence).unwrap_or_default()
                 ),
             )
             .at(u.span)
             .property("current_digest", expected.clone())
             .property("pinned_digest", pinned.to_string());
+            if let Some(a) = &advice {
+                f = f.property("update_fixes", a.properties());
+                if let Some(max) = a.max_score() {
+                    f = f.severity(max);
+                }
+            }
             if let Some(fix) = fix_to(
                 format!("update the pin to {}", short(&expected)),
                 settings.update,

@@ -49,6 +49,13 @@ declare_rule! {
     /// still builds on the old one. This is the rebuild trigger: update the pin
     /// and rebuild.
     ///
+    /// When vulnerability data is present (`plimsoll db update`), the finding
+    /// says which fixable vulnerabilities the update removes: the packages of
+    /// the pinned and the current image are read and matched against the
+    /// database, as `check --image` would, and the finding's
+    /// `security-severity` is the highest score fixed (`update_fixes` in its
+    /// properties lists them). `[pin] update-advice = false` turns it off.
+    ///
     /// ## Example
     /// ```dockerfile
     /// FROM debian:12-slim@sha256:<digest of last month's build>

@@ -15,7 +15,8 @@ pub const SCHEMA: &str = r#"{
     "ignore-images": {"type": "array", "items": {"type": "string"}, "description": "References starting with any of these (as written or canonical, e.g. `registry.corp.example/`) are not checked."},
     "verify-pins": {"type": "boolean", "description": "Check pinned digests against the registry (default true)."},
     "resolve-unpinned": {"type": "boolean", "description": "Resolve unpinned references to offer a digest fix (default false in `check`, true in `plimsoll pin`)."},
-    "update": {"type": "boolean", "description": "Offer fixes that move stale pins to the current digest (`plimsoll pin --update`)."}
+    "update": {"type": "boolean", "description": "Offer fixes that move stale pins to the current digest (`plimsoll pin --update`)."},
+    "update-advice": {"type": "boolean", "description": "When a pin is stale and vulnerability data is present (`plimsoll db update`), say which fixable vulnerabilities updating to the tag's current digest removes: both images' packages are read and matched (default true)."}
   }
 }"#;
 
@@ -43,6 +44,8 @@ pub struct PinSettings {
     pub resolve_unpinned: bool,
     #[serde(default)]
     pub update: bool,
+    #[serde(default = "yes")]
+    pub update_advice: bool,
 }
 
 fn default_platform() -> String {

@@ -8,15 +8,9 @@
 
 mod settings;
 
-use std::collections::BTreeMap;
-
 use plimsoll_packages::{OsRelease, Package};
-use plimsoll_plugin_sdk::bindings::plimsoll::plugin::vulnerabilities::{
-    self as vul, Vulnerability,
-};
-use plimsoll_plugin_sdk::installed;
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::versions::Scheme;
+use plimsoll_plugin_sdk::{installed, osv};
 
 pub use settings::ScanSettings;
 
@@ -260,190 +254,95 @@ pub fn from_inventory(
     (os, pkgs, notes)
 }
 
-/// Every package of the image or SBOM, and notes for databases the scan
-/// cannot read.
-pub fn packages() -> Result<Packages, String> {
-    installed::packages()
-        .map(from_inventory)
-        .map_err(|e| format!("cannot list the installed packages: {}", host_message(&e)))
-}
-
-/// Whether `version` is affected by `v` in `scheme`, and the version that
-/// fixes it (the first `fixed` above it).
-pub fn affected(v: &Vulnerability, scheme: Scheme, version: &str) -> (bool, Option<String>) {
-    if v.versions.iter().any(|x| x == version) {
-        return (true, None);
-    }
-    let cmp = |a: &str, b: &str| scheme.compare(a, b);
-    let mut hit = false;
-    let mut fix: Option<String> = None;
-    for r in v
-        .ranges
-        .iter()
-        .filter(|r| r.kind == "ECOSYSTEM" || r.kind == "SEMVER")
-    {
-        let mut inside = false;
-        for e in &r.events {
-            if let Some(i) = &e.introduced
-                && (i == "0" || cmp(version, i).is_some_and(|o| o.is_ge()))
-            {
-                inside = true;
-            }
-            if let Some(f) = &e.fixed
-                && inside
-                && cmp(version, f).is_some_and(|o| o.is_ge())
-            {
-                inside = false;
-            }
-            if let Some(l) = &e.last_affected
-                && inside
-                && cmp(version, l).is_some_and(|o| o.is_gt())
-            {
-                inside = false;
-            }
-        }
-        if inside {
-            hit = true;
-            fix = r
-                .events
-                .iter()
-                .filter_map(|e| e.fixed.clone())
-                .find(|f| cmp(version, f).is_some_and(|o| o.is_lt()));
-        }
-    }
-    (hit, fix)
-}
-
-/// The OSV ecosystem and version scheme of a package.
-fn ecosystem(p: &Package, os: Option<&OsRelease>) -> Option<(String, Scheme)> {
-    match p.kind {
-        "dpkg" | "apk" => {
-            let eco = os?.ecosystem()?;
-            let scheme = Scheme::for_ecosystem(&eco)?;
-            Some((eco, scheme))
-        }
-        "python" => Some(("PyPI".into(), Scheme::Pep440)),
-        "npm" => Some(("npm".into(), Scheme::Semver)),
-        "go" => Some(("Go".into(), Scheme::Semver)),
-        _ => None,
-    }
-}
-
 pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, String> {
-    let (os, pkgs, mut out) = packages()?;
+    let inventory = installed::packages()
+        .map_err(|e| format!("cannot list the installed packages: {}", host_message(&e)))?;
+    let (_, pkgs, mut out) = from_inventory(inventory.clone());
     out.extend(licence_findings(&pkgs, s));
     if !s.vulnerabilities {
         return Ok(out);
     }
-    // (ecosystem, queried name, version) → binaries, for one query each.
-    let mut groups: BTreeMap<(String, String, String), (Scheme, Vec<&Package>)> = BTreeMap::new();
-    for p in &pkgs {
-        let Some((eco, scheme)) = ecosystem(p, os.as_ref()) else {
+    let matches = osv::matches(&inventory)
+        .map_err(|e| format!("cannot look up vulnerabilities: {}", host_message(&e)))?;
+    for m in matches {
+        let v = &m.vulnerability;
+        if s.ignore_unfixed && m.fixed.is_none() {
             continue;
-        };
-        let (name, version) = match p.kind {
-            "dpkg" | "apk" => (
-                p.source.clone().unwrap_or_else(|| p.name.clone()),
-                p.source_version
-                    .clone()
-                    .unwrap_or_else(|| p.version.clone()),
-            ),
-            _ => (p.name.clone(), p.version.clone()),
-        };
-        groups
-            .entry((eco, name, version))
-            .or_insert_with(|| (scheme, Vec::new()))
-            .1
-            .push(p);
-    }
-    for ((eco, name, version), (scheme, binaries)) in &groups {
-        let vulns = match vul::query(eco, name) {
-            Ok(v) => v,
-            Err(e) => {
-                return Err(format!(
-                    "cannot look up vulnerabilities: {}",
-                    host_message(&e)
-                ));
-            }
-        };
-        for v in vulns {
-            let (hit, fixed) = affected(&v, *scheme, version);
-            if !hit || (s.ignore_unfixed && fixed.is_none()) {
-                continue;
-            }
-            if s.ignored(&v.id, &v.aliases).is_some() {
-                continue;
-            }
-            let mut ids: Vec<&str> = vec![v.id.as_str()];
-            ids.extend(v.aliases.iter().map(String::as_str));
-            let mut pkg_names: Vec<&str> = binaries.iter().map(|b| b.name.as_str()).collect();
-            pkg_names.push(name.as_str());
-            let image_ids = [
-                image.digest.as_str(),
-                image.reference.as_str(),
-                image.canonical.as_str(),
-            ];
-            if s.vex_says_not_affected(&ids, &image_ids, &pkg_names)
-                .is_some()
-            {
-                continue;
-            }
-            let gate = s.fails(v.score, v.severity.as_deref());
-            let names: Vec<&str> = binaries.iter().map(|b| b.name.as_str()).collect();
-            let installed = binaries
-                .first()
-                .map(|b| b.version.as_str())
-                .unwrap_or(version);
-            let score = v
-                .score
-                .map(|sc| format!("CVSS {sc:.1}"))
-                .or_else(|| v.severity.clone())
-                .unwrap_or_else(|| "unscored".into());
-            let fix = match &fixed {
-                Some(f) => format!("fixed in {f}"),
-                None => "no fix yet".into(),
-            };
-            let covering = if binaries.len() > 1 || names.first().is_some_and(|n| n != name) {
-                format!(" (source {name}: {})", names.join(", "))
-            } else {
-                String::new()
-            };
-            let mut f = Finding::new(
-                &VULNERABLE,
-                format!(
-                    "{} {installed}{covering}: {} ({score}), {fix}{}",
-                    names.first().copied().unwrap_or(name),
-                    v.id,
-                    if v.summary.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", v.summary)
-                    }
-                ),
-            )
-            .within(&binaries[0].location)
-            .level(if gate { Level::Error } else { Level::Note })
-            .property("id", v.id.clone())
-            .property("aliases", v.aliases.clone())
-            .property("ecosystem", eco.clone())
-            .property("package", name.clone())
-            .property(
-                "binaries",
-                names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-            )
-            .property("installed", installed.to_string())
-            .property("fixed", fixed.clone());
-            if let Some(sc) = v.score {
-                f = f.severity(sc.clamp(0.0, 10.0)).property("cvss", sc as f64);
-            }
-            if let Some(vec) = &v.vector {
-                f = f.property("vector", vec.clone());
-            }
-            if let Some(r) = v.references.first() {
-                f = f.help_uri(r.clone());
-            }
-            out.push(f);
         }
+        if s.ignored(&v.id, &v.aliases).is_some() {
+            continue;
+        }
+        let mut ids: Vec<&str> = vec![v.id.as_str()];
+        ids.extend(v.aliases.iter().map(String::as_str));
+        let names: Vec<&str> = m.binaries.iter().map(|b| b.name.as_str()).collect();
+        let mut pkg_names = names.clone();
+        pkg_names.push(m.package.as_str());
+        let image_ids = [
+            image.digest.as_str(),
+            image.reference.as_str(),
+            image.canonical.as_str(),
+        ];
+        if s.vex_says_not_affected(&ids, &image_ids, &pkg_names)
+            .is_some()
+        {
+            continue;
+        }
+        let gate = s.fails(v.score, v.severity.as_deref());
+        let score = v
+            .score
+            .map(|sc| format!("CVSS {sc:.1}"))
+            .or_else(|| v.severity.clone())
+            .unwrap_or_else(|| "unscored".into());
+        let fix = match &m.fixed {
+            Some(f) => format!("fixed in {f}"),
+            None => "no fix yet".into(),
+        };
+        let covering = if names.len() > 1 || names.first().is_some_and(|n| *n != m.package) {
+            format!(" (source {}: {})", m.package, names.join(", "))
+        } else {
+            String::new()
+        };
+        let mut f = Finding::new(
+            &VULNERABLE,
+            format!(
+                "{} {}{covering}: {} ({score}), {fix}{}",
+                names.first().copied().unwrap_or(&m.package),
+                m.installed,
+                v.id,
+                if v.summary.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", v.summary)
+                }
+            ),
+        )
+        .within(
+            m.binaries
+                .first()
+                .map(|b| b.location.as_str())
+                .unwrap_or(""),
+        )
+        .level(if gate { Level::Error } else { Level::Note })
+        .property("id", v.id.clone())
+        .property("aliases", v.aliases.clone())
+        .property("ecosystem", m.ecosystem.clone())
+        .property("package", m.package.clone())
+        .property(
+            "binaries",
+            names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        )
+        .property("installed", m.installed.clone())
+        .property("fixed", m.fixed.clone());
+        if let Some(sc) = v.score {
+            f = f.severity(sc.clamp(0.0, 10.0)).property("cvss", sc as f64);
+        }
+        if let Some(vec) = &v.vector {
+            f = f.property("vector", vec.clone());
+        }
+        if let Some(r) = v.references.first() {
+            f = f.help_uri(r.clone());
+        }
+        out.push(f);
     }
     Ok(out)
 }
@@ -465,76 +364,7 @@ fn host_message(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plimsoll_plugin_sdk::bindings::plimsoll::plugin::vulnerabilities::{
-        AffectedRange, RangeEvent,
-    };
     use plimsoll_plugin_sdk::serde_json::json;
-
-    fn ev(introduced: Option<&str>, fixed: Option<&str>, last: Option<&str>) -> RangeEvent {
-        RangeEvent {
-            introduced: introduced.map(str::to_string),
-            fixed: fixed.map(str::to_string),
-            last_affected: last.map(str::to_string),
-            limit: None,
-        }
-    }
-
-    fn vuln(events: Vec<RangeEvent>, versions: &[&str]) -> Vulnerability {
-        Vulnerability {
-            id: "CVE-0".into(),
-            aliases: vec![],
-            summary: String::new(),
-            score: Some(7.5),
-            vector: None,
-            severity: None,
-            ranges: vec![AffectedRange {
-                kind: "ECOSYSTEM".into(),
-                events,
-            }],
-            versions: versions.iter().map(|v| v.to_string()).collect(),
-            references: vec![],
-        }
-    }
-
-    #[test]
-    fn ranges_follow_the_ecosystem_ordering() {
-        let v = vuln(
-            vec![
-                ev(Some("0"), None, None),
-                ev(None, Some("3.0.11-1~deb12u2"), None),
-            ],
-            &[],
-        );
-        assert_eq!(
-            affected(&v, Scheme::Deb, "3.0.11-1~deb12u1"),
-            (true, Some("3.0.11-1~deb12u2".into()))
-        );
-        assert!(!affected(&v, Scheme::Deb, "3.0.11-1~deb12u2").0);
-        assert!(
-            !affected(&v, Scheme::Deb, "3.0.11-1").0,
-            "~ sorts before the release"
-        );
-        // introduced..last_affected, and two ranges in one.
-        let v = vuln(
-            vec![
-                ev(Some("1.2.0"), None, None),
-                ev(None, None, Some("1.2.5")),
-                ev(Some("2.0.0"), None, None),
-                ev(None, Some("2.0.3"), None),
-            ],
-            &[],
-        );
-        assert!(!affected(&v, Scheme::Semver, "1.1.9").0);
-        assert!(affected(&v, Scheme::Semver, "1.2.5").0);
-        assert!(!affected(&v, Scheme::Semver, "1.2.6").0);
-        assert_eq!(
-            affected(&v, Scheme::Semver, "2.0.1"),
-            (true, Some("2.0.3".into()))
-        );
-        // Explicit versions.
-        let v = vuln(vec![], &["1.0"]);
-        assert!(affected(&v, Scheme::Pep440, "1.0").0);
-    }
 
     #[test]
     fn licence_policy() {

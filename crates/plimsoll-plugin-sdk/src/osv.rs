@@ -1,0 +1,309 @@
+//! Matching installed packages against plimsoll's OSV database (needs the
+//! `vulnerabilities` capability): which package is asked about (the source
+//! package for Debian and Alpine, whose records name sources), in which
+//! ecosystem, and whether its version falls in a record's ranges by the
+//! ecosystem's own ordering. The scan plugin and the pin plugin's
+//! base-update advice both use it.
+
+use std::collections::BTreeMap;
+
+pub use crate::bindings::plimsoll::plugin::types::HostError;
+pub use crate::bindings::plimsoll::plugin::vulnerabilities::{
+    AffectedRange, RangeEvent, Vulnerability,
+};
+use crate::installed::{Inventory, Package};
+use crate::versions::Scheme;
+
+/// Whether `version` is affected by `v` in `scheme`, and the version that
+/// fixes it (the first `fixed` above it).
+pub fn affected(v: &Vulnerability, scheme: Scheme, version: &str) -> (bool, Option<String>) {
+    if v.versions.iter().any(|x| x == version) {
+        return (true, None);
+    }
+    let cmp = |a: &str, b: &str| scheme.compare(a, b);
+    let mut hit = false;
+    let mut fix: Option<String> = None;
+    for r in v
+        .ranges
+        .iter()
+        .filter(|r| r.kind == "ECOSYSTEM" || r.kind == "SEMVER")
+    {
+        let mut inside = false;
+        for e in &r.events {
+            if let Some(i) = &e.introduced
+                && (i == "0" || cmp(version, i).is_some_and(|o| o.is_ge()))
+            {
+                inside = true;
+            }
+            if let Some(f) = &e.fixed
+                && inside
+                && cmp(version, f).is_some_and(|o| o.is_ge())
+            {
+                inside = false;
+            }
+            if let Some(l) = &e.last_affected
+                && inside
+                && cmp(version, l).is_some_and(|o| o.is_gt())
+            {
+                inside = false;
+            }
+        }
+        if inside {
+            hit = true;
+            fix = r
+                .events
+                .iter()
+                .filter_map(|e| e.fixed.clone())
+                .find(|f| cmp(version, f).is_some_and(|o| o.is_lt()));
+        }
+    }
+    (hit, fix)
+}
+
+/// The OSV ecosystem and version scheme of a package of `kind` (`dpkg`,
+/// `apk`, `rpm`, `python`, `npm`, `go`) in a distribution whose ecosystem
+/// is `os_ecosystem` (`Debian:12`).
+pub fn ecosystem(kind: &str, os_ecosystem: Option<&str>) -> Option<(String, Scheme)> {
+    let eco = match kind {
+        "dpkg" | "apk" | "rpm" => os_ecosystem?.to_string(),
+        "python" => "PyPI".into(),
+        "npm" => "npm".into(),
+        "go" => "Go".into(),
+        _ => return None,
+    };
+    let scheme = Scheme::for_ecosystem(&eco)?;
+    Some((eco, scheme))
+}
+
+/// One vulnerability of one (source) package, with the binaries it covers.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub vulnerability: Vulnerability,
+    /// `Debian:12`, `PyPI`.
+    pub ecosystem: String,
+    /// The name asked about: the source package for dpkg and apk.
+    pub package: String,
+    /// The installed packages built from it.
+    pub binaries: Vec<Package>,
+    /// The installed version (of the first binary).
+    pub installed: String,
+    /// The first version that fixes it, if any.
+    pub fixed: Option<String>,
+}
+
+/// Every vulnerability of every package in `inventory`, one per (source
+/// package, vulnerability). Packages of ecosystems with no known scheme are
+/// skipped; a query that fails ends the match with its error.
+pub fn matches(inventory: &Inventory) -> Result<Vec<Match>, HostError> {
+    let os_eco = inventory.os.as_ref().and_then(|o| o.ecosystem.as_deref());
+    // (ecosystem, queried name, version) -> binaries, one query each.
+    let mut groups: BTreeMap<(String, String, String), (Scheme, Vec<&Package>)> = BTreeMap::new();
+    for p in &inventory.packages {
+        let Some((eco, scheme)) = ecosystem(&p.kind, os_eco) else {
+            continue;
+        };
+        let (name, version) = match p.kind.as_str() {
+            "dpkg" | "apk" | "rpm" => (
+                p.source.clone().unwrap_or_else(|| p.name.clone()),
+                p.source_version
+                    .clone()
+                    .unwrap_or_else(|| p.version.clone()),
+            ),
+            _ => (p.name.clone(), p.version.clone()),
+        };
+        groups
+            .entry((eco, name, version))
+            .or_insert_with(|| (scheme, Vec::new()))
+            .1
+            .push(p);
+    }
+    let mut out = Vec::new();
+    for ((eco, name, version), (scheme, binaries)) in groups {
+        for v in imp::query(&eco, &name)? {
+            let (hit, fixed) = affected(&v, scheme, &version);
+            if !hit {
+                continue;
+            }
+            out.push(Match {
+                vulnerability: v,
+                ecosystem: eco.clone(),
+                package: name.clone(),
+                installed: binaries
+                    .first()
+                    .map(|b| b.version.clone())
+                    .unwrap_or_else(|| version.clone()),
+                binaries: binaries.iter().map(|b| (*b).clone()).collect(),
+                fixed,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    pub use crate::bindings::plimsoll::plugin::vulnerabilities::query;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use super::*;
+
+    pub fn query(ecosystem: &str, name: &str) -> Result<Vec<Vulnerability>, HostError> {
+        testing::RECORDS.with(|r| {
+            let r = r.borrow();
+            if !r.iter().any(|(e, _, _)| e == ecosystem) {
+                return Err(HostError::NotFound(format!(
+                    "no vulnerability data for {ecosystem}"
+                )));
+            }
+            Ok(r.iter()
+                .filter(|(e, n, _)| e == ecosystem && n == name)
+                .map(|(_, _, v)| v.clone())
+                .collect())
+        })
+    }
+}
+
+/// Native stand-in for unit tests: the records `vulnerabilities.query`
+/// answers on this thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing {
+    use std::cell::RefCell;
+
+    use super::Vulnerability;
+
+    thread_local! {
+        pub(super) static RECORDS: RefCell<Vec<(String, String, Vulnerability)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Adds a record for `name` in `ecosystem` (an ecosystem with no record
+    /// answers `not-found`, as a missing database does).
+    pub fn add_record(ecosystem: &str, name: &str, v: Vulnerability) {
+        RECORDS.with(|r| {
+            r.borrow_mut()
+                .push((ecosystem.to_string(), name.to_string(), v))
+        });
+    }
+
+    pub fn clear() {
+        RECORDS.with(|r| r.borrow_mut().clear());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(introduced: Option<&str>, fixed: Option<&str>, last: Option<&str>) -> RangeEvent {
+        RangeEvent {
+            introduced: introduced.map(str::to_string),
+            fixed: fixed.map(str::to_string),
+            last_affected: last.map(str::to_string),
+            limit: None,
+        }
+    }
+
+    pub(crate) fn vuln(id: &str, events: Vec<RangeEvent>, versions: &[&str]) -> Vulnerability {
+        Vulnerability {
+            id: id.into(),
+            aliases: vec![],
+            summary: String::new(),
+            score: Some(7.5),
+            vector: None,
+            severity: None,
+            ranges: vec![AffectedRange {
+                kind: "ECOSYSTEM".into(),
+                events,
+            }],
+            versions: versions.iter().map(|v| v.to_string()).collect(),
+            references: vec![],
+        }
+    }
+
+    #[test]
+    fn ranges_follow_the_ecosystem_ordering() {
+        let v = vuln(
+            "CVE-0",
+            vec![
+                ev(Some("0"), None, None),
+                ev(None, Some("3.0.11-1~deb12u2"), None),
+            ],
+            &[],
+        );
+        assert_eq!(
+            affected(&v, Scheme::Deb, "3.0.11-1~deb12u1"),
+            (true, Some("3.0.11-1~deb12u2".into()))
+        );
+        assert!(!affected(&v, Scheme::Deb, "3.0.11-1~deb12u2").0);
+        assert!(
+            !affected(&v, Scheme::Deb, "3.0.11-1").0,
+            "~ sorts before the release"
+        );
+        // introduced..last_affected, and two ranges in one.
+        let v = vuln(
+            "CVE-0",
+            vec![
+                ev(Some("1.2.0"), None, None),
+                ev(None, None, Some("1.2.5")),
+                ev(Some("2.0.0"), None, None),
+                ev(None, Some("2.0.3"), None),
+            ],
+            &[],
+        );
+        assert!(!affected(&v, Scheme::Semver, "1.1.9").0);
+        assert!(affected(&v, Scheme::Semver, "1.2.5").0);
+        assert!(!affected(&v, Scheme::Semver, "1.2.6").0);
+        assert_eq!(
+            affected(&v, Scheme::Semver, "2.0.1"),
+            (true, Some("2.0.3".into()))
+        );
+        // Explicit versions.
+        let v = vuln("CVE-0", vec![], &["1.0"]);
+        assert!(affected(&v, Scheme::Pep440, "1.0").0);
+    }
+
+    #[test]
+    fn binaries_of_one_source_are_one_match() {
+        use crate::installed::OsRelease;
+        let pkg = |name: &str| Package {
+            kind: "dpkg".into(),
+            name: name.into(),
+            version: "3.0.11-1~deb12u1".into(),
+            source: Some("openssl".into()),
+            source_version: None,
+            arch: None,
+            license: None,
+            location: "var/lib/dpkg/status".into(),
+            purl: String::new(),
+        };
+        let inv = Inventory {
+            os: Some(OsRelease {
+                id: "debian".into(),
+                version_id: "12".into(),
+                ecosystem: Some("Debian:12".into()),
+            }),
+            packages: vec![pkg("libssl3"), pkg("openssl")],
+            unsupported: vec![],
+        };
+        testing::clear();
+        assert!(matches!(matches(&inv), Err(HostError::NotFound(_))));
+        testing::add_record(
+            "Debian:12",
+            "openssl",
+            vuln(
+                "CVE-2023-5363",
+                vec![
+                    ev(Some("0"), None, None),
+                    ev(None, Some("3.0.11-1~deb12u2"), None),
+                ],
+                &[],
+            ),
+        );
+        let m = matches(&inv).unwrap();
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].package, "openssl");
+        assert_eq!(m[0].binaries.len(), 2);
+        assert_eq!(m[0].fixed.as_deref(), Some("3.0.11-1~deb12u2"));
+    }
+}
