@@ -475,3 +475,170 @@ fn a_stale_pin_says_which_vulnerabilities_the_update_fixes() {
     );
     drop(server);
 }
+
+/// The Go program tests build: a module with a vendored dependency and a
+/// replaced one, so that its build information has `dep` and `=>` lines.
+const GO_FILES: &[(&str, &str)] = &[
+    (
+        "go.mod",
+        "module example.com/app\n\ngo 1.19\n\nrequire (\n\texample.com/lib v1.2.3\n\texample.com/old v1.0.0\n)\n\nreplace example.com/old v1.0.0 => example.com/new v1.0.1\n",
+    ),
+    (
+        "main.go",
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n\t\"example.com/old\"\n)\n\nfunc main() { fmt.Println(lib.Name(), old.Name()) }\n",
+    ),
+    (
+        "vendor/example.com/lib/lib.go",
+        "package lib\n\nfunc Name() string { return \"lib\" }\n",
+    ),
+    (
+        "vendor/example.com/old/old.go",
+        "package old\n\nfunc Name() string { return \"new\" }\n",
+    ),
+    (
+        "vendor/modules.txt",
+        "# example.com/lib v1.2.3\n## explicit\nexample.com/lib\n# example.com/old v1.0.0 => example.com/new v1.0.1\n## explicit\nexample.com/old\n",
+    ),
+];
+
+/// Go binaries: a real one built by the machine's Go (offline, vendored)
+/// and added to an image; the modules plimsoll reads equal what `go version
+/// -m` prints, and the standard library is matched against the Go
+/// ecosystem's OSV records (GO-2023-1840, fixed in Go 1.19.10).
+#[test]
+fn go_binaries_are_read_like_go_version_m_and_scanned() {
+    let Some(registry) = support::stack_var("REGISTRY") else {
+        return;
+    };
+    if Command::new("go").arg("version").output().is_err() {
+        assert!(
+            std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "PLIMSOLL_REQUIRE_ORACLES=1 but `go` is not installed"
+        );
+        eprintln!("skipped: no `go` on PATH (apt install golang-go)");
+        return;
+    }
+    let src = tempfile::tempdir().unwrap();
+    for (path, text) in GO_FILES {
+        let f = src.path().join(path);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+    let out = Command::new("go")
+        .args(["build", "-o", "app", "."])
+        .current_dir(src.path())
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=vendor")
+        .env("GOCACHE", src.path().join(".cache"))
+        .env("CGO_ENABLED", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = src.path().join("app");
+
+    // The oracle: `go version -m` (deps with replacements applied).
+    let out = Command::new("go")
+        .args(["version", "-m"])
+        .arg(&app)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let go_version = text
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut expected: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.trim_start().split('\t').collect();
+        match f.as_slice() {
+            ["dep", p, v, ..] => expected.push((p.to_string(), v.to_string())),
+            ["=>", p, v, ..] => *expected.last_mut().unwrap() = (p.to_string(), v.to_string()),
+            _ => {}
+        }
+    }
+    assert_eq!(expected.len(), 2, "{text}");
+    expected.push((
+        "stdlib".into(),
+        format!("v{}", go_version.trim_start_matches("go")),
+    ));
+    expected.sort();
+
+    let repo = format!("plimsoll-e2e/go-{}", std::process::id());
+    push_patched(
+        &registry,
+        &repo,
+        &["usr/local/bin/app", "@file", app.to_str().unwrap()],
+    );
+    let image = format!("{registry}/{repo}:12");
+    let p = Project::new();
+    let r = p.run(&["debug", "packages", &image, "-f", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let mut ours: Vec<(String, String)> = r.json()["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "go")
+        .inspect(|p| assert_eq!(p["location"], "usr/local/bin/app"))
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    ours.sort();
+    assert_eq!(ours, expected, "go version -m says:\n{text}");
+
+    // The scan matches the standard library against the Go records.
+    let work = tempfile::tempdir().unwrap();
+    let server = support::serve_osv(work.path());
+    let db = p.path().join("db");
+    p.file(
+        "plimsoll.toml",
+        &format!("[scan]\ndb-source = \"{}\"\n", server.1),
+    );
+    let r = p.run(&[
+        "--db-dir",
+        db.to_str().unwrap(),
+        "check",
+        "--image",
+        &image,
+        "--select",
+        "PL8001",
+        "--format",
+        "json",
+    ]);
+    let go_findings: Vec<serde_json::Value> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["ecosystem"] == "Go")
+        .cloned()
+        .collect();
+    let patch: u32 = go_version
+        .trim_start_matches("go1.19.")
+        .parse()
+        .unwrap_or(u32::MAX);
+    if go_version.starts_with("go1.19.") && patch < 10 {
+        assert_eq!(go_findings.len(), 1, "{}{}", r.stdout, r.stderr);
+        let f = &go_findings[0];
+        assert_eq!(f["properties"]["id"], "GO-2023-1840");
+        assert_eq!(f["properties"]["package"], "stdlib");
+        assert_eq!(f["properties"]["fixed"], "1.19.10");
+        assert_eq!(f["location"]["path"], "/usr/local/bin/app");
+    } else {
+        eprintln!(
+            "{go_version} is not affected by GO-2023-1840: only the package listing was checked"
+        );
+        assert!(go_findings.is_empty(), "{go_findings:?}");
+    }
+    drop(server);
+}

@@ -5,7 +5,8 @@ packages looks like to a registry (new digest, same tag).
 usage: patch_image.py STACK_LIB HOST SRC_REPO SRC_TAG DST_REPO DST_TAG [PATH OLD NEW]...
 Each PATH's text is taken from the image's layers (the last layer that
 writes it), OLD replaced by NEW (every occurrence; OLD must occur), and the
-result written by the added layer. Prints the pushed manifest's digest.
+result written by the added layer. With OLD `@file`, NEW is a local file
+copied to PATH as an executable. Prints the pushed manifest's digest.
 Uses ../shared/stack/lib/registry.py (the stack's own client).
 """
 import gzip
@@ -30,8 +31,14 @@ for d in manifest["layers"]:
     c.push_blob(dst, c.get_blob(src, d["digest"]), d["digest"])
 
 files = {}
+executables = set()
 for i in range(0, len(edits), 3):
     path, old, new = edits[i : i + 3]
+    if old == "@file":
+        with open(new, "rb") as f:
+            files[path] = f.read()
+        executables.add(path)
+        continue
     text = files.get(path)
     if text is None:
         for d in manifest["layers"]:
@@ -53,10 +60,10 @@ if files:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
         for path, text in sorted(files.items()):
-            data = text.encode()
+            data = text if isinstance(text, bytes) else text.encode()
             info = tarfile.TarInfo(path)
             info.size = len(data)
-            info.mode = 0o644
+            info.mode = 0o755 if path in executables else 0o644
             info.mtime = 1700000000
             t.addfile(info, io.BytesIO(data))
     tar = raw.getvalue()

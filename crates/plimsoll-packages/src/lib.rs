@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+pub mod golang;
 pub mod sbom;
 
 /// The distribution, from `os-release`.
@@ -291,14 +292,39 @@ pub trait Files {
     fn read(&self, path: &str) -> Option<String>;
     /// Paths matching a glob (`**` crosses `/`).
     fn glob(&self, pattern: &str) -> Vec<String>;
+    /// Regular files with an execute bit and at least `min_size` bytes
+    /// (where Go binaries are looked for); none by default.
+    fn executables(&self, _min_size: u64) -> Vec<String> {
+        Vec::new()
+    }
+    /// A regular file's bytes, if it exists and has at most `max` bytes.
+    fn read_bytes(&self, _path: &str, _max: u64) -> Option<Vec<u8>> {
+        None
+    }
 }
+
+/// Why the packages behind an [`Inventory::unsupported`] path were not read.
+pub fn unsupported_reason(path: &str) -> &'static str {
+    if path.contains("rpm") {
+        "RPM databases are not read yet; its packages were not checked"
+    } else {
+        "a Go binary built before Go 1.18 (no inline build information); its modules were not checked"
+    }
+}
+
+/// The smallest Go executable worth opening (a stripped hello-world is
+/// over 1 MB).
+pub const GO_MIN_SIZE: u64 = 512 << 10;
+/// The largest executable read for Go build information.
+pub const GO_MAX_SIZE: u64 = 512 << 20;
 
 /// What an image has installed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Inventory {
     pub os: Option<OsRelease>,
     pub packages: Vec<Package>,
-    /// Package databases found but not read (RPM), by path.
+    /// Package databases found but not read (RPM; Go binaries older than
+    /// Go 1.18), by path: see [`unsupported_reason`].
     pub unsupported: Vec<String>,
 }
 
@@ -343,6 +369,19 @@ pub fn collect(files: &dyn Files) -> Inventory {
             if let Some(p) = files.read(&path).and_then(|t| npm_package(&t, &path)) {
                 inv.packages.push(p);
             }
+        }
+    }
+    for path in files.executables(GO_MIN_SIZE) {
+        let Some(bytes) = files.read_bytes(&path, GO_MAX_SIZE) else {
+            continue;
+        };
+        if !bytes.starts_with(b"\x7fELF") {
+            continue;
+        }
+        match golang::build_info(&bytes) {
+            Ok(info) => inv.packages.extend(golang::packages(&info, &path)),
+            Err(golang::GoError::TooOld) => inv.unsupported.push(path),
+            Err(_) => {}
         }
     }
     inv
@@ -436,6 +475,7 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
             enc(&p.version)
         ),
         "npm" => format!("pkg:npm/{}@{}", enc(&p.name), enc(&p.version)),
+        "go" => format!("pkg:golang/{}@{}", p.name, enc(&p.version)),
         other => format!("pkg:generic/{other}/{}@{}", p.name, enc(&p.version)),
     }
 }

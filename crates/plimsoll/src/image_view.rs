@@ -23,6 +23,22 @@ impl plimsoll_packages::Files for FsFiles<'_> {
             .map(|v| v.into_iter().map(|e| e.path.clone()).collect())
             .unwrap_or_default()
     }
+
+    fn executables(&self, min_size: u64) -> Vec<String> {
+        self.0
+            .glob("**")
+            .map(|v| {
+                v.into_iter()
+                    .filter(|e| e.kind == Kind::File && e.mode & 0o111 != 0 && e.size >= min_size)
+                    .map(|e| e.path.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn read_bytes(&self, path: &str, max: u64) -> Option<Vec<u8>> {
+        self.0.read_file(path, max).ok().map(|b| b.to_vec())
+    }
 }
 
 /// An image's installed packages (what `plimsoll sbom` writes and the

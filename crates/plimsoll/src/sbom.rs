@@ -345,7 +345,8 @@ pub fn run(
     let inv = crate::image_view::inventory(&image);
     for db in &inv.unsupported {
         anstream::eprintln!(
-            "plimsoll: warning: /{db}: RPM databases are not supported yet; their packages are missing from this SBOM"
+            "plimsoll: warning: /{db}: {}; they are missing from this SBOM",
+            plimsoll_packages::unsupported_reason(db)
         );
     }
     let doc = match format {

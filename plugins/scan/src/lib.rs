@@ -1,5 +1,6 @@
-//! plimsoll's built-in vulnerability scan (`plimsoll check --image`): reads
-//! the image's package databases (dpkg, apk; Python and npm packages), asks
+//! plimsoll's built-in vulnerability scan (`plimsoll check --image`, `check
+//! --sbom`): takes the installed packages the host read (dpkg, apk, Python,
+//! npm, Go binaries' modules; or an SBOM's components), asks
 //! the host's OSV database about each (the `vulnerabilities` capability),
 //! matches versions with each ecosystem's own ordering, and gates on CVSS.
 //!
@@ -53,9 +54,10 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Reports a package database the scan cannot read yet (an RPM
-    /// database), so that an image whose packages were not checked never
-    /// passes silently.
+    /// Reports packages the scan cannot read yet (an RPM database; a Go
+    /// binary built before Go 1.18, whose build information needs the
+    /// executable's address map), so that an image whose packages were not
+    /// checked never passes silently.
     ///
     /// ## Why is this bad?
     /// Unscanned packages hide vulnerabilities.
@@ -227,7 +229,7 @@ pub fn from_inventory(
         .map(|db| {
             Finding::new(
                 &UNSCANNED,
-                format!("/{db}: RPM databases are not supported yet; this image's RPM packages were not checked for vulnerabilities"),
+                format!("/{db}: {}", plimsoll_packages::unsupported_reason(db)),
             )
             .in_image(format!("/{db}"), None)
         })
