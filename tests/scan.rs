@@ -642,3 +642,171 @@ fn go_binaries_are_read_like_go_version_m_and_scanned() {
     }
     drop(server);
 }
+
+/// RPM databases: a real `rpmdb.sqlite` written by `rpm` itself (two
+/// packages built by `rpmbuild`, installed with `--justdb`) in an image
+/// that says it is Rocky Linux 9: the packages plimsoll reads equal `rpm
+/// -qa` on the same database (name, epoch:version-release, source RPM), no
+/// PL8002 remains, and the SBOM lists them as `pkg:rpm`.
+#[test]
+fn rpm_databases_are_read_like_rpm_qa() {
+    let Some(registry) = support::stack_var("REGISTRY") else {
+        return;
+    };
+    if Command::new("rpmbuild").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "PLIMSOLL_REQUIRE_ORACLES=1 but `rpmbuild` is not installed"
+        );
+        eprintln!("skipped: no `rpmbuild` on PATH (apt install rpm)");
+        return;
+    }
+    let top = tempfile::tempdir().unwrap();
+    let root = top.path().join("root");
+    std::fs::create_dir_all(top.path().join("SPECS")).unwrap();
+    // (source package, epoch, version, release, licence, binary package):
+    // openssl's `libs` subpackage has a source RPM of another name.
+    let specs = [
+        ("openssl", "1", "3.0.7", "24.el9", "ASL 2.0", "openssl-libs"),
+        ("bash", "0", "5.1.8", "6.el9_1", "GPLv3+", "bash"),
+    ];
+    let rpm = |args: &[&str]| {
+        let out = Command::new("rpm")
+            .arg("--root")
+            .arg(&root)
+            .args(["--define", "_dbpath /var/lib/rpm"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "rpm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    rpm(&["--initdb"]);
+    for (name, epoch, version, release, license, binary) in specs {
+        let spec = top.path().join(format!("SPECS/{name}.spec"));
+        let files = match binary.strip_prefix(&format!("{name}-")) {
+            Some(sub) => {
+                format!("%package {sub}\nSummary: {sub}\n%description {sub}\n{sub}\n%files {sub}\n")
+            }
+            None => "%files\n".to_string(),
+        };
+        std::fs::write(
+            &spec,
+            format!("Name: {name}\nEpoch: {epoch}\nVersion: {version}\nRelease: {release}\nSummary: test\nLicense: {license}\nBuildArch: noarch\n%description\ntest\n{files}"),
+        )
+        .unwrap();
+        let out = Command::new("rpmbuild")
+            .arg("-bb")
+            .arg("--define")
+            .arg(format!("_topdir {}", top.path().display()))
+            .arg(&spec)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let built = top.path().join(format!(
+            "RPMS/noarch/{binary}-{version}-{release}.noarch.rpm"
+        ));
+        rpm(&[
+            "-i",
+            "--nodeps",
+            "--justdb",
+            "--ignorearch",
+            built.to_str().unwrap(),
+        ]);
+    }
+    // The oracle.
+    let qa = rpm(&[
+        "-qa",
+        "--qf",
+        "%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{SOURCERPM}\\n",
+    ]);
+    let mut expected: Vec<(String, String)> = qa
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let evr = f[1].strip_prefix("0:").unwrap_or(f[1]).to_string();
+            (f[0].to_string(), evr)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(expected.len(), 2, "{qa}");
+
+    let os_release = top.path().join("os-release");
+    std::fs::write(&os_release, "NAME=\"Rocky Linux\"\nID=\"rocky\"\nVERSION_ID=\"9.3\"\nPRETTY_NAME=\"Rocky Linux 9.3 (Blue Onyx)\"\n").unwrap();
+    let mut edits: Vec<String> = vec![
+        "etc/os-release".into(),
+        "@data".into(),
+        os_release.display().to_string(),
+        "var/lib/dpkg/status".into(),
+        "@delete".into(),
+        String::new(),
+    ];
+    for f in std::fs::read_dir(root.join("var/lib/rpm"))
+        .unwrap()
+        .flatten()
+    {
+        let name = f.file_name().to_string_lossy().to_string();
+        if name.starts_with("rpmdb.sqlite") {
+            edits.extend([
+                format!("var/lib/rpm/{name}"),
+                "@data".into(),
+                f.path().display().to_string(),
+            ]);
+        }
+    }
+    let repo = format!("plimsoll-e2e/rpm-{}", std::process::id());
+    let edits: Vec<&str> = edits.iter().map(String::as_str).collect();
+    push_patched(&registry, &repo, &edits);
+    let image = format!("{registry}/{repo}:12");
+    let p = Project::new();
+    let r = p.run(&["debug", "packages", &image, "-f", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let inv = r.json();
+    let mut ours: Vec<(String, String)> = inv["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["kind"], "rpm", "{p}");
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    ours.sort();
+    assert_eq!(ours, expected, "rpm -qa says:\n{qa}");
+    assert_eq!(inv["unsupported"], serde_json::json!([]));
+    let ssl = inv["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "openssl-libs")
+        .unwrap()
+        .clone();
+    assert_eq!(ssl["source"], "openssl", "from SOURCERPM: {qa}");
+    assert_eq!(ssl["license"], "ASL 2.0");
+
+    let r = p.run(&["sbom", &image]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let purls: Vec<String> = r.json()["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        purls.iter().any(
+            |u| u.starts_with("pkg:rpm/rocky/openssl-libs@3.0.7-24.el9?") && u.contains("epoch=1")
+        ),
+        "{purls:?}"
+    );
+}

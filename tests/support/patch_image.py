@@ -6,7 +6,8 @@ usage: patch_image.py STACK_LIB HOST SRC_REPO SRC_TAG DST_REPO DST_TAG [PATH OLD
 Each PATH's text is taken from the image's layers (the last layer that
 writes it), OLD replaced by NEW (every occurrence; OLD must occur), and the
 result written by the added layer. With OLD `@file`, NEW is a local file
-copied to PATH as an executable. Prints the pushed manifest's digest.
+copied to PATH as an executable (`@data`: as a plain file); with OLD
+`@delete`, PATH is whited out. Prints the pushed manifest's digest.
 Uses ../shared/stack/lib/registry.py (the stack's own client).
 """
 import gzip
@@ -34,10 +35,15 @@ files = {}
 executables = set()
 for i in range(0, len(edits), 3):
     path, old, new = edits[i : i + 3]
-    if old == "@file":
+    if old in ("@file", "@data"):
         with open(new, "rb") as f:
             files[path] = f.read()
-        executables.add(path)
+        if old == "@file":
+            executables.add(path)
+        continue
+    if old == "@delete":
+        head, _, base = path.rpartition("/")
+        files[(head + "/" if head else "") + ".wh." + base] = b""
         continue
     text = files.get(path)
     if text is None:

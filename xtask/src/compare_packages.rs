@@ -313,6 +313,88 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
         }
         report.push('\n');
     }
+    // Go modules of a real, large Go program: the Trivy binary itself, added
+    // to an image (plimsoll reads images) and given to Syft as a file.
+    let trivy_bin = venv.join("bin/trivy");
+    let repo = "plimsoll-compare/trivy-binary";
+    let ok = Command::new("python3")
+        .arg(root().join("tests/support/patch_image.py"))
+        .arg(root().join("../shared/stack/lib"))
+        .args([
+            &registry,
+            "library/debian-like",
+            "12",
+            repo,
+            "12",
+            "usr/local/bin/trivy",
+            "@file",
+        ])
+        .arg(&trivy_bin)
+        .stdout(std::process::Stdio::null())
+        .status()?
+        .success();
+    if !ok {
+        bail!("could not push an image holding the trivy binary");
+    }
+    let ours: BTreeSet<(String, String)> = json_of(
+        Command::new(&bin).args([
+            "debug",
+            "packages",
+            &format!("{registry}/{repo}:12"),
+            "-f",
+            "json",
+        ]),
+        "plimsoll debug packages",
+    )?["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["kind"] == "go")
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_string(),
+                p["version"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let syft: BTreeSet<(String, String)> = json_of(
+        Command::new(venv.join("bin/syft"))
+            .arg("scan")
+            .arg(format!("file:{}", trivy_bin.display()))
+            .args(["-o", "json", "-q"])
+            .env("SYFT_CHECK_FOR_APP_UPDATE", "false"),
+        "syft",
+    )?["artifacts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["type"] == "go-module")
+        .map(|a| {
+            let name = a["name"].as_str().unwrap_or_default().to_string();
+            let mut version = a["version"].as_str().unwrap_or_default().to_string();
+            // Syft writes the toolchain as `go1.27.2`; plimsoll (like Trivy)
+            // as the module-style `v1.27.2` OSV's Go records compare.
+            if name == "stdlib" {
+                version = version.replacen("go", "v", 1);
+            }
+            (name, version)
+        })
+        .collect();
+    let verdict = if ours == syft {
+        format!("identical ({} modules incl. stdlib)", ours.len())
+    } else {
+        format!(
+            "{} only plimsoll, {} only Syft: {:?}",
+            ours.difference(&syft).count(),
+            syft.difference(&ours).count(),
+            ours.symmetric_difference(&syft).take(6).collect::<Vec<_>>()
+        )
+    };
+    println!("Go modules of the trivy binary, plimsoll vs Syft: {verdict}");
+    report.push_str(&format!(
+        "## Go binary (trivy {})\n\nModules (name, version), plimsoll vs Syft: {verdict}. Syft's `stdlib` version `go1.x.y` is compared as `v1.x.y`.\n",
+        trivy_bin.display()
+    ));
     let out: &Path = &work.join("report.md");
     std::fs::write(out, report)?;
     println!("report: {}", out.display());

@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 pub mod golang;
+pub mod rpm;
 pub mod sbom;
 
 /// The distribution, from `os-release`.
@@ -45,11 +46,9 @@ impl OsRelease {
     /// The OSV ecosystem of this distribution's packages (`Debian:12`,
     /// `Alpine:v3.19`, `Ubuntu:22.04`), when plimsoll knows it.
     pub fn ecosystem(&self) -> Option<String> {
+        let major = self.version_id.split('.').next().unwrap_or("");
         match self.id.as_str() {
-            "debian" => Some(format!(
-                "Debian:{}",
-                self.version_id.split('.').next().unwrap_or("")
-            )),
+            "debian" => Some(format!("Debian:{major}")),
             "ubuntu" => Some(format!("Ubuntu:{}", self.version_id)),
             "alpine" => {
                 let mut parts = self.version_id.split('.');
@@ -59,6 +58,8 @@ impl OsRelease {
                     parts.next().unwrap_or("")
                 ))
             }
+            "rocky" => Some(format!("Rocky Linux:{major}")),
+            "almalinux" => Some(format!("AlmaLinux:{major}")),
             _ => None,
         }
     }
@@ -301,12 +302,20 @@ pub trait Files {
     fn read_bytes(&self, _path: &str, _max: u64) -> Option<Vec<u8>> {
         None
     }
+    /// The stored package headers of the RPM database at `path` (the
+    /// `Packages` table's blobs of `rpmdb.sqlite`); `None` when this reader
+    /// cannot open it (the database is then reported, never skipped).
+    fn rpm_headers(&self, _path: &str) -> Option<Vec<Vec<u8>>> {
+        None
+    }
 }
 
 /// Why the packages behind an [`Inventory::unsupported`] path were not read.
 pub fn unsupported_reason(path: &str) -> &'static str {
-    if path.contains("rpm") {
-        "RPM databases are not read yet; its packages were not checked"
+    if path.ends_with("/Packages") {
+        "a Berkeley DB RPM database (CentOS 7 and older); only rpmdb.sqlite is read, so its packages were not checked"
+    } else if path.contains("rpm") {
+        "the RPM database could not be opened; its packages were not checked"
     } else {
         "a Go binary built before Go 1.18 (no inline build information); its modules were not checked"
     }
@@ -355,8 +364,14 @@ pub fn collect(files: &dyn Files) -> Inventory {
         inv.packages.extend(apk_installed(&t, APK_INSTALLED));
     }
     for db in RPM_DATABASES {
-        if files.read(db).is_some() || !files.glob(db).is_empty() {
-            inv.unsupported.push(db.to_string());
+        if files.glob(db).is_empty() {
+            continue;
+        }
+        match files.rpm_headers(db) {
+            Some(blobs) => inv
+                .packages
+                .extend(blobs.iter().filter_map(|b| rpm::package(b, db))),
+            None => inv.unsupported.push(db.to_string()),
         }
     }
     for path in files.glob(PYTHON_METADATA) {
@@ -458,6 +473,22 @@ pub fn purl(p: &Package, os: Option<&OsRelease>) -> String {
                 enc(&p.version),
                 p.arch.as_deref().unwrap_or("all"),
                 upstream()
+            )
+        }
+        "rpm" => {
+            let (epoch, vr) = match p.version.split_once(':') {
+                Some((e, vr)) => (format!("&epoch={e}"), vr),
+                None => (String::new(), p.version.as_str()),
+            };
+            let vendor = os.map(|o| o.id.as_str()).unwrap_or("redhat");
+            format!(
+                "pkg:rpm/{vendor}/{}@{}?arch={}{epoch}{}{}",
+                p.name,
+                enc(vr),
+                p.arch.as_deref().unwrap_or("noarch"),
+                upstream(),
+                os.map(|o| format!("&distro={}-{}", o.id, o.version_id))
+                    .unwrap_or_default()
             )
         }
         "apk" => format!(

@@ -105,6 +105,11 @@ fn from_purl(text: &str) -> Option<(Package, Option<OsRelease>)> {
         _ => purl.name().to_string(),
     };
     let (source, source_version) = match purl.qualifiers().get("upstream") {
+        // Syft names an RPM's source by its file: `openssl-3.0.7-24.el9.src.rpm`.
+        Some(u) if u.ends_with(".src.rpm") => match crate::rpm::source_of(u) {
+            Some((s, v)) => (Some(s), Some(v)),
+            None => (None, None),
+        },
         Some(u) => match u.split_once('@') {
             Some((s, v)) => (Some(s.to_string()), Some(v.to_string())),
             None => (Some(u.to_string()), None),
@@ -369,6 +374,11 @@ mod tests {
         // Trivy: `distro` is the bare version; the namespace names the OS.
         let (_, os) = from_purl("pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=3.19.1").unwrap();
         assert_eq!(os.unwrap().ecosystem().as_deref(), Some("Alpine:v3.19"));
+        let (p, _) = from_purl("pkg:rpm/rocky/openssl-libs@3.0.7-24.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-24.el9.src.rpm&distro=rocky-9.3").unwrap();
+        assert_eq!(
+            (p.kind, p.version.as_str(), p.source.as_deref()),
+            ("rpm", "1:3.0.7-24.el9", Some("openssl"))
+        );
         // Trivy: the epoch as a qualifier.
         let (p, _) = from_purl(
             "pkg:deb/debian/bsdutils@2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12.15&epoch=1",

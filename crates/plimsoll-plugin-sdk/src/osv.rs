@@ -72,7 +72,33 @@ pub fn ecosystem(kind: &str, os_ecosystem: Option<&str>) -> Option<(String, Sche
         _ => return None,
     };
     let scheme = Scheme::for_ecosystem(&eco)?;
-    Some((eco, scheme))
+    // A dpkg database in an image that says it is Alpine is not matched
+    // against Alpine's records.
+    let fits = match kind {
+        "dpkg" => scheme == Scheme::Deb,
+        "apk" => scheme == Scheme::Apk,
+        "rpm" => scheme == Scheme::Rpm,
+        _ => true,
+    };
+    fits.then_some((eco, scheme))
+}
+
+/// Packages of the distribution that [`matches`] cannot look up (no
+/// vulnerability data for it, or a package database of another family):
+/// (kind, count).
+pub fn unmatched_os_packages(inventory: &Inventory) -> Vec<(String, usize)> {
+    let os_eco = inventory.os.as_ref().and_then(|o| o.ecosystem.as_deref());
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for p in &inventory.packages {
+        if matches!(p.kind.as_str(), "dpkg" | "apk" | "rpm") && ecosystem(&p.kind, os_eco).is_none()
+        {
+            match out.iter_mut().find(|(k, _)| *k == p.kind) {
+                Some((_, n)) => *n += 1,
+                None => out.push((p.kind.clone(), 1)),
+            }
+        }
+    }
+    out
 }
 
 /// One vulnerability of one (source) package, with the binaries it covers.
@@ -102,8 +128,10 @@ pub fn matches(inventory: &Inventory) -> Result<Vec<Match>, HostError> {
         let Some((eco, scheme)) = ecosystem(&p.kind, os_eco) else {
             continue;
         };
+        // Debian and Alpine records name source packages; RPM distributions'
+        // records name binary packages.
         let (name, version) = match p.kind.as_str() {
-            "dpkg" | "apk" | "rpm" => (
+            "dpkg" | "apk" => (
                 p.source.clone().unwrap_or_else(|| p.name.clone()),
                 p.source_version
                     .clone()

@@ -39,6 +39,50 @@ impl plimsoll_packages::Files for FsFiles<'_> {
     fn read_bytes(&self, path: &str, max: u64) -> Option<Vec<u8>> {
         self.0.read_file(path, max).ok().map(|b| b.to_vec())
     }
+
+    fn rpm_headers(&self, path: &str) -> Option<Vec<Vec<u8>>> {
+        if !path.ends_with(".sqlite") {
+            return None;
+        }
+        let db = self.0.read_file(path, MAX_RPMDB).ok()?;
+        let wal = self.0.read_file(&format!("{path}-wal"), MAX_RPMDB).ok();
+        rpmdb_headers(&db, wal.as_deref().map(|w| w.as_slice()))
+            .map_err(|e| tracing::warn!("/{path}: cannot read the RPM database: {e}"))
+            .ok()
+    }
+}
+
+/// The largest RPM database (or write-ahead log) read.
+const MAX_RPMDB: u64 = 512 << 20;
+/// Most packages one RPM database may list.
+const MAX_RPM_PACKAGES: usize = 100_000;
+
+/// The `Packages` blobs of an `rpmdb.sqlite` (and its write-ahead log, which
+/// SQLite replays on open): copied to a private temporary directory, since
+/// SQLite reads files, and opened there. A corrupt or hostile database is an
+/// error from SQLite, never a crash.
+fn rpmdb_headers(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<Vec<u8>>, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("rpmdb.sqlite");
+    std::fs::write(&file, db).map_err(|e| e.to_string())?;
+    if let Some(w) = wal {
+        std::fs::write(dir.path().join("rpmdb.sqlite-wal"), w).map_err(|e| e.to_string())?;
+    }
+    let conn = rusqlite::Connection::open(&file).map_err(|e| e.to_string())?;
+    let mut stmt = conn
+        .prepare("SELECT blob FROM Packages")
+        .map_err(|e| e.to_string())?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for row in rows {
+        if out.len() >= MAX_RPM_PACKAGES {
+            return Err(format!("more than {MAX_RPM_PACKAGES} packages"));
+        }
+        out.push(row.map_err(|e| e.to_string())?);
+    }
+    Ok(out)
 }
 
 /// An image's installed packages (what `plimsoll sbom` writes and the

@@ -54,16 +54,19 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Reports packages the scan cannot read yet (an RPM database; a Go
-    /// binary built before Go 1.18, whose build information needs the
-    /// executable's address map), so that an image whose packages were not
-    /// checked never passes silently.
+    /// Reports packages the scan could not check, so that an image whose
+    /// packages were not checked never passes silently: a Berkeley DB RPM
+    /// database (CentOS 7 and older; `rpmdb.sqlite` is read), a Go binary
+    /// built before Go 1.18 (its build information needs the executable's
+    /// address map), or the packages of a distribution plimsoll has no
+    /// vulnerability data for (Red Hat Enterprise Linux, Fedora, UBI: OSV
+    /// covers Debian, Ubuntu, Alpine, Rocky Linux and AlmaLinux).
     ///
     /// ## Why is this bad?
     /// Unscanned packages hide vulnerabilities.
     ///
     /// ## Example
-    /// A Fedora or UBI image: `var/lib/rpm/rpmdb.sqlite`.
+    /// A CentOS 7 image: `var/lib/rpm/Packages`.
     pub static UNSCANNED = Rule {
         id: "PL8002",
         name: "packages-not-scanned",
@@ -263,6 +266,19 @@ pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, Strin
     out.extend(licence_findings(&pkgs, s));
     if !s.vulnerabilities {
         return Ok(out);
+    }
+    let os_name = inventory
+        .os
+        .as_ref()
+        .map(|o| format!("{} {}", o.id, o.version_id))
+        .unwrap_or_else(|| "an unknown distribution (no /etc/os-release)".into());
+    for (kind, n) in osv::unmatched_os_packages(&inventory) {
+        out.push(Finding::new(
+            &UNSCANNED,
+            format!(
+                "{n} {kind} packages of {os_name} were not checked: plimsoll has no vulnerability data for this distribution (OSV covers Debian, Ubuntu, Alpine, Rocky Linux and AlmaLinux)"
+            ),
+        ));
     }
     let matches = osv::matches(&inventory)
         .map_err(|e| format!("cannot look up vulnerabilities: {}", host_message(&e)))?;
