@@ -690,3 +690,69 @@ fn external_plugins_check_images_named_with_dash_dash_image() {
         serde_json::json!({"dockerfile": true, "image": true})
     );
 }
+
+/// `check --sbom` without images or a registry: licence policy on what a
+/// Trivy-style CycloneDX SBOM lists (no vulnerability database needed),
+/// and hostile or foreign documents refused by name (exit 3).
+#[test]
+fn sboms_are_checked_and_bad_ones_refused() {
+    let p = Project::new();
+    p.file(
+        "app.cdx.json",
+        &serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.5",
+            "metadata": {"component": {"type": "container", "name": "app:1.0"}},
+            "components": [
+                {"type": "operating-system", "name": "alpine", "version": "3.19.1"},
+                {"type": "library", "name": "busybox", "version": "1.36.1-r15",
+                 "purl": "pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=3.19.1",
+                 "licenses": [{"license": {"id": "GPL-2.0-only"}}]},
+                {"type": "library", "name": "musl", "version": "1.2.4-r2",
+                 "purl": "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=3.19.1",
+                 "licenses": [{"license": {"id": "MIT"}}]}
+            ]
+        })
+        .to_string(),
+    );
+    p.file(
+        "plimsoll.toml",
+        "[scan]\nvulnerabilities = false\n[scan.licenses]\ndeny = [\"GPL-*\"]\n",
+    );
+    let r = p.run(&["check", "--sbom", "app.cdx.json", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = &r.json()["findings"];
+    assert_eq!(f.as_array().unwrap().len(), 1, "{f}");
+    assert_eq!(f[0]["rule_id"], "PL8003");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("busybox 1.36.1-r15"),
+        "{f}"
+    );
+
+    // 10,000 nested components: refused by the JSON reader, not a crash.
+    let deep = format!(
+        "{{\"bomFormat\":\"CycloneDX\",\"components\":{}{}}}",
+        "[{\"components\":".repeat(10_000),
+        "[]}]".repeat(10_000)
+    );
+    p.file("deep.json", &deep);
+    for (file, why) in [("deep.json", "not JSON"), ("plimsoll.toml", "not JSON")] {
+        let r = p.run(&["check", "--sbom", file, "--format", "json"]);
+        assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+        let e = &r.json()["errors"][0];
+        assert_eq!(e["kind"], "invalid-sbom", "{e}");
+        assert!(e["message"].as_str().unwrap().contains(why), "{e}");
+    }
+    p.file("bom.xml", "<?xml version=\"1.0\"?><bom/>");
+    let r = p.run(&["check", "--sbom", "bom.xml", "--format", "json"]);
+    assert!(
+        r.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("XML"),
+        "{}",
+        r.stdout
+    );
+}

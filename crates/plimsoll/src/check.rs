@@ -365,13 +365,10 @@ impl Engine {
             message,
             line: None,
         };
-        let text = match std::fs::read(file) {
+        let text = match read_sbom_file(file) {
             Ok(b) => b,
-            Err(e) => {
-                res.errors.push(error(
-                    "target-unreadable",
-                    format!("cannot read {file}: {e}"),
-                ));
+            Err(message) => {
+                res.errors.push(error("target-unreadable", message));
                 return res;
             }
         };
@@ -593,6 +590,26 @@ fn scan_overrides(args: &CheckArgs) -> Option<serde_json::Value> {
         scan.insert("ignore-unfixed".into(), true.into());
     }
     (!scan.is_empty()).then(|| serde_json::json!({ "scan": scan }))
+}
+
+/// The largest SBOM read (Syft's SPDX of a large image is tens of MB).
+const MAX_SBOM: u64 = 512 << 20;
+
+/// An SBOM file's bytes, refusing ones too large to be an SBOM.
+pub fn read_sbom_file(file: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let mut data = Vec::new();
+    f.take(MAX_SBOM + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    if data.len() as u64 > MAX_SBOM {
+        return Err(format!(
+            "{file} is larger than {} MiB: not an SBOM plimsoll reads",
+            MAX_SBOM >> 20
+        ));
+    }
+    Ok(data)
 }
 
 /// Refuses what `--image` cannot check (yet) before anything is loaded.

@@ -268,9 +268,8 @@ pub fn debug_packages(
     platform: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let inv = if let Some(file) = target.strip_prefix("sbom:") {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| UsageError(format!("cannot read {file}: {e}")))?;
-        match plimsoll_packages::sbom::read(&text) {
+        let bytes = crate::check::read_sbom_file(file).map_err(UsageError)?;
+        match plimsoll_packages::sbom::read(&String::from_utf8_lossy(&bytes)) {
             Ok(s) => s.inventory,
             Err(e) => {
                 anstream::eprintln!("error: invalid-sbom: {file}: {e}");
