@@ -510,12 +510,7 @@ fn go_binaries_are_read_like_go_version_m_and_scanned() {
     let Some(registry) = support::stack_var("REGISTRY") else {
         return;
     };
-    if Command::new("go").arg("version").output().is_err() {
-        assert!(
-            std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
-            "PLIMSOLL_REQUIRE_ORACLES=1 but `go` is not installed"
-        );
-        eprintln!("skipped: no `go` on PATH (apt install golang-go)");
+    if !support::oracle("go", "version", "golang-go") {
         return;
     }
     let src = tempfile::tempdir().unwrap();
@@ -653,12 +648,7 @@ fn rpm_databases_are_read_like_rpm_qa() {
     let Some(registry) = support::stack_var("REGISTRY") else {
         return;
     };
-    if Command::new("rpmbuild").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
-            "PLIMSOLL_REQUIRE_ORACLES=1 but `rpmbuild` is not installed"
-        );
-        eprintln!("skipped: no `rpmbuild` on PATH (apt install rpm)");
+    if !support::oracle("rpmbuild", "--version", "rpm") {
         return;
     }
     let top = tempfile::tempdir().unwrap();

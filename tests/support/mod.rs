@@ -141,3 +141,18 @@ pub fn serve_osv(work: &Path) -> OsvServer {
         .unwrap();
     OsvServer(child, line.trim().to_string())
 }
+
+/// Whether the oracle tool `program` is installed (it answers `arg`); when
+/// it is not, prints the skip reason (or fails with
+/// `PLIMSOLL_REQUIRE_ORACLES=1`). `apt` names the package that has it.
+pub fn oracle(program: &str, arg: &str, apt: &str) -> bool {
+    if Command::new(program).arg(arg).output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
+        "PLIMSOLL_REQUIRE_ORACLES=1 but `{program}` is not installed (apt install {apt})"
+    );
+    eprintln!("skipped: no `{program}` on PATH (apt install {apt})");
+    false
+}

@@ -76,6 +76,27 @@ fn json_of(cmd: &mut Command, what: &str) -> anyhow::Result<serde_json::Value> {
     serde_json::from_slice(&out.stdout).with_context(|| format!("{what} output is not JSON"))
 }
 
+/// "identical (N what)", or how `ours` and `theirs` differ, with examples.
+fn set_verdict<T: Ord + std::fmt::Debug>(
+    ours: &BTreeSet<T>,
+    theirs: &BTreeSet<T>,
+    what: &str,
+    only_ours: &str,
+    only_theirs: &str,
+) -> String {
+    if ours == theirs {
+        return format!("identical ({} {what})", ours.len());
+    }
+    format!(
+        "{} {only_ours}, {} {only_theirs}: {:?}",
+        ours.difference(theirs).count(),
+        theirs.difference(ours).count(),
+        ours.symmetric_difference(theirs)
+            .take(6)
+            .collect::<Vec<_>>()
+    )
+}
+
 pub fn run(_args: &[String]) -> anyhow::Result<()> {
     let venv = PathBuf::from(
         std::env::var("PLIMSOLL_TOOLS_VENV")
@@ -295,19 +316,7 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
                 bail!("{name}: the peer failed");
             }
             let read = inv(&format!("sbom:{}", file.display()))?;
-            let verdict = if read == direct {
-                format!("identical ({} packages)", read.len())
-            } else {
-                format!(
-                    "{} missing, {} extra: {:?}",
-                    direct.difference(&read).count(),
-                    read.difference(&direct).count(),
-                    direct
-                        .symmetric_difference(&read)
-                        .take(4)
-                        .collect::<Vec<_>>()
-                )
-            };
+            let verdict = set_verdict(&direct, &read, "packages", "missing", "extra");
             println!("  {name} read back: {verdict}");
             report.push_str(&format!("- {name}: {verdict}\n"));
         }
@@ -380,16 +389,13 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
             (name, version)
         })
         .collect();
-    let verdict = if ours == syft {
-        format!("identical ({} modules incl. stdlib)", ours.len())
-    } else {
-        format!(
-            "{} only plimsoll, {} only Syft: {:?}",
-            ours.difference(&syft).count(),
-            syft.difference(&ours).count(),
-            ours.symmetric_difference(&syft).take(6).collect::<Vec<_>>()
-        )
-    };
+    let verdict = set_verdict(
+        &ours,
+        &syft,
+        "modules incl. stdlib",
+        "only plimsoll",
+        "only Syft",
+    );
     println!("Go modules of the trivy binary, plimsoll vs Syft: {verdict}");
     report.push_str(&format!(
         "## Go binary (trivy {})\n\nModules (name, version), plimsoll vs Syft: {verdict}. Syft's `stdlib` version `go1.x.y` is compared as `v1.x.y`.\n",

@@ -260,6 +260,28 @@ fn parse_platform(platform: Option<&str>) -> Result<Option<plimsoll_oci::Platfor
         .transpose()
 }
 
+/// Opens an image for a command; an image that cannot be read is reported
+/// on stderr and answers the exit code.
+fn open(
+    global: &GlobalArgs,
+    reference: &str,
+    platform: Option<&str>,
+) -> anyhow::Result<Result<Image, ExitCode>> {
+    let cwd = std::env::current_dir()?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let platform = parse_platform(platform)?;
+    let services =
+        crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
+    Ok(match services.open_image(reference, platform.as_ref()) {
+        Ok(i) => Ok(i),
+        Err(e) => {
+            anstream::eprintln!("error: {}: cannot read image {reference}: {e}", e.kind());
+            Err(ExitCode::CheckFailed)
+        }
+    })
+}
+
 /// `plimsoll debug packages TARGET`: the inventory of an image or SBOM.
 pub fn debug_packages(
     global: &GlobalArgs,
@@ -277,18 +299,9 @@ pub fn debug_packages(
             }
         }
     } else {
-        let cwd = std::env::current_dir()?;
-        let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
-            .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-        let platform = parse_platform(platform)?;
-        let services =
-            crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
-        match services.open_image(target, platform.as_ref()) {
+        match open(global, target, platform)? {
             Ok(i) => crate::image_view::inventory(&i),
-            Err(e) => {
-                anstream::eprintln!("error: {}: cannot read image {target}: {e}", e.kind());
-                return Ok(ExitCode::CheckFailed);
-            }
+            Err(code) => return Ok(code),
         }
     };
     let mut out = std::io::stdout().lock();
@@ -328,18 +341,9 @@ pub fn run(
     output: Option<&Path>,
     platform: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
-        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let platform = parse_platform(platform)?;
-    let services =
-        crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
-    let image = match services.open_image(reference, platform.as_ref()) {
+    let image = match open(global, reference, platform)? {
         Ok(i) => i,
-        Err(e) => {
-            anstream::eprintln!("error: {}: cannot read image {reference}: {e}", e.kind());
-            return Ok(ExitCode::CheckFailed);
-        }
+        Err(code) => return Ok(code),
     };
     let inv = crate::image_view::inventory(&image);
     for db in &inv.unsupported {
