@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::layers::{Filesystem, LayerBlob, LayerError, Limits};
+use sha2::Digest;
+
+use crate::layers::{BlobData, Filesystem, LayerBlob, LayerError, Limits};
 use crate::manifest::{self, Platform};
 use crate::{ErrorKind, Registry, RegistryError};
 
@@ -99,7 +101,54 @@ pub struct Image {
 
 /// Reads blobs by digest from wherever the image lives.
 trait Blobs {
+    /// A small blob (manifest, config) in memory, verified.
     fn get(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>, ImageError>;
+    /// A layer, verified; local sources leave it on disk.
+    fn layer(&mut self, digest: &str, limit: u64) -> Result<BlobData, ImageError> {
+        self.get(digest, limit).map(BlobData::memory)
+    }
+}
+
+/// The sha256 digest of a blob, streamed.
+fn digest_of_data(data: &BlobData, what: &str) -> Result<String, ImageError> {
+    let unreadable = |e: std::io::Error| invalid(format!("{what}: cannot read it: {e}"));
+    let mut reader = data.reader().map_err(unreadable)?;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut reader, &mut h).map_err(unreadable)?;
+    Ok(format!("sha256:{}", hex::encode(h.finalize())))
+}
+
+/// Hashes a file-backed blob as it streams and checks it against `digest`.
+fn verify_data(data: &BlobData, digest: &str, what: &str) -> Result<(), ImageError> {
+    let unreadable = |e: std::io::Error| invalid(format!("{what}: cannot read it: {e}"));
+    let mut reader = data.reader().map_err(unreadable)?;
+    let actual = match digest.split_once(':').map(|(a, _)| a) {
+        Some("sha256") => {
+            let mut h = sha2::Sha256::new();
+            std::io::copy(&mut reader, &mut h).map_err(unreadable)?;
+            format!("sha256:{}", hex::encode(h.finalize()))
+        }
+        Some("sha512") => {
+            let mut h = sha2::Sha512::new();
+            std::io::copy(&mut reader, &mut h).map_err(unreadable)?;
+            format!("sha512:{}", hex::encode(h.finalize()))
+        }
+        _ => {
+            return Err(ImageError::Registry(RegistryError::new(
+                ErrorKind::DigestMismatch,
+                format!(
+                    "{what}: cannot verify digest `{digest}` (only sha256 and sha512 are supported)"
+                ),
+            )));
+        }
+    };
+    if actual != digest {
+        return Err(ImageError::Registry(RegistryError::new(
+            ErrorKind::DigestMismatch,
+            format!("{what}: the content hashes to {actual}, not {digest}; refusing it"),
+        )));
+    }
+    Ok(())
 }
 
 fn verified(data: Vec<u8>, digest: &str, what: &str) -> Result<Vec<u8>, ImageError> {
@@ -136,24 +185,93 @@ impl Blobs for LayoutBlobs {
         let data = read_limited(&path, limit)?;
         verified(data, digest, &path.display().to_string())
     }
+
+    fn layer(&mut self, digest: &str, limit: u64) -> Result<BlobData, ImageError> {
+        let (alg, hex) = digest
+            .split_once(':')
+            .filter(|(a, h)| !a.contains(['/', '.']) && !h.contains(['/', '.']))
+            .ok_or_else(|| invalid(format!("`{digest}` is not a digest")))?;
+        let path = self.dir.join("blobs").join(alg).join(hex);
+        let len = std::fs::metadata(&path)
+            .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?
+            .len();
+        if len > limit {
+            return Err(too_large(&path, limit));
+        }
+        let data = BlobData::File {
+            path: Arc::new(path.clone()),
+            offset: 0,
+            len,
+        };
+        verify_data(&data, digest, &path.display().to_string())?;
+        Ok(data)
+    }
 }
 
-/// `docker save` members by path, and by digest when they are named so.
+/// `docker save` members by path (and by digest when they are named so):
+/// where each one's data is in the archive file.
 struct ArchiveBlobs {
-    members: HashMap<String, Vec<u8>>,
+    file: Arc<PathBuf>,
+    members: HashMap<String, (u64, u64)>,
+}
+
+impl ArchiveBlobs {
+    fn member(&self, name: &str) -> Option<BlobData> {
+        self.members.get(name).map(|&(offset, len)| BlobData::File {
+            path: self.file.clone(),
+            offset,
+            len,
+        })
+    }
+
+    fn by_digest(&self, digest: &str) -> Result<BlobData, ImageError> {
+        let hex = digest.split_once(':').map(|(_, h)| h).unwrap_or(digest);
+        self.member(&format!("blobs/sha256/{hex}"))
+            .or_else(|| self.member(digest))
+            .ok_or_else(|| invalid(format!("the archive has no blob {digest}")))
+    }
+
+    /// A small member (manifest.json, a config) in memory.
+    fn read(&self, name: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let data = self
+            .member(name)
+            .ok_or_else(|| invalid(format!("the archive has no member {name}")))?;
+        if data.len() > limit {
+            return Err(invalid(format!(
+                "archive member {name} is larger than {limit} bytes"
+            )));
+        }
+        data.to_vec()
+            .map_err(|e| invalid(format!("cannot read archive member {name}: {e}")))
+    }
 }
 
 impl Blobs for ArchiveBlobs {
-    fn get(&mut self, digest: &str, _limit: u64) -> Result<Vec<u8>, ImageError> {
-        let hex = digest.split_once(':').map(|(_, h)| h).unwrap_or(digest);
-        let data = self
-            .members
-            .get(&format!("blobs/sha256/{hex}"))
-            .or_else(|| self.members.get(digest))
-            .cloned()
-            .ok_or_else(|| invalid(format!("the archive has no blob {digest}")))?;
-        verified(data, digest, "docker archive member")
+    fn get(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let data = self.by_digest(digest)?;
+        if data.len() > limit {
+            return Err(invalid(format!(
+                "archive blob {digest} is larger than {limit} bytes"
+            )));
+        }
+        let bytes = data
+            .to_vec()
+            .map_err(|e| invalid(format!("cannot read archive blob {digest}: {e}")))?;
+        verified(bytes, digest, "docker archive member")
     }
+
+    fn layer(&mut self, digest: &str, _limit: u64) -> Result<BlobData, ImageError> {
+        let data = self.by_digest(digest)?;
+        verify_data(&data, digest, "docker archive member")?;
+        Ok(data)
+    }
+}
+
+fn too_large(path: &Path, limit: u64) -> ImageError {
+    ImageError::Layer(LayerError {
+        kind: crate::layers::LayerErrorKind::TooLarge,
+        message: format!("{} is larger than {limit} bytes", path.display()),
+    })
 }
 
 fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ImageError> {
@@ -164,10 +282,7 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ImageError> {
         .read_to_end(&mut data)
         .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
     if data.len() as u64 > limit {
-        return Err(ImageError::Layer(LayerError {
-            kind: crate::layers::LayerErrorKind::TooLarge,
-            message: format!("{} is larger than {limit} bytes", path.display()),
-        }));
+        return Err(too_large(path, limit));
     }
     Ok(data)
 }
@@ -340,12 +455,15 @@ impl Image {
     ) -> Result<Image, ImageError> {
         let f = std::fs::File::open(file)
             .map_err(|e| invalid(format!("cannot read {}: {e}", file.display())))?;
+        let archive_len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        // Where each member's data is; nothing is read into memory here
+        // (headers only, data skipped by seeking).
         let mut members = HashMap::new();
-        let mut archive = tar::Archive::new(f);
+        let mut archive = tar::Archive::new(std::io::BufReader::new(f));
         let truncated =
             |e: std::io::Error| invalid(format!("{} is not a readable tar: {e}", file.display()));
-        for entry in archive.entries().map_err(truncated)? {
-            let mut entry = entry.map_err(truncated)?;
+        for entry in archive.entries_with_seek().map_err(truncated)? {
+            let entry = entry.map_err(truncated)?;
             if !entry.header().entry_type().is_file() {
                 continue;
             }
@@ -359,19 +477,25 @@ impl Image {
                     ),
                 }));
             };
-            let mut data = Vec::new();
-            (&mut entry)
-                .take(MAX_BLOB + 1)
-                .read_to_end(&mut data)
-                .map_err(truncated)?;
-            members.insert(name, data);
+            let (offset, len) = (entry.raw_file_position(), entry.size());
+            if offset.saturating_add(len) > archive_len {
+                return Err(invalid(format!(
+                    "{} is not a readable tar: member `{raw}` is cut short",
+                    file.display()
+                )));
+            }
+            if len > MAX_BLOB {
+                return Err(too_large(file, MAX_BLOB));
+            }
+            members.insert(name, (offset, len));
         }
+        let mut blobs = ArchiveBlobs {
+            file: Arc::new(file.to_path_buf()),
+            members,
+        };
         // `docker save` from Docker 25+ is also an OCI layout.
-        if let Some(index) = members.get("index.json").cloned()
-            && members.contains_key("oci-layout")
-        {
-            let index = json(&index, "index.json")?;
-            let mut blobs = ArchiveBlobs { members };
+        if blobs.members.contains_key("index.json") && blobs.members.contains_key("oci-layout") {
+            let index = json(&blobs.read("index.json", MAX_JSON)?, "index.json")?;
             let entry = index["manifests"]
                 .get(0)
                 .ok_or_else(|| invalid("empty index.json"))?;
@@ -387,55 +511,41 @@ impl Image {
             );
         }
         // The classic layout: manifest.json lists the config and layer files.
-        let m = members.get("manifest.json").ok_or_else(|| {
-            invalid(format!(
+        if !blobs.members.contains_key("manifest.json") {
+            return Err(invalid(format!(
                 "{} has no manifest.json: not a `docker save` archive",
                 file.display()
-            ))
-        })?;
-        let m = json(m, "manifest.json")?;
+            )));
+        }
+        let m = json(&blobs.read("manifest.json", MAX_JSON)?, "manifest.json")?;
         let first = m.get(0).ok_or_else(|| invalid("manifest.json is empty"))?;
         let config_name = first["Config"]
             .as_str()
             .ok_or_else(|| invalid("manifest.json: no Config"))?;
-        let config = members
-            .get(config_name)
-            .ok_or_else(|| invalid(format!("the archive lacks its config {config_name}")))?
-            .clone();
-        let mut blobs = Vec::new();
+        if !blobs.members.contains_key(config_name) {
+            return Err(invalid(format!(
+                "the archive lacks its config {config_name}"
+            )));
+        }
+        let config = blobs.read(config_name, MAX_JSON)?;
+        let mut layer_blobs = Vec::new();
         let mut infos = Vec::new();
-        // Layers move out of the member map (no copy of a large archive); a
-        // layer listed twice shares its bytes.
-        let mut taken: HashMap<String, Arc<Vec<u8>>> = HashMap::new();
         for l in first["Layers"].as_array().cloned().unwrap_or_default() {
             let name = l.as_str().unwrap_or_default().to_string();
-            let data = match taken.get(&name) {
-                Some(d) => d.clone(),
-                None => {
-                    let d = Arc::new(
-                        members
-                            .remove(&name)
-                            .ok_or_else(|| invalid(format!("the archive lacks layer {name}")))?,
-                    );
-                    taken.insert(name.clone(), d.clone());
-                    d
-                }
-            };
-            let digest = manifest::digest_of(&data, "sha256:");
+            let data = blobs
+                .member(&name)
+                .ok_or_else(|| invalid(format!("the archive lacks layer {name}")))?;
+            let digest = digest_of_data(&data, &name)?;
             infos.push(LayerInfo {
                 digest: digest.clone(),
                 media_type: "application/vnd.docker.image.rootfs.diff.tar".into(),
-                size: data.len() as u64,
+                size: data.len(),
             });
-            blobs.push(LayerBlob {
-                digest,
-                bytes: data,
-            });
+            layer_blobs.push(LayerBlob { digest, data });
         }
-        drop(taken);
         let config_json = json(&config, config_name)?;
-        check_diff_ids(&config_json, &blobs)?;
-        let fs = Filesystem::build(blobs, limits)?;
+        check_diff_ids(&config_json, &layer_blobs)?;
+        let fs = Filesystem::build(layer_blobs, limits)?;
         Ok(Image {
             source: source.to_string(),
             manifest_digest: manifest::digest_of(
@@ -471,16 +581,13 @@ impl Image {
                 .ok_or_else(|| invalid("a layer without digest"))?
                 .to_string();
             let size = l["size"].as_u64().unwrap_or(0);
-            let data = blobs.get(&digest, MAX_BLOB.min(limits.max_layer_bytes))?;
+            let data = blobs.layer(&digest, MAX_BLOB.min(limits.max_layer_bytes))?;
             infos.push(LayerInfo {
                 digest: digest.clone(),
                 media_type: l["mediaType"].as_str().unwrap_or_default().to_string(),
                 size,
             });
-            layer_blobs.push(LayerBlob {
-                digest,
-                bytes: Arc::new(data),
-            });
+            layer_blobs.push(LayerBlob { digest, data });
         }
         let fs = Filesystem::build(layer_blobs, limits)?;
         Ok(Image {
@@ -504,8 +611,9 @@ fn check_diff_ids(config: &Value, blobs: &[LayerBlob]) -> Result<(), ImageError>
     for (i, (id, blob)) in ids.iter().zip(blobs).enumerate() {
         let id = id.as_str().unwrap_or_default();
         // Uncompressed layers: the blob digest is the diff id.
-        if !blob.bytes.starts_with(&[0x1f, 0x8b])
-            && !blob.bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+        let head = blob.data.read_range(0, 4).unwrap_or_default();
+        if !head.starts_with(&[0x1f, 0x8b])
+            && !head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
             && id != blob.digest
         {
             return Err(ImageError::Registry(RegistryError::new(

@@ -124,7 +124,75 @@ pub struct Entry {
 #[derive(Clone)]
 pub struct LayerBlob {
     pub digest: String,
-    pub bytes: Arc<Vec<u8>>,
+    pub data: BlobData,
+}
+
+/// Where a blob's bytes are: in memory (fetched from a registry), or a
+/// range of a local file (an OCI layout's blob, a `docker save` member),
+/// read when needed so that a large archive is never held in memory.
+#[derive(Clone)]
+pub enum BlobData {
+    Memory(Arc<Vec<u8>>),
+    File {
+        path: Arc<std::path::PathBuf>,
+        offset: u64,
+        len: u64,
+    },
+}
+
+impl BlobData {
+    pub fn memory(data: Vec<u8>) -> BlobData {
+        BlobData::Memory(Arc::new(data))
+    }
+
+    pub fn len(&self) -> u64 {
+        match self {
+            BlobData::Memory(d) => d.len() as u64,
+            BlobData::File { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes from the start, streamed.
+    pub fn reader(&self) -> std::io::Result<Box<dyn Read + Send + '_>> {
+        Ok(match self {
+            BlobData::Memory(d) => Box::new(d.as_slice()),
+            BlobData::File { path, offset, len } => {
+                use std::io::{Seek, SeekFrom};
+                let mut f = std::fs::File::open(path.as_ref())?;
+                f.seek(SeekFrom::Start(*offset))?;
+                Box::new(std::io::BufReader::with_capacity(256 << 10, f.take(*len)))
+            }
+        })
+    }
+
+    /// `len` bytes from `start` (clamped to the blob).
+    pub fn read_range(&self, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
+        let end = start.saturating_add(len).min(self.len());
+        let start = start.min(end);
+        match self {
+            BlobData::Memory(d) => Ok(d[start as usize..end as usize].to_vec()),
+            BlobData::File { path, offset, .. } => {
+                use std::io::{Seek, SeekFrom};
+                let mut f = std::fs::File::open(path.as_ref())?;
+                f.seek(SeekFrom::Start(offset + start))?;
+                let mut out = vec![0u8; (end - start) as usize];
+                f.read_exact(&mut out)?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// The whole blob in memory (small blobs: manifests, configs).
+    pub fn to_vec(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            BlobData::Memory(d) => Ok(d.as_ref().clone()),
+            BlobData::File { .. } => self.read_range(0, self.len()),
+        }
+    }
 }
 
 /// Per-layer facts.
@@ -197,16 +265,28 @@ fn is_compressed(bytes: &[u8]) -> bool {
 }
 
 /// A decompressing reader for a layer blob, chosen by its magic bytes.
-fn open_layer<'a>(bytes: &'a [u8], limit: u64) -> Result<Bounded<Box<dyn Read + 'a>>, LayerError> {
-    let inner: Box<dyn Read + 'a> = if bytes.starts_with(&[0x1f, 0x8b]) {
+fn open_layer<'a>(
+    blob: &'a LayerBlob,
+    layer: usize,
+    limit: u64,
+) -> Result<Bounded<Box<dyn Read + 'a>>, LayerError> {
+    let unreadable = |e: std::io::Error| {
+        LayerError::new(
+            LayerErrorKind::Truncated,
+            format!("layer {layer} ({}): cannot read it: {e}", blob.digest),
+        )
+    };
+    let head = blob.data.read_range(0, 4).map_err(unreadable)?;
+    let bytes = blob.data.reader().map_err(unreadable)?;
+    let inner: Box<dyn Read + 'a> = if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::read::MultiGzDecoder::new(bytes))
-    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         Box::new(
             zstd::stream::read::Decoder::new(bytes)
                 .map_err(|e| LayerError::new(LayerErrorKind::Unsupported, format!("zstd: {e}")))?,
         )
     } else {
-        Box::new(bytes)
+        bytes
     };
     Ok(Bounded {
         inner,
@@ -261,9 +341,9 @@ impl Filesystem {
 
     fn apply(&mut self, layer: usize, blob: &LayerBlob) -> Result<(), LayerError> {
         let digest = blob.digest.as_str();
-        let limit = self.layer_limit(blob.bytes.len() as u64);
-        let plain = !is_compressed(&blob.bytes);
-        let reader = open_layer(&blob.bytes, limit)?;
+        let limit = self.layer_limit(blob.data.len());
+        let plain = !is_compressed(&blob.data.read_range(0, 4).unwrap_or_default());
+        let reader = open_layer(blob, layer, limit)?;
         let mut archive = tar::Archive::new(reader);
         let mut count = 0usize;
         let mut entries = archive
@@ -348,7 +428,7 @@ impl Filesystem {
             };
             if kind == Kind::File && plain {
                 let start = entry.raw_file_position() as usize;
-                if start.saturating_add(size as usize) <= blob.bytes.len() {
+                if (start as u64).saturating_add(size) <= blob.data.len() {
                     self.in_place
                         .insert((layer, path.clone()), (start, size as usize));
                 }
@@ -392,7 +472,7 @@ impl Filesystem {
         }
         self.layers.push(LayerStats {
             digest: digest.to_string(),
-            compressed: blob.bytes.len() as u64,
+            compressed: blob.data.len(),
             uncompressed: rest.read,
             entries: count,
         });
@@ -560,14 +640,21 @@ impl Filesystem {
             return Ok(d.clone());
         }
         if let Some(&(start, len)) = self.in_place.get(&(e.layer, e.path.clone())) {
-            return Ok(Arc::new(
-                self.blobs[e.layer].bytes[start..start + len].to_vec(),
-            ));
+            return self.blobs[e.layer]
+                .data
+                .read_range(start as u64, len as u64)
+                .map(Arc::new)
+                .map_err(|err| {
+                    LayerError::new(
+                        LayerErrorKind::Truncated,
+                        format!("`{}` in layer {}: cannot read it: {err}", e.path, e.layer),
+                    )
+                });
         }
         // Read it again from its layer.
         let blob = &self.blobs[e.layer];
-        let limit = self.layer_limit(blob.bytes.len() as u64);
-        let reader = open_layer(&blob.bytes, limit)?;
+        let limit = self.layer_limit(blob.data.len());
+        let reader = open_layer(blob, e.layer, limit)?;
         let mut archive = tar::Archive::new(reader);
         for entry in archive
             .entries()

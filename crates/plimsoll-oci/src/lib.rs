@@ -29,6 +29,6 @@ pub use cache::DiskCache;
 pub use client::{Fetched, Registry, RegistryOptions, Resolved, StatsSnapshot, read_ca_files};
 pub use error::{ErrorKind, RegistryError};
 pub use image::{Image, ImageError, ImageSource, LayerInfo};
-pub use layers::{Entry, Filesystem, Kind, LayerError, LayerErrorKind, Limits};
+pub use layers::{BlobData, Entry, Filesystem, Kind, LayerError, LayerErrorKind, Limits};
 pub use manifest::{Platform, PlatformManifest};
 pub use reference::{ImageRef, api_host, credential_key};

@@ -114,13 +114,13 @@ fn layout(dir: &Path, layers: &[Vec<u8>], config: serde_json::Value) -> String {
     format!("oci:{}:1.0", dir.display())
 }
 
+/// Opens an OCI layout of `layers`, written under cargo's target/tmp and
+/// left there: an opened image reads local layers from their files.
 fn open(layers: &[Vec<u8>]) -> Result<Image, ImageError> {
-    let dir = tempfile::tempdir().unwrap();
-    let src = layout(
-        dir.path(),
-        layers,
-        serde_json::json!({"config": {"User": "app"}}),
-    );
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
+        .keep();
+    let src = layout(&dir, layers, serde_json::json!({"config": {"User": "app"}}));
     Image::open(&src, None, None, Limits::default())
 }
 
