@@ -281,9 +281,10 @@ fn inputs_are_data_not_shell() {
             ),
             ("fail-on", "never; touch pwned-fail".into()),
             ("args", "--select lint;touch${IFS}pwned-args".into()),
+            ("sbom", "$(touch pwned-sbom)".into()),
         ],
     );
-    for f in ["pwned-paths", "pwned-tick", "pwned-fail", "pwned-args"] {
+    for f in ["pwned-paths", "pwned-tick", "pwned-fail", "pwned-args", "pwned-sbom"] {
         assert!(!work.join(f).exists(), "input ran as shell: {f}");
     }
     // plimsoll saw them as arguments and said what was wrong with them.

@@ -105,7 +105,8 @@ pub fn fetch(
     source: &str,
     ecosystem: &str,
 ) -> Result<ImportStats, String> {
-    let url = format!("{source}/{ecosystem}/all.zip");
+    // `Rocky Linux/all.zip`: the bucket's paths have spaces.
+    let url = format!("{source}/{}/all.zip", ecosystem.replace(' ', "%20"));
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
