@@ -284,7 +284,13 @@ fn inputs_are_data_not_shell() {
             ("sbom", "$(touch pwned-sbom)".into()),
         ],
     );
-    for f in ["pwned-paths", "pwned-tick", "pwned-fail", "pwned-args", "pwned-sbom"] {
+    for f in [
+        "pwned-paths",
+        "pwned-tick",
+        "pwned-fail",
+        "pwned-args",
+        "pwned-sbom",
+    ] {
         assert!(!work.join(f).exists(), "input ran as shell: {f}");
     }
     // plimsoll saw them as arguments and said what was wrong with them.

@@ -96,7 +96,10 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)
-    /// found under PATHs.
+    /// found under PATHs, images (--image) and SBOMs (--sbom).
+    #[command(
+        after_help = "Examples:\n  plimsoll check                                     # every Dockerfile under .\n  plimsoll check Dockerfile --fix                    # apply safe fixes in place\n  plimsoll check --select DL3008,PL1 -f sarif -o plimsoll.sarif\n  plimsoll check --image registry.example.com/app:1.4 --min-cvss 9\n  plimsoll check --image docker-archive:app.tar --ignore-unfixed\n  plimsoll check --sbom app.cdx.json --skip-db-update\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or\nconfiguration error, 3 a target or plugin could not be checked."
+    )]
     Check(CheckArgs),
     /// Resolve image references to digests: report unpinned, stale and
     /// platform-specific pins; --fix writes the digests in place.
