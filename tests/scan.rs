@@ -308,6 +308,23 @@ fn images_are_scanned_against_the_osv_database() {
     assert!(ids.contains(&"CVE-2023-6246".to_string()), "{ids:?}");
     assert!(!ids.contains(&"CVE-2023-5363".to_string()), "{ids:?}");
 
+    // Trivy's `.trivyignore`, as it is (`--ignorefile`), expiries included;
+    // `--only-fixed` is Grype's name for --ignore-unfixed.
+    std::fs::remove_file(p.path().join("plimsoll.toml")).unwrap();
+    p.file(
+        ".trivyignore",
+        "# accepted risks\nCVE-2023-5363\nCVE-2023-6246 exp:2020-01-01\n",
+    );
+    let ids: Vec<String> = vulns(&scan(&p, &["--ignorefile", ".trivyignore", "--only-fixed"]))
+        .into_iter()
+        .map(|v| v.0)
+        .collect();
+    assert_eq!(ids, vec!["CVE-2023-6246", "CVE-2024-0727"], "{ids:?}");
+    p.file(".trivyignore", "CVE-2023-5363 until:2020\n");
+    let r = scan(&p, &["--ignorefile", ".trivyignore"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains(".trivyignore:1"), "{}", r.stdout);
+
     // OpenVEX: `not_affected` for this image's libssl3 hides CVE-2024-0727;
     // the same statement for another image does not.
     let vex = |product: &str| {

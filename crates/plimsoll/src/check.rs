@@ -589,6 +589,13 @@ fn scan_overrides(args: &CheckArgs) -> Option<serde_json::Value> {
     if args.ignore_unfixed {
         scan.insert("ignore-unfixed".into(), true.into());
     }
+    if let Some(f) = &args.ignorefile {
+        // Relative to where plimsoll runs, not to plimsoll.toml.
+        let abs = std::env::current_dir()
+            .map(|d| d.join(f))
+            .unwrap_or_else(|_| f.clone());
+        scan.insert("ignore-file".into(), abs.display().to_string().into());
+    }
     (!scan.is_empty()).then(|| serde_json::json!({ "scan": scan }))
 }
 

@@ -236,9 +236,15 @@ pub struct CheckArgs {
     pub severity: Vec<String>,
 
     /// Leave out vulnerabilities that have no fixed version yet
-    /// (`[scan] ignore-unfixed`).
-    #[arg(long)]
+    /// (`[scan] ignore-unfixed`; Grype's `--only-fixed`).
+    #[arg(long, visible_alias = "only-fixed")]
     pub ignore_unfixed: bool,
+
+    /// Vulnerability ids to ignore, one per line, as Trivy's `.trivyignore`
+    /// (`CVE-2024-0727 exp:2027-01-31`; `[scan] ignore-file`), on top of
+    /// `[[scan.ignore]]`.
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

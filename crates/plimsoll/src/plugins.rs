@@ -108,6 +108,10 @@ pub fn specs_with_inert(
                 {
                     obj.extend(over.clone());
                 }
+                if let Err(message) = read_ignore_file(&mut s, &cfg.base_dir()) {
+                    errors.push(spec_error("scan", message));
+                    continue;
+                }
                 (
                     s,
                     vec!["packages".to_string(), "vulnerabilities".to_string()],
@@ -393,6 +397,56 @@ fn inline_vex_files(settings: &mut serde_json::Value, base: &Path) -> Result<(),
             .map_err(|e| format!("[scan] vex: cannot read {}: {e}", p.display()))?;
         *item = serde_json::from_str(&text)
             .map_err(|e| format!("[scan] vex: {} is not JSON: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// `[scan] ignore-file` (or `--ignorefile`): a Trivy `.trivyignore` — one
+/// vulnerability id per line, `#` comments, an optional `exp:YYYY-MM-DD`
+/// after the id — appended to `[[scan.ignore]]` as entries with that expiry.
+fn read_ignore_file(settings: &mut serde_json::Value, base: &Path) -> Result<(), String> {
+    let Some(obj) = settings.as_object_mut() else {
+        return Ok(());
+    };
+    let Some(path) = obj.remove("ignore-file") else {
+        return Ok(());
+    };
+    let path = path
+        .as_str()
+        .ok_or("[scan] ignore-file must be a path")?
+        .to_string();
+    let p = base.join(&path);
+    let text = std::fs::read_to_string(&p)
+        .map_err(|e| format!("[scan] ignore-file: cannot read {}: {e}", p.display()))?;
+    let mut entries = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut words = line.split_whitespace();
+        let Some(id) = words.next() else { continue };
+        let mut entry = serde_json::json!({
+            "id": id,
+            "reason": format!("{}:{}", p.display(), n + 1),
+        });
+        for w in words {
+            match w.strip_prefix("exp:") {
+                Some(date) => entry["until"] = date.into(),
+                None => {
+                    return Err(format!(
+                        "{}:{}: `{w}` is not `exp:YYYY-MM-DD`",
+                        p.display(),
+                        n + 1
+                    ));
+                }
+            }
+        }
+        entries.push(entry);
+    }
+    match obj
+        .entry("ignore")
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+    {
+        serde_json::Value::Array(list) => list.extend(entries),
+        _ => return Err("[scan] ignore must be a list".into()),
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub const SCHEMA: &str = r##"{
       "allow": {"type": "array", "items": {"type": "string"}, "description": "When set, licences not listed fail a package (PL8003)."}}},
     "db-max-age-days": {"type": "integer", "minimum": 0, "description": "Vulnerability data older than this (default 7; 0 = any age) is downloaded again, or refused with --skip-db-update. Read by the host."},
     "skip-db-update": {"type": "boolean", "description": "Never download vulnerability data during `check` (as --skip-db-update). Read by the host."},
+    "ignore-file": {"type": "string", "description": "A Trivy `.trivyignore` (one id per line, optional `exp:YYYY-MM-DD`), relative to plimsoll.toml, added to `ignore`. Read by the host."},
     "db-source": {"type": "string", "description": "OSV mirror laid out as `<URL>/<Ecosystem>/all.zip` (default: OSV's bucket; also PLIMSOLL_DB_SOURCE). Read by the host."}
   }
 }"##;
