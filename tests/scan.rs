@@ -111,7 +111,7 @@ fn images_are_scanned_against_the_osv_database() {
     );
     let r = scan(&p, &[]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("imported 5 OSV records"), "{}", r.stderr);
+    assert!(r.stderr.contains("imported 7 OSV records"), "{}", r.stderr);
     let auto = vulns(&r);
     assert_eq!(auto.len(), 4, "{auto:?}");
     std::fs::remove_file(p.path().join("plimsoll.toml")).unwrap();
@@ -172,7 +172,7 @@ fn images_are_scanned_against_the_osv_database() {
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stderr.contains("imported 5 OSV records") && r.stderr.contains("Debian:12 (3 packages)"),
+        r.stderr.contains("imported 7 OSV records") && r.stderr.contains("Debian:12 (3 packages)"),
         "{}",
         r.stderr
     );

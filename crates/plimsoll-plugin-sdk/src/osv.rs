@@ -117,6 +117,53 @@ pub struct Match {
     pub fixed: Option<String>,
 }
 
+/// The CVE a distribution's per-CVE record stands for:
+/// `DEBIAN-CVE-2023-5363` and `UBUNTU-CVE-2023-5363` -> `CVE-2023-5363`.
+pub fn cve_of(id: &str) -> Option<&str> {
+    if id.starts_with("CVE-") {
+        return Some(id);
+    }
+    id.find("-CVE-").map(|i| &id[i + 1..])
+}
+
+/// One record per vulnerability of a package: OSV publishes Debian's data
+/// twice (a `DEBIAN-CVE-…` record per CVE and a `DSA-…`/`DLA-…` advisory
+/// naming several), and CVE records may sit beside them. Records for the
+/// same CVE are one (the first with a score wins); an advisory whose CVEs
+/// all have their own record adds nothing and is dropped.
+fn one_per_vulnerability(
+    hits: Vec<(Vulnerability, Option<String>)>,
+) -> Vec<(Vulnerability, Option<String>)> {
+    use std::collections::BTreeSet;
+    let per_cve: BTreeSet<String> = hits
+        .iter()
+        .filter_map(|(v, _)| cve_of(&v.id).map(str::to_string))
+        .collect();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut sorted = hits;
+    // Scored records first, so that the kept one of a CVE has a score.
+    sorted.sort_by_key(|(v, _)| v.score.is_none());
+    let mut out = Vec::new();
+    for (v, fixed) in sorted {
+        match cve_of(&v.id) {
+            Some(cve) => {
+                if seen.insert(cve.to_string()) {
+                    out.push((v, fixed));
+                }
+            }
+            None => {
+                let cves: Vec<&String> =
+                    v.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
+                if cves.is_empty() || !cves.iter().all(|c| per_cve.contains(*c)) {
+                    out.push((v, fixed));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    out
+}
+
 /// Every vulnerability of every package in `inventory`, one per (source
 /// package, vulnerability). Packages of ecosystems with no known scheme are
 /// skipped; a query that fails ends the match with its error.
@@ -147,11 +194,14 @@ pub fn matches(inventory: &Inventory) -> Result<Vec<Match>, HostError> {
     }
     let mut out = Vec::new();
     for ((eco, name, version), (scheme, binaries)) in groups {
+        let mut hits = Vec::new();
         for v in imp::query(&eco, &name)? {
             let (hit, fixed) = affected(&v, scheme, &version);
-            if !hit {
-                continue;
+            if hit {
+                hits.push((v, fixed));
             }
+        }
+        for (v, fixed) in one_per_vulnerability(hits) {
             out.push(Match {
                 vulnerability: v,
                 ecosystem: eco.clone(),
@@ -289,6 +339,41 @@ mod tests {
         // Explicit versions.
         let v = vuln("CVE-0", vec![], &["1.0"]);
         assert!(affected(&v, Scheme::Pep440, "1.0").0);
+    }
+
+    #[test]
+    fn debian_records_published_twice_are_one_finding() {
+        let range = || {
+            vec![
+                ev(Some("0"), None, None),
+                ev(None, Some("3.0.11-1~deb12u2"), None),
+            ]
+        };
+        let mut per_cve = vuln("DEBIAN-CVE-2023-5363", range(), &[]);
+        per_cve.aliases = vec!["CVE-2023-5363".into()];
+        per_cve.score = None;
+        let mut cve = vuln("CVE-2023-5363", range(), &[]);
+        cve.score = Some(7.5);
+        let mut dsa = vuln("DSA-5532-1", range(), &[]);
+        dsa.aliases = vec!["CVE-2023-5363".into()];
+        let mut dsa_more = vuln("DSA-9999-1", range(), &[]);
+        dsa_more.aliases = vec!["CVE-2023-5363".into(), "CVE-2099-0001".into()];
+        let kept: Vec<String> = one_per_vulnerability(
+            [per_cve, cve, dsa, dsa_more]
+                .into_iter()
+                .map(|v| (v, None))
+                .collect(),
+        )
+        .into_iter()
+        .map(|(v, _)| v.id)
+        .collect();
+        assert_eq!(
+            kept,
+            vec!["CVE-2023-5363", "DSA-9999-1"],
+            "the scored CVE record stands for its DEBIAN-CVE twin; DSA-5532-1 adds nothing, DSA-9999-1 names a CVE with no record"
+        );
+        assert_eq!(cve_of("UBUNTU-CVE-2024-0727"), Some("CVE-2024-0727"));
+        assert_eq!(cve_of("GHSA-xxxx"), None);
     }
 
     #[test]

@@ -73,6 +73,7 @@ pub struct Range {
 pub struct Vuln {
     pub id: String,
     #[serde(default)]
+    /// The record's aliases and its `upstream` ids.
     pub aliases: Vec<String>,
     #[serde(default)]
     pub summary: String,
@@ -120,6 +121,10 @@ struct OsvRecord {
     id: String,
     #[serde(default)]
     aliases: Vec<String>,
+    /// Schema 1.6: the ids this record derives from (Debian's
+    /// `DEBIAN-CVE-2023-5363` and `DSA-...` name their CVEs here).
+    #[serde(default)]
+    upstream: Vec<String>,
     #[serde(default)]
     summary: Option<String>,
     #[serde(default)]
@@ -274,7 +279,15 @@ impl Db {
                     .or_else(|| top_vector.clone());
                 let vuln = Vuln {
                     id: rec.id.clone(),
-                    aliases: rec.aliases.clone(),
+                    aliases: {
+                        let mut a = rec.aliases.clone();
+                        for u in &rec.upstream {
+                            if !a.contains(u) && *u != rec.id {
+                                a.push(u.clone());
+                            }
+                        }
+                        a
+                    },
                     summary: rec
                         .summary
                         .clone()

@@ -104,7 +104,9 @@ fn compare(fixable: &[&Match], after: &[Match]) -> Advice {
         .iter()
         .filter(|m| !still.contains(&(m.vulnerability.id.as_str(), m.package.as_str())))
         .map(|m| Fixed {
-            id: m.vulnerability.id.clone(),
+            id: osv::cve_of(&m.vulnerability.id)
+                .unwrap_or(&m.vulnerability.id)
+                .to_string(),
             package: m.package.clone(),
             installed: m.installed.clone(),
             score: m.vulnerability.score,

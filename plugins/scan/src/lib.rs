@@ -287,10 +287,12 @@ pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, Strin
         if s.ignore_unfixed && m.fixed.is_none() {
             continue;
         }
-        if s.ignored(&v.id, &v.aliases).is_some() {
+        // `DEBIAN-CVE-2023-5363` is shown as the CVE it stands for.
+        let shown = osv::cve_of(&v.id).unwrap_or(&v.id).to_string();
+        if s.ignored(&v.id, &v.aliases).is_some() || s.ignored(&shown, &[]).is_some() {
             continue;
         }
-        let mut ids: Vec<&str> = vec![v.id.as_str()];
+        let mut ids: Vec<&str> = vec![v.id.as_str(), shown.as_str()];
         ids.extend(v.aliases.iter().map(String::as_str));
         let names: Vec<&str> = m.binaries.iter().map(|b| b.name.as_str()).collect();
         let mut pkg_names = names.clone();
@@ -326,7 +328,7 @@ pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, Strin
                 "{} {}{covering}: {} ({score}), {fix}{}",
                 names.first().copied().unwrap_or(&m.package),
                 m.installed,
-                v.id,
+                shown,
                 if v.summary.is_empty() {
                     String::new()
                 } else {
@@ -341,7 +343,8 @@ pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, Strin
                 .unwrap_or(""),
         )
         .level(if gate { Level::Error } else { Level::Note })
-        .property("id", v.id.clone())
+        .property("id", shown.clone())
+        .property("osv_id", v.id.clone())
         .property("aliases", v.aliases.clone())
         .property("ecosystem", m.ecosystem.clone())
         .property("package", m.package.clone())
