@@ -15,6 +15,20 @@ use std::path::Path;
 
 use support::{Project, Run};
 
+/// `plimsoll db update` of the Debian records from the fixture server.
+fn db_update(p: &Project, db: &str, source: &str) -> Run {
+    p.run(&[
+        "--db-dir",
+        db,
+        "db",
+        "update",
+        "--source",
+        source,
+        "--ecosystem",
+        "Debian",
+    ])
+}
+
 /// (id, level, binaries, fixed) of the scan's findings.
 fn vulns(r: &Run) -> Vec<(String, String, Vec<String>, Option<String>)> {
     let mut v: Vec<_> = r.json()["findings"]
@@ -160,16 +174,7 @@ fn images_are_scanned_against_the_osv_database() {
     assert!(r.stderr.contains("30 days old"), "{}", r.stderr);
     assert_eq!(vulns(&r), auto);
 
-    let r = p.run(&[
-        "--db-dir",
-        db_arg,
-        "db",
-        "update",
-        "--source",
-        &server.1,
-        "--ecosystem",
-        "Debian",
-    ]);
+    let r = db_update(&p, db_arg, &server.1);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("imported 7 OSV records") && r.stderr.contains("Debian:12 (3 packages)"),
@@ -436,16 +441,7 @@ fn a_stale_pin_says_which_vulnerabilities_the_update_fixes() {
 
     let work = tempfile::tempdir().unwrap();
     let server = support::serve_osv(work.path());
-    let r = p.run(&[
-        "--db-dir",
-        db_arg,
-        "db",
-        "update",
-        "--source",
-        &server.1,
-        "--ecosystem",
-        "Debian",
-    ]);
+    let r = db_update(&p, db_arg, &server.1);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 
     // With data: CVE-2023-6246 (glibc, fixed in 2.36-9+deb12u4) and
