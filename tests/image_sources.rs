@@ -138,3 +138,53 @@ fn a_layer_with_a_parent_directory_entry_is_refused_by_name() {
         "{e}"
     );
 }
+
+/// Registry layers are kept in the cache directory and read from there by
+/// later runs (also `--offline`); a cached layer that no longer hashes to
+/// its digest is fetched again, never trusted.
+#[test]
+fn cached_registry_layers_are_verified_when_read() {
+    let Some(registry) = support::stack_var("REGISTRY") else {
+        return;
+    };
+    let src = format!("{registry}/library/debian-like:12");
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    let cache_arg = cache.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--cache-dir", cache_arg];
+        args.extend_from_slice(extra);
+        args.extend([
+            "check", "--image", &src, "--select", "PL4009", "--format", "json",
+        ]);
+        let r = p.run(&args);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        findings(&r)
+    };
+    let first = run(&[]);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let blobs: Vec<std::path::PathBuf> = std::fs::read_dir(cache.join("registry/manifests/sha256"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "blob"))
+        .collect();
+    assert!(blobs.len() >= 2, "the layers are cached: {blobs:?}");
+    for b in &blobs {
+        std::fs::write(b, b"not the layer").unwrap();
+    }
+    assert_eq!(run(&[]), first, "corrupt cached layers are fetched again");
+    for b in &blobs {
+        assert_ne!(
+            std::fs::read(b).unwrap(),
+            b"not the layer",
+            "{}",
+            b.display()
+        );
+    }
+    assert_eq!(
+        run(&["--offline"]),
+        first,
+        "layers come from the cache offline"
+    );
+}

@@ -63,7 +63,8 @@ impl DiskCache {
         })
     }
 
-    fn blob_path(&self, digest: &str) -> Option<PathBuf> {
+    /// Where the blob `digest` is (or would be) kept.
+    pub fn blob_path(&self, digest: &str) -> Option<PathBuf> {
         self.manifest_path(digest).map(|p| p.with_extension("blob"))
     }
 

@@ -327,6 +327,25 @@ impl Registry {
             .block_on(async move { inner.blob(&r, limit).await })
     }
 
+    /// Where a copy of the blob is on disk, in the cache directory,
+    /// downloading (and verifying) it first when it is not there; `None`
+    /// without a cache directory. The copy is not verified again here:
+    /// callers that stream it hash it as they read.
+    pub fn blob_file(
+        &self,
+        repository: &str,
+        digest: &str,
+        limit: usize,
+    ) -> Result<Option<std::path::PathBuf>, RegistryError> {
+        let Some(path) = self.inner.cache.as_ref().and_then(|c| c.blob_path(digest)) else {
+            return Ok(None);
+        };
+        if !path.is_file() {
+            drop(self.blob(repository, digest, limit)?);
+        }
+        Ok(path.is_file().then_some(path))
+    }
+
     /// The OCI referrers index of `digest` in `repository` (the referrers
     /// API), or `None` when the registry has no such API (404) — callers then
     /// try the `sha256-<hex>` tag fallback (blocking).

@@ -169,6 +169,30 @@ impl Blobs for RegistryBlobs<'_> {
             usize::try_from(limit).unwrap_or(usize::MAX),
         )?)
     }
+
+    /// Layers are read from the registry cache's copy on disk when there is
+    /// a cache (downloaded once, kept for later runs), verified as they are
+    /// hashed; a copy that does not verify is replaced.
+    fn layer(&mut self, digest: &str, limit: u64) -> Result<BlobData, ImageError> {
+        let max = usize::try_from(limit).unwrap_or(usize::MAX);
+        if let Some(path) = self.registry.blob_file(&self.repository, digest, max)? {
+            let len = std::fs::metadata(&path)
+                .map(|m| m.len())
+                .unwrap_or(u64::MAX);
+            if len <= limit {
+                let data = BlobData::File {
+                    path: Arc::new(path.clone()),
+                    offset: 0,
+                    len,
+                };
+                if verify_data(&data, digest, "cached layer").is_ok() {
+                    return Ok(data);
+                }
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+        self.get(digest, limit).map(BlobData::memory)
+    }
 }
 
 struct LayoutBlobs {
