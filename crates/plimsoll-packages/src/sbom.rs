@@ -68,6 +68,18 @@ fn distro(purl: &PackageUrl, namespace: Option<&str>) -> Option<OsRelease> {
     })
 }
 
+/// The module path of a `pkg:golang/...` purl as written, percent-decoded.
+fn golang_path(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("pkg:golang/")?;
+    let end = rest.find(['@', '?', '#']).unwrap_or(rest.len());
+    let raw = rest[..end].trim_matches('/');
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+        .filter(|s| !s.is_empty())
+}
+
 fn kind_of(purl_type: &str) -> &'static str {
     match purl_type {
         "deb" => "dpkg",
@@ -100,7 +112,10 @@ fn from_purl(text: &str) -> Option<(Package, Option<OsRelease>)> {
         version = format!("{epoch}:{version}");
     }
     let name = match (purl.ty(), purl.namespace()) {
-        ("npm", Some(ns)) | ("golang", Some(ns)) => format!("{ns}/{}", purl.name()),
+        // The purl crate lowercases Go module paths, but they are
+        // case-sensitive (`github.com/Azure/...`): taken as written.
+        ("golang", _) => golang_path(text).unwrap_or_else(|| purl.name().to_string()),
+        ("npm", Some(ns)) => format!("{ns}/{}", purl.name()),
         ("maven", Some(ns)) => format!("{ns}:{}", purl.name()),
         _ => purl.name().to_string(),
     };
@@ -385,6 +400,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.version, "1:2.38.1-5+deb12u3");
+        // Go module paths keep their case (OSV's Go names are case-sensitive).
+        let (p, _) =
+            from_purl("pkg:golang/github.com/Azure/go-autorest@v14.2.0%2Bincompatible").unwrap();
+        assert_eq!(
+            (p.kind, p.name.as_str(), p.version.as_str()),
+            ("go", "github.com/Azure/go-autorest", "v14.2.0+incompatible")
+        );
         let (p, _) = from_purl("pkg:npm/%40babel/core@7.23.0").unwrap();
         assert_eq!(p.name, "@babel/core");
         assert!(from_purl("pkg:oci/app@sha256%3Aab").is_none());

@@ -176,6 +176,29 @@ struct OsvReference {
     url: String,
 }
 
+/// How a package is looked up: PyPI names compare as PEP 503 normalises
+/// them (`PyYAML`, `pyyaml` and `py_yaml` are one project), whatever the
+/// record or the installed metadata spells; other ecosystems as written.
+pub fn package_key(ecosystem: &str, name: &str) -> String {
+    if ecosystem != "PyPI" {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+            continue;
+        }
+        if sep && !out.is_empty() {
+            out.push('-');
+        }
+        sep = false;
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// A CVSS v3/v4 vector's base score.
 pub fn score_of(vector: &str) -> Option<f32> {
     if vector.starts_with("CVSS:3") {
@@ -321,7 +344,7 @@ impl Db {
                         packages: BTreeMap::new(),
                     })
                     .packages
-                    .entry(p.name.clone())
+                    .entry(package_key(&p.ecosystem, &p.name))
                     .or_default()
                     .push(vuln);
             }
@@ -405,7 +428,13 @@ impl Db {
                 ),
             ));
         }
-        Ok(index.packages.get(package).cloned().unwrap_or_default())
+        // Indexes written before names were normalised keep them as written.
+        Ok(index
+            .packages
+            .get(&package_key(ecosystem, package))
+            .or_else(|| index.packages.get(package))
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// Whether any ecosystem has data (without reading it).
@@ -434,5 +463,57 @@ impl Db {
         }
         out.sort();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(records: &[serde_json::Value]) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut z = zip::ZipWriter::new(&mut out);
+        for (i, r) in records.iter().enumerate() {
+            z.start_file(
+                format!("r{i}.json"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            z.write_all(r.to_string().as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn pypi_names_compare_normalised_and_upstream_ids_are_aliases() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::new(dir.path());
+        let rec = serde_json::json!({
+            "id": "PYSEC-2021-142", "upstream": ["CVE-2020-14343"],
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "PyYAML"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "5.4"}]}]}]
+        });
+        db.import_zip(&zip_of(&[rec]), "test", 0).unwrap();
+        for asked in ["pyyaml", "PyYAML", "PYYAML"] {
+            let found = db.query("PyPI", asked, 0, None).unwrap();
+            assert_eq!(found.len(), 1, "{asked}");
+            assert_eq!(found[0].aliases, vec!["CVE-2020-14343"]);
+        }
+        assert_eq!(
+            package_key("PyPI", "Zope.Interface"),
+            package_key("PyPI", "zope_interface")
+        );
+        assert_eq!(package_key("PyPI", "zope--interface"), "zope-interface");
+        assert_ne!(
+            package_key("PyPI", "py_yaml"),
+            package_key("PyPI", "pyyaml")
+        );
+        assert_eq!(
+            package_key("npm", "React"),
+            "React",
+            "other ecosystems as written"
+        );
     }
 }
