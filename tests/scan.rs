@@ -95,14 +95,17 @@ fn images_are_scanned_against_the_osv_database() {
 
     // Updates on, but the mirror is unreachable: exit 3, saying what failed
     // and what to do on a runner without access.
-    let mut cmd = p.command(&[
-        "--db-dir", db_arg, "check", "--image", &image, "--select", "PL8001", "--format", "json",
-    ]);
-    let r = Run::from(
-        cmd.env("PLIMSOLL_DB_SOURCE", "http://127.0.0.1:9/osv")
-            .output()
-            .unwrap(),
-    );
+    // `check --image` of the vulnerability rule with global `flags` and one
+    // environment variable set.
+    let scan_with = |flags: &[&str], key: &str, value: &str| {
+        let mut args = vec!["--db-dir", db_arg];
+        args.extend_from_slice(flags);
+        args.extend([
+            "check", "--image", &image, "--select", "PL8001", "--format", "json",
+        ]);
+        Run::from(p.command(&args).env(key, value).output().unwrap())
+    };
+    let r = scan_with(&[], "PLIMSOLL_DB_SOURCE", "http://127.0.0.1:9/osv");
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     let msg = r.json()["errors"][0]["message"]
         .as_str()
@@ -138,38 +141,14 @@ fn images_are_scanned_against_the_osv_database() {
         .as_secs()
         + 30 * 86400)
         .to_string();
-    let mut cmd = p.command(&[
-        "--db-dir",
-        db_arg,
-        "--skip-db-update",
-        "check",
-        "--image",
-        &image,
-        "--select",
-        "PL8001",
-        "--format",
-        "json",
-    ]);
-    let r = Run::from(cmd.env("PLIMSOLL_NOW", &later).output().unwrap());
+    let r = scan_with(&["--skip-db-update"], "PLIMSOLL_NOW", &later);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout.contains("days old") && r.stdout.contains("plimsoll db update"),
         "{}",
         r.stdout
     );
-    let mut cmd = p.command(&[
-        "--db-dir",
-        db_arg,
-        "--offline",
-        "check",
-        "--image",
-        &image,
-        "--select",
-        "PL8001",
-        "--format",
-        "json",
-    ]);
-    let r = Run::from(cmd.env("PLIMSOLL_NOW", &later).output().unwrap());
+    let r = scan_with(&["--offline"], "PLIMSOLL_NOW", &later);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("30 days old"), "{}", r.stderr);
     assert_eq!(vulns(&r), auto);

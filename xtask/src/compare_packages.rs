@@ -239,80 +239,32 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
             .unwrap_or_default()
             .to_string_lossy()
             .to_string();
-        let sboms: [(&str, Vec<String>, PathBuf); 4] = [
-            (
-                "Trivy CycloneDX",
-                vec![
-                    "trivy".into(),
-                    "image".into(),
-                    "--input".into(),
-                    archive.display().to_string(),
-                    "-f".into(),
-                    "cyclonedx".into(),
-                    "-q".into(),
-                    "--skip-db-update".into(),
-                    "--offline-scan".into(),
-                    "-o".into(),
-                ],
-                work.join(format!("{stem}.trivy.cdx.json")),
-            ),
-            (
-                "Trivy SPDX",
-                vec![
-                    "trivy".into(),
-                    "image".into(),
-                    "--input".into(),
-                    archive.display().to_string(),
-                    "-f".into(),
-                    "spdx-json".into(),
-                    "-q".into(),
-                    "--skip-db-update".into(),
-                    "--offline-scan".into(),
-                    "-o".into(),
-                ],
-                work.join(format!("{stem}.trivy.spdx.json")),
-            ),
-            (
-                "Syft CycloneDX",
-                vec![
-                    "syft".into(),
-                    "scan".into(),
-                    src.clone(),
-                    "-q".into(),
-                    "-o".into(),
-                ],
-                work.join(format!("{stem}.syft.cdx.json")),
-            ),
-            (
-                "Syft SPDX",
-                vec![
-                    "syft".into(),
-                    "scan".into(),
-                    src.clone(),
-                    "-q".into(),
-                    "-o".into(),
-                ],
-                work.join(format!("{stem}.syft.spdx.json")),
-            ),
-        ];
-        for (name, args, file) in sboms {
-            let out_arg = if args[0] == "syft" {
-                let fmt = if name.ends_with("SPDX") {
-                    "spdx-json"
-                } else {
-                    "cyclonedx-json"
-                };
-                format!("{fmt}={}", file.display())
+        for (name, tool, format, suffix) in [
+            ("Trivy CycloneDX", "trivy", "cyclonedx", "trivy.cdx.json"),
+            ("Trivy SPDX", "trivy", "spdx-json", "trivy.spdx.json"),
+            ("Syft CycloneDX", "syft", "cyclonedx-json", "syft.cdx.json"),
+            ("Syft SPDX", "syft", "spdx-json", "syft.spdx.json"),
+        ] {
+            let file = work.join(format!("{stem}.{suffix}"));
+            let mut cmd = Command::new(venv.join("bin").join(tool));
+            if tool == "trivy" {
+                cmd.args(["image", "--input"])
+                    .arg(archive)
+                    .args([
+                        "-f",
+                        format,
+                        "-q",
+                        "--skip-db-update",
+                        "--offline-scan",
+                        "-o",
+                    ])
+                    .arg(&file);
             } else {
-                file.display().to_string()
-            };
-            let ok = Command::new(venv.join("bin").join(&args[0]))
-                .args(&args[1..])
-                .arg(out_arg)
-                .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-                .status()?
-                .success();
-            if !ok {
+                cmd.args(["scan", &src, "-q", "-o"])
+                    .arg(format!("{format}={}", file.display()))
+                    .env("SYFT_CHECK_FOR_APP_UPDATE", "false");
+            }
+            if !cmd.status()?.success() {
                 bail!("{name}: the peer failed");
             }
             let read = inv(&format!("sbom:{}", file.display()))?;

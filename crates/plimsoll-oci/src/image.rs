@@ -11,8 +11,6 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use sha2::Digest;
-
 use crate::layers::{BlobData, Filesystem, LayerBlob, LayerError, Limits};
 use crate::manifest::{self, Platform};
 use crate::{ErrorKind, Registry, RegistryError};
@@ -109,39 +107,16 @@ trait Blobs {
     }
 }
 
-/// The sha256 digest of a blob, streamed.
-fn digest_of_data(data: &BlobData, what: &str) -> Result<String, ImageError> {
+/// The digest of a blob in the algorithm `like` names, hashed as it streams.
+fn digest_of_data(data: &BlobData, like: &str, what: &str) -> Result<String, ImageError> {
     let unreadable = |e: std::io::Error| invalid(format!("{what}: cannot read it: {e}"));
-    let mut reader = data.reader().map_err(unreadable)?;
-    let mut h = sha2::Sha256::new();
-    std::io::copy(&mut reader, &mut h).map_err(unreadable)?;
-    Ok(format!("sha256:{}", hex::encode(h.finalize())))
+    manifest::digest_of_reader(data.reader().map_err(unreadable)?, like).map_err(unreadable)
 }
 
 /// Hashes a file-backed blob as it streams and checks it against `digest`.
 fn verify_data(data: &BlobData, digest: &str, what: &str) -> Result<(), ImageError> {
-    let unreadable = |e: std::io::Error| invalid(format!("{what}: cannot read it: {e}"));
-    let mut reader = data.reader().map_err(unreadable)?;
-    let actual = match digest.split_once(':').map(|(a, _)| a) {
-        Some("sha256") => {
-            let mut h = sha2::Sha256::new();
-            std::io::copy(&mut reader, &mut h).map_err(unreadable)?;
-            format!("sha256:{}", hex::encode(h.finalize()))
-        }
-        Some("sha512") => {
-            let mut h = sha2::Sha512::new();
-            std::io::copy(&mut reader, &mut h).map_err(unreadable)?;
-            format!("sha512:{}", hex::encode(h.finalize()))
-        }
-        _ => {
-            return Err(ImageError::Registry(RegistryError::new(
-                ErrorKind::DigestMismatch,
-                format!(
-                    "{what}: cannot verify digest `{digest}` (only sha256 and sha512 are supported)"
-                ),
-            )));
-        }
-    };
+    manifest::check_algorithm(digest, what)?;
+    let actual = digest_of_data(data, digest, what)?;
     if actual != digest {
         return Err(ImageError::Registry(RegistryError::new(
             ErrorKind::DigestMismatch,
@@ -176,18 +151,10 @@ impl Blobs for RegistryBlobs<'_> {
     fn layer(&mut self, digest: &str, limit: u64) -> Result<BlobData, ImageError> {
         let max = usize::try_from(limit).unwrap_or(usize::MAX);
         if let Some(path) = self.registry.blob_file(&self.repository, digest, max)? {
-            let len = std::fs::metadata(&path)
-                .map(|m| m.len())
-                .unwrap_or(u64::MAX);
-            if len <= limit {
-                let data = BlobData::File {
-                    path: Arc::new(path.clone()),
-                    offset: 0,
-                    len,
-                };
-                if verify_data(&data, digest, "cached layer").is_ok() {
-                    return Ok(data);
-                }
+            if let Ok(data) = file_blob(&path, limit)
+                && verify_data(&data, digest, "cached layer").is_ok()
+            {
+                return Ok(data);
             }
             let _ = std::fs::remove_file(&path);
         }
@@ -199,37 +166,45 @@ struct LayoutBlobs {
     dir: PathBuf,
 }
 
-impl Blobs for LayoutBlobs {
-    fn get(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
+impl LayoutBlobs {
+    /// `blobs/<alg>/<hex>`, refusing digests that would leave the layout.
+    fn path_of(&self, digest: &str) -> Result<PathBuf, ImageError> {
         let (alg, hex) = digest
             .split_once(':')
             .filter(|(a, h)| !a.contains(['/', '.']) && !h.contains(['/', '.']))
             .ok_or_else(|| invalid(format!("`{digest}` is not a digest")))?;
-        let path = self.dir.join("blobs").join(alg).join(hex);
+        Ok(self.dir.join("blobs").join(alg).join(hex))
+    }
+}
+
+impl Blobs for LayoutBlobs {
+    fn get(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let path = self.path_of(digest)?;
         let data = read_limited(&path, limit)?;
         verified(data, digest, &path.display().to_string())
     }
 
     fn layer(&mut self, digest: &str, limit: u64) -> Result<BlobData, ImageError> {
-        let (alg, hex) = digest
-            .split_once(':')
-            .filter(|(a, h)| !a.contains(['/', '.']) && !h.contains(['/', '.']))
-            .ok_or_else(|| invalid(format!("`{digest}` is not a digest")))?;
-        let path = self.dir.join("blobs").join(alg).join(hex);
-        let len = std::fs::metadata(&path)
-            .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?
-            .len();
-        if len > limit {
-            return Err(too_large(&path, limit));
-        }
-        let data = BlobData::File {
-            path: Arc::new(path.clone()),
-            offset: 0,
-            len,
-        };
+        let path = self.path_of(digest)?;
+        let data = file_blob(&path, limit)?;
         verify_data(&data, digest, &path.display().to_string())?;
         Ok(data)
     }
+}
+
+/// A whole file as a blob read when needed, at most `limit` bytes.
+fn file_blob(path: &Path, limit: u64) -> Result<BlobData, ImageError> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?
+        .len();
+    if len > limit {
+        return Err(too_large(path, limit));
+    }
+    Ok(BlobData::File {
+        path: Arc::new(path.to_path_buf()),
+        offset: 0,
+        len,
+    })
 }
 
 /// `docker save` members by path (and by digest when they are named so):
@@ -559,7 +534,7 @@ impl Image {
             let data = blobs
                 .member(&name)
                 .ok_or_else(|| invalid(format!("the archive lacks layer {name}")))?;
-            let digest = digest_of_data(&data, &name)?;
+            let digest = digest_of_data(&data, "sha256:", &name)?;
             infos.push(LayerInfo {
                 digest: digest.clone(),
                 media_type: "application/vnd.docker.image.rootfs.diff.tar".into(),

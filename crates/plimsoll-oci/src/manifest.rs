@@ -166,8 +166,25 @@ pub fn digest_of(body: &[u8], like: &str) -> String {
     }
 }
 
-/// Checks that `body` hashes to `expected`.
-pub fn verify(body: &[u8], expected: &str, what: &str) -> Result<(), RegistryError> {
+/// The digest of what `r` yields, hashed as it streams, in the algorithm
+/// `like` names (as [`digest_of`]).
+pub fn digest_of_reader(mut r: impl std::io::Read, like: &str) -> std::io::Result<String> {
+    Ok(match like.split_once(':').map(|(a, _)| a) {
+        Some("sha512") => {
+            let mut h = Sha512::new();
+            std::io::copy(&mut r, &mut h)?;
+            format!("sha512:{}", hex::encode(h.finalize()))
+        }
+        _ => {
+            let mut h = Sha256::new();
+            std::io::copy(&mut r, &mut h)?;
+            format!("sha256:{}", hex::encode(h.finalize()))
+        }
+    })
+}
+
+/// Refuses a digest whose algorithm plimsoll cannot verify.
+pub fn check_algorithm(expected: &str, what: &str) -> Result<(), RegistryError> {
     let algo = expected.split_once(':').map(|(a, _)| a).unwrap_or("");
     if algo != "sha256" && algo != "sha512" {
         return Err(RegistryError::new(
@@ -177,6 +194,12 @@ pub fn verify(body: &[u8], expected: &str, what: &str) -> Result<(), RegistryErr
             ),
         ));
     }
+    Ok(())
+}
+
+/// Checks that `body` hashes to `expected`.
+pub fn verify(body: &[u8], expected: &str, what: &str) -> Result<(), RegistryError> {
+    check_algorithm(expected, what)?;
     let actual = digest_of(body, expected);
     if actual != expected {
         return Err(RegistryError::new(

@@ -5,6 +5,22 @@ pub use crate::bindings::plimsoll::plugin::registry::{
 };
 pub use crate::bindings::plimsoll::plugin::types::HostError;
 
+impl HostError {
+    /// The host's own words, for the variants that carry them (`timeout`
+    /// and `rate-limited` carry none: say what timed out yourself).
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            HostError::Denied(m)
+            | HostError::NotFound(m)
+            | HostError::Unauthorized(m)
+            | HostError::Unavailable(m)
+            | HostError::InvalidInput(m)
+            | HostError::Other(m) => Some(m),
+            HostError::Timeout | HostError::RateLimited(_) => None,
+        }
+    }
+}
+
 /// Resolves a tag or digest reference to its digest (and platforms, for an index).
 pub fn resolve(reference: &str) -> Result<Resolved, HostError> {
     #[cfg(target_arch = "wasm32")]

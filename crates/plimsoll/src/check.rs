@@ -365,7 +365,7 @@ impl Engine {
             message,
             line: None,
         };
-        let text = match read_sbom_file(file) {
+        let text = match crate::sbom::read_sbom_file(file) {
             Ok(b) => b,
             Err(message) => {
                 res.errors.push(error("target-unreadable", message));
@@ -599,24 +599,19 @@ fn scan_overrides(args: &CheckArgs) -> Option<serde_json::Value> {
     (!scan.is_empty()).then(|| serde_json::json!({ "scan": scan }))
 }
 
-/// The largest SBOM read (Syft's SPDX of a large image is tens of MB).
-const MAX_SBOM: u64 = 512 << 20;
-
-/// An SBOM file's bytes, refusing ones too large to be an SBOM.
-pub fn read_sbom_file(file: &str) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let mut data = Vec::new();
-    f.take(MAX_SBOM + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| format!("cannot read {file}: {e}"))?;
-    if data.len() as u64 > MAX_SBOM {
-        return Err(format!(
-            "{file} is larger than {} MiB: not an SBOM plimsoll reads",
-            MAX_SBOM >> 20
-        ));
-    }
-    Ok(data)
+/// `--platform os/arch[/variant]`.
+pub fn parse_platform(
+    platform: Option<&str>,
+) -> Result<Option<plimsoll_oci::Platform>, UsageError> {
+    platform
+        .map(|p| {
+            plimsoll_oci::Platform::parse(p).ok_or_else(|| {
+                UsageError(format!(
+                    "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// Refuses what `--image` cannot check (yet) before anything is loaded.
@@ -725,14 +720,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         },
     )?;
     let mut engine = engine;
-    engine.platform = match plan.platform {
-        Some(p) => Some(plimsoll_oci::Platform::parse(p).ok_or_else(|| {
-            UsageError(format!(
-                "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
-            ))
-        })?),
-        None => None,
-    };
+    engine.platform = parse_platform(plan.platform)?;
     if !plan.images.is_empty() && !engine.plugins.iter().any(|p| checks_images(p)) {
         eprintln!(
             "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"

@@ -37,7 +37,7 @@ impl plimsoll_packages::Files for FsFiles<'_> {
     }
 
     fn read_bytes(&self, path: &str, max: u64) -> Option<Vec<u8>> {
-        self.0.read_file(path, max).ok().map(|b| b.to_vec())
+        self.0.read_file(path, max).ok().map(owned)
     }
 
     fn rpm_headers(&self, path: &str) -> Option<Vec<Vec<u8>>> {
@@ -83,6 +83,12 @@ fn rpmdb_headers(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<Vec<u8>>, String> 
         out.push(row.map_err(|e| e.to_string())?);
     }
     Ok(out)
+}
+
+/// The bytes of a read, copied only when the reader keeps them too (small
+/// files kept in memory); a fresh read is handed over as it is.
+fn owned(data: Arc<Vec<u8>>) -> Vec<u8> {
+    Arc::try_unwrap(data).unwrap_or_else(|shared| shared.as_ref().clone())
 }
 
 /// An image's installed packages (what `plimsoll sbom` writes and the
@@ -198,7 +204,7 @@ impl ImageView for View {
         self.image
             .fs
             .read_file(path, max)
-            .map(|d| d.to_vec())
+            .map(owned)
             .map_err(host_error)
     }
 
@@ -263,7 +269,7 @@ impl ImageView for View {
         self.image
             .fs
             .read_entry(e, max)
-            .map(|d| d.to_vec())
+            .map(owned)
             .map_err(host_error)
     }
 }

@@ -248,16 +248,24 @@ fn spdx(source: &str, image: &Image, inv: &Inventory) -> serde_json::Value {
     })
 }
 
-fn parse_platform(platform: Option<&str>) -> Result<Option<plimsoll_oci::Platform>, UsageError> {
-    platform
-        .map(|p| {
-            plimsoll_oci::Platform::parse(p).ok_or_else(|| {
-                UsageError(format!(
-                    "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
-                ))
-            })
-        })
-        .transpose()
+/// The largest SBOM read (Syft's SPDX of a large image is tens of MB).
+const MAX_SBOM: u64 = 512 << 20;
+
+/// An SBOM file's bytes, refusing ones too large to be an SBOM.
+pub fn read_sbom_file(file: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let mut data = Vec::new();
+    f.take(MAX_SBOM + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| format!("cannot read {file}: {e}"))?;
+    if data.len() as u64 > MAX_SBOM {
+        return Err(format!(
+            "{file} is larger than {} MiB: not an SBOM plimsoll reads",
+            MAX_SBOM >> 20
+        ));
+    }
+    Ok(data)
 }
 
 /// Opens an image for a command; an image that cannot be read is reported
@@ -270,7 +278,7 @@ fn open(
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let platform = parse_platform(platform)?;
+    let platform = crate::check::parse_platform(platform)?;
     let services =
         crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
     Ok(match services.open_image(reference, platform.as_ref()) {
@@ -290,7 +298,7 @@ pub fn debug_packages(
     platform: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let inv = if let Some(file) = target.strip_prefix("sbom:") {
-        let bytes = crate::check::read_sbom_file(file).map_err(UsageError)?;
+        let bytes = read_sbom_file(file).map_err(UsageError)?;
         match plimsoll_packages::sbom::read(&String::from_utf8_lossy(&bytes)) {
             Ok(s) => s.inventory,
             Err(e) => {

@@ -9,9 +9,9 @@
 
 mod settings;
 
-use plimsoll_packages::{OsRelease, Package};
+use plimsoll_plugin_sdk::installed::{self, Inventory, Package};
+use plimsoll_plugin_sdk::osv;
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::{installed, osv};
 
 pub use settings::ScanSettings;
 
@@ -153,11 +153,13 @@ pub fn licence_findings(pkgs: &[Package], s: &ScanSettings) -> Vec<Finding> {
             continue;
         };
         out.push(
-            Finding::new(
-                &LICENSE,
-                format!("{} {} is licensed `{expr}`: {why}", p.name, p.version),
+            within(
+                Finding::new(
+                    &LICENSE,
+                    format!("{} {} is licensed `{expr}`: {why}", p.name, p.version),
+                ),
+                &p.location,
             )
-            .within(&p.location)
             .property("package", p.name.clone())
             .property("license", expr.clone()),
         );
@@ -167,17 +169,11 @@ pub fn licence_findings(pkgs: &[Package], s: &ScanSettings) -> Vec<Finding> {
 
 /// Where a package was found: a path in the image, or the whole target
 /// (an SBOM that does not say).
-trait Within {
-    fn within(self, location: &str) -> Self;
-}
-
-impl Within for Finding {
-    fn within(self, location: &str) -> Finding {
-        if location.is_empty() {
-            self
-        } else {
-            self.in_image(format!("/{location}"), None)
-        }
+fn within(f: Finding, location: &str) -> Finding {
+    if location.is_empty() {
+        f
+    } else {
+        f.in_image(format!("/{location}"), None)
     }
 }
 
@@ -206,28 +202,9 @@ impl DockerfilePlugin for Scan {
 
 plimsoll_plugin_sdk::dockerfile_plugin!(Scan);
 
-/// The distribution, the packages, and notes for unreadable databases.
-pub type Packages = (Option<OsRelease>, Vec<Package>, Vec<Finding>);
-
-fn static_kind(kind: &str) -> &'static str {
-    match kind {
-        "dpkg" => "dpkg",
-        "apk" => "apk",
-        "rpm" => "rpm",
-        "python" => "python",
-        "npm" => "npm",
-        "go" => "go",
-        _ => "other",
-    }
-}
-
-/// What the host read: the image's package databases or the SBOM's
-/// components (the `packages` capability).
-pub fn from_inventory(
-    inv: installed::Inventory,
-) -> (Option<OsRelease>, Vec<Package>, Vec<Finding>) {
-    let notes = inv
-        .unsupported
+/// Notes for what the host found but could not read (PL8002).
+fn unscanned_notes(inv: &Inventory) -> Vec<Finding> {
+    inv.unsupported
         .iter()
         .map(|db| {
             Finding::new(
@@ -236,34 +213,14 @@ pub fn from_inventory(
             )
             .in_image(format!("/{db}"), None)
         })
-        .collect();
-    let os = inv.os.map(|o| OsRelease {
-        pretty_name: format!("{} {}", o.id, o.version_id),
-        id: o.id,
-        version_id: o.version_id,
-    });
-    let pkgs = inv
-        .packages
-        .into_iter()
-        .map(|p| Package {
-            kind: static_kind(&p.kind),
-            name: p.name,
-            version: p.version,
-            source: p.source,
-            source_version: p.source_version,
-            arch: p.arch,
-            license: p.license,
-            location: p.location,
-        })
-        .collect();
-    (os, pkgs, notes)
+        .collect()
 }
 
 pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, String> {
     let inventory = installed::packages()
         .map_err(|e| format!("cannot list the installed packages: {}", host_message(&e)))?;
-    let (_, pkgs, mut out) = from_inventory(inventory.clone());
-    out.extend(licence_findings(&pkgs, s));
+    let mut out = unscanned_notes(&inventory);
+    out.extend(licence_findings(&inventory.packages, s));
     if !s.vulnerabilities {
         return Ok(out);
     }
@@ -322,25 +279,27 @@ pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, Strin
         } else {
             String::new()
         };
-        let mut f = Finding::new(
-            &VULNERABLE,
-            format!(
-                "{} {}{covering}: {} ({score}), {fix}{}",
-                names.first().copied().unwrap_or(&m.package),
-                m.installed,
-                shown,
-                if v.summary.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", v.summary)
-                }
+        let location = m
+            .binaries
+            .first()
+            .map(|b| b.location.as_str())
+            .unwrap_or("");
+        let mut f = within(
+            Finding::new(
+                &VULNERABLE,
+                format!(
+                    "{} {}{covering}: {} ({score}), {fix}{}",
+                    names.first().copied().unwrap_or(&m.package),
+                    m.installed,
+                    shown,
+                    if v.summary.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", v.summary)
+                    }
+                ),
             ),
-        )
-        .within(
-            m.binaries
-                .first()
-                .map(|b| b.location.as_str())
-                .unwrap_or(""),
+            location,
         )
         .level(if gate { Level::Error } else { Level::Note })
         .property("id", shown.clone())
@@ -370,15 +329,10 @@ pub fn scan(s: &ScanSettings, image: &ImageTarget) -> Result<Vec<Finding>, Strin
 
 fn host_message(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
     use plimsoll_plugin_sdk::registry::HostError as H;
-    match e {
-        H::Denied(m)
-        | H::NotFound(m)
-        | H::Unauthorized(m)
-        | H::Unavailable(m)
-        | H::InvalidInput(m)
-        | H::Other(m) => m.clone(),
-        H::Timeout => "timed out".into(),
-        H::RateLimited(_) => "rate limited".into(),
+    match (e.detail(), e) {
+        (Some(m), _) => m.to_string(),
+        (None, H::RateLimited(_)) => "rate limited".into(),
+        (None, _) => "timed out".into(),
     }
 }
 
@@ -390,7 +344,7 @@ mod tests {
     #[test]
     fn licence_policy() {
         let p = |name: &str, l: &str| Package {
-            kind: "apk",
+            kind: "apk".into(),
             name: name.into(),
             version: "1".into(),
             source: None,
@@ -398,6 +352,7 @@ mod tests {
             arch: None,
             license: Some(l.into()),
             location: "lib/apk/db/installed".into(),
+            purl: String::new(),
         };
         let pkgs = vec![
             p("busybox", "GPL-2.0-only"),

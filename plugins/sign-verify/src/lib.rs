@@ -155,15 +155,10 @@ pub fn evaluate(reference: &str, policy: &Policy) -> Outcome {
 
 fn host_reason(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
     use plimsoll_plugin_sdk::registry::HostError as H;
-    match e {
-        H::Denied(m)
-        | H::NotFound(m)
-        | H::Unauthorized(m)
-        | H::Unavailable(m)
-        | H::InvalidInput(m)
-        | H::Other(m) => m.clone(),
-        H::Timeout => "the registry timed out".into(),
-        H::RateLimited(_) => "the registry rate-limited us".into(),
+    match (e.detail(), e) {
+        (Some(m), _) => m.to_string(),
+        (None, H::RateLimited(_)) => "the registry rate-limited us".into(),
+        (None, _) => "the registry timed out".into(),
     }
 }
 
