@@ -2,23 +2,65 @@
 
 use std::fmt::Write;
 
-/// (plugin name, cargo package)
-const BUILTINS: &[(&str, &str)] = &[
-    ("lint", "plimsoll-plugin-lint"),
-    ("pin", "plimsoll-plugin-pin"),
-    ("sign-verify", "plimsoll-plugin-sign-verify"),
-    ("scan", "plimsoll-plugin-scan"),
+/// One built-in: what it is called, the cargo package it is built from,
+/// the capabilities it is granted, and those it is granted only when the run
+/// has vulnerability data (`Capability` variant names).
+struct Declared {
+    name: &'static str,
+    package: &'static str,
+    capabilities: &'static [&'static str],
+    with_vulnerability_data: &'static [&'static str],
+}
+
+const BUILTINS: &[Declared] = &[
+    // Lint reads image contents for `check --image` (PL4009...).
+    Declared {
+        name: "lint",
+        package: "plimsoll-plugin-lint",
+        capabilities: &["Image"],
+        with_vulnerability_data: &[],
+    },
+    // Base-update advice reads both images' packages and the vulnerability
+    // data, when there is data to read.
+    Declared {
+        name: "pin",
+        package: "plimsoll-plugin-pin",
+        capabilities: &["Registry"],
+        with_vulnerability_data: &["Packages", "Vulnerabilities"],
+    },
+    Declared {
+        name: "sign-verify",
+        package: "plimsoll-plugin-sign-verify",
+        capabilities: &["Registry", "Signatures"],
+        with_vulnerability_data: &[],
+    },
+    // The scan reads the packages of images and SBOMs and asks the OSV
+    // database.
+    Declared {
+        name: "scan",
+        package: "plimsoll-plugin-scan",
+        capabilities: &["Packages", "Vulnerabilities"],
+        with_vulnerability_data: &[],
+    },
 ];
 
+fn list(caps: &[&str]) -> String {
+    let items: Vec<String> = caps.iter().map(|c| format!("Capability::{c}")).collect();
+    format!("&[{}]", items.join(", "))
+}
+
 fn main() {
-    let packages: Vec<&str> = BUILTINS.iter().map(|b| b.1).collect();
+    let packages: Vec<&str> = BUILTINS.iter().map(|b| b.package).collect();
     let paths = plimsoll_wasm_build::build_components(&packages);
     let mut code = String::from("pub static BUILTINS: &[Builtin] = &[\n");
-    for ((name, _), path) in BUILTINS.iter().zip(&paths) {
+    for (b, path) in BUILTINS.iter().zip(&paths) {
         writeln!(
             code,
-            "    Builtin {{ name: {name:?}, wasm: include_bytes!({}) }},",
-            plimsoll_wasm_build::literal(path)
+            "    Builtin {{ name: {:?}, wasm: include_bytes!({}), capabilities: {}, with_vulnerability_data: {} }},",
+            b.name,
+            plimsoll_wasm_build::literal(path),
+            list(b.capabilities),
+            list(b.with_vulnerability_data),
         )
         .unwrap();
     }

@@ -2,13 +2,33 @@
 //! `plugins/*` for `wasm32-wasip2` by this crate's build script: no built-in gets a
 //! private door into the host.
 
-/// One embedded plugin.
+pub use plimsoll_config::Capability;
+
+/// One embedded plugin, with the capabilities it is granted: declared here
+/// as data (in `build.rs`), as a `[[plugins]]` entry declares them for any
+/// other plugin.
 #[derive(Debug, Clone, Copy)]
 pub struct Builtin {
     /// The name it runs under (`lint`).
     pub name: &'static str,
     /// The component.
     pub wasm: &'static [u8],
+    /// Granted in every run.
+    pub capabilities: &'static [Capability],
+    /// Granted only when the run has vulnerability data; without it the
+    /// plugin's calls to them answer `denied` (an optional feature).
+    pub with_vulnerability_data: &'static [Capability],
+}
+
+impl Builtin {
+    /// What this run grants it.
+    pub fn grants(&self, vulnerability_data: bool) -> Vec<Capability> {
+        let mut caps = self.capabilities.to_vec();
+        if vulnerability_data {
+            caps.extend(self.with_vulnerability_data);
+        }
+        caps
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));

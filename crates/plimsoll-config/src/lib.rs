@@ -7,7 +7,10 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+pub mod capability;
 pub mod hadolint;
+
+pub use capability::{Capability, UnknownCapability};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -35,6 +38,13 @@ pub struct Config {
     /// Rules never reported (same forms as `select`).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// Finding nothing to check is an error (exit 2) instead of a warning
+    /// (exit 0, with empty reports written). `--fail-on-empty` sets it.
+    #[serde(default)]
+    pub fail_on_empty: bool,
+    /// Limits on what plimsoll reads.
+    #[serde(default)]
+    pub limits: LimitsConfig,
     /// Pin the rule set (`YYYY.MM`): rules added after it report as notes until
     /// you opt in, so upgrading plimsoll never breaks a pipeline on its own.
     pub rule_set: Option<String>,
@@ -73,6 +83,27 @@ pub struct Config {
     pub plugins: Vec<PluginEntry>,
 }
 
+/// `[limits]`: the most plimsoll reads of one target.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LimitsConfig {
+    /// Largest Dockerfile read, in MiB (default 8; real ones are kilobytes). A larger one is a run
+    /// error (exit 3) naming the file, before anything parses it.
+    pub max_file_mib: Option<u64>,
+}
+
+impl LimitsConfig {
+    /// Default for `max-file-mib`.
+    pub const DEFAULT_MAX_FILE_MIB: u64 = 8;
+
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_mib
+            .unwrap_or(Self::DEFAULT_MAX_FILE_MIB)
+            .max(1)
+            .saturating_mul(1 << 20)
+    }
+}
+
 /// `[registry]`: credentials come from the docker config (`docker login`,
 /// credential helpers, `$DOCKER_CONFIG`) or podman's auth.json, never from here.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -94,12 +125,19 @@ pub struct RegistryConfig {
     pub retries: Option<u32>,
 }
 
+/// The lowest level that fails a run; one enum for `--fail-on` and
+/// `fail-on =`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum FailOn {
+    /// Any finding fails the run.
     Note,
+    /// Warnings and errors fail the run (the default for `check`).
     Warning,
+    /// Only errors fail the run.
     Error,
+    /// Findings never fail the run (run errors still exit 3).
     Never,
 }
 
@@ -125,9 +163,11 @@ pub struct PluginEntry {
     /// Expected sha256 of the component (hex); a mismatch refuses to load.
     pub sha256: Option<String>,
     /// Host capabilities granted: `registry`, `image`, `signatures`,
-    /// `vulnerabilities`. Anything the plugin imports beyond these is refused.
+    /// `vulnerabilities`, `packages`. Anything the plugin imports beyond
+    /// these is refused.
     #[serde(default)]
-    pub capabilities: Vec<String>,
+    #[schemars(with = "Vec<Capability>")]
+    pub capabilities: Vec<Spanned<String>>,
     #[serde(default)]
     pub limits: PluginLimits,
     /// Settings passed to the plugin (validated by the plugin).
@@ -141,6 +181,16 @@ pub struct PluginEntry {
     /// trusted-root } }`, as in `[sign-verify]`), or it is not loaded.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub signature: Option<toml::Table>,
+}
+
+impl PluginEntry {
+    /// The granted capabilities (validated when the config was loaded).
+    pub fn granted(&self) -> Vec<Capability> {
+        self.capabilities
+            .iter()
+            .filter_map(|c| c.get_ref().parse().ok())
+            .collect()
+    }
 }
 
 fn yes() -> bool {
@@ -335,15 +385,11 @@ impl LoadedConfig {
                 ));
             }
             for cap in &p.capabilities {
-                const KNOWN: &[&str] = &["registry", "image", "signatures", "vulnerabilities"];
-                if !KNOWN.contains(&cap.as_str()) {
-                    let help = closest(cap, KNOWN).map(|c| format!("did you mean `{c}`?"));
+                if let Err(e) = cap.get_ref().parse::<Capability>() {
+                    let help = e.suggestion.map(|c| format!("did you mean `{c}`?"));
                     return Err(self.error_at(
-                        p.name.span(),
-                        format!(
-                            "plugin `{name}` asks for unknown capability `{cap}` (known: {})",
-                            KNOWN.join(", ")
-                        ),
+                        cap.span(),
+                        format!("plugin `{name}` asks for {e}"),
                         help,
                     ));
                 }
@@ -423,7 +469,7 @@ fn suggestion(message: &str) -> Option<String> {
     closest(unknown, &candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
-fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (strsim::jaro_winkler(word, c), *c))
@@ -490,6 +536,16 @@ settings = { allowed-registries = ["registry.corp.example"] }
             parse("[[plugins]]\nname = \"a\"\nsource = \"x.wasm\"\ncapabilities = [\"registy\"]\n")
                 .unwrap_err();
         assert_eq!(e.help.as_deref(), Some("did you mean `registry`?"));
+        // At the value, not at the plugin's name.
+        assert_eq!((e.line, e.column), (Some(4), Some(17)), "{e}");
+        let ok = parse(
+            "[[plugins]]\nname = \"a\"\nsource = \"x.wasm\"\ncapabilities = [\"packages\", \"image\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ok.config.plugins[0].granted(),
+            vec![Capability::Packages, Capability::Image]
+        );
         let e = parse("[[plugins]]\nname = \"lint\"\nsource = \"x.wasm\"\n").unwrap_err();
         assert_eq!(e.line, Some(2));
         let e = parse("fail-on = \"sometimes\"\n").unwrap_err();

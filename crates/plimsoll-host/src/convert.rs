@@ -236,14 +236,7 @@ pub(crate) fn finding(
     if message.trim().is_empty() {
         return Err(format!("reported `{}` with an empty message", f.rule_id));
     }
-    if message.len() > MAX_MESSAGE_BYTES {
-        let mut cut = MAX_MESSAGE_BYTES;
-        while !message.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        message.truncate(cut);
-        message.push('…');
-    }
+    report::text::truncate_with_ellipsis(&mut message, MAX_MESSAGE_BYTES);
     Ok(report::Finding {
         rule_id: f.rule_id,
         rule_name: rule.name.clone(),

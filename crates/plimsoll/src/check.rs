@@ -16,7 +16,7 @@ use crate::discover::{discover, display_path, exclude_set};
 use crate::registry::RegistryServices;
 use crate::select::Selection;
 use crate::suppress::Suppressions;
-use crate::{ExitCode, UsageError, fix, output, plugins};
+use crate::{ExitCode, UsageError, contain, fix, output, plugins};
 
 /// Everything a target check needs, shared across worker threads.
 pub struct Engine {
@@ -27,6 +27,22 @@ pub struct Engine {
     pub registry: Arc<RegistryServices>,
     /// `--platform` for multi-platform images.
     pub platform: Option<plimsoll_oci::Platform>,
+    /// `[limits] max-file-mib`, in bytes.
+    pub max_file_bytes: u64,
+}
+
+/// Reads at most `limit` bytes of `file`: `None` when it holds more. The
+/// size is checked before anything parses (or plugins copy) the text, and
+/// the read itself stops at the limit in case the file grows meanwhile.
+fn read_limited(file: &std::path::Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let f = std::fs::File::open(file)?;
+    if f.metadata()?.len() > limit {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// What a run checks and how: `plimsoll check` and `plimsoll pin` differ only
@@ -172,6 +188,7 @@ pub fn engine(
             selection,
             registry,
             platform: None,
+            max_file_bytes: cfg.config.limits.max_file_bytes(),
         },
         errors,
     ))
@@ -191,9 +208,19 @@ impl Engine {
             if !p.rules.iter().any(|r| self.selection.enabled(r)) {
                 continue;
             }
-            match self.host.check_dockerfile(p, doc, path) {
-                Ok(f) => raw.extend(f),
-                Err(e) => errors.push(plugins::failure_to_error(&e, Some(path))),
+            let call = contain::contained(
+                || format!("checking {path} with plugin {}", p.name),
+                Some(&p.name),
+                Some(path),
+                || {
+                    contain::fault_point(&format!("plugin-{}", p.name), path);
+                    self.host.check_dockerfile(p, doc, path)
+                },
+            );
+            match call {
+                Ok(Ok(f)) => raw.extend(f),
+                Ok(Err(e)) => errors.push(plugins::failure_to_error(&e, Some(path))),
+                Err(e) => errors.push(e),
             }
         }
         let sup = Suppressions::from_dockerfile(doc);
@@ -426,7 +453,23 @@ impl Engine {
     ) {
         let reference = image.reference.as_str();
         for (p, view) in runs.iter().zip(views) {
-            match self.host.check_image(p, image, view) {
+            let call = contain::contained(
+                || format!("checking image {reference} with plugin {}", p.name),
+                Some(&p.name),
+                Some(reference),
+                || {
+                    contain::fault_point(&format!("plugin-{}", p.name), reference);
+                    self.host.check_image(p, image, view)
+                },
+            );
+            let call = match call {
+                Ok(c) => c,
+                Err(e) => {
+                    res.errors.push(e);
+                    continue;
+                }
+            };
+            match call {
                 Ok(found) => {
                     for mut f in found {
                         let Some(rule) = self.rules.get(&f.rule_id) else {
@@ -455,8 +498,21 @@ impl Engine {
             path: path.clone(),
             ..Default::default()
         };
-        let bytes = match std::fs::read(file) {
-            Ok(b) => b,
+        let bytes = match read_limited(file, self.max_file_bytes) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                res.errors.push(RunError {
+                    kind: "target-too-large".into(),
+                    plugin: None,
+                    target: Some(path.clone()),
+                    message: format!(
+                        "{path} is larger than {} MiB, the most plimsoll reads of one Dockerfile; raise `[limits] max-file-mib` in plimsoll.toml if it really is one",
+                        self.max_file_bytes >> 20
+                    ),
+                    line: None,
+                });
+                return res;
+            }
             Err(e) => {
                 res.errors.push(RunError {
                     kind: "target-unreadable".into(),
@@ -695,13 +751,25 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     };
     let files =
         discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
-    if files.is_empty() && !paths.is_empty() {
+    if files.is_empty() && plan.images.is_empty() {
+        // Nothing to check is not a failure to check (as with ruff and
+        // `trivy config`): say so, and still write every requested report,
+        // valid and empty, so that CI steps reading them do not break.
         let shown: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
-        return Err(UsageError(format!(
+        let message = format!(
             "no Dockerfiles found under {} (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*; name a file explicitly to check it whatever its name)",
             shown.join(", ")
-        ))
-        .into());
+        );
+        let fail = plan.output.fail_on_empty || cfg.config.fail_on_empty;
+        let code = if fail {
+            anstream::eprintln!("error: {message} (--fail-on-empty)");
+            ExitCode::Usage
+        } else {
+            anstream::eprintln!("warning: {message}");
+            ExitCode::Ok
+        };
+        output::emit(&Report::default(), &formats, fail_level, code)?;
+        return Ok(code);
     }
 
     let (engine, load_errors) = engine(
@@ -743,6 +811,11 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         .unwrap_or(1)
         .min(targets.len())
         .max(1);
+    let describe = |t: &Target| match t {
+        Target::File(f) => display_path(f),
+        Target::Image(i) => i.to_string(),
+    };
+    let mut lost: Vec<RunError> = Vec::new();
     let mut results: Vec<(usize, FileResult)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
@@ -750,11 +823,26 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let result = match targets.get(i) {
-                            None => break,
-                            Some(Target::File(file)) => engine.check_file(file, fix_mode),
-                            Some(Target::Image(image)) => engine.check_image(image),
-                        };
+                        let Some(target) = targets.get(i) else { break };
+                        let name = describe(target);
+                        // A panic costs this target, not the run's report.
+                        let result = contain::contained(
+                            || format!("checking {name}"),
+                            None,
+                            Some(&name),
+                            || {
+                                contain::fault_point("target", &name);
+                                match target {
+                                    Target::File(file) => engine.check_file(file, fix_mode),
+                                    Target::Image(image) => engine.check_image(image),
+                                }
+                            },
+                        )
+                        .unwrap_or_else(|e| FileResult {
+                            path: name.clone(),
+                            errors: vec![e],
+                            ..Default::default()
+                        });
                         mine.push((i, result));
                     }
                     mine
@@ -763,9 +851,35 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| match h.join() {
+                Ok(mine) => mine,
+                Err(payload) => {
+                    lost.push(contain::internal_error(
+                        "running a worker thread".into(),
+                        None,
+                        None,
+                        &*payload,
+                    ));
+                    Vec::new()
+                }
+            })
             .collect()
     });
+    // Every target in is a target reported: one that no worker returned is
+    // a run error by name, never a shorter report.
+    let reported: std::collections::HashSet<usize> = results.iter().map(|(i, _)| *i).collect();
+    for (i, t) in targets.iter().enumerate() {
+        if !reported.contains(&i) {
+            let name = describe(t);
+            lost.push(RunError {
+                kind: "internal-error".into(),
+                plugin: None,
+                target: Some(name.clone()),
+                message: format!("{name} was not checked: the worker checking it was lost"),
+                line: None,
+            });
+        }
+    }
     results.sort_by_key(|(i, _)| *i);
     tracing::info!(
         "checked {} files and {} images on {workers} threads in {:.1} ms",
@@ -778,6 +892,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         errors: load_errors,
         ..Default::default()
     };
+    report.errors.extend(lost);
     let mut rules: Vec<RuleInfo> = engine.rules.values().cloned().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     report.rules = rules;

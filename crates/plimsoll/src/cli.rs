@@ -285,6 +285,11 @@ pub struct OutputArgs {
     /// Lowest level that fails the run (exit 1): note, warning, error or never.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
+
+    /// Exit 2 when there is nothing to check (no Dockerfile under the paths)
+    /// instead of warning and exiting 0 with empty reports.
+    #[arg(long)]
+    pub fail_on_empty: bool,
 }
 
 #[derive(Debug, Args)]
@@ -324,13 +329,7 @@ pub enum ListFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Note,
-    Warning,
-    Error,
-    Never,
-}
+pub use plimsoll_config::FailOn;
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
@@ -389,14 +388,6 @@ pub enum PluginCommand {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Publish a plugin to an OCI registry (as Kubewarden and Spin do: one
-    /// `application/vnd.wasm.content.layer.v1+wasm` layer, config
-    /// `application/vnd.wasm.config.v1+json`, metadata as annotations). The
-    /// component is annotated first. Prints `oci://REF@sha256:...` for
-    /// plimsoll.toml; sign that digest with cosign to require signatures.
-    #[command(
-        after_help = "Examples:\n  plimsoll plugin push corp_policy.wasm registry.corp.example/policies/corp:1.0\n  # then in plimsoll.toml:\n  [[plugins]]\n  name = \"corp-policy\"\n  source = \"oci://registry.corp.example/policies/corp@sha256:...\"\n  signature = { key = \"keys/cosign.pub\" }   # optional: refuse unsigned"
-    )]
     /// Start a plugin project: one realistic rule, settings with a JSON
     /// Schema, fixtures for `plugin test`, and a plimsoll.toml that loads
     /// the built component. It builds with one command and its tests pass.
@@ -434,11 +425,19 @@ pub enum PluginCommand {
         /// leading `# settings: {...}` comment overrides it).
         #[arg(long, value_name = "JSON")]
         settings: Option<String>,
-        /// Grant the plugin a capability: registry, image, signatures,
-        /// vulnerabilities (repeatable).
+        /// Grant the plugin a host capability (repeatable), as
+        /// `capabilities = [...]` does in plimsoll.toml.
         #[arg(long = "grant", value_name = "CAPABILITY")]
-        grants: Vec<String>,
+        grants: Vec<plimsoll_config::Capability>,
     },
+    /// Publish a plugin to an OCI registry (as Kubewarden and Spin do: one
+    /// `application/vnd.wasm.content.layer.v1+wasm` layer, config
+    /// `application/vnd.wasm.config.v1+json`, metadata as annotations). The
+    /// component is annotated first. Prints `oci://REF@sha256:...` for
+    /// plimsoll.toml; sign that digest with cosign to require signatures.
+    #[command(
+        after_help = "Examples:\n  plimsoll plugin push corp_policy.wasm registry.corp.example/policies/corp:1.0\n  # then in plimsoll.toml:\n  [[plugins]]\n  name = \"corp-policy\"\n  source = \"oci://registry.corp.example/policies/corp@sha256:...\"\n  signature = { key = \"keys/cosign.pub\" }   # optional: refuse unsigned"
+    )]
     Push {
         /// The `.wasm` component.
         file: PathBuf,
@@ -451,8 +450,10 @@ pub enum PluginCommand {
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Download OSV's per-ecosystem archives (`<SOURCE>/<Ecosystem>/all.zip`)
-    /// and index them. Nothing downloads during `check`: run this on a
-    /// schedule, or `db import` on an air-gapped runner.
+    /// and index them. `check --image` also fetches an ecosystem it needs
+    /// when it is missing or stale (once per run; `--skip-db-update` and
+    /// `--offline` never download): run this on a schedule to keep CI runs
+    /// from downloading, or `db import` on an air-gapped runner.
     #[command(
         after_help = "Examples:\n  plimsoll db update                               # Debian, Alpine, Ubuntu, PyPI, npm, Go\n  plimsoll db update --ecosystem Debian --ecosystem Alpine\n  plimsoll db update --source https://mirror.corp.example/osv"
     )]
@@ -497,8 +498,9 @@ pub enum PluginLang {
 #[derive(Debug, Subcommand)]
 pub enum DebugCommand {
     /// Parse Dockerfiles and print what BuildKit's parser would see. With
-    /// `--format json`, the exact shape of ../shared/tools/buildkit-parse (one JSON
-    /// object per file) plus our spans.
+    /// `--format json`, the shape BuildKit's own parser dumps (one JSON
+    /// object per file: directives, instructions with flags, heredocs) plus
+    /// plimsoll's byte spans.
     Parse {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -517,4 +519,46 @@ pub enum DebugCommand {
         #[arg(long, value_name = "PLATFORM")]
         platform: Option<String>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command and subcommand has its own description, and no help
+    /// text points outside the repository or the installed tool.
+    #[test]
+    fn every_subcommand_has_its_own_help() {
+        fn walk(cmd: &mut clap::Command, path: &str, problems: &mut Vec<String>) {
+            let mut abouts: Vec<String> = Vec::new();
+            for sub in cmd.get_subcommands_mut() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_name() == "help" {
+                    continue;
+                }
+                match sub.get_about() {
+                    None => problems.push(format!("`{name}` has no description")),
+                    Some(a) => {
+                        let a = a.to_string();
+                        if abouts.contains(&a) {
+                            problems.push(format!("`{name}` repeats a sibling's description: {a}"));
+                        }
+                        abouts.push(a);
+                    }
+                }
+                let help = sub.render_long_help().to_string();
+                for bad in ["../", "shared/", "/work/", "/tmp/"] {
+                    if help.contains(bad) {
+                        problems.push(format!("`{name} --help` mentions `{bad}`"));
+                    }
+                }
+                walk(sub, &name, problems);
+            }
+        }
+        let mut cmd = super::Cli::command();
+        cmd.build();
+        let mut problems = Vec::new();
+        walk(&mut cmd, "plimsoll", &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

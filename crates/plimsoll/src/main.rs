@@ -3,6 +3,7 @@
 mod check;
 mod check_cmds;
 mod cli;
+mod contain;
 mod db_cmds;
 mod discover;
 mod docs_cmds;
@@ -64,22 +65,8 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-fn main() {
-    // `plimsoll rules | head`: a closed pipe ends the process quietly, as it
-    // does for every other Unix tool, instead of a "failed printing" panic.
-    #[cfg(unix)]
-    // SAFETY: called before any thread starts; restores the default action.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-    let cli = cli::Cli::parse();
-    match cli.global.color {
-        cli::ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
-        cli::ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
-        cli::ColorChoice::Auto => {}
-    }
-    init_logging(cli.global.verbose);
-    let result = match &cli.command {
+fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
         cli::Command::Check(args) => check::run(&cli.global, args),
         cli::Command::Pin(args) => pin::run(&cli.global, args),
         cli::Command::Rules(args) => check_cmds::rules(&cli.global, args),
@@ -139,7 +126,34 @@ fn main() {
         }) => sbom::debug_packages(&cli.global, target, *format, platform.as_deref()),
         cli::Command::Completions { shell } => docs_cmds::completions(*shell),
         cli::Command::Manpage { dir } => docs_cmds::manpage(dir.as_deref()),
-    };
+    }
+}
+
+fn main() {
+    // `plimsoll rules | head`: a closed pipe ends the process quietly, as it
+    // does for every other Unix tool, instead of a "failed printing" panic.
+    #[cfg(unix)]
+    // SAFETY: called before any thread starts; restores the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = cli::Cli::parse();
+    match cli.global.color {
+        cli::ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        cli::ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+        cli::ColorChoice::Auto => {}
+    }
+    init_logging(cli.global.verbose);
+    contain::install_hook();
+    // A panic that escapes a command is exit 3 with a message, never 101
+    // with a backtrace.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli)))
+        .unwrap_or_else(|payload| {
+            Err(anyhow::anyhow!(
+                "internal error: {}; this is a bug in plimsoll, please report it",
+                contain::panic_text(&*payload)
+            ))
+        });
     let code = match result {
         Ok(code) => code,
         Err(e) => {

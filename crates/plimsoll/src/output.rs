@@ -3,28 +3,34 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use plimsoll_config::FailOn as CfgFailOn;
 use plimsoll_report::{Level, Report, github, gitlab, human, json, junit, sarif};
 
 use crate::cli::{FailOn, Format, OutputArgs};
 use crate::{ExitCode, UsageError};
 
 /// The level at or above which findings fail the run (`None`: never).
-pub fn fail_level(cli: Option<FailOn>, cfg: Option<CfgFailOn>) -> Option<Level> {
-    match (cli, cfg) {
-        (Some(FailOn::Never), _) => None,
-        (Some(FailOn::Note), _) => Some(Level::Note),
-        (Some(FailOn::Warning), _) => Some(Level::Warning),
-        (Some(FailOn::Error), _) => Some(Level::Error),
-        (None, Some(CfgFailOn::Never)) => None,
-        (None, Some(CfgFailOn::Note)) => Some(Level::Note),
-        (None, Some(CfgFailOn::Error)) => Some(Level::Error),
-        (None, Some(CfgFailOn::Warning) | None) => Some(Level::Warning),
+/// `--fail-on` first, then the config's `fail-on`, else `warning`.
+pub fn fail_level(cli: Option<FailOn>, cfg: Option<FailOn>) -> Option<Level> {
+    match cli.or(cfg).unwrap_or(FailOn::Warning) {
+        FailOn::Never => None,
+        FailOn::Note => Some(Level::Note),
+        FailOn::Warning => Some(Level::Warning),
+        FailOn::Error => Some(Level::Error),
+    }
+}
+
+/// The format when no `--format` is given: `github` inside GitHub Actions
+/// (annotations and a step summary), else `human`.
+pub fn default_format() -> Format {
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        Format::Github
+    } else {
+        Format::Human
     }
 }
 
 /// Pairs each `--format` with the `--output` at the same position (stdout when
-/// there is none, or when it is `-`). Default: human on stdout.
+/// there is none, or when it is `-`). Default: [`default_format`] on stdout.
 pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, UsageError> {
     if args.output.len() > args.format.len().max(1) {
         return Err(UsageError(
@@ -32,7 +38,7 @@ pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Usag
         ));
     }
     let formats = if args.format.is_empty() {
-        vec![Format::Human]
+        vec![default_format()]
     } else {
         args.format.clone()
     };

@@ -84,14 +84,11 @@ pub fn specs_with_inert(
         if only.is_some_and(|o| !o.contains(&b.name)) {
             continue;
         }
-        let (settings, capabilities) = match b.name {
-            // Lint reads image contents for `check --image` (PL4009...).
-            "lint" => (
-                LoadedConfig::table_json(cfg.config.lint.as_ref()),
-                vec!["image".to_string()],
-            ),
-            // The scan reads images and asks the OSV database; `check`'s
-            // --min-cvss/--severity/--ignore-unfixed go over `[scan]`.
+        let capabilities = b.grants(registry.has_vulnerability_data());
+        // Settings come from the built-in's own table (`[lint]`, `[pin]`...).
+        let settings = match b.name {
+            "lint" => LoadedConfig::table_json(cfg.config.lint.as_ref()),
+            // `check`'s --min-cvss/--severity/--ignore-unfixed go over `[scan]`.
             "scan" => {
                 let mut s = LoadedConfig::table_json(cfg.config.scan.as_ref());
                 if let Some(obj) = s.as_object_mut() {
@@ -112,10 +109,7 @@ pub fn specs_with_inert(
                     errors.push(spec_error("scan", message));
                     continue;
                 }
-                (
-                    s,
-                    vec!["packages".to_string(), "vulnerabilities".to_string()],
-                )
+                s
             }
             "pin" => {
                 let mut s = LoadedConfig::table_json(cfg.config.pin.as_ref());
@@ -124,15 +118,7 @@ pub fn specs_with_inert(
                 {
                     obj.extend(over.clone());
                 }
-                // Base-update advice reads both images' packages and the
-                // vulnerability data, when there is data to read.
-                let mut caps = vec!["registry".to_string()];
-                if s.get("update-advice") != Some(&serde_json::Value::Bool(false))
-                    && registry.has_vulnerability_data()
-                {
-                    caps.extend(["packages".to_string(), "vulnerabilities".to_string()]);
-                }
-                (s, caps)
+                s
             }
             "sign-verify" => {
                 let mut s = LoadedConfig::table_json(cfg.config.sign_verify.as_ref());
@@ -147,7 +133,7 @@ pub fn specs_with_inert(
                         name: b.name.to_string(),
                         source: PluginSource::Builtin(b.wasm),
                         sha256: None,
-                        capabilities: vec!["registry".to_string(), "signatures".to_string()],
+                        capabilities,
                         limits: Limits::default(),
                         settings: serde_json::json!({}),
                     });
@@ -157,9 +143,9 @@ pub fn specs_with_inert(
                     errors.push(spec_error("sign-verify", message));
                     continue;
                 }
-                (s, vec!["registry".to_string(), "signatures".to_string()])
+                s
             }
-            _ => (serde_json::json!({}), vec![]),
+            _ => serde_json::json!({}),
         };
         specs.push(PluginSpec {
             name: b.name.to_string(),
@@ -208,7 +194,7 @@ pub fn specs_with_inert(
             name,
             source,
             sha256: entry.sha256.clone(),
-            capabilities: entry.capabilities.clone(),
+            capabilities: entry.granted(),
             limits,
             settings: LoadedConfig::table_json(entry.settings.as_ref()),
         });

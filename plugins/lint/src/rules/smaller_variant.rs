@@ -37,8 +37,10 @@ declare_rule! {
     };
 }
 
+/// Official images with `-slim` tags (php has none: its small variant is
+/// `-alpine`).
 const SLIM: &[&str] = &[
-    "python", "node", "ruby", "perl", "debian", "rust", "openjdk", "php", "erlang", "elixir",
+    "python", "node", "ruby", "perl", "debian", "rust", "openjdk", "erlang", "elixir",
 ];
 const SMALL_TAGS: &[&str] = &[
     "slim",
@@ -74,10 +76,11 @@ pub fn check(ctx: &mut Ctx) {
         ))
     } else if SLIM.contains(&name.as_str()) && !tag.contains("windows") {
         let base = tag.split('-').next().unwrap_or(tag);
-        let slim = if tag == "latest" {
-            "slim".to_string()
-        } else {
-            format!("{base}-slim")
+        // Debian has no bare `slim` tag: `latest` is `stable`.
+        let slim = match (tag, name.as_str()) {
+            ("latest", "debian") => "stable-slim".to_string(),
+            ("latest", _) => "slim".to_string(),
+            _ => format!("{base}-slim"),
         };
         Some(format!(
             "`{}` has a smaller official variant: `{name}:{slim}`",

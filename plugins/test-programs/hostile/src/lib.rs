@@ -1,6 +1,7 @@
 //! A plugin that misbehaves on request (`settings.behaviour`), so the host's
 //! sandbox can be tested: loop forever, allocate without bound, panic, report an
-//! undeclared rule, point outside the file, flood findings, or fail politely.
+//! undeclared rule, point outside the file, flood findings, log a line cut
+//! inside a character, or fail politely.
 
 use plimsoll_plugin_sdk::prelude::*;
 
@@ -70,6 +71,13 @@ impl DockerfilePlugin for Hostile {
                 Ok(vec![f])
             }
             "flood" => Ok((0..200_000).map(|_| ok()).collect()),
+            // A log line whose 4,096th byte falls inside a character: the
+            // host cuts it, and must not split the character.
+            "long-log" => {
+                let message = "a".repeat(4095) + &"é".repeat(100);
+                plimsoll_plugin_sdk::log(&message);
+                Ok(vec![ok()])
+            }
             _ => Ok(vec![ok()]),
         }
     }
