@@ -42,10 +42,17 @@ fn a_log_line_cut_inside_a_character_does_not_lose_the_run() {
     let j = r.json();
     assert!(j["errors"].as_array().unwrap().is_empty(), "{j:#}");
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(findings_of(&j, "lint").iter().any(|(id, _)| id == "PL1002"), "{j:#}");
+    assert!(
+        findings_of(&j, "lint").iter().any(|(id, _)| id == "PL1002"),
+        "{j:#}"
+    );
     assert_eq!(findings_of(&j, "hostile").len(), 1, "{j:#}");
     // The log line itself reached the log, cut and marked.
-    assert!(r.stderr.contains("aaaa…") || r.stderr.contains("é…"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("aaaa…") || r.stderr.contains("é…"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn two_targets() -> Project {
@@ -69,11 +76,21 @@ fn a_panic_in_one_plugin_call_is_exit_3_naming_it() {
     assert_eq!(errors[0]["plugin"], "lint");
     assert_eq!(errors[0]["target"], "b/Dockerfile");
     let msg = errors[0]["message"].as_str().unwrap();
-    assert!(msg.contains("checking b/Dockerfile with plugin lint"), "{msg}");
+    assert!(
+        msg.contains("checking b/Dockerfile with plugin lint"),
+        "{msg}"
+    );
     assert!(msg.contains("fault injected"), "{msg}");
     let lint = findings_of(&r.1, "lint");
-    assert!(lint.iter().any(|(id, path)| id == "PL1002" && path == "a/Dockerfile"), "{lint:?}");
-    assert!(!lint.iter().any(|(_, path)| path == "b/Dockerfile"), "{lint:?}");
+    assert!(
+        lint.iter()
+            .any(|(id, path)| id == "PL1002" && path == "a/Dockerfile"),
+        "{lint:?}"
+    );
+    assert!(
+        !lint.iter().any(|(_, path)| path == "b/Dockerfile"),
+        "{lint:?}"
+    );
     // Both targets are counted as targets of the run.
     assert_eq!(
         r.1["summary"]["targets"],
@@ -95,7 +112,11 @@ fn a_panic_checking_a_target_is_exit_3_and_the_rest_report() {
     assert_eq!(errors[0]["target"], "a/Dockerfile");
     assert!(errors[0]["plugin"].is_null());
     let lint = findings_of(&r.1, "lint");
-    assert!(lint.iter().any(|(id, path)| id == "PL1002" && path == "b/Dockerfile"), "{lint:?}");
+    assert!(
+        lint.iter()
+            .any(|(id, path)| id == "PL1002" && path == "b/Dockerfile"),
+        "{lint:?}"
+    );
     let human = p
         .command(&["check"])
         .env_remove("RUST_BACKTRACE")
@@ -105,8 +126,14 @@ fn a_panic_checking_a_target_is_exit_3_and_the_rest_report() {
     assert_eq!(human.status.code(), Some(3));
     let out = String::from_utf8_lossy(&human.stdout).to_string()
         + &String::from_utf8_lossy(&human.stderr);
-    assert!(out.contains("internal error while checking a/Dockerfile"), "{out}");
-    assert!(!out.contains("panicked at"), "the panic hook printed a raw panic: {out}");
+    assert!(
+        out.contains("internal error while checking a/Dockerfile"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("panicked at"),
+        "the panic hook printed a raw panic: {out}"
+    );
 }
 
 struct Run;
@@ -133,16 +160,37 @@ fn capabilities_are_one_vocabulary() {
     p.file("Dockerfile", BAD);
     p.file("plimsoll.toml", &hostile("fine", "\"packages\", \"image\""));
     let r = p.run(&["check", "--format", "json"]);
-    assert!(r.json()["errors"].as_array().unwrap().is_empty(), "{}", r.stdout);
+    assert!(
+        r.json()["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        r.stdout
+    );
     assert_eq!(r.code, 1);
-    p.file("plimsoll.toml", &hostile("fine", "\"registry\", \"pakages\""));
+    p.file(
+        "plimsoll.toml",
+        &hostile("fine", "\"registry\", \"pakages\""),
+    );
     let r = p.run(&["check"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("plimsoll.toml:4:29"), "{}", r.stderr);
-    assert!(r.stderr.contains("unknown capability `pakages`"), "{}", r.stderr);
-    assert!(r.stderr.contains("did you mean `packages`?"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown capability `pakages`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("did you mean `packages`?"),
+        "{}",
+        r.stderr
+    );
     // The CLI takes the same words.
-    let r = p.run(&["plugin", "test", plimsoll_test_programs::HOSTILE, "--grant", "pakages"]);
+    let r = p.run(&[
+        "plugin",
+        "test",
+        plimsoll_test_programs::HOSTILE,
+        "--grant",
+        "pakages",
+    ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("packages"), "{}", r.stderr);
 }
@@ -165,7 +213,11 @@ fn github_actions_gets_annotations_and_a_step_summary_by_default() {
     };
     let r = run(&["check"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stdout.contains("::warning file=Dockerfile,line=1"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("::warning file=Dockerfile,line=1"),
+        "{}",
+        r.stdout
+    );
     let table = std::fs::read_to_string(&summary).expect("no step summary written");
     assert!(table.contains("PL1002"), "{table}");
     std::fs::remove_file(&summary).unwrap();
@@ -191,12 +243,24 @@ fn oversized_files_are_refused_before_parsing() {
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0]["kind"], "target-too-large");
     assert_eq!(errors[0]["target"], "big/Dockerfile");
-    assert!(errors[0]["message"].as_str().unwrap().contains("max-file-mib"));
-    assert!(findings_of(&j, "lint").iter().any(|(_, path)| path == "small/Dockerfile"));
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("max-file-mib")
+    );
+    assert!(
+        findings_of(&j, "lint")
+            .iter()
+            .any(|(_, path)| path == "small/Dockerfile")
+    );
     // The limit is the config's: a 2 MiB file passes by default and is
     // refused under `max-file-mib = 1`.
     let comment = format!("# {}\n", "a".repeat(78));
-    let medium = format!("FROM debian:12\n{}", comment.repeat((2 << 20) / comment.len()));
+    let medium = format!(
+        "FROM debian:12\n{}",
+        comment.repeat((2 << 20) / comment.len())
+    );
     p.file("medium/Dockerfile", &medium);
     let r = p.run(&["check", "medium", "--format", "json", "--select", "PL1002"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
@@ -214,11 +278,26 @@ fn nothing_to_check_is_a_warning_with_valid_empty_reports() {
     let p = Project::new();
     p.file("README.md", "# not a Dockerfile\n");
     let r = p.run(&[
-        "check", "--format", "sarif", "-o", "out.sarif", "--format", "junit", "-o",
-        "out.xml", "--format", "json", "-o", "out.json",
+        "check",
+        "--format",
+        "sarif",
+        "-o",
+        "out.sarif",
+        "--format",
+        "junit",
+        "-o",
+        "out.xml",
+        "--format",
+        "json",
+        "-o",
+        "out.json",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("warning: no Dockerfiles found under ."), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("warning: no Dockerfiles found under ."),
+        "{}",
+        r.stderr
+    );
     let sarif: serde_json::Value = serde_json::from_str(&p.read("out.sarif")).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);

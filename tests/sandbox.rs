@@ -227,3 +227,77 @@ fn corrupt_cache_entry_is_recompiled() {
         assert!(std::fs::metadata(e).unwrap().len() > 1000, "rewritten");
     }
 }
+
+/// The compiled-plugin cache holds native code, and CI caches restore it from
+/// storage other jobs can write: an entry swapped for another plugin's, or
+/// patched, or written under another key, is refused and recompiled, never
+/// run; a cache directory others may write is not used at all.
+#[test]
+fn poisoned_cache_entries_are_refused_and_recompiled() {
+    let cache = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let p = Project::new();
+    p.file("Dockerfile", DOCKERFILE);
+    let run = |key: &str| {
+        let o = p
+            .command(&["check", "--format", "json", "--select", "lint", "-v"])
+            .env("PLIMSOLL_CACHE_DIR", cache.path())
+            .env("PLIMSOLL_CACHE_KEY", state.path().join(key))
+            .output()
+            .unwrap();
+        let r = support::Run::from(o);
+        let lint: Vec<String> = r.rule_ids();
+        (r.code, lint, r.stderr)
+    };
+    let (code, clean, log) = run("cache.key");
+    assert_eq!(code, 1, "{log}");
+    assert!(log.contains("cache=Miss"), "{log}");
+    let (_, again, log) = run("cache.key");
+    assert_eq!(again, clean);
+    assert!(log.contains("plugin=lint cache=Hit"), "{log}");
+    let components = cache.path().join("components");
+    let mut entries: Vec<_> = std::fs::read_dir(&components)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort_by_key(|e| std::fs::metadata(e).unwrap().len());
+    assert!(entries.len() >= 2, "{entries:?}");
+    let biggest = entries.last().unwrap().clone();
+    let original = std::fs::read(&biggest).unwrap();
+
+    // Swapped: every entry replaced by another plugin's (valid) entry.
+    let other = std::fs::read(&entries[0]).unwrap();
+    std::fs::write(&biggest, &other).unwrap();
+    let (code, swapped, log) = run("cache.key");
+    assert_eq!((code, &swapped), (1, &clean), "{log}");
+    assert!(log.contains("authentication failed"), "{log}");
+    assert!(log.contains("cache=Corrupt"), "{log}");
+    assert_eq!(std::fs::read(&biggest).unwrap().len(), original.len());
+
+    // Patched: one byte of the code flipped.
+    let mut patched = std::fs::read(&biggest).unwrap();
+    let mid = patched.len() / 2;
+    patched[mid] ^= 0x40;
+    std::fs::write(&biggest, &patched).unwrap();
+    let (code, after, log) = run("cache.key");
+    assert_eq!((code, &after), (1, &clean), "{log}");
+    assert!(log.contains("authentication failed"), "{log}");
+    assert_eq!(
+        std::fs::read(&biggest).unwrap(),
+        original,
+        "recompiled the same"
+    );
+
+    // Another machine's entries (another key) are not trusted either.
+    let (code, other_key, log) = run("other.key");
+    assert_eq!((code, &other_key), (1, &clean), "{log}");
+    assert!(log.contains("authentication failed"), "{log}");
+
+    // A cache directory other users may write is not used.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&components, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (code, open, log) = run("cache.key");
+    assert_eq!((code, &open), (1, &clean), "{log}");
+    assert!(log.contains("writable by other users"), "{log}");
+    assert!(log.contains("cache=Disabled"), "{log}");
+}

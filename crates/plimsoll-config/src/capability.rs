@@ -152,7 +152,10 @@ mod tests {
         let schema = serde_json::to_value(schemars::schema_for!(Capability)).unwrap();
         let text = schema.to_string();
         for c in Capability::ALL {
-            assert!(text.contains(&format!("\"{c}\"")), "{c} missing from {text}");
+            assert!(
+                text.contains(&format!("\"{c}\"")),
+                "{c} missing from {text}"
+            );
         }
     }
 }

@@ -54,7 +54,8 @@ pub fn contained<T>(
     target: Option<&str>,
     f: impl FnOnce() -> T,
 ) -> Result<T, RunError> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| internal_error(doing(), plugin, target, &*payload))
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|payload| internal_error(doing(), plugin, target, &*payload))
 }
 
 /// The run error for a caught panic.
