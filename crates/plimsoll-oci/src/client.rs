@@ -876,13 +876,22 @@ impl Inner {
         {
             return Ok(t.clone());
         }
-        let cred = self.credential(registry);
+        let mut cred = self.credential(registry);
         let mut url = reqwest::Url::parse(realm).map_err(|e| {
             RegistryError::new(
                 ErrorKind::Protocol,
                 format!("{registry}: token realm `{realm}` is not a URL: {e}"),
             )
         })?;
+        // A token realm gets the registry's credentials only over HTTPS (or on
+        // this machine): a plain-HTTP realm elsewhere would see them in clear.
+        // Docker sends them anyway; we ask for an anonymous token instead.
+        if cred.is_some() && !realm_may_receive_credentials(&url) {
+            tracing::warn!(
+                "{registry}: token realm {realm} is plain HTTP on another machine; asking it for an anonymous token instead of sending the docker config's credentials in clear"
+            );
+            cred = None;
+        }
         {
             let mut q = url.query_pairs_mut();
             if let Some(s) = service {
@@ -1006,7 +1015,16 @@ impl Inner {
         };
         let mut stale_token: Option<String> = None;
         for round in 0..2 {
+            // Credentials and tokens go only to the registry's own origin: an
+            // upload `Location` (or any absolute URL the registry hands us)
+            // on another scheme, host or port gets no Authorization, as with
+            // containerd and Docker.
+            let own_origin = same_origin(&url, &info.base);
+            if !own_origin {
+                tracing::debug!("{url}: not {registry}'s origin; sending no credentials");
+            }
             let auth_header = match &info.auth {
+                _ if !own_origin => None,
                 AuthScheme::None => None,
                 AuthScheme::Basic => match self.credential(registry) {
                     Some(Credential::Basic(u, p)) => Some(format!(
@@ -1570,5 +1588,62 @@ mod tests {
             "MANIFEST_UNKNOWN: manifest unknown"
         );
         assert_eq!(error_detail(b"<html>"), "");
+    }
+}
+
+/// Whether `url` is on the same origin (scheme, host, port) as the registry
+/// base `base`: the one place credentials may go.
+pub(crate) fn same_origin(url: &str, base: &str) -> bool {
+    match (reqwest::Url::parse(url), reqwest::Url::parse(base)) {
+        (Ok(u), Ok(b)) => {
+            u.scheme() == b.scheme()
+                && u.host_str().map(str::to_ascii_lowercase)
+                    == b.host_str().map(str::to_ascii_lowercase)
+                && u.port_or_known_default() == b.port_or_known_default()
+        }
+        _ => false,
+    }
+}
+
+/// A token realm may receive credentials over HTTPS, or on loopback.
+pub(crate) fn realm_may_receive_credentials(realm: &reqwest::Url) -> bool {
+    if realm.scheme() == "https" {
+        return true;
+    }
+    match realm.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::*;
+
+    #[test]
+    fn origins() {
+        let base = "https://registry.example:5000";
+        assert!(same_origin(
+            "https://registry.example:5000/v2/x/blobs/uploads/1",
+            base
+        ));
+        assert!(same_origin("https://REGISTRY.example:5000/v2/", base));
+        assert!(!same_origin("https://registry.example:5001/v2/", base));
+        assert!(!same_origin("http://registry.example:5000/v2/", base));
+        assert!(!same_origin("https://evil.example:5000/v2/", base));
+        assert!(!same_origin("not a url", base));
+        assert!(same_origin(
+            "https://r.example/v2/",
+            "https://r.example:443"
+        ));
+        let realm = |u: &str| realm_may_receive_credentials(&reqwest::Url::parse(u).unwrap());
+        assert!(realm("https://auth.example/token"));
+        assert!(realm("http://127.0.0.1:5000/token"));
+        assert!(realm("http://localhost/token"));
+        assert!(realm("http://[::1]:80/token"));
+        assert!(!realm("http://auth.example/token"));
+        assert!(!realm("http://10.0.0.1/token"));
     }
 }
