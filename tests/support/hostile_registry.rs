@@ -34,7 +34,13 @@ pub enum Behaviour {
     Huge,
     /// A body that is not JSON, with a correct digest.
     Garbage,
+    /// 404 whose error message tries to inject GitHub workflow commands and
+    /// terminal escapes into whatever shows it.
+    InjectingNotFound,
 }
+
+/// The error message [`Behaviour::InjectingNotFound`] sends, JSON-escaped.
+pub const INJECTION: &str = r"gone\n::add-mask::s3cret\n::error file=x.py,line=1::pwned\n##[group]g\u001b]52;c;Zm9v\u0007\u001b[2J";
 
 pub struct HostileRegistry {
     /// `127.0.0.1:<port>`.
@@ -147,6 +153,16 @@ fn serve(mut conn: TcpStream, behaviour: Behaviour, hits: &AtomicUsize) {
     };
     match behaviour {
         Behaviour::Fine => respond(&mut conn, "200 OK", &ok_headers(&body), &body),
+        Behaviour::InjectingNotFound => {
+            let body =
+                format!(r#"{{"errors":[{{"code":"MANIFEST_UNKNOWN","message":"{INJECTION}"}}]}}"#);
+            respond(
+                &mut conn,
+                "404 Not Found",
+                &[("Content-Type", "application/json".to_string())],
+                body.as_bytes(),
+            )
+        }
         Behaviour::WrongDigest => {
             let mut h = ok_headers(&body);
             h[1].1 = digest(b"something else entirely");

@@ -5,11 +5,14 @@
 
 use crate::{Level, Location, Report};
 
-/// Escapes workflow-command data (`%`, CR, LF).
+/// Escapes workflow-command data (`%`, CR, LF, as the runner decodes
+/// them); any other control character is shown visibly, never sent raw.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
+    let encoded = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::text::line(&encoded).into_owned()
 }
 
 /// Escapes workflow-command property values (also `:` and `,`).
@@ -111,22 +114,29 @@ pub fn step_summary(report: &Report, fail: Option<Level>) -> String {
     if !report.findings.is_empty() {
         s.push_str("| Level | Rule | Location | Message |\n|---|---|---|---|\n");
         for f in report.findings.iter().take(200) {
+            // Paths, ids and messages are outside text: escaped so they
+            // cannot add rows, links or markup to the summary.
+            let cell = crate::text::markdown_cell;
             let loc = match &f.location {
-                Location::File { path, region } => format!("`{path}:{}`", region.start.line),
+                Location::File { path, region } => {
+                    format!("`{}:{}`", cell(path), region.start.line)
+                }
                 Location::Image {
                     reference, path, ..
-                } => format!("`{reference}` `{path}`"),
-                Location::Target { target } => format!("`{target}`"),
+                } => format!("`{}` `{}`", cell(reference), cell(path)),
+                Location::Target { target } => format!("`{}`", cell(target)),
+            };
+            let rule = match f.help_uri.as_deref().filter(|u| {
+                (u.starts_with("https://") || u.starts_with("http://"))
+                    && !u.contains(|c: char| c.is_whitespace() || "()<>".contains(c))
+            }) {
+                Some(uri) => format!("[{}]({uri})", cell(&f.rule_id)),
+                None => cell(&f.rule_id),
             };
             s.push_str(&format!(
-                "| {} | [{}]({}) | {loc} | {} |\n",
+                "| {} | {rule} | {loc} | {} |\n",
                 f.level,
-                f.rule_id,
-                f.help_uri.clone().unwrap_or_default(),
-                f.message
-                    .replace('|', "\\|")
-                    .replace('<', "&lt;")
-                    .replace('\n', " ")
+                cell(&f.message)
             ));
         }
         if report.findings.len() > 200 {
@@ -139,8 +149,8 @@ pub fn step_summary(report: &Report, fail: Option<Level>) -> String {
     for e in &report.errors {
         s.push_str(&format!(
             "\n> **{}**: {}\n",
-            e.kind,
-            e.message.lines().next().unwrap_or("")
+            crate::text::markdown_cell(&e.kind),
+            crate::text::markdown_cell(e.message.lines().next().unwrap_or(""))
         ));
     }
     s

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet};
 
+use crate::text::{block, line, source_with_offsets};
 use crate::{Applicability, Level, Location, Report};
 
 /// Options for the human reporter.
@@ -26,30 +27,37 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         Renderer::plain()
     };
     let mut out = String::new();
+    // Everything below that came from outside (messages, paths, rule names,
+    // the Dockerfile's own text) goes through `text`: no control character
+    // reaches the terminal, and no line of it starts a line of the output.
+    let sources: std::collections::HashMap<&str, _> = report
+        .sources
+        .iter()
+        .map(|(path, src)| (path.as_str(), source_with_offsets(src)))
+        .collect();
     for f in &report.findings {
+        let message = block(&f.message, "  ");
+        let rule_id = line(&f.rule_id);
         let level = match f.level {
             Level::Error => ALevel::ERROR,
             Level::Warning => ALevel::WARNING,
             Level::Note => ALevel::NOTE,
         };
-        let mut group = Group::with_title(
-            level
-                .primary_title(f.message.as_str())
-                .id(f.rule_id.as_str()),
-        );
+        let mut group =
+            Group::with_title(level.primary_title(message.as_ref()).id(rule_id.as_ref()));
         match &f.location {
             Location::File { path, region } => {
-                if let Some(src) = report.sources.get(path) {
-                    let start = (region.start.offset as usize).min(src.len());
-                    let end = (region.end.offset as usize).clamp(start, src.len());
+                if let Some((src, map)) = sources.get(path.as_str()) {
+                    let start = map(region.start.offset as usize).min(src.len());
+                    let end = map(region.end.offset as usize).clamp(start, src.len());
                     group = group.element(
-                        Snippet::source(src.as_str())
-                            .path(path.as_str())
+                        Snippet::source(src.as_ref())
+                            .path(line(path))
                             .annotation(AnnotationKind::Primary.span(start..end)),
                     );
                 } else {
                     group = group.element(
-                        annotate_snippets::Origin::path(path.as_str())
+                        annotate_snippets::Origin::path(line(path))
                             .line(region.start.line as usize)
                             .char_column(region.start.column as usize),
                     );
@@ -60,6 +68,7 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
                 path,
                 layer,
             } => {
+                let (reference, path) = (line(reference), line(path));
                 let at = match layer {
                     Some(l) => format!("{reference}: {path} (layer {l})"),
                     None => format!("{reference}: {path}"),
@@ -67,17 +76,19 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
                 group = group.element(annotate_snippets::Origin::path(at));
             }
             Location::Target { target } => {
-                group = group.element(annotate_snippets::Origin::path(target.as_str()));
+                group = group.element(annotate_snippets::Origin::path(line(target).into_owned()));
             }
         }
         let also = if f.aliases.is_empty() {
             String::new()
         } else {
-            format!("; also {}", f.aliases.join(", "))
+            format!("; also {}", line(&f.aliases.join(", ")))
         };
-        group = group.element(
-            ALevel::NOTE.message(format!("rule {}{also} (plugin {})", f.rule_name, f.plugin)),
-        );
+        group = group.element(ALevel::NOTE.message(format!(
+            "rule {}{also} (plugin {})",
+            line(&f.rule_name),
+            line(&f.plugin)
+        )));
         if opts.show_fixes {
             for fix in &f.fixes {
                 let how = match fix.applicability {
@@ -85,7 +96,8 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
                     Applicability::Unsafe => "fix available with --fix --unsafe-fixes",
                     Applicability::DisplayOnly => "suggestion",
                 };
-                group = group.element(ALevel::HELP.message(format!("{how}: {}", fix.description)));
+                group = group
+                    .element(ALevel::HELP.message(format!("{how}: {}", line(&fix.description))));
             }
         }
         out.push_str(&renderer.render(&[group]));
@@ -98,7 +110,10 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         {
             let _ = write!(title, " ({t})");
         }
-        out.push_str(&renderer.render(&[Group::with_title(ALevel::ERROR.primary_title(title))]));
+        let title = block(&title, "  ");
+        out.push_str(&renderer.render(&[Group::with_title(
+            ALevel::ERROR.primary_title(title.as_ref()),
+        )]));
         out.push_str("\n\n");
     }
     out.push_str(&summary(report, opts));

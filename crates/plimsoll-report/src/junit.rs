@@ -8,14 +8,7 @@ use std::collections::BTreeMap;
 use crate::{Location, Report};
 
 fn esc(s: &str) -> String {
-    s.chars()
-        .filter(|c| matches!(c, '\t' | '\n' | '\r') || !c.is_control())
-        .collect::<String>()
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    crate::text::xml(s)
 }
 
 pub fn render(report: &Report) -> String {

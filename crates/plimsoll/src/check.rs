@@ -492,7 +492,7 @@ impl Engine {
     }
 
     /// Checks one file, fixing it first when asked.
-    fn check_file(&self, file: &PathBuf, fix_mode: Option<bool>) -> FileResult {
+    fn check_file(&self, file: &std::path::Path, fix_mode: Option<bool>) -> FileResult {
         let path = display_path(file);
         let mut res = FileResult {
             path: path.clone(),
@@ -762,10 +762,10 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         );
         let fail = plan.output.fail_on_empty || cfg.config.fail_on_empty;
         let code = if fail {
-            anstream::eprintln!("error: {message} (--fail-on-empty)");
+            crate::diag!("error: {message} (--fail-on-empty)");
             ExitCode::Usage
         } else {
-            anstream::eprintln!("warning: {message}");
+            crate::diag!("warning: {message}");
             ExitCode::Ok
         };
         output::emit(&Report::default(), &formats, fail_level, code)?;
@@ -790,7 +790,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let mut engine = engine;
     engine.platform = parse_platform(plan.platform)?;
     if !plan.images.is_empty() && !engine.plugins.iter().any(|p| checks_images(p)) {
-        eprintln!(
+        crate::diag!(
             "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
         );
     }

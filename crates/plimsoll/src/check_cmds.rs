@@ -24,7 +24,7 @@ fn all_rules(
 
 fn print_errors(errors: &[plimsoll_report::RunError]) -> ExitCode {
     for e in errors {
-        anstream::eprintln!("error: {}: {}", e.kind, e.message);
+        crate::diag!("error: {}: {}", e.kind, e.message);
     }
     if errors.is_empty() {
         ExitCode::Ok
@@ -35,7 +35,7 @@ fn print_errors(errors: &[plimsoll_report::RunError]) -> ExitCode {
 
 pub fn rules(global: &GlobalArgs, args: &RulesArgs) -> anyhow::Result<ExitCode> {
     let (rules, errors) = all_rules(global)?;
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::output::Guarded::stdout();
     match args.format {
         Format::Json => {
             writeln!(out, "{}", serde_json::to_string_pretty(&rules)?)?;
@@ -81,7 +81,7 @@ pub fn explain(global: &GlobalArgs, wanted: &str) -> anyhow::Result<ExitCode> {
         print_errors(&errors);
         return Err(UsageError(format!("no rule `{wanted}`; `plimsoll rules` lists them")).into());
     }
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::output::Guarded::stdout();
     for r in found {
         writeln!(out, "# {} {} ({})\n", r.id, r.name, r.plugin)?;
         writeln!(out, "{}\n", r.summary)?;
@@ -134,7 +134,7 @@ pub fn plugin_list(global: &GlobalArgs, format: Format) -> anyhow::Result<ExitCo
         writeln!(out)?;
         return Ok(print_errors(&errors));
     }
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::output::Guarded::stdout();
     writeln!(
         out,
         "{:<16} {:<9} {:<6} {:<40} IMPORTS (beyond WASI)",
@@ -182,7 +182,7 @@ pub fn migrate_hadolint(file: Option<&std::path::Path>, write: bool) -> anyhow::
     let (toml_text, notes) = plimsoll_config::hadolint::translate(&yaml)
         .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
     for n in &notes {
-        anstream::eprintln!("note: {n}");
+        crate::diag!("note: {n}");
     }
     if write {
         let dest = path
@@ -197,7 +197,7 @@ pub fn migrate_hadolint(file: Option<&std::path::Path>, write: bool) -> anyhow::
             .into());
         }
         std::fs::write(&dest, &toml_text)?;
-        anstream::eprintln!("wrote {}", dest.display());
+        crate::diag!("wrote {}", dest.display());
     } else {
         print!("{toml_text}");
     }
@@ -214,7 +214,7 @@ pub fn config_schema() -> anyhow::Result<ExitCode> {
 
 pub fn debug_parse(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::output::Guarded::stdout();
     for f in files {
         let shown = f.display().to_string();
         let bytes =

@@ -192,7 +192,7 @@ impl RunDb {
         let mut warned = self.warned.lock().unwrap();
         if age > max && !warned.iter().any(|e| e == ecosystem) {
             warned.push(ecosystem.to_string());
-            anstream::eprintln!(
+            crate::diag!(
                 "warning: --offline: the vulnerability data for {ecosystem} is {} days old; `plimsoll db update` refreshes it",
                 age / 86400
             );
@@ -219,7 +219,7 @@ fn report(stats: &plimsoll_vulndb::ImportStats, from: &str) {
         .iter()
         .map(|(e, n)| format!("{e} ({n} packages)"))
         .collect();
-    anstream::eprintln!(
+    crate::diag!(
         "imported {} OSV records from {from}: {}",
         stats.records,
         ecos.join(", ")
@@ -234,7 +234,7 @@ pub fn import(global: &GlobalArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode
         match db.import_zip(&bytes, &f.display().to_string(), now()) {
             Ok(stats) => report(&stats, &f.display().to_string()),
             Err(e) => {
-                anstream::eprintln!("error: {e}");
+                crate::diag!("error: {e}");
                 return Ok(ExitCode::CheckFailed);
             }
         }
@@ -265,7 +265,7 @@ pub fn update(
     let mut failed = false;
     for eco in &wanted {
         if let Err(e) = fetch(client, &db, &source, eco) {
-            anstream::eprintln!("error: {eco}: {e}");
+            crate::diag!("error: {eco}: {e}");
             failed = true;
         }
     }

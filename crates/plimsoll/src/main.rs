@@ -158,7 +158,10 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             let usage = e.downcast_ref::<UsageError>().is_some();
-            anstream::eprintln!("error: {e:#}");
+            // Errors quote registries, plugins and files: shown visibly, and
+            // no line of them starts a line of the log.
+            let message = format!("{e:#}");
+            crate::diag!("error: {message}");
             if usage {
                 ExitCode::Usage
             } else {

@@ -112,7 +112,7 @@ pub fn emit(
                     },
                 );
                 if dropped > 0 {
-                    anstream::eprintln!(
+                    crate::diag!(
                         "warning: {dropped} results were left out of the SARIF log to stay within GitHub code scanning limits (25,000 results, 10 MB gzipped); the lowest levels went first"
                     );
                 }
@@ -129,7 +129,7 @@ pub fn emit(
                         .open(&path)
                         .and_then(|mut f| f.write_all(summary.as_bytes()));
                     if let Err(e) = appended {
-                        anstream::eprintln!(
+                        crate::diag!(
                             "warning: cannot append to $GITHUB_STEP_SUMMARY ({}): {e}",
                             PathBuf::from(&path).display()
                         );
@@ -146,7 +146,7 @@ pub fn emit(
             // Only human output carries styles; machine formats go out as is.
             None if *format == Format::Human => {
                 let mut out = anstream::stdout().lock();
-                out.write_all(text.as_bytes())?;
+                out.write_all(ci_wrap(&text).as_bytes())?;
                 out.flush()?;
             }
             None => {
@@ -157,4 +157,84 @@ pub fn emit(
         }
     }
     Ok(())
+}
+
+/// Inside GitHub Actions, a text with a line the runner would take as a
+/// workflow command (`::add-mask::`, `##[group]`) is wrapped in
+/// `::stop-commands::TOKEN` ... `::TOKEN::` with a random token, so that
+/// no text from outside can drive the runner. Elsewhere it is unchanged.
+pub fn ci_wrap(text: &str) -> std::borrow::Cow<'_, str> {
+    let runner = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let commands = text
+        .lines()
+        .any(|l| l.starts_with("::") || l.starts_with("##["));
+    if !runner || !commands {
+        return text.into();
+    }
+    let mut token = [0u8; 16];
+    if getrandom::fill(&mut token).is_err() {
+        // No randomness: show the text with every line indented instead.
+        return plimsoll_report::text::block(&format!("\n{text}"), "  ")
+            .into_owned()
+            .into();
+    }
+    let token = hex::encode(token);
+    let end = if text.ends_with('\n') { "" } else { "\n" };
+    format!("::stop-commands::{token}\n{text}{end}::{token}::\n").into()
+}
+
+/// Plain text that may hold text from outside (plugin metadata, rule docs,
+/// a plugin's stderr), for a terminal or a CI log: control characters and
+/// escape sequences are shown visibly, then [`ci_wrap`].
+pub fn guard_terminal(text: &str) -> String {
+    ci_wrap(&plimsoll_report::text::block(text, "")).into_owned()
+}
+
+/// Standard output for listing commands (`rules`, `explain`, `plugin
+/// inspect`, `plugin test`, `debug parse`): collected, then written through
+/// [`guard_terminal`] when dropped.
+#[derive(Default)]
+pub struct Guarded {
+    buf: Vec<u8>,
+}
+
+impl Guarded {
+    pub fn stdout() -> Guarded {
+        Guarded::default()
+    }
+}
+
+impl Write for Guarded {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        let text = guard_terminal(&String::from_utf8_lossy(&self.buf));
+        let mut out = anstream::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// Writes one diagnostic (`error: ...`, `warning: ...`) to stderr through
+/// the sanitising layer: its text quotes registries, plugins and file names,
+/// so controls are shown visibly and no line of it starts a line of the log.
+pub fn eprint(message: &str) {
+    let text = plimsoll_report::text::block(message, "  ");
+    anstream::eprintln!("{}", ci_wrap(&text));
+}
+
+/// `eprintln!` for diagnostics, through [`eprint`].
+#[macro_export]
+macro_rules! diag {
+    ($($arg:tt)*) => {
+        $crate::output::eprint(&format!($($arg)*))
+    };
 }

@@ -35,7 +35,7 @@ fn inspected(
     }
     let host = check::new_host(global, None, 0)?;
     Ok(host.inspect(&inspection_spec(file)).map_err(|e| {
-        anstream::eprintln!("error: {}: {e}", file.display());
+        crate::diag!("error: {}: {e}", file.display());
         ExitCode::CheckFailed
     }))
 }
@@ -73,7 +73,7 @@ pub fn plugin_inspect(
         writeln!(out)?;
         return Ok(ExitCode::Ok);
     }
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::output::Guarded::stdout();
     writeln!(out, "{} {}  {}", p.declared_name, p.version, p.description)?;
     writeln!(out, "sha256:       {}", p.sha256)?;
     writeln!(
@@ -165,7 +165,7 @@ pub fn plugin_annotate(
         .unwrap_or_else(|| file.to_path_buf());
     crate::fix::write_atomically(&out, &annotated)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
-    anstream::eprintln!(
+    crate::diag!(
         "annotated {} ({} {}, {} rules) -> {}",
         file.display(),
         p.declared_name,
@@ -280,7 +280,7 @@ pub fn plugin_test(
     spec.capabilities = grants.to_vec();
     let mut loaded: std::collections::HashMap<String, plimsoll_host::Plugin> = Default::default();
     let mut failed = 0;
-    let mut out = anstream::stdout().lock();
+    let mut out = crate::output::Guarded::stdout();
     for f in &files {
         let shown = crate::discover::display_path(f);
         let text =
@@ -298,7 +298,7 @@ pub fn plugin_test(
                     loaded.insert(key.clone(), p);
                 }
                 Err(e) => {
-                    anstream::eprintln!("error: {}: {}", file.display(), e.detailed());
+                    crate::diag!("error: {}: {}", file.display(), e.detailed());
                     return Ok(ExitCode::CheckFailed);
                 }
             }

@@ -178,7 +178,7 @@ pub fn run(
             format!("  cd {shown}\n  npm install\n  npm run build\n  npm test")
         }
     };
-    anstream::eprintln!(
+    crate::diag!(
         "created {shown}: plugin `{name}` with rule {prefix}001 (base images from allowed registries)\nnext:\n{next}"
     );
     Ok(ExitCode::Ok)

@@ -43,7 +43,7 @@ pub fn pull(
         .map_err(|e| format!("cannot pull `{at}`: {e}"))?;
     let pinned = r.at_digest(&fetched.digest).to_string();
     if r.digest.is_none() {
-        anstream::eprintln!(
+        crate::diag!(
             "plimsoll: warning: plugin source `{at}` is a tag, which can be moved to other code; pin it: source = \"oci://{pinned}\""
         );
     }
@@ -211,7 +211,7 @@ pub fn push(global: &GlobalArgs, file: &Path, reference: &str) -> anyhow::Result
     let body = serde_json::to_vec(&manifest)?;
     let digest = client.push_manifest(reference, &body, OCI_MANIFEST)?;
     let pinned = r.at_digest(&digest);
-    anstream::eprintln!(
+    crate::diag!(
         "pushed {} {} ({} rules, {} bytes) to {reference}",
         meta.name,
         meta.version,
@@ -219,7 +219,7 @@ pub fn push(global: &GlobalArgs, file: &Path, reference: &str) -> anyhow::Result
         annotated.len()
     );
     anstream::println!("oci://{pinned}");
-    anstream::eprintln!(
+    crate::diag!(
         "use it in plimsoll.toml:\n  [[plugins]]\n  name = \"{}\"\n  source = \"oci://{pinned}\"",
         meta.name
     );

@@ -284,7 +284,7 @@ fn open(
     Ok(match services.open_image(reference, platform.as_ref()) {
         Ok(i) => Ok(i),
         Err(e) => {
-            anstream::eprintln!("error: {}: cannot read image {reference}: {e}", e.kind());
+            crate::diag!("error: {}: cannot read image {reference}: {e}", e.kind());
             Err(ExitCode::CheckFailed)
         }
     })
@@ -302,7 +302,7 @@ pub fn debug_packages(
         match plimsoll_packages::sbom::read(&String::from_utf8_lossy(&bytes)) {
             Ok(s) => s.inventory,
             Err(e) => {
-                anstream::eprintln!("error: invalid-sbom: {file}: {e}");
+                crate::diag!("error: invalid-sbom: {file}: {e}");
                 return Ok(ExitCode::CheckFailed);
             }
         }
@@ -355,7 +355,7 @@ pub fn run(
     };
     let inv = crate::image_view::inventory(&image);
     for db in &inv.unsupported {
-        anstream::eprintln!(
+        crate::diag!(
             "plimsoll: warning: /{db}: {}; they are missing from this SBOM",
             plimsoll_packages::unsupported_reason(db)
         );
@@ -370,7 +370,7 @@ pub fn run(
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
         _ => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
-    anstream::eprintln!(
+    crate::diag!(
         "{} packages{} in {reference}",
         inv.packages.len(),
         inv.os

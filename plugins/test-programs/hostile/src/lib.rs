@@ -71,6 +71,14 @@ impl DockerfilePlugin for Hostile {
                 Ok(vec![f])
             }
             "flood" => Ok((0..200_000).map(|_| ok()).collect()),
+            // Text that tries to drive a GitHub runner and a terminal, in a
+            // log line, on stderr and in a finding's message.
+            "inject" => {
+                let evil = "seen\n::add-mask::s3cret\n::error file=x.py,line=1::pwned\n##[group]g\x1b]52;c;Zm9v\x07\x1b[2J\u{202e}";
+                plimsoll_plugin_sdk::log(evil);
+                eprintln!("{evil}");
+                Ok(vec![Finding::new(&RULE, evil).at(first)])
+            }
             // A log line whose 4,096th byte falls inside a character: the
             // host cuts it, and must not split the character.
             "long-log" => {
