@@ -2,9 +2,12 @@
 //! (decompressed from gzip or zstd, bounded in size and ratio), whiteouts
 //! and opaque directories applied, and every entry of every layer remembered
 //! — including files a later layer deletes, which are still in the image a
-//! registry serves (and where leaked keys hide). Nothing is written to disk:
-//! small files are kept in memory as they stream past; larger ones are read
-//! again from their layer when asked for.
+//! registry serves (and where leaked keys hide). Small files are kept in
+//! memory as they stream past; larger ones of a compressed layer are read
+//! from that layer decompressed once into a temporary file on first need.
+//!
+//! Work is bounded per image: decompressed bytes, entries, name lengths,
+//! hard-link hops; whiteouts cost linear time.
 //!
 //! Hostile layers are refused with a named [`LayerErrorKind`]: `..` in entry
 //! names, entries written through a symlink, symlinks that resolve outside
@@ -34,6 +37,8 @@ pub enum LayerErrorKind {
     NotFound,
     /// The path is a directory, a device, or a symlink loop.
     NotAFile,
+    /// This machine could not hold a layer for reading (temporary files).
+    Io,
 }
 
 impl LayerErrorKind {
@@ -47,6 +52,7 @@ impl LayerErrorKind {
             LayerErrorKind::Unsupported => "unsupported-layer",
             LayerErrorKind::NotFound => "not-found",
             LayerErrorKind::NotAFile => "not-a-file",
+            LayerErrorKind::Io => "layer-io",
         }
     }
 }
@@ -80,6 +86,13 @@ pub struct Limits {
     pub keep_file_bytes: u64,
     /// ...up to this much in total.
     pub keep_total_bytes: u64,
+    /// Longest entry name (bytes; Linux's PATH_MAX).
+    pub max_path_bytes: usize,
+    /// Entry names over all layers, in bytes: long names cost memory in
+    /// every index of the image.
+    pub max_total_path_bytes: u64,
+    /// Hard links followed to reach a file.
+    pub max_link_hops: usize,
 }
 
 impl Default for Limits {
@@ -90,6 +103,9 @@ impl Default for Limits {
             max_entries: 2_000_000,
             keep_file_bytes: 1 << 20,
             keep_total_bytes: 256 << 20,
+            max_path_bytes: 4096,
+            max_total_path_bytes: 256 << 20,
+            max_link_hops: 40,
         }
     }
 }
@@ -219,6 +235,24 @@ pub struct Filesystem {
     blobs: Vec<LayerBlob>,
     pub layers: Vec<LayerStats>,
     limits: Limits,
+    /// The layer being applied: its entries so far, by path. Kept apart from
+    /// `visible` (the layers below) until the layer ends, so that its
+    /// whiteouts scan only lower layers and each lower entry is hidden at
+    /// most once: whiteouts cost linear time, whatever their order.
+    current: BTreeMap<String, usize>,
+    /// Bytes of entry names so far.
+    path_bytes: u64,
+    /// Per layer, its tar decompressed once to a temporary file with the
+    /// offsets of its files: what re-reads of large files use, so reading
+    /// many files of a compressed layer costs one decompression, not one
+    /// per file.
+    spools: Vec<std::sync::OnceLock<Result<Arc<Spool>, LayerError>>>,
+}
+
+/// A layer's tar, decompressed to a temporary file (deleted when dropped).
+struct Spool {
+    file: tempfile::NamedTempFile,
+    files: HashMap<String, (u64, u64)>,
 }
 
 /// Normalises a tar entry name; `None` when it climbs out of the root.
@@ -323,10 +357,17 @@ impl Filesystem {
             blobs: Vec::new(),
             layers: Vec::new(),
             limits,
+            current: BTreeMap::new(),
+            path_bytes: 0,
+            spools: Vec::new(),
         };
         for (i, blob) in blobs.into_iter().enumerate() {
             fs.apply(i, &blob)?;
+            // The layer's entries now cover the layers below.
+            let current = std::mem::take(&mut fs.current);
+            fs.visible.extend(current);
             fs.blobs.push(blob);
+            fs.spools.push(std::sync::OnceLock::new());
         }
         Ok(fs)
     }
@@ -346,6 +387,7 @@ impl Filesystem {
         let reader = open_layer(blob, layer, limit)?;
         let mut archive = tar::Archive::new(reader);
         let mut count = 0usize;
+        let entries_before = self.entries.len();
         let mut entries = archive
             .entries()
             .map_err(|e| stream_error(&e, layer, digest, limit))?;
@@ -363,7 +405,7 @@ impl Filesystem {
             };
             data_end = entry.raw_file_position() + entry.header().size().unwrap_or(0);
             count += 1;
-            if self.entries.len() + count > self.limits.max_entries {
+            if entries_before + count > self.limits.max_entries {
                 return Err(LayerError::new(
                     LayerErrorKind::TooLarge,
                     format!(
@@ -372,7 +414,21 @@ impl Filesystem {
                     ),
                 ));
             }
-            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let raw_bytes = entry.path_bytes();
+            self.path_bytes += raw_bytes.len() as u64;
+            if raw_bytes.len() > self.limits.max_path_bytes
+                || self.path_bytes > self.limits.max_total_path_bytes
+            {
+                return Err(LayerError::new(
+                    LayerErrorKind::TooLarge,
+                    format!(
+                        "layer {layer} ({digest}): entry names longer than {} bytes, or more than {} MiB of names in the image; refusing it",
+                        self.limits.max_path_bytes,
+                        self.limits.max_total_path_bytes >> 20
+                    ),
+                ));
+            }
+            let raw = String::from_utf8_lossy(&raw_bytes).into_owned();
             let Some(path) = normalise(&raw) else {
                 return Err(LayerError::new(
                     LayerErrorKind::PathTraversal,
@@ -484,7 +540,7 @@ impl Filesystem {
     fn check_parents(&self, path: &str, layer: usize, digest: &str) -> Result<(), LayerError> {
         let mut p = parent(path);
         while !p.is_empty() {
-            if let Some(&i) = self.visible.get(p)
+            if let Some(&i) = self.current.get(p).or_else(|| self.visible.get(p))
                 && let Kind::Symlink(target) = &self.entries[i].kind
             {
                 return Err(LayerError::new(
@@ -499,25 +555,33 @@ impl Filesystem {
         Ok(())
     }
 
+    /// Adds an entry of the layer being applied. A directory over a
+    /// directory merges; anything else replaces what was there, and a
+    /// non-directory over a directory hides everything below it in the
+    /// layers beneath.
     fn insert(&mut self, e: Entry) {
-        let path = e.path.clone();
         let layer = e.layer;
         let is_dir = e.kind == Kind::Dir;
-        // A directory over a directory merges; anything else replaces what
-        // was there, and a non-directory hides everything below it.
-        if let Some(&old) = self.visible.get(&path) {
+        if let Some(old) = self.current.get(&e.path).copied() {
+            // The same path twice in one layer: the later one wins.
+            self.entries[old].hidden_by = Some(layer);
+        }
+        if let Some(old) = self.visible.remove(&e.path) {
             let old_is_dir = self.entries[old].kind == Kind::Dir;
             self.entries[old].hidden_by = Some(layer);
             if old_is_dir && !is_dir {
-                self.hide_below(&path, layer, false);
+                self.hide_below(&e.path, layer, false);
             }
         }
+        let path = e.path.clone();
         self.entries.push(e);
-        self.visible.insert(path, self.entries.len() - 1);
+        self.current.insert(path, self.entries.len() - 1);
     }
 
-    /// Hides what lower layers have below `path` (and `path` itself when
-    /// `itself`).
+    /// Hides what the layers below have under `path` (and `path` itself
+    /// when `itself`). `visible` holds only lower layers while a layer is
+    /// applied, so every entry this removes is gone for good: over a whole
+    /// image each entry is removed at most once.
     fn hide_below(&mut self, path: &str, layer: usize, itself: bool) {
         let prefix = if path.is_empty() {
             String::new()
@@ -532,19 +596,11 @@ impl Filesystem {
             .collect();
         for k in below {
             if let Some(i) = self.visible.remove(&k) {
-                if self.entries[i].layer < layer {
-                    self.entries[i].hidden_by = Some(layer);
-                } else {
-                    self.visible.insert(k, i);
-                }
+                self.entries[i].hidden_by = Some(layer);
             }
         }
-        if itself
-            && let Some(&i) = self.visible.get(path)
-            && self.entries[i].layer < layer
-        {
+        if itself && let Some(i) = self.visible.remove(path) {
             self.entries[i].hidden_by = Some(layer);
-            self.visible.remove(path);
         }
     }
 
@@ -607,24 +663,40 @@ impl Filesystem {
     /// The contents of the regular file at `path` in the merged view
     /// (symlinks and hard links followed), at most `max` bytes.
     pub fn read_file(&self, path: &str, max: u64) -> Result<Arc<Vec<u8>>, LayerError> {
-        let resolved = self.resolve(path)?;
-        let Some(&i) = self.visible.get(&resolved) else {
-            return Err(LayerError::new(
-                LayerErrorKind::NotFound,
-                format!("`{path}` is not in the image"),
-            ));
-        };
-        let e = &self.entries[i];
-        match &e.kind {
-            Kind::File => self.read_entry(e, max),
-            Kind::Hardlink(t) => {
-                let t = t.clone();
-                self.read_file(&t, max)
+        // Hard links are followed in a loop with a visited set: a cycle
+        // (`a` -> `b` -> `a`) is a named error, not a stack overflow.
+        let mut seen = std::collections::HashSet::new();
+        let mut at = path.to_string();
+        loop {
+            let resolved = self.resolve(&at)?;
+            let Some(&i) = self.visible.get(&resolved) else {
+                return Err(LayerError::new(
+                    LayerErrorKind::NotFound,
+                    format!("`{path}` is not in the image"),
+                ));
+            };
+            let e = &self.entries[i];
+            match &e.kind {
+                Kind::File => return self.read_entry(e, max),
+                Kind::Hardlink(t) => {
+                    if !seen.insert(resolved) || seen.len() > self.limits.max_link_hops {
+                        return Err(LayerError::new(
+                            LayerErrorKind::NotAFile,
+                            format!(
+                                "`{path}`: hard links form a cycle or a chain longer than {} (at `{t}`)",
+                                self.limits.max_link_hops
+                            ),
+                        ));
+                    }
+                    at = t.clone();
+                }
+                _ => {
+                    return Err(LayerError::new(
+                        LayerErrorKind::NotAFile,
+                        format!("`{path}` is not a regular file"),
+                    ));
+                }
             }
-            _ => Err(LayerError::new(
-                LayerErrorKind::NotAFile,
-                format!("`{path}` is not a regular file"),
-            )),
         }
     }
 
@@ -651,30 +723,63 @@ impl Filesystem {
                     )
                 });
         }
-        // Read it again from its layer.
-        let blob = &self.blobs[e.layer];
+        // Read it from the layer's spool (decompressed once, on first need).
+        let spool = self.spools[e.layer]
+            .get_or_init(|| self.spool(e.layer).map(Arc::new))
+            .clone()?;
+        let Some(&(start, len)) = spool.files.get(&e.path) else {
+            return Err(LayerError::new(
+                LayerErrorKind::NotFound,
+                format!("`{}` vanished from layer {}", e.path, e.layer),
+            ));
+        };
+        let mut data = vec![0; len as usize];
+        std::os::unix::fs::FileExt::read_exact_at(spool.file.as_file(), &mut data, start).map_err(
+            |err| {
+                LayerError::new(
+                    LayerErrorKind::Truncated,
+                    format!("`{}` in layer {}: cannot read it: {err}", e.path, e.layer),
+                )
+            },
+        )?;
+        Ok(Arc::new(data))
+    }
+
+    /// Decompresses a layer once into a temporary file and indexes where
+    /// each regular file's contents are (the last entry of a path wins).
+    fn spool(&self, layer: usize) -> Result<Spool, LayerError> {
+        let blob = &self.blobs[layer];
         let limit = self.layer_limit(blob.data.len());
-        let reader = open_layer(blob, e.layer, limit)?;
-        let mut archive = tar::Archive::new(reader);
-        for entry in archive
+        let io = |err: std::io::Error| {
+            LayerError::new(
+                LayerErrorKind::Io,
+                format!("layer {layer}: cannot spool it to a temporary file: {err}"),
+            )
+        };
+        let mut file = tempfile::NamedTempFile::new().map_err(io)?;
+        let mut reader = open_layer(blob, layer, limit)?;
+        std::io::copy(&mut reader, file.as_file_mut())
+            .map_err(|err| stream_error(&err, layer, &blob.digest, limit))?;
+        let mut files = HashMap::new();
+        let mut archive = tar::Archive::new(std::io::BufReader::new(file.reopen().map_err(io)?));
+        let entries = archive
             .entries()
-            .map_err(|err| stream_error(&err, e.layer, &blob.digest, limit))?
-        {
-            let mut entry =
-                entry.map_err(|err| stream_error(&err, e.layer, &blob.digest, limit))?;
-            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            if normalise(&raw).as_deref() == Some(e.path.as_str()) {
-                let mut data = Vec::new();
-                entry
-                    .read_to_end(&mut data)
-                    .map_err(|err| stream_error(&err, e.layer, &blob.digest, limit))?;
-                return Ok(Arc::new(data));
+            .map_err(|err| stream_error(&err, layer, &blob.digest, limit))?;
+        for entry in entries {
+            // The layer streamed whole once already; a tail error here is
+            // the same tolerated end as there.
+            let Ok(entry) = entry else { break };
+            if matches!(
+                entry.header().entry_type(),
+                tar::EntryType::Regular | tar::EntryType::Continuous
+            ) {
+                let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                if let Some(p) = normalise(&raw) {
+                    files.insert(p, (entry.raw_file_position(), entry.size()));
+                }
             }
         }
-        Err(LayerError::new(
-            LayerErrorKind::NotFound,
-            format!("`{}` vanished from layer {}", e.path, e.layer),
-        ))
+        Ok(Spool { file, files })
     }
 
     /// The visible entries directly inside directory `path`.

@@ -341,3 +341,143 @@ fn a_missing_tar_trailer_is_accepted_but_cut_data_is_not() {
     let (kind, _) = layer_error(open(&[cut]));
     assert_eq!(kind, LayerErrorKind::Truncated);
 }
+
+/// A hard-link cycle (`a` -> `b` -> `a`) is a named error when read, never a
+/// stack overflow; a long chain is bounded too.
+#[test]
+fn hard_link_cycles_are_a_named_error() {
+    let img = open(&[gzip(&tar_of(&[
+        Member::File("c", b"data"),
+        Member::Hardlink("a", "c"),
+        Member::Hardlink("b", "a"),
+    ]))])
+    .unwrap();
+    assert_eq!(&**img.fs.read_file("b", 16).unwrap(), b"data");
+    // A later layer turns it into a cycle: a -> b, b -> a.
+    let img = open(&[
+        gzip(&tar_of(&[
+            Member::File("x", b"1"),
+            Member::Hardlink("b", "x"),
+        ])),
+        gzip(&tar_of(&[
+            Member::File("y", b"2"),
+            Member::Hardlink("a", "y"),
+        ])),
+        gzip(&tar_of(&[
+            Member::Hardlink("b", "a"),
+            Member::Hardlink("a", "b"),
+        ])),
+    ])
+    .unwrap();
+    let e = img.fs.read_file("a", 16).unwrap_err();
+    assert_eq!(e.kind, LayerErrorKind::NotAFile, "{e}");
+    assert!(e.message.contains("cycle"), "{e}");
+}
+
+/// Whiteouts, deletions and opaque directories cost linear time whatever
+/// their order: time for 2,500 / 5,000 / 10,000 whiteouts over as many
+/// files must grow about linearly (a quadratic reader takes 4x per
+/// doubling; this allows 3x to stay clear of noise on a loaded machine).
+#[test]
+fn whiteouts_cost_linear_time() {
+    fn image_of(n: usize) -> Vec<Vec<u8>> {
+        let names: Vec<String> = (0..n).map(|i| format!("d/f{i:06}")).collect();
+        let lower: Vec<Member> = names.iter().map(|p| Member::File(p, b"x")).collect();
+        let wh: Vec<String> = (0..n).map(|i| format!("d/.wh.f{i:06}")).collect();
+        // Upper: its own files first, then many opaque markers and
+        // whiteouts, each of which used to rescan the whole directory.
+        let own: Vec<String> = (0..n).map(|i| format!("d/g{i:06}")).collect();
+        let mut upper: Vec<Member> = own.iter().map(|p| Member::File(p, b"y")).collect();
+        upper.extend(wh.iter().map(|p| Member::File(p, b"")));
+        let opq: Vec<Member> = (0..n)
+            .map(|_| Member::File("d/.wh..wh..opq", b""))
+            .collect();
+        upper.extend(opq);
+        vec![gzip(&tar_of(&lower)), gzip(&tar_of(&upper))]
+    }
+    let time = |n: usize| {
+        let layers = image_of(n);
+        let started = std::time::Instant::now();
+        let img = open(&layers).unwrap();
+        let took = started.elapsed();
+        let visible = img.fs.list_dir("d").unwrap().len();
+        assert_eq!(visible, n, "only the upper layer's files stay");
+        took
+    };
+    time(1000); // warm up
+    let (a, b, c) = (time(2_500), time(5_000), time(10_000));
+    eprintln!("whiteouts: 2,500 {a:?}, 5,000 {b:?}, 10,000 {c:?}");
+    assert!(
+        c < std::time::Duration::from_secs(2),
+        "10,000 whiteouts took {c:?}"
+    );
+    assert!(
+        c.as_secs_f64() < 3.0 * b.as_secs_f64().max(0.01)
+            && b.as_secs_f64() < 3.0 * a.as_secs_f64().max(0.01),
+        "growth is not linear: {a:?} {b:?} {c:?}"
+    );
+}
+
+/// Reading many large files of one compressed layer decompresses it once,
+/// not once per file.
+#[test]
+fn many_large_files_of_a_compressed_layer_are_read_in_linear_time() {
+    // Incompressible, so the layer is no "bomb": xorshift bytes.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let body: Vec<u8> = (0..(1 << 20) + 1)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let names: Vec<String> = (0..64).map(|i| format!("big/{i:03}.bin")).collect();
+    let members: Vec<Member> = names.iter().map(|p| Member::File(p, &body)).collect();
+    let img = open(&[gzip(&tar_of(&members))]).unwrap();
+    let started = std::time::Instant::now();
+    for n in names.iter().rev() {
+        assert_eq!(img.fs.read_file(n, 2 << 20).unwrap().len(), body.len());
+    }
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "64 re-reads took {took:?}"
+    );
+}
+
+/// Names longer than PATH_MAX are refused by name; the entry limit counts
+/// each entry once.
+#[test]
+fn long_names_and_entry_counts_are_bounded() {
+    let long = format!("{}/f", "d".repeat(5000));
+    let mut h = tar::Header::new_gnu();
+    h.set_size(1);
+    h.set_entry_type(tar::EntryType::Regular);
+    let mut b = tar::Builder::new(Vec::new());
+    b.append_data(&mut h, &long, &b"x"[..]).unwrap();
+    let (kind, msg) = layer_error(open(&[gzip(&b.into_inner().unwrap())]));
+    assert_eq!(kind, LayerErrorKind::TooLarge, "{msg}");
+    assert!(msg.contains("4096"), "{msg}");
+
+    let names: Vec<String> = (0..10).map(|i| format!("f{i}")).collect();
+    let members: Vec<Member> = names.iter().map(|p| Member::File(p, b"x")).collect();
+    let layers = [gzip(&tar_of(&members))];
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let src = layout(dir.path(), &layers, serde_json::json!({}));
+    let exactly = Limits {
+        max_entries: 10,
+        ..Limits::default()
+    };
+    assert!(
+        Image::open(&src, None, None, exactly).is_ok(),
+        "10 entries within a limit of 10"
+    );
+    let under = Limits {
+        max_entries: 9,
+        ..Limits::default()
+    };
+    let (kind, msg) = layer_error(Image::open(&src, None, None, under));
+    assert_eq!(kind, LayerErrorKind::TooLarge);
+    assert!(msg.contains("more than 9 entries"), "{msg}");
+}
