@@ -91,10 +91,10 @@ fn registry_oci_layout_and_docker_archive_give_the_same_findings() {
     }
 }
 
-#[test]
-fn a_layer_with_a_parent_directory_entry_is_refused_by_name() {
+/// Writes `layout/` in the project: an OCI layout of one image whose only
+/// layer is `layer` (an uncompressed tar).
+fn one_layer_layout(p: &Project, layer: &[u8]) {
     use sha2::{Digest, Sha256};
-    let p = Project::new();
     let blobs = p.path().join("layout/blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
     let put = |data: &[u8]| {
@@ -102,6 +102,24 @@ fn a_layer_with_a_parent_directory_entry_is_refused_by_name() {
         std::fs::write(blobs.join(&hex), data).unwrap();
         format!("sha256:{hex}")
     };
+    let config = br#"{"architecture":"amd64","os":"linux","config":{}}"#;
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(layer), "size": layer.len()}],
+    }))
+    .unwrap();
+    let m = put(&manifest);
+    p.file(
+        "layout/index.json",
+        &serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": m, "size": manifest.len()}]}).to_string(),
+    );
+}
+
+#[test]
+fn a_layer_with_a_parent_directory_entry_is_refused_by_name() {
+    let p = Project::new();
     // A tar member named `../../etc/cron.d/evil`, written raw.
     let mut h = tar::Header::new_old();
     let name = b"../../etc/cron.d/evil";
@@ -112,20 +130,7 @@ fn a_layer_with_a_parent_directory_entry_is_refused_by_name() {
     h.set_cksum();
     let mut b = tar::Builder::new(Vec::new());
     b.append(&h, &b"evil"[..]).unwrap();
-    let layer = b.into_inner().unwrap();
-    let config = br#"{"architecture":"amd64","os":"linux","config":{}}"#;
-    let manifest = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(config), "size": config.len()},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(&layer), "size": layer.len()}],
-    }))
-    .unwrap();
-    let m = put(&manifest);
-    p.file(
-        "layout/index.json",
-        &serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": m, "size": manifest.len()}]}).to_string(),
-    );
+    one_layer_layout(&p, &b.into_inner().unwrap());
     let r = p.run(&["check", "--image", "oci:layout", "--format", "json"]);
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     let e = &r.json()["errors"][0];
@@ -187,4 +192,35 @@ fn cached_registry_layers_are_verified_when_read() {
         first,
         "layers come from the cache offline"
     );
+}
+
+/// A hard-link cycle where plimsoll reads (`etc/os-release` -> `etc/x` ->
+/// `etc/os-release`): a named error and exit 3 from `check --image` and
+/// `sbom`, not a stack overflow.
+#[test]
+fn a_hard_link_cycle_is_a_named_error() {
+    let p = Project::new();
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, target) in [("etc/os-release", "etc/x"), ("etc/x", "etc/os-release")] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Link);
+        h.set_size(0);
+        h.set_mode(0o644);
+        b.append_link(&mut h, name, target).unwrap();
+    }
+    one_layer_layout(&p, &b.into_inner().unwrap());
+    let r = p.run(&["sbom", "oci:layout"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("cycle"), "{}", r.stderr);
+    let r = p.run(&[
+        "check",
+        "--image",
+        "oci:layout",
+        "--format",
+        "json",
+        "--offline",
+    ]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let errors = r.json()["errors"].clone();
+    assert!(errors.to_string().contains("cycle"), "{errors:#}");
 }

@@ -289,8 +289,10 @@ mod tests {
 /// How [`collect`] reads an image: the merged filesystem, paths without a
 /// leading `/`.
 pub trait Files {
-    /// A regular file's text (symlinks followed), if it exists.
-    fn read(&self, path: &str) -> Option<String>;
+    /// A regular file's text (symlinks followed): `Ok(None)` when there is
+    /// none, `Err(why)` when one is there but cannot be read (a hard-link
+    /// cycle, a damaged layer): never taken for "not installed".
+    fn read(&self, path: &str) -> Result<Option<String>, String>;
     /// Paths matching a glob (`**` crosses `/`).
     fn glob(&self, pattern: &str) -> Vec<String>;
     /// Regular files with an execute bit and at least `min_size` bytes
@@ -299,8 +301,8 @@ pub trait Files {
         Vec::new()
     }
     /// A regular file's bytes, if it exists and has at most `max` bytes.
-    fn read_bytes(&self, _path: &str, _max: u64) -> Option<Vec<u8>> {
-        None
+    fn read_bytes(&self, _path: &str, _max: u64) -> Result<Option<Vec<u8>>, String> {
+        Ok(None)
     }
     /// The stored package headers of the RPM database at `path` (the
     /// `Packages` table's blobs of `rpmdb.sqlite`); `None` when this reader
@@ -339,28 +341,34 @@ pub struct Inventory {
 
 /// Reads every package database of an image. dpkg licences come from the
 /// machine-readable `usr/share/doc/<package>/copyright` files when present.
-pub fn collect(files: &dyn Files) -> Inventory {
+/// A database (or `os-release`) that is there but cannot be read is an
+/// error naming it: an image is never reported as having no packages
+/// because its package list could not be read.
+pub fn collect(files: &dyn Files) -> Result<Inventory, String> {
     let mut inv = Inventory {
-        os: files
-            .read("etc/os-release")
-            .or_else(|| files.read("usr/lib/os-release"))
-            .map(|t| os_release(&t)),
+        os: match files.read("etc/os-release")? {
+            Some(t) => Some(t),
+            None => files.read("usr/lib/os-release")?,
+        }
+        .map(|t| os_release(&t)),
         ..Default::default()
     };
-    if let Some(t) = files.read(DPKG_STATUS) {
+    if let Some(t) = files.read(DPKG_STATUS)? {
         inv.packages.extend(dpkg_status(&t, DPKG_STATUS));
     }
     for path in files.glob(DPKG_STATUS_D) {
-        if let Some(t) = files.read(&path) {
+        if let Some(t) = files.read(&path)? {
             inv.packages.extend(dpkg_status(&t, &path));
         }
     }
     for p in inv.packages.iter_mut() {
-        if let Some(text) = files.read(&format!("usr/share/doc/{}/copyright", p.name)) {
+        // Licences are facts about a package, not the package list: an
+        // unreadable copyright file leaves the licence unknown.
+        if let Ok(Some(text)) = files.read(&format!("usr/share/doc/{}/copyright", p.name)) {
             p.license = dep5_licenses(&text);
         }
     }
-    if let Some(t) = files.read(APK_INSTALLED) {
+    if let Some(t) = files.read(APK_INSTALLED)? {
         inv.packages.extend(apk_installed(&t, APK_INSTALLED));
     }
     for db in RPM_DATABASES {
@@ -375,19 +383,19 @@ pub fn collect(files: &dyn Files) -> Inventory {
         }
     }
     for path in files.glob(PYTHON_METADATA) {
-        if let Some(p) = files.read(&path).and_then(|t| python_metadata(&t, &path)) {
+        if let Some(p) = files.read(&path)?.and_then(|t| python_metadata(&t, &path)) {
             inv.packages.push(p);
         }
     }
     for pattern in [NPM_PACKAGES, NPM_SCOPED_PACKAGES] {
         for path in files.glob(pattern) {
-            if let Some(p) = files.read(&path).and_then(|t| npm_package(&t, &path)) {
+            if let Some(p) = files.read(&path)?.and_then(|t| npm_package(&t, &path)) {
                 inv.packages.push(p);
             }
         }
     }
     for path in files.executables(GO_MIN_SIZE) {
-        let Some(bytes) = files.read_bytes(&path, GO_MAX_SIZE) else {
+        let Some(bytes) = files.read_bytes(&path, GO_MAX_SIZE)? else {
             continue;
         };
         if !bytes.starts_with(b"\x7fELF") {
@@ -399,7 +407,7 @@ pub fn collect(files: &dyn Files) -> Inventory {
             Err(_) => {}
         }
     }
-    inv
+    Ok(inv)
 }
 
 /// The licences a DEP-5 `copyright` file names (`License:` fields, first

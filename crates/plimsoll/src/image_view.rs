@@ -9,12 +9,20 @@ use plimsoll_packages::Inventory;
 
 struct FsFiles<'a>(&'a Filesystem);
 
+/// A read that found nothing is `None`; one that found something it could
+/// not read is an error naming the path.
+fn found<T>(path: &str, r: Result<T, LayerError>) -> Result<Option<T>, String> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind == LayerErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read /{path}: {e}")),
+    }
+}
+
 impl plimsoll_packages::Files for FsFiles<'_> {
-    fn read(&self, path: &str) -> Option<String> {
-        self.0
-            .read_file(path, 64 << 20)
-            .ok()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    fn read(&self, path: &str) -> Result<Option<String>, String> {
+        found(path, self.0.read_file(path, 64 << 20))
+            .map(|b| b.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     fn glob(&self, pattern: &str) -> Vec<String> {
@@ -36,8 +44,8 @@ impl plimsoll_packages::Files for FsFiles<'_> {
             .unwrap_or_default()
     }
 
-    fn read_bytes(&self, path: &str, max: u64) -> Option<Vec<u8>> {
-        self.0.read_file(path, max).ok().map(owned)
+    fn read_bytes(&self, path: &str, max: u64) -> Result<Option<Vec<u8>>, String> {
+        found(path, self.0.read_file(path, max)).map(|b| b.map(owned))
     }
 
     fn rpm_headers(&self, path: &str) -> Option<Vec<Vec<u8>>> {
@@ -92,19 +100,22 @@ fn owned(data: Arc<Vec<u8>>) -> Vec<u8> {
 }
 
 /// An image's installed packages (what `plimsoll sbom` writes and the
-/// `packages` capability answers).
-pub fn inventory(image: &Image) -> Inventory {
+/// `packages` capability answers), or why they could not be read.
+pub fn inventory(image: &Image) -> Result<Inventory, String> {
     plimsoll_packages::collect(&FsFiles(&image.fs))
 }
+
+/// Read once per image, shared by every plugin that asks.
+pub type SharedInventory = Arc<OnceLock<Result<Inventory, String>>>;
 
 /// An opened image, its package inventory read once for every plugin.
 pub struct View {
     image: Arc<Image>,
-    inventory: Arc<OnceLock<Inventory>>,
+    inventory: SharedInventory,
 }
 
 impl View {
-    pub fn new(image: Arc<Image>, inventory: Arc<OnceLock<Inventory>>) -> View {
+    pub fn new(image: Arc<Image>, inventory: SharedInventory) -> View {
         View { image, inventory }
     }
 }
@@ -250,10 +261,10 @@ impl ImageView for View {
     }
 
     fn inventory(&self) -> Result<Inventory, HostError> {
-        Ok(self
-            .inventory
+        self.inventory
             .get_or_init(|| inventory(&self.image))
-            .clone())
+            .clone()
+            .map_err(HostError::Other)
     }
 
     fn read_layer_file(&self, layer: u32, path: &str, max: u64) -> Result<Vec<u8>, HostError> {

@@ -353,7 +353,8 @@ impl Services for RegistryServices {
             let image = self.open_image(reference, None).map_err(|e| {
                 HostError::Unavailable(format!("cannot read image {reference}: {e}"))
             })?;
-            Ok(crate::image_view::inventory(&image))
+            crate::image_view::inventory(&image)
+                .map_err(|e| HostError::Other(format!("image {reference}: {e}")))
         })
         .clone()
     }

@@ -308,7 +308,13 @@ pub fn debug_packages(
         }
     } else {
         match open(global, target, platform)? {
-            Ok(i) => crate::image_view::inventory(&i),
+            Ok(i) => match crate::image_view::inventory(&i) {
+                Ok(inv) => inv,
+                Err(e) => {
+                    crate::diag!("error: unreadable-packages: {target}: {e}");
+                    return Ok(ExitCode::CheckFailed);
+                }
+            },
             Err(code) => return Ok(code),
         }
     };
@@ -353,7 +359,13 @@ pub fn run(
         Ok(i) => i,
         Err(code) => return Ok(code),
     };
-    let inv = crate::image_view::inventory(&image);
+    let inv = match crate::image_view::inventory(&image) {
+        Ok(inv) => inv,
+        Err(e) => {
+            crate::diag!("error: unreadable-packages: {reference}: {e}");
+            return Ok(ExitCode::CheckFailed);
+        }
+    };
     for db in &inv.unsupported {
         crate::diag!(
             "plimsoll: warning: /{db}: {}; they are missing from this SBOM",
