@@ -7,6 +7,8 @@ mod contain;
 mod db_cmds;
 mod discover;
 mod docs_cmds;
+#[cfg(test)]
+mod docs_commands;
 mod fix;
 mod image_view;
 mod output;
