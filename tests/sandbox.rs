@@ -301,3 +301,32 @@ fn poisoned_cache_entries_are_refused_and_recompiled() {
     assert!(log.contains("writable by other users"), "{log}");
     assert!(log.contains("cache=Disabled"), "{log}");
 }
+
+/// Time in the host counts against a wall-clock budget: a plugin sleeping
+/// 30 s is stopped at `wall-timeout-ms`, with a named error, exit 3.
+#[test]
+fn a_sleeping_plugin_is_stopped_at_its_wall_clock_budget() {
+    let p = project_with(&hostile("sleep", "wall-timeout-ms = 1000"));
+    let started = Instant::now();
+    let (code, errors, lint) = check(&p);
+    let took = started.elapsed();
+    assert_eq!(code, 3);
+    assert_failure(&errors, "plugin-budget", "wall-clock");
+    assert_lint_reports(&lint);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+/// A plugin that loops over host calls is stopped at `max-host-calls`.
+#[test]
+fn a_plugin_looping_over_host_calls_is_stopped_at_its_budget() {
+    let p = project_with(&format!(
+        "[[plugins]]\nname = \"hostile\"\nsource = {}\ncapabilities = [\"registry\"]\nlimits = {{ max-host-calls = 25 }}\nsettings = {{ loop-calls = true }}\n",
+        toml_path(plimsoll_test_programs::WANTS_REGISTRY)
+    ));
+    let started = Instant::now();
+    let (code, errors, lint) = check(&p);
+    assert_eq!(code, 3);
+    assert_failure(&errors, "plugin-budget", "more than 25 host calls");
+    assert_lint_reports(&lint);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

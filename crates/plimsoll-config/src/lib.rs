@@ -200,8 +200,14 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PluginLimits {
-    /// Time for one call into the plugin (default 2000).
+    /// The plugin's own running time for one call, in ms (default 2000;
+    /// time waiting on the host is not counted).
     pub timeout_ms: Option<u64>,
+    /// Wall-clock time for one call, in ms, host calls (registry requests,
+    /// image reads) and sleeps included (default 120000).
+    pub wall_timeout_ms: Option<u64>,
+    /// Host calls one call may make (default 20000).
+    pub max_host_calls: Option<u64>,
     /// Memory the plugin may use (default 256).
     pub memory_mib: Option<u64>,
 }

@@ -25,6 +25,9 @@ pub enum FailureKind {
     Timeout,
     /// The plugin tried to grow memory or tables past its limit.
     MemoryLimit,
+    /// The call ran past its wall-clock budget (host calls and sleeps
+    /// included) or made more host calls than allowed.
+    Budget,
     /// The plugin returned `plugin-error`.
     Reported,
     /// The plugin returned malformed findings (unknown rule id, span outside the
@@ -47,6 +50,7 @@ impl FailureKind {
             FailureKind::Trap => "plugin-trap",
             FailureKind::Timeout => "plugin-timeout",
             FailureKind::MemoryLimit => "plugin-memory-limit",
+            FailureKind::Budget => "plugin-budget",
             FailureKind::Reported => "plugin-error",
             FailureKind::InvalidOutput => "plugin-invalid-output",
             FailureKind::Host => "host-error",

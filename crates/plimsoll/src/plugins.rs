@@ -187,6 +187,12 @@ pub fn specs_with_inert(
         if let Some(t) = entry.limits.timeout_ms {
             limits.timeout = Duration::from_millis(t.max(1));
         }
+        if let Some(t) = entry.limits.wall_timeout_ms {
+            limits.wall_timeout = Duration::from_millis(t.max(1));
+        }
+        if let Some(n) = entry.limits.max_host_calls {
+            limits.max_host_calls = n;
+        }
         if let Some(m) = entry.limits.memory_mib {
             limits.memory_bytes = (m.max(1) as usize) << 20;
         }

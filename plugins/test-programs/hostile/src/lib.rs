@@ -57,6 +57,11 @@ impl DockerfilePlugin for Hostile {
                 }
             }
             "panic" => panic!("hostile plugin panics on purpose"),
+            // A WASI sleep: time spent in the host, not in the plugin.
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(30));
+                Ok(vec![ok()])
+            }
             "error" => Err("cannot check this file on purpose".into()),
             "undeclared-rule" => {
                 let mut f = ok();
