@@ -337,13 +337,14 @@ impl Registry {
         digest: &str,
         limit: usize,
     ) -> Result<Option<std::path::PathBuf>, RegistryError> {
-        let Some(path) = self.inner.cache.as_ref().and_then(|c| c.blob_path(digest)) else {
+        if self.inner.cache.is_none() {
             return Ok(None);
-        };
-        if !path.is_file() {
-            drop(self.blob(repository, digest, limit)?);
         }
-        Ok(path.is_file().then_some(path))
+        let inner = self.inner.clone();
+        let r = ImageRef::parse(&format!("{repository}@{digest}"))?;
+        self.runtime
+            .block_on(async move { inner.blob_to_cache(&r, limit).await })
+            .map(Some)
     }
 
     /// The OCI referrers index of `digest` in `repository` (the referrers
@@ -605,6 +606,8 @@ struct Response {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+    /// A successful body streamed to a temporary file (see [`Call::spool`]).
+    file: Option<tempfile::NamedTempFile>,
 }
 
 /// What [`Inner::call`] sends.
@@ -614,6 +617,9 @@ struct Call<'a> {
     accept: Option<&'a str>,
     /// Body and its content type.
     body: Option<(&'a [u8], &'a str)>,
+    /// Stream a successful answer's body into a temporary file in this
+    /// directory instead of memory (layers: never held whole in memory).
+    spool: Option<&'a std::path::Path>,
 }
 
 impl Inner {
@@ -666,7 +672,7 @@ impl Inner {
         count: &AtomicU64,
         limit: usize,
     ) -> Result<Response, RegistryError> {
-        self.exchange_with(build, url, count, limit, self.opts.retries)
+        self.exchange_with(build, url, count, limit, self.opts.retries, None)
             .await
     }
 
@@ -679,6 +685,7 @@ impl Inner {
         count: &AtomicU64,
         limit: usize,
         retries: u32,
+        spool: Option<&std::path::Path>,
     ) -> Result<Response, RegistryError> {
         let mut attempt = 0u32;
         loop {
@@ -691,11 +698,13 @@ impl Inner {
                     count.fetch_add(1, Ordering::Relaxed);
                     let status = resp.status();
                     let headers = resp.headers().clone();
-                    match read_limited(resp, limit).await {
-                        Ok(body) => Ok(Response {
+                    let to = spool.filter(|_| status.is_success());
+                    match read_body(resp, limit, to).await {
+                        Ok((body, file)) => Ok(Response {
                             status,
                             headers,
                             body,
+                            file,
                         }),
                         Err(BodyError::TooBig) => {
                             return Err(RegistryError::new(
@@ -708,6 +717,16 @@ impl Inner {
                             ));
                         }
                         Err(BodyError::Read(e)) => Err(send_error(&e, url)),
+                        Err(BodyError::Spool(e)) => {
+                            return Err(RegistryError::new(
+                                ErrorKind::Unavailable,
+                                format!(
+                                    "{}: cannot write the download to {}: {e}",
+                                    redact(url),
+                                    to.map(|d| d.display().to_string()).unwrap_or_default()
+                                ),
+                            ));
+                        }
                     }
                 }
                 Err(e) => Err(send_error(&e, url)),
@@ -827,6 +846,7 @@ impl Inner {
                     &self.stats.pings,
                     64 << 10,
                     retries,
+                    None,
                 )
                 .await;
             let r = match r {
@@ -986,6 +1006,7 @@ impl Inner {
             target: path_and_query,
             accept,
             body: None,
+            spool: None,
         };
         self.call(registry, repository, req, count, limit).await
     }
@@ -1046,7 +1067,7 @@ impl Inner {
                 )),
             };
             let r = self
-                .exchange(
+                .exchange_with(
                     || {
                         let mut r = http.request(req.method.clone(), &url);
                         if let Some(a) = req.accept {
@@ -1063,6 +1084,8 @@ impl Inner {
                     &url,
                     count,
                     limit,
+                    self.opts.retries,
+                    req.spool,
                 )
                 .await?;
             match r.status {
@@ -1184,6 +1207,7 @@ impl Inner {
             target: &format!("/v2/{}/blobs/{digest}", r.repository),
             accept: None,
             body: None,
+            spool: None,
         };
         let exists = self
             .call(&r.registry, &r.repository, head, count, 0)
@@ -1196,6 +1220,7 @@ impl Inner {
             target: &format!("/v2/{}/blobs/uploads/", r.repository),
             accept: None,
             body: Some((&[], "application/octet-stream")),
+            spool: None,
         };
         let resp = self
             .call(&r.registry, &r.repository, start, count, 1 << 16)
@@ -1220,6 +1245,7 @@ impl Inner {
             target: &put,
             accept: None,
             body: Some((data, "application/octet-stream")),
+            spool: None,
         };
         let resp = self
             .call(&r.registry, &r.repository, finish, count, 1 << 16)
@@ -1245,6 +1271,7 @@ impl Inner {
             target: &format!("/v2/{}/manifests/{}", r.repository, r.manifest_reference()),
             accept: None,
             body: Some((body, media_type)),
+            spool: None,
         };
         let resp = self
             .call(&r.registry, &r.repository, put, &self.stats.blobs, 1 << 16)
@@ -1297,6 +1324,84 @@ impl Inner {
             c.put_blob(&digest, &resp.body);
         }
         Ok(resp.body)
+    }
+
+    /// The blob's copy in the cache directory, downloaded first when it is
+    /// not there: streamed to a temporary file beside it (never whole in
+    /// memory), verified against the digest, then moved into place.
+    async fn blob_to_cache(
+        &self,
+        r: &ImageRef,
+        limit: usize,
+    ) -> Result<std::path::PathBuf, RegistryError> {
+        let digest = r.digest.clone().unwrap_or_default();
+        manifest::check_algorithm(&digest, &r.to_string())?;
+        let dest = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.blob_path(&digest))
+            .ok_or_else(|| {
+                RegistryError::new(
+                    ErrorKind::InvalidReference,
+                    format!("{r}: `{digest}` is not a digest"),
+                )
+            })?;
+        if dest.is_file() {
+            self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(dest);
+        }
+        if self.opts.offline {
+            return Err(offline_miss(r));
+        }
+        let dir = dest.parent().unwrap_or(std::path::Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| {
+            RegistryError::new(
+                ErrorKind::Unavailable,
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
+        let target = format!("/v2/{}/blobs/{}", r.repository, digest);
+        let req = Call {
+            method: Method::GET,
+            target: &target,
+            accept: None,
+            body: None,
+            spool: Some(dir),
+        };
+        let resp = self
+            .call(&r.registry, &r.repository, req, &self.stats.blobs, limit)
+            .await?;
+        expect_success(&resp, r, "blob")?;
+        let file = resp
+            .file
+            .ok_or_else(|| RegistryError::new(ErrorKind::Protocol, format!("{r}: no blob body")))?;
+        let actual = std::fs::File::open(file.path())
+            .and_then(|f| manifest::digest_of_reader(std::io::BufReader::new(f), &digest))
+            .map_err(|e| {
+                RegistryError::new(
+                    ErrorKind::Unavailable,
+                    format!("{r}: cannot hash the download: {e}"),
+                )
+            })?;
+        if actual != digest {
+            return Err(RegistryError::new(
+                ErrorKind::DigestMismatch,
+                format!(
+                    "blob {r}: the registry sent content that hashes to {actual}, not {digest}; refusing it"
+                ),
+            ));
+        }
+        file.persist(&dest).map_err(|e| {
+            RegistryError::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "cannot keep the download as {}: {}",
+                    dest.display(),
+                    e.error
+                ),
+            )
+        })?;
+        Ok(dest)
     }
 
     async fn referrers(&self, r: &ImageRef) -> Result<Option<Vec<u8>>, RegistryError> {
@@ -1465,6 +1570,7 @@ fn parse_challenge(headers: &HeaderMap) -> Option<AuthScheme> {
 enum BodyError {
     TooBig,
     Read(reqwest::Error),
+    Spool(std::io::Error),
 }
 
 /// The shared memo slot for `key`, created empty on first ask: each
@@ -1504,18 +1610,37 @@ fn offline_miss(r: &ImageRef) -> RegistryError {
     )
 }
 
-async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+/// A response body of at most `limit` bytes: in memory, or streamed to a
+/// new temporary file in `spool` (which then holds all of it).
+async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+    spool: Option<&std::path::Path>,
+) -> Result<(Vec<u8>, Option<tempfile::NamedTempFile>), BodyError> {
+    use std::io::Write;
     if resp.content_length().is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooBig);
     }
+    let mut file = match spool {
+        Some(dir) => Some(tempfile::NamedTempFile::new_in(dir).map_err(BodyError::Spool)?),
+        None => None,
+    };
     let mut body = Vec::new();
+    let mut total = 0usize;
     while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
-        if body.len() + chunk.len() > limit {
+        total += chunk.len();
+        if total > limit {
             return Err(BodyError::TooBig);
         }
-        body.extend_from_slice(&chunk);
+        match file.as_mut() {
+            Some(f) => f.write_all(&chunk).map_err(BodyError::Spool)?,
+            None => body.extend_from_slice(&chunk),
+        }
     }
-    Ok(body)
+    if let Some(f) = file.as_mut() {
+        f.flush().map_err(BodyError::Spool)?;
+    }
+    Ok((body, file))
 }
 
 #[cfg(test)]
