@@ -108,7 +108,20 @@ impl ActionRun {
 }
 
 fn run_action(py: &str, workdir: &Path, inputs: &[(&str, String)]) -> ActionRun {
+    run_action_with_cache(py, workdir, inputs, None)
+}
+
+/// [`run_action`] with `cache` standing in for the actions/cache service.
+fn run_action_with_cache(
+    py: &str,
+    workdir: &Path,
+    inputs: &[(&str, String)],
+    cache: Option<&Path>,
+) -> ActionRun {
     let mut c = Command::new(py);
+    if let Some(dir) = cache {
+        c.env("RUN_ACTION_CACHE", dir);
+    }
     c.arg(root().join("tests/action/run_action.py"))
         .arg(root().join("action.yml"))
         .arg(workdir)
@@ -155,7 +168,7 @@ fn installs_verifies_runs_and_reports() {
     );
     assert_eq!(r.outcome("resolve"), "success", "{}", r.stderr);
     assert_eq!(r.outcome("cache"), "success");
-    let install = r.json["steps"][2].clone();
+    let install = r.step("install").clone();
     assert_eq!(install["outcome"], "success", "{}", r.stderr);
     assert!(
         install["log"]
@@ -230,7 +243,7 @@ fn a_tampered_archive_is_refused_before_it_runs() {
             ("release-url", format!("file://{}", rel.display())),
         ],
     );
-    let install = &r.json["steps"][2];
+    let install = r.step("install");
     assert_eq!(install["outcome"], "failure");
     assert!(
         install["log"]
@@ -253,7 +266,7 @@ fn a_tampered_archive_is_refused_before_it_runs() {
         ],
     );
     assert!(
-        good.json["steps"][2]["log"]
+        good.step("install")["log"]
             .as_str()
             .unwrap()
             .contains("against the sha256 input"),
@@ -261,6 +274,75 @@ fn a_tampered_archive_is_refused_before_it_runs() {
         good.stderr
     );
     // (The tampered archive still unpacks; the point is which checksum rules.)
+}
+
+/// The actions/cache entry is shared storage other workflows can write: a
+/// poisoned entry (a swapped archive) is re-verified against a checksum
+/// from outside the cache on the next run and replaced, never run.
+#[test]
+fn a_poisoned_cache_entry_is_verified_and_replaced() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = release(tmp.path());
+    let work = project(tmp.path());
+    let store = tmp.path().join("cache-service");
+    std::fs::create_dir_all(&store).unwrap();
+    let inputs = [
+        ("version", "0.1.0".to_string()),
+        ("release-url", format!("file://{}", rel.display())),
+        ("paths", "svc".to_string()),
+    ];
+    let first = run_action_with_cache(&py, &work, &inputs, Some(&store));
+    assert_eq!(first.outcome("cache"), "success");
+    assert_eq!(first.outcome("install"), "success", "{}", first.stderr);
+    let archive = format!("plimsoll-{TARGET}.tar.xz");
+    let cached: Vec<PathBuf> = walk(&store)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == archive.as_str()))
+        .collect();
+    assert_eq!(
+        cached.len(),
+        1,
+        "the cache holds the archive only: {:?}",
+        walk(&store)
+    );
+    assert!(
+        !walk(&store)
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| n == "plimsoll"))
+    );
+
+    // Someone with write access to the cache swaps in their own archive.
+    let evil = tmp.path().join("evil");
+    std::fs::create_dir_all(evil.join("x")).unwrap();
+    std::fs::write(evil.join("x/plimsoll"), "#!/bin/sh\necho pwned; exit 0\n").unwrap();
+    let made = Command::new("tar")
+        .args(["-cJf"])
+        .arg(&cached[0])
+        .args(["-C", evil.join("x").to_str().unwrap(), "plimsoll"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let second = run_action_with_cache(&py, &work, &inputs, Some(&store));
+    assert_eq!(second.step("cache")["outputs"]["cache-hit"], "true");
+    let install = second.step("install")["log"].as_str().unwrap().to_string();
+    assert!(install.contains("does not match"), "{install}");
+    let run = second.step("run")["log"].as_str().unwrap().to_string();
+    assert!(!run.contains("pwned"), "{run}");
+    assert!(run.contains("::warning file=svc/Dockerfile"), "{run}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]
@@ -476,4 +558,68 @@ fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
 /// The compiled-plugin cache the other end-to-end tests share.
 fn shared_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plimsoll-test-cache")
+}
+
+/// The GitLab template's install script (its `before_script` block, run by
+/// `sh` as the alpine job would, with curl reading the `file://` release):
+/// it verifies the archive before it runs, and a poisoned entry in the
+/// branch-shared cache (`.plimsoll/`) is re-verified and replaced.
+#[test]
+fn the_gitlab_template_verifies_its_cache_on_every_job() {
+    let Some(_) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = release(tmp.path());
+    let work = project(tmp.path());
+    let template = std::fs::read_to_string(root().join(".gitlab/plimsoll.gitlab-ci.yml")).unwrap();
+    let before = &template[template.find("  before_script:\n").unwrap()..];
+    let block_start = before.match_indices("    - |\n").next().unwrap().0 + "    - |\n".len();
+    let block: String = before[block_start..]
+        .lines()
+        .take_while(|l| !l.starts_with("  script:"))
+        .map(|l| l.strip_prefix("      ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let job = |name: &str| {
+        let out = Command::new("sh")
+            .args(["-c", &block])
+            .current_dir(&work)
+            .env("PLIMSOLL_TARGET", TARGET)
+            .env("PLIMSOLL_VERSION", "0.1.0")
+            .env("PLIMSOLL_SHA256", "")
+            .env("PLIMSOLL_RELEASE_URL", format!("file://{}", rel.display()))
+            .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {text}");
+        text
+    };
+    let first = job("first job");
+    assert!(first.contains("plimsoll 0.1.0"), "{first}");
+    let cached = work.join(format!(".plimsoll/0.1.0/plimsoll-{TARGET}.tar.xz"));
+    assert!(cached.is_file());
+    assert!(
+        !work.join(".plimsoll/0.1.0/plimsoll").exists(),
+        "no binary in the cache"
+    );
+    // Poison the cached archive.
+    let evil = tmp.path().join("evil");
+    std::fs::create_dir_all(&evil).unwrap();
+    std::fs::write(evil.join("plimsoll"), "#!/bin/sh\necho pwned\n").unwrap();
+    assert!(
+        Command::new("tar")
+            .arg("-cJf")
+            .arg(&cached)
+            .args(["-C", evil.to_str().unwrap(), "plimsoll"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let second = job("second job");
+    assert!(second.contains("does not match its sha256"), "{second}");
+    assert!(
+        !second.contains("pwned") && second.contains("plimsoll 0.1.0"),
+        "{second}"
+    );
 }

@@ -792,3 +792,87 @@ fn rpm_databases_are_read_like_rpm_qa() {
         "{purls:?}"
     );
 }
+
+/// Vulnerability data a repository's plimsoll.toml chose (`[scan]
+/// db-source`, which a pull request can set to anything) lands in the
+/// shared cache marked as such: later runs that do not name that mirror do
+/// not use it (`--skip-db-update`: exit 3 saying why; otherwise it is
+/// replaced from their own mirror), while data the operator fetched (`db
+/// update --source`) is used by any run. Needs no registry: the packages
+/// come from an SBOM.
+#[test]
+fn data_a_repository_chose_is_not_reused_by_other_runs() {
+    let p = Project::new();
+    p.file(
+        "app.cdx.json",
+        &serde_json::json!({
+            "bomFormat": "CycloneDX", "specVersion": "1.5",
+            "metadata": {"component": {"type": "container", "name": "app:1.0"}},
+            "components": [
+                {"type": "operating-system", "name": "debian", "version": "12"},
+                {"type": "library", "name": "zlib1g", "version": "1:1.2.13.dfsg-1",
+                 "purl": "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12&upstream=zlib"}
+            ]
+        })
+        .to_string(),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let server = support::serve_osv(work.path());
+    let db = p.path().join("db");
+    let db_arg = db.to_str().unwrap();
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "--db-dir",
+            db_arg,
+            "check",
+            "--sbom",
+            "app.cdx.json",
+            "--select",
+            "PL8001",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        p.run(&args)
+    };
+    let ids = |r: &Run| -> Vec<String> {
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // A "pull request" names its own mirror: the run downloads from it.
+    p.file(
+        "plimsoll.toml",
+        &format!("[scan]\ndb-source = \"{}\"\n", server.1),
+    );
+    let r = check(&[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(ids(&r), ["CVE-2023-45853"]);
+    // The same config trusts its own data on the next run.
+    assert_eq!(check(&["--skip-db-update"]).code, 1);
+
+    // A run without that config does not use it.
+    std::fs::remove_file(p.path().join("plimsoll.toml")).unwrap();
+    let r = check(&["--skip-db-update"]);
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    let msg = r.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("named by a repository's plimsoll.toml") && msg.contains(&server.1),
+        "{msg}"
+    );
+
+    // Data the operator fetched is trusted by any run.
+    let r = db_update(&p, db_arg, &server.1);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = check(&["--skip-db-update"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(ids(&r), ["CVE-2023-45853"]);
+    drop(server);
+}

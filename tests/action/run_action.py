@@ -6,8 +6,11 @@ with the runner's shell (`bash --noprofile --norc -eo pipefail`) and its
 environment files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_PATH);
 `${{ }}` expressions are evaluated for the forms action.yml uses (contexts
 inputs/steps/github, literals, == != && || !, always/success/failure). Steps
-that `uses:` another action are not run: actions/cache reports a miss, and
-every such step is recorded with its evaluated `with:`.
+that `uses:` another action are not run, and every such step is recorded
+with its evaluated `with:`; actions/cache reports a miss, unless
+RUN_ACTION_CACHE names a directory standing in for the cache service: then
+a key found there is restored into `path` (cache-hit), and after the job
+`path` is saved under its key, as actions/cache's post step does.
 
 usage: run_action.py ACTION_YML WORKDIR [name=value ...]
 prints one JSON object: steps (id, outcome, outputs, with), outputs.
@@ -205,6 +208,7 @@ def main():
     open(path_file, "w").close()
     status = "success"
     report = []
+    post_saves = []
     for n, step in enumerate(action["runs"]["steps"]):
         sid = step.get("id", f"__{n}")
         entry = {"id": sid, "name": step.get("name", "")}
@@ -216,6 +220,14 @@ def main():
         if "uses" in step:
             with_ = {k: interpolate(str(v), ctx) for k, v in (step.get("with") or {}).items()}
             outputs = {"cache-hit": "false"} if step["uses"].startswith("actions/cache@") else {}
+            store = os.environ.get("RUN_ACTION_CACHE")
+            if store and step["uses"].startswith("actions/cache@"):
+                saved = os.path.join(store, with_["key"])
+                if os.path.isdir(saved):
+                    shutil.copytree(saved, with_["path"], dirs_exist_ok=True)
+                    outputs = {"cache-hit": "true"}
+                else:
+                    post_saves.append((with_["path"], saved))
             entry.update(outcome="success", uses=step["uses"], with_=with_, outputs=outputs)
             ctx["steps"][sid] = {"outcome": "success", "outputs": outputs}
             report.append(entry)
@@ -248,6 +260,9 @@ def main():
                      log=proc.stdout + proc.stderr)
         ctx["steps"][sid] = {"outcome": outcome, "outputs": outputs}
         report.append(entry)
+    for path, saved in post_saves:
+        if os.path.isdir(path):
+            shutil.copytree(path, saved)
     outputs = {k: interpolate(str(v.get("value", "")), ctx)
                for k, v in (action.get("outputs") or {}).items()}
     summary = os.path.join(temp, "summary.md")

@@ -103,6 +103,13 @@ pub struct Index {
     pub imported: u64,
     /// Where it came from (a URL or a file name).
     pub source: String,
+    /// The source was named by a repository's configuration (`[scan]
+    /// db-source` in plimsoll.toml), not by whoever runs plimsoll (`db
+    /// update --source`, `db import`, `PLIMSOLL_DB_SOURCE`, the default).
+    /// Such data is shared through the cache directory but only trusted by
+    /// runs whose own configuration names the same source.
+    #[serde(default)]
+    pub chosen_by_repository: bool,
     pub packages: BTreeMap<String, Vec<Vuln>>,
 }
 
@@ -256,6 +263,18 @@ impl Db {
     /// Imports an OSV zip (one record per `*.json` member); returns what it
     /// held. Each ecosystem found replaces its previous index.
     pub fn import_zip(&self, bytes: &[u8], source: &str, now: u64) -> Result<ImportStats, DbError> {
+        self.import_zip_as(bytes, source, false, now)
+    }
+
+    /// [`Db::import_zip`], recording whether a repository's configuration
+    /// chose `source` ([`Index::chosen_by_repository`]).
+    pub fn import_zip_as(
+        &self,
+        bytes: &[u8],
+        source: &str,
+        chosen_by_repository: bool,
+        now: u64,
+    ) -> Result<ImportStats, DbError> {
         let invalid = |m: String| DbError::new(DbErrorKind::Invalid, m);
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
             .map_err(|e| invalid(format!("{source} is not a zip archive: {e}")))?;
@@ -341,6 +360,7 @@ impl Db {
                         ecosystem: p.ecosystem.clone(),
                         imported: now,
                         source: source.to_string(),
+                        chosen_by_repository,
                         packages: BTreeMap::new(),
                     })
                     .packages

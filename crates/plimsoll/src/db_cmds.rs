@@ -40,20 +40,26 @@ fn scan_key<'a>(cfg: &'a LoadedConfig, key: &str) -> Option<&'a toml::Value> {
     cfg.config.scan.as_ref().and_then(|t| t.get_ref().get(key))
 }
 
-/// The OSV mirror: `--source`, else `[scan] db-source`, else
-/// `PLIMSOLL_DB_SOURCE`, else OSV's bucket.
-pub fn source(cfg: &LoadedConfig, given: Option<&str>) -> String {
-    given
-        .map(str::to_string)
-        .or_else(|| scan_key(cfg, "db-source").and_then(|v| v.as_str().map(str::to_string)))
-        .or_else(|| {
-            std::env::var("PLIMSOLL_DB_SOURCE")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
-        .unwrap_or_else(|| DEFAULT_SOURCE.to_string())
-        .trim_end_matches('/')
-        .to_string()
+/// The OSV mirror — `--source`, else `[scan] db-source`, else
+/// `PLIMSOLL_DB_SOURCE`, else OSV's bucket — and whether the repository's
+/// configuration chose it (`[scan] db-source`) rather than whoever runs
+/// plimsoll.
+fn source_and_chooser(cfg: &LoadedConfig, given: Option<&str>) -> (String, bool) {
+    let configured = || scan_key(cfg, "db-source").and_then(|v| v.as_str().map(str::to_string));
+    let (s, by_repository) = match given {
+        Some(g) => (g.to_string(), false),
+        None => match configured() {
+            Some(c) => (c, true),
+            None => (
+                std::env::var("PLIMSOLL_DB_SOURCE")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| DEFAULT_SOURCE.to_string()),
+                false,
+            ),
+        },
+    };
+    (s.trim_end_matches('/').to_string(), by_repository)
 }
 
 /// `[scan]` keys the host reads; the scan plugin never sees them.
@@ -69,6 +75,11 @@ pub struct RunDb {
     /// Download missing or stale ecosystems from this OSV mirror; `None`
     /// with `--skip-db-update` or `--offline`.
     update_from: Option<String>,
+    /// The mirror this run names, and whether its repository's config chose
+    /// it: data a repository's config chose is trusted only by runs that
+    /// name the same mirror.
+    source: String,
+    source_by_repository: bool,
     /// `--offline`: any age will do (with a warning).
     any_age: bool,
     /// One download per OSV ecosystem (`Debian`) per run, shared by threads.
@@ -87,10 +98,13 @@ pub fn open(global: &GlobalArgs, cfg: &LoadedConfig, images: bool) -> Option<Run
         .unwrap_or(7);
     let skip = global.skip_db_update
         || scan_key(cfg, "skip-db-update").and_then(|v| v.as_bool()) == Some(true);
+    let (source, source_by_repository) = source_and_chooser(cfg, None);
     Some(RunDb {
         db: Db::new(dir),
         max_age: (days > 0).then(|| days as u64 * 86400),
-        update_from: (images && !skip && !global.offline).then(|| source(cfg, None)),
+        update_from: (images && !skip && !global.offline).then(|| source.clone()),
+        source,
+        source_by_repository,
         any_age: global.offline,
         fetched: Mutex::default(),
         warned: Mutex::default(),
@@ -103,6 +117,7 @@ pub fn fetch(
     client: &Registry,
     db: &Db,
     source: &str,
+    by_repository: bool,
     ecosystem: &str,
 ) -> Result<ImportStats, String> {
     // `Rocky Linux/all.zip`: the bucket's paths have spaces.
@@ -127,7 +142,7 @@ pub fn fetch(
     })?;
     bar.finish_and_clear();
     let stats = db
-        .import_zip(&bytes, &url, now())
+        .import_zip_as(&bytes, &url, by_repository, now())
         .map_err(|e| e.to_string())?;
     report(&stats, &url);
     Ok(stats)
@@ -149,12 +164,18 @@ impl RunDb {
     ) -> Result<Vec<Vuln>, DbError> {
         let max_age = if self.any_age { None } else { self.max_age };
         let err = match self.db.query(ecosystem, package, now(), max_age) {
-            Ok(v) => {
-                if self.any_age {
-                    self.warn_if_old(ecosystem);
+            Ok(v) => match self.foreign(ecosystem) {
+                None => {
+                    if self.any_age {
+                        self.warn_if_old(ecosystem);
+                    }
+                    return Ok(v);
                 }
-                return Ok(v);
-            }
+                Some(message) => DbError {
+                    kind: DbErrorKind::Stale,
+                    message,
+                },
+            },
             Err(e) if matches!(e.kind, DbErrorKind::Missing | DbErrorKind::Stale) => e,
             Err(e) => return Err(e),
         };
@@ -171,7 +192,7 @@ impl RunDb {
             .clone();
         let fetched = slot.get_or_init(|| {
             let client = client()?;
-            fetch(client, &self.db, source, &base).map(|_| ())
+            fetch(client, &self.db, source, self.source_by_repository, &base).map(|_| ())
         });
         if let Err(why) = fetched {
             return Err(DbError {
@@ -182,6 +203,21 @@ impl RunDb {
             });
         }
         self.db.query(ecosystem, package, now(), max_age)
+    }
+
+    /// Why this run does not trust the data it has for `ecosystem`: it was
+    /// downloaded from a mirror a repository's plimsoll.toml named (a pull
+    /// request can name any), and this run does not name that mirror.
+    fn foreign(&self, ecosystem: &str) -> Option<String> {
+        let index = self.db.index(ecosystem).ok()?;
+        let ours =
+            self.source_by_repository && index.source.starts_with(&format!("{}/", self.source));
+        (index.chosen_by_repository && !ours).then(|| {
+            format!(
+                "the vulnerability data for {ecosystem} was downloaded from {}, a mirror named by a repository's plimsoll.toml (`[scan] db-source`), and this run does not name it, so it does not trust that data; `plimsoll db update` replaces it from {}",
+                index.source, self.source
+            )
+        })
     }
 
     fn warn_if_old(&self, ecosystem: &str) {
@@ -256,7 +292,7 @@ pub fn update(
         .client()
         .as_ref()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let source = self::source(&cfg, source);
+    let (source, by_repository) = source_and_chooser(&cfg, source);
     let wanted: Vec<String> = if ecosystems.is_empty() {
         DEFAULT_ECOSYSTEMS.iter().map(|e| e.to_string()).collect()
     } else {
@@ -264,7 +300,7 @@ pub fn update(
     };
     let mut failed = false;
     for eco in &wanted {
-        if let Err(e) = fetch(client, &db, &source, eco) {
+        if let Err(e) = fetch(client, &db, &source, by_repository, eco) {
             crate::diag!("error: {eco}: {e}");
             failed = true;
         }
