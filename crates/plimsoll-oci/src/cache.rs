@@ -108,12 +108,18 @@ impl DiskCache {
 
     /// What `reference` pointed to, if we asked within `ttl` (any age when
     /// `ttl` is `None`).
+    /// What `reference` (a tag) pointed to when last asked, if that answer
+    /// is younger than `ttl` (any age with `None`: `--offline`). The entry
+    /// must name this reference (not be another tag's file copied here), be
+    /// dated no later than now, and point to a manifest this cache holds
+    /// and that still hashes to its digest; anything else is asked again.
     pub fn tag(&self, reference: &str, ttl: Option<Duration>) -> Option<TagEntry> {
         let bytes = std::fs::read(self.tag_path(reference)).ok()?;
         let e: TagEntry = serde_json::from_slice(&bytes).ok()?;
-        if e.reference != reference {
+        if e.reference != reference || e.fetched_at > now() + 60 {
             return None;
         }
+        self.manifest(&e.digest)?;
         match ttl {
             Some(ttl) if now().saturating_sub(e.fetched_at) >= ttl.as_secs() => None,
             _ => Some(e),
@@ -166,6 +172,7 @@ mod tests {
         assert!(c.manifest(&d).is_none());
         assert!(c.manifest("../../etc:passwd").is_none());
 
+        c.put_manifest(&d, manifest::OCI_MANIFEST, body);
         c.put_tag("r/a:1", &d, manifest::OCI_MANIFEST);
         assert_eq!(
             c.tag("r/a:1", Some(Duration::from_secs(60)))
@@ -174,5 +181,56 @@ mod tests {
             d
         );
         assert!(c.tag("r/a:2", None).is_none());
+    }
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::*;
+
+    #[test]
+    fn tag_entries_are_checked_before_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = DiskCache::new(dir.path());
+        let body = br#"{"schemaVersion":2}"#;
+        let digest = manifest::digest_of(body, "sha256:");
+        c.put_manifest(&digest, "application/vnd.oci.image.manifest.v1+json", body);
+        c.put_tag(
+            "r.example/app:1",
+            &digest,
+            "application/vnd.oci.image.manifest.v1+json",
+        );
+        assert_eq!(c.tag("r.example/app:1", None).unwrap().digest, digest);
+        // Another tag's entry copied over this one's file.
+        std::fs::copy(c.tag_path("r.example/app:1"), c.tag_path("r.example/app:2")).unwrap();
+        assert!(c.tag("r.example/app:2", None).is_none());
+        // Dated in the future (to outlive any TTL).
+        let mut e: TagEntry =
+            serde_json::from_slice(&std::fs::read(c.tag_path("r.example/app:1")).unwrap()).unwrap();
+        e.fetched_at = now() + 86_400;
+        std::fs::write(
+            c.tag_path("r.example/app:1"),
+            serde_json::to_vec(&e).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            c.tag("r.example/app:1", Some(Duration::from_secs(300)))
+                .is_none()
+        );
+        // Pointing at a manifest the cache does not hold (or that no longer
+        // hashes to its digest).
+        c.put_tag(
+            "r.example/app:3",
+            &format!("sha256:{}", "0".repeat(64)),
+            "x",
+        );
+        assert!(c.tag("r.example/app:3", None).is_none());
+        std::fs::write(
+            c.manifest_path(&digest).unwrap(),
+            b"{\"media_type\":\"x\",\"body\":\"tampered\"}",
+        )
+        .unwrap();
+        c.put_tag("r.example/app:1", &digest, "x");
+        assert!(c.tag("r.example/app:1", None).is_none());
     }
 }
