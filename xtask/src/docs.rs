@@ -73,7 +73,21 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                 "mkdocs build --strict failed (is mkdocs installed in the tools venv? bash scripts/test installs it)"
             );
         }
-        println!("docs: site built in target/site");
+        // Every finding's helpUri is DOCS_URL/rules/<ID>/: each must exist
+        // in the site the docs workflow publishes.
+        let site = root.join("target/site");
+        let missing: Vec<&str> = rules
+            .iter()
+            .map(|r| s(r, "id"))
+            .filter(|id| !site.join("rules").join(id).join("index.html").is_file())
+            .collect();
+        if !missing.is_empty() {
+            bail!("no rule page for the helpUri of {}", missing.join(", "));
+        }
+        println!(
+            "docs: site built in target/site, a page for each of the {} rules' helpUri",
+            rules.len()
+        );
     }
     Ok(())
 }

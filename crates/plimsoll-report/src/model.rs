@@ -179,9 +179,13 @@ pub struct RuleInfo {
 
 impl RuleInfo {
     pub fn help_uri(&self) -> String {
-        format!("https://plimsoll.dev/rules/{}", self.id)
+        format!("{DOCS_URL}/rules/{}/", self.id)
     }
 }
+
+/// Where the documentation site is published (`.github/workflows/docs.yml`
+/// deploys `cargo xtask docs` there): rule pages are `rules/<ID>/`.
+pub const DOCS_URL: &str = "https://plimsoll-dev.github.io/plimsoll";
 
 /// Something that could not be checked: a plugin that trapped, a file that could not
 /// be read, a registry that was down. Any of these makes the run exit 3.

@@ -226,7 +226,7 @@ fn render_results(
                 "name": "plimsoll",
                 "version": opts.tool_version,
                 "semanticVersion": opts.tool_version,
-                "informationUri": "https://plimsoll.dev",
+                "informationUri": crate::DOCS_URL,
                 "rules": report.rules.iter().map(|r| rule_json(report, r)).collect::<Vec<_>>(),
             }},
             "automationDetails": { "id": opts.automation_id },
