@@ -87,3 +87,20 @@ fn scratch_without_user_runs_as_uid_0() {
     );
     assert!(f[0].message.contains("UID 0"));
 }
+
+/// PL1010 suggests tags the official images publish: Debian has no bare
+/// `slim` (its `latest` is `stable`), php's small variant is `-alpine`.
+#[test]
+fn smaller_variants_are_real_tags() {
+    let message = |text: &str| -> Vec<String> {
+        findings(text, "PL1010")
+            .iter()
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    assert!(message("FROM debian\n")[0].ends_with("`debian:stable-slim`"));
+    assert!(message("FROM debian:latest\n")[0].ends_with("`debian:stable-slim`"));
+    assert!(message("FROM debian:bookworm\n")[0].ends_with("`debian:bookworm-slim`"));
+    assert!(message("FROM python\n")[0].ends_with("`python:slim`"));
+    assert!(message("FROM php:8.3\n").is_empty());
+}
