@@ -65,7 +65,12 @@ fn json_output_is_versioned_and_complete() {
     );
     assert_eq!(latest["location"]["region"]["start"]["line"], 1);
     assert_eq!(latest["location"]["region"]["start"]["column"], 6);
-    assert!(latest["help_uri"].as_str().unwrap().ends_with("/rules/PL1002/"));
+    assert!(
+        latest["help_uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("/rules/PL1002/")
+    );
     let maint = f.iter().find(|f| f["rule_id"] == "PL3003").unwrap();
     assert_eq!(maint["fixes"][0]["applicability"], "safe");
 }

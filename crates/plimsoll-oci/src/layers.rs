@@ -88,8 +88,9 @@ pub struct Limits {
     pub keep_total_bytes: u64,
     /// Longest entry name (bytes; Linux's PATH_MAX).
     pub max_path_bytes: usize,
-    /// Entry names over all layers, in bytes: long names cost memory in
-    /// every index of the image.
+    /// Entry names over all layers, in bytes (default 64 MiB: over half a
+    /// million entries of typical names): long names cost memory in every
+    /// index of the image.
     pub max_total_path_bytes: u64,
     /// Hard links followed to reach a file.
     pub max_link_hops: usize,
@@ -104,7 +105,7 @@ impl Default for Limits {
             keep_file_bytes: 1 << 20,
             keep_total_bytes: 256 << 20,
             max_path_bytes: 4096,
-            max_total_path_bytes: 256 << 20,
+            max_total_path_bytes: 64 << 20,
             max_link_hops: 40,
         }
     }
@@ -489,6 +490,7 @@ impl Filesystem {
                         .insert((layer, path.clone()), (start, size as usize));
                 }
             } else if kind == Kind::File
+                && size > 0
                 && size <= self.limits.keep_file_bytes
                 && self.kept_total + size <= self.limits.keep_total_bytes
             {
@@ -707,6 +709,9 @@ impl Filesystem {
                 LayerErrorKind::TooLarge,
                 format!("`{}` is {} bytes; the limit is {max}", e.path, e.size),
             ));
+        }
+        if e.size == 0 && e.kind == Kind::File {
+            return Ok(Arc::new(Vec::new()));
         }
         if let Some(d) = self.kept.get(&(e.layer, e.path.clone())) {
             return Ok(d.clone());
