@@ -15,6 +15,9 @@
 
 mod support;
 
+#[path = "../crates/plimsoll/src/docs_commands.rs"]
+mod docs_commands;
+
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -79,38 +82,21 @@ fn copy_dir(from: &Path, to: &Path) {
 fn console_blocks_show_what_plimsoll_prints() {
     let mut ran = 0;
     let mut failures = Vec::new();
-    for file in docs_files() {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let mut previous = "";
-        let mut lines = text.lines().enumerate();
-        while let Some((n, line)) = lines.next() {
-            if line.trim() != "```console" {
-                previous = line;
-                continue;
-            }
-            let fixture = previous
-                .trim()
-                .strip_prefix("<!-- docs-test: fixture=")
-                .and_then(|r| r.strip_suffix("-->"))
-                .map(|f| f.trim().to_string());
-            let mut body = String::new();
-            for (_, l) in lines.by_ref() {
-                if l.trim_start().starts_with("```") {
-                    break;
-                }
-                body.push_str(l);
-                body.push('\n');
-            }
+    for file in docs_commands::documentation(&root()) {
+        let shown = file
+            .strip_prefix(root())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        for block in docs_commands::blocks(&file)
+            .into_iter()
+            .filter(|b| b.info == "console")
+        {
             let project = support::Project::new();
-            if let Some(dir) = &fixture {
+            if let Some(dir) = &block.fixture {
                 copy_dir(&root().join(dir), project.path());
             }
-            let shown = file
-                .strip_prefix(root())
-                .unwrap_or(&file)
-                .display()
-                .to_string();
-            for step in steps(n + 1, &body) {
+            for step in steps(block.line, &block.text) {
                 ran += 1;
                 let args: Vec<&str> = step.args.iter().map(String::as_str).collect();
                 let r = project.run(&args);
@@ -133,21 +119,4 @@ fn console_blocks_show_what_plimsoll_prints() {
     }
     assert!(ran >= 5, "only {ran} documented console commands ran");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-fn docs_files() -> Vec<PathBuf> {
-    let mut files = vec![root().join("README.md")];
-    let mut stack = vec![root().join("docs")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
 }

@@ -114,14 +114,16 @@ impl CompileCache {
         self.dir.join(format!("{sha256}-{}.cwasm", self.engine_key))
     }
 
-    fn mac(&self, key: &[u8; 32], sha256: &str, compiled: &[u8]) -> [u8; MAC_LEN] {
+    /// The MAC of an entry: over the engine key, the component's sha256 and
+    /// the compiled bytes.
+    fn mac(&self, key: &[u8; 32], sha256: &str, compiled: &[u8]) -> HmacSha256 {
         let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
         m.update(self.engine_key.as_bytes());
         m.update(b"\0");
         m.update(sha256.as_bytes());
         m.update(b"\0");
         m.update(compiled);
-        m.finalize().into_bytes().into()
+        m
     }
 
     /// Loads the component for `bytes` (whose sha256 is `sha256`) from the
@@ -164,7 +166,7 @@ impl CompileCache {
         }
         let compiled = engine.precompile_component(bytes)?;
         let mut entry = Vec::with_capacity(MAC_LEN + compiled.len());
-        entry.extend_from_slice(&self.mac(key, sha256, &compiled));
+        entry.extend_from_slice(&self.mac(key, sha256, &compiled).finalize().into_bytes());
         entry.extend_from_slice(&compiled);
         if let Err(e) = write_atomically(&path, &entry) {
             tracing::warn!("cannot write cache entry {}: {e}", path.display());
@@ -180,14 +182,11 @@ impl CompileCache {
             return None;
         }
         let (tag, compiled) = entry.split_at(MAC_LEN);
-        let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-        m.update(self.engine_key.as_bytes());
-        m.update(b"\0");
-        m.update(sha256.as_bytes());
-        m.update(b"\0");
-        m.update(compiled);
         // Constant-time comparison.
-        m.verify_slice(tag).ok().map(|_| compiled)
+        self.mac(key, sha256, compiled)
+            .verify_slice(tag)
+            .ok()
+            .map(|_| compiled)
     }
 }
 

@@ -562,3 +562,70 @@ mod tests {
         assert!(problems.is_empty(), "{problems:#?}");
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use crate::docs_commands::*;
+    use clap::Parser;
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// Every `plimsoll ...` the README and docs/ show parses with this
+    /// binary: a renamed flag or subcommand fails here, not in a user's
+    /// terminal.
+    #[test]
+    fn every_documented_command_parses() {
+        let mut seen = 0;
+        let mut problems = Vec::new();
+        for file in documentation(&root()) {
+            for block in blocks(&file) {
+                for (line, args) in invocations(&block) {
+                    seen += 1;
+                    let argv = std::iter::once("plimsoll".to_string()).chain(args.iter().cloned());
+                    match crate::cli::Cli::try_parse_from(argv) {
+                        Ok(_) => {}
+                        // `--help`/`--version` "fail" with their own output.
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                clap::error::ErrorKind::DisplayHelp
+                                    | clap::error::ErrorKind::DisplayVersion
+                                    | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                            ) => {}
+                        Err(e) => problems.push(format!(
+                            "{}:{line}: plimsoll {}\n  {}",
+                            file.strip_prefix(root()).unwrap_or(&file).display(),
+                            args.join(" "),
+                            e.to_string().lines().next().unwrap_or("")
+                        )),
+                    }
+                }
+            }
+        }
+        assert!(seen > 50, "only {seen} documented commands found");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn invocations_are_extracted_like_a_shell_reads_them() {
+        let b = Block {
+            line: 1,
+            info: "sh".into(),
+            fixture: None,
+            text: "plimsoll check --format json -o r.json   # JSON\nplimsoll pin \\\n  --fix && plimsoll rules | head\ncargo run --locked -p plimsoll -- check examples/ > out\necho plimsoll\n".into(),
+        };
+        let got: Vec<Vec<String>> = invocations(&b).into_iter().map(|(_, a)| a).collect();
+        assert_eq!(
+            got,
+            vec![
+                vec!["check", "--format", "json", "-o", "r.json"],
+                vec!["pin", "--fix"],
+                vec!["rules"],
+                vec!["check", "examples/"],
+            ]
+        );
+    }
+}
