@@ -1,0 +1,500 @@
+//! A plugin: where it comes from, what it is granted, and loading it —
+//! compile (or an authenticated cache hit), vet its imports against its
+//! grants, read its metadata, validate its settings.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, types::ComponentItem};
+
+use crate::bindings::exports::plimsoll::plugin::{
+    dockerfile_check, image_check, plugin as wplugin,
+};
+use crate::store::StoreState;
+use crate::{
+    ALWAYS_GRANTED, CacheOutcome, Capability, FailureKind, Host, Limits, PluginFailure,
+    WIT_VERSION, convert, metadata,
+};
+use plimsoll_report as report;
+
+/// Where a plugin's bytes come from.
+#[derive(Debug, Clone)]
+pub enum PluginSource {
+    /// Built into the binary.
+    Builtin(&'static [u8]),
+    /// A `.wasm` file.
+    File(PathBuf),
+    /// Bytes fetched elsewhere (an OCI registry), with a label for messages.
+    Bytes(Arc<Vec<u8>>, String),
+}
+
+impl PluginSource {
+    pub fn describe(&self) -> String {
+        match self {
+            PluginSource::Builtin(_) => "built-in".into(),
+            PluginSource::File(p) => p.display().to_string(),
+            PluginSource::Bytes(_, label) => label.clone(),
+        }
+    }
+}
+
+/// What to load and what to grant it.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    /// The name findings and errors are reported under (the config's `name`).
+    pub name: String,
+    pub source: PluginSource,
+    /// Expected sha256 of the component, hex (optionally `sha256:`-prefixed).
+    pub sha256: Option<String>,
+    /// Capabilities granted.
+    pub capabilities: Vec<Capability>,
+    pub limits: Limits,
+    /// The plugin's settings (a JSON object).
+    pub settings: serde_json::Value,
+}
+
+/// An image to check, resolved by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageTarget {
+    /// As the user wrote it.
+    pub reference: String,
+    /// Normalised (`docker.io/library/alpine:3.19`).
+    pub canonical: String,
+    /// What the reference names, verified.
+    pub digest: String,
+}
+
+/// A loaded, vetted plugin ready to check targets.
+pub struct Plugin {
+    pub name: String,
+    /// The name the plugin gives itself in its metadata.
+    pub declared_name: String,
+    pub version: String,
+    pub description: String,
+    pub source: String,
+    pub sha256: String,
+    pub rules: Vec<report::RuleInfo>,
+    pub settings_schema: Option<String>,
+    /// Everything the component imports (WASI and plimsoll interfaces).
+    pub imports: Vec<String>,
+    pub cache: CacheOutcome,
+    pub load_time: Duration,
+    /// The plugin checks Dockerfiles (exports `dockerfile-check`).
+    pub checks_dockerfiles: bool,
+    /// The plugin checks images (exports `image-check`).
+    pub checks_images: bool,
+    /// The plugin reads image contents (imports the `image` capability):
+    /// the caller must open the image's layers for it.
+    pub reads_images: bool,
+    /// The plugin asks for installed packages (imports `packages`): it can
+    /// check an SBOM (`check --sbom`).
+    pub reads_packages: bool,
+    /// The component carries a `dev.plimsoll.metadata` section (checked
+    /// against what the plugin reports).
+    pub annotated: bool,
+    pub(crate) rule_table: convert::RuleTable,
+    pub(crate) settings_json: String,
+    pub(crate) limits: Limits,
+    pub(crate) granted: Arc<[Capability]>,
+    pub(crate) pre: wasmtime::component::InstancePre<StoreState>,
+    pub(crate) dockerfile_idx: Option<dockerfile_check::GuestIndices>,
+    pub(crate) image_idx: Option<image_check::GuestIndices>,
+}
+
+impl Plugin {
+    /// The capabilities its imports ask for, in [`Capability::ALL`] order.
+    pub fn capabilities(&self) -> Vec<Capability> {
+        imported_capabilities(&self.imports)
+    }
+
+    /// What `plimsoll plugin annotate` embeds: the plugin's own answers.
+    pub fn metadata(&self) -> metadata::EmbeddedMetadata {
+        metadata::EmbeddedMetadata {
+            name: self.declared_name.clone(),
+            version: self.version.clone(),
+            description: self.description.clone(),
+            wit_version: WIT_VERSION.to_string(),
+            rules: self
+                .rules
+                .iter()
+                .map(|r| metadata::RuleMetadata {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    default_level: r.default_level.as_str().to_string(),
+                    summary: r.summary.clone(),
+                })
+                .collect(),
+            settings_schema: self
+                .settings_schema
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok()),
+            capabilities: self.capabilities().iter().map(|c| c.to_string()).collect(),
+            checks: [
+                (self.checks_dockerfiles, "dockerfile"),
+                (self.checks_images, "image"),
+            ]
+            .into_iter()
+            .filter(|(yes, _)| *yes)
+            .map(|(_, c)| c.to_string())
+            .collect(),
+        }
+    }
+}
+
+/// Validates `settings` against a plugin's JSON Schema. The error names the
+/// first offending key as a JSON pointer (`/allowed-registries/0`), `None`
+/// when the schema itself is unusable.
+fn check_settings_schema(
+    schema: &str,
+    settings: &serde_json::Value,
+) -> Result<(), (Option<String>, String)> {
+    let schema: serde_json::Value = serde_json::from_str(schema).map_err(|e| {
+        (
+            None,
+            format!("publishes a settings schema that is not JSON: {e}"),
+        )
+    })?;
+    let validator = jsonschema::validator_for(&schema)
+        .map_err(|e| (None, format!("publishes an invalid settings schema: {e}")))?;
+    let errors: Vec<_> = validator.iter_errors(settings).collect();
+    let Some(first) = errors.first() else {
+        return Ok(());
+    };
+    let mut pointer = first.instance_path.as_str().to_string();
+    if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } = &first.kind
+        && let Some(key) = unexpected.first()
+    {
+        // Point at the unexpected key itself, not at its table.
+        pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+    }
+    let described: Vec<String> = errors
+        .iter()
+        .take(3)
+        .map(|e| match e.instance_path.as_str() {
+            "" if std::ptr::eq(e, first) && !pointer.is_empty() => format!("at `{pointer}`: {e}"),
+            "" => e.to_string(),
+            p => format!("at `{p}`: {e}"),
+        })
+        .collect();
+    let more = match errors.len() {
+        n if n > 3 => format!("; and {} more", n - 3),
+        _ => String::new(),
+    };
+    Err((
+        Some(pointer),
+        format!("rejected its settings: {}{more}", described.join("; ")),
+    ))
+}
+
+/// What differs between an embedded section and the plugin's own answers
+/// (the WIT version may differ: a plugin annotated by an older host).
+fn metadata_mismatch(
+    embedded: &metadata::EmbeddedMetadata,
+    actual: &metadata::EmbeddedMetadata,
+) -> Option<String> {
+    if embedded.name != actual.name {
+        return Some(format!("name `{}` vs `{}`", embedded.name, actual.name));
+    }
+    if embedded.version != actual.version {
+        return Some(format!(
+            "version {} vs {}",
+            embedded.version, actual.version
+        ));
+    }
+    if embedded.rules != actual.rules {
+        let ids = |m: &metadata::EmbeddedMetadata| {
+            m.rules
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        return Some(format!("rules {} vs {}", ids(embedded), ids(actual)));
+    }
+    if embedded.capabilities != actual.capabilities {
+        return Some(format!(
+            "capabilities {:?} vs {:?}",
+            embedded.capabilities, actual.capabilities
+        ));
+    }
+    if embedded.settings_schema != actual.settings_schema {
+        return Some("settings schema".into());
+    }
+    None
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("rules", &self.rules.len())
+            .finish()
+    }
+}
+
+impl Host {
+    /// Loads, vets and initialises a plugin: compile (or cache hit), check imports
+    /// against granted capabilities, read metadata, validate settings.
+    pub fn load(&self, spec: &PluginSpec) -> Result<Plugin, PluginFailure> {
+        self.load_with(spec, true)
+    }
+
+    /// Loads a plugin for `plimsoll plugin inspect`: everything [`Host::load`]
+    /// checks except its settings, which an inspection does not have.
+    pub fn inspect(&self, spec: &PluginSpec) -> Result<Plugin, PluginFailure> {
+        self.load_with(spec, false)
+    }
+
+    fn load_with(&self, spec: &PluginSpec, validate: bool) -> Result<Plugin, PluginFailure> {
+        let started = Instant::now();
+        let name = spec.name.as_str();
+        let fail = |kind, msg: String| PluginFailure::new(name, kind, msg);
+        let owned;
+        let bytes: &[u8] = match &spec.source {
+            PluginSource::Builtin(b) => b,
+            PluginSource::Bytes(b, _) => b,
+            PluginSource::File(p) => {
+                owned = std::fs::read(p).map_err(|e| {
+                    fail(
+                        FailureKind::Load,
+                        format!("cannot read {}: {e}", p.display()),
+                    )
+                })?;
+                &owned
+            }
+        };
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        if let Some(want) = &spec.sha256 {
+            let want = want
+                .trim()
+                .trim_start_matches("sha256:")
+                .to_ascii_lowercase();
+            if want != sha256 {
+                return Err(fail(
+                    FailureKind::Integrity,
+                    format!(
+                        "{} has sha256 {sha256}, but the config pins {want}; refusing to load it",
+                        spec.source.describe()
+                    ),
+                ));
+            }
+        }
+        if !wasmparser_is_component(bytes) {
+            return Err(fail(
+                FailureKind::Load,
+                format!(
+                    "{} is not a WebAssembly component (build plugins for wasm32-wasip2 or with a component toolchain)",
+                    spec.source.describe()
+                ),
+            ));
+        }
+        let (component, cache) = match &self.cache {
+            Some(c) => c.load(&self.engine, &sha256, bytes),
+            None => Component::new(&self.engine, bytes).map(|c| (c, CacheOutcome::Disabled)),
+        }
+        .map_err(|e| {
+            fail(
+                FailureKind::Load,
+                format!("cannot compile {}: {e:#}", spec.source.describe()),
+            )
+        })?;
+
+        let builtin = matches!(spec.source, PluginSource::Builtin(_));
+        let imports = self.vet_imports(name, &component, &spec.capabilities, builtin)?;
+        let imported = imported_capabilities(&imports);
+        let reads_images = imported
+            .iter()
+            .any(|c| matches!(c, Capability::Image | Capability::Packages));
+        let reads_packages = imported.contains(&Capability::Packages);
+        let granted: Arc<[Capability]> = spec.capabilities.clone().into();
+        let bad_exports = |e: wasmtime::Error| {
+            fail(
+                FailureKind::BadExports,
+                format!("does not export what a plimsoll:plugin@{WIT_VERSION} plugin must: {e:#}"),
+            )
+        };
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(bad_exports)?;
+        let plugin_idx = wplugin::GuestIndices::new(&pre).map_err(bad_exports)?;
+        let dockerfile_idx = dockerfile_check::GuestIndices::new(&pre).ok();
+        let image_idx = image_check::GuestIndices::new(&pre).ok();
+        if dockerfile_idx.is_none() && image_idx.is_none() {
+            return Err(fail(
+                FailureKind::BadExports,
+                format!(
+                    "exports no check: it must export `plimsoll:plugin/dockerfile-check@{WIT_VERSION}`, `plimsoll:plugin/image-check@{WIT_VERSION}` or both"
+                ),
+            ));
+        }
+
+        // Metadata.
+        let mut store = self.new_store(name, &spec.limits, &granted);
+        let info = pre
+            .instantiate(&mut store)
+            .and_then(|inst| plugin_idx.load(&mut store, &inst))
+            .and_then(|p| p.call_metadata(&mut store))
+            .map_err(|e| self.failure(name, &spec.limits, &store, "metadata", e))?;
+        let mut rules = Vec::new();
+        let mut seen = HashSet::new();
+        for r in info.rules {
+            if r.id.trim().is_empty() || !seen.insert(r.id.clone()) {
+                return Err(fail(
+                    FailureKind::BadMetadata,
+                    format!("declares rule id `{}` more than once or empty", r.id),
+                ));
+            }
+            rules.push(report::RuleInfo {
+                id: r.id,
+                name: r.name,
+                plugin: name.to_string(),
+                summary: r.summary,
+                default_level: convert::level(r.default_level),
+                aliases: r.aliases,
+                tags: r.tags,
+                added_in: r.added_in,
+                docs: r.docs,
+            });
+        }
+        let rule_table = rules.iter().map(|r| (r.id.clone(), r.clone())).collect();
+        let embedded = metadata::read(bytes).map_err(|e| fail(FailureKind::BadMetadata, e))?;
+
+        // Settings: first against the schema the plugin publishes (so the
+        // error can name the key), then the plugin's own validation.
+        let settings_json = spec.settings.to_string();
+        if validate && let Some(schema) = &info.settings_schema {
+            check_settings_schema(schema, &spec.settings).map_err(|(pointer, message)| {
+                let mut f = fail(FailureKind::SettingsRejected, message);
+                f.settings_pointer = pointer.map(String::into_boxed_str);
+                f
+            })?;
+        }
+        if validate {
+            let mut store = self.new_store(name, &spec.limits, &granted);
+            let verdict = pre
+                .instantiate(&mut store)
+                .and_then(|inst| plugin_idx.load(&mut store, &inst))
+                .and_then(|p| p.call_validate_settings(&mut store, &settings_json))
+                .map_err(|e| self.failure(name, &spec.limits, &store, "validate-settings", e))?;
+            if let Err(e) = verdict {
+                return Err(fail(
+                    FailureKind::SettingsRejected,
+                    format!("rejected its settings: {}", e.message),
+                ));
+            }
+        }
+
+        let plugin = Plugin {
+            name: name.to_string(),
+            declared_name: info.name,
+            version: info.version,
+            description: info.description,
+            source: spec.source.describe(),
+            sha256,
+            rules,
+            settings_schema: info.settings_schema,
+            imports,
+            cache,
+            load_time: started.elapsed(),
+            checks_dockerfiles: dockerfile_idx.is_some(),
+            checks_images: image_idx.is_some(),
+            reads_images,
+            reads_packages,
+            annotated: embedded.is_some(),
+            rule_table,
+            settings_json,
+            limits: spec.limits,
+            granted,
+            pre,
+            dockerfile_idx,
+            image_idx,
+        };
+        if let Some(embedded) = embedded {
+            let actual = plugin.metadata();
+            if let Some(what) = metadata_mismatch(&embedded, &actual) {
+                return Err(fail(
+                    FailureKind::BadMetadata,
+                    format!(
+                        "its {} section disagrees with what it reports ({what}): the file was changed after `plimsoll plugin annotate`, or annotated from another build",
+                        metadata::SECTION
+                    ),
+                ));
+            }
+        }
+        Ok(plugin)
+    }
+
+    /// Checks every import: WASI is linked with an empty context; plimsoll
+    /// capabilities must be granted; anything else is refused by name.
+    /// Built-in plugins (compiled into plimsoll) may import a capability the
+    /// run does not grant them, for an optional feature: their calls are
+    /// still answered `denied`.
+    fn vet_imports(
+        &self,
+        plugin: &str,
+        component: &Component,
+        granted: &[Capability],
+        builtin: bool,
+    ) -> Result<Vec<String>, PluginFailure> {
+        let ty = component.component_type();
+        let mut names = Vec::new();
+        for (import, item) in ty.imports(&self.engine) {
+            names.push(import.to_string());
+            let base = import.split('@').next().unwrap_or(import);
+            if let Some(iface) = base.strip_prefix("plimsoll:plugin/") {
+                if ALWAYS_GRANTED.contains(&iface) {
+                    continue;
+                }
+                if let Some(cap) = Capability::from_import(iface) {
+                    if builtin || granted.contains(&cap) {
+                        continue;
+                    }
+                    return Err(PluginFailure::new(
+                        plugin,
+                        FailureKind::ImportDenied,
+                        format!(
+                            "imports `{import}` but the config does not grant it the `{iface}` capability; add capabilities = [\"{iface}\"] to its [[plugins]] entry if you trust it"
+                        ),
+                    ));
+                }
+            }
+            let linked = base.starts_with("wasi:")
+                && !base.starts_with("wasi:http/")
+                && matches!(item.ty, ComponentItem::ComponentInstance(_));
+            if !linked {
+                return Err(PluginFailure::new(
+                    plugin,
+                    FailureKind::UnknownImport,
+                    format!(
+                        "imports `{import}`, which plimsoll does not provide to plugins (plugins get WASI without files, network or environment, and the plimsoll:plugin@{WIT_VERSION} interfaces)"
+                    ),
+                ));
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// The capabilities a list of imports asks for, in [`Capability::ALL`] order.
+fn imported_capabilities(imports: &[String]) -> Vec<Capability> {
+    let mut caps: Vec<Capability> = imports
+        .iter()
+        .filter(|i| i.starts_with("plimsoll:plugin/"))
+        .filter_map(|i| Capability::from_import(i))
+        .collect();
+    caps.sort();
+    caps.dedup();
+    caps
+}
+
+/// Cheap check of the component-model preamble (layer 1) before handing bytes to
+/// the compiler, so a core module or random file gets a clear message.
+fn wasmparser_is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [0x01, 0x00]
+}

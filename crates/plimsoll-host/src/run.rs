@@ -1,0 +1,193 @@
+//! Running a loaded plugin on a target: a fresh store, the call, its
+//! failures classified, its findings validated.
+
+use std::sync::Arc;
+
+use wasmtime::{Store, Trap};
+
+use crate::bindings::exports::plimsoll::plugin::image_check;
+use crate::bindings::plimsoll::plugin::types as wtypes;
+use crate::store::StoreState;
+use crate::{FailureKind, Host, ImageTarget, ImageView, Limits, Plugin, PluginFailure, convert};
+use plimsoll_dockerfile::Dockerfile;
+use plimsoll_report as report;
+
+impl Host {
+    /// Classifies an error from a call into a plugin.
+    pub(crate) fn failure(
+        &self,
+        plugin: &str,
+        limits: &Limits,
+        store: &Store<StoreState>,
+        what: &str,
+        err: wasmtime::Error,
+    ) -> PluginFailure {
+        let stderr = String::from_utf8_lossy(&store.data().stderr.contents()).into_owned();
+        let backtrace = err
+            .downcast_ref::<wasmtime::WasmBacktrace>()
+            .map(|b| b.to_string());
+        let mut f = if let Some(msg) = &store.data().clock.exceeded {
+            PluginFailure::new(
+                plugin,
+                FailureKind::Budget,
+                format!("stopped during {what}: it {msg}"),
+            )
+        } else if let Some(msg) = &store.data().limiter.exceeded {
+            PluginFailure::new(
+                plugin,
+                FailureKind::MemoryLimit,
+                format!("exceeded its memory limit during {what}: {msg}"),
+            )
+        } else if err.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+            PluginFailure::new(
+                plugin,
+                FailureKind::Timeout,
+                format!(
+                    "timed out during {what} after {} ms (limit: {} ms; raise `limits.timeout-ms`)",
+                    limits.timeout.as_millis(),
+                    limits.timeout.as_millis()
+                ),
+            )
+        } else {
+            let trap = err
+                .downcast_ref::<Trap>()
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| format!("{err:#}"));
+            PluginFailure::new(
+                plugin,
+                FailureKind::Trap,
+                format!("trapped during {what}: {trap}"),
+            )
+        };
+        f.backtrace = backtrace;
+        f.stderr = Some(stderr).filter(|s| !s.is_empty());
+        f
+    }
+
+    /// Runs a plugin's `dockerfile-check` on one parsed Dockerfile.
+    pub fn check_dockerfile(
+        &self,
+        plugin: &Plugin,
+        doc: &Dockerfile,
+        path: &str,
+    ) -> Result<Vec<report::Finding>, PluginFailure> {
+        let name = plugin.name.as_str();
+        let Some(idx) = &plugin.dockerfile_idx else {
+            return Ok(Vec::new());
+        };
+        let wit_doc = convert::document(doc, path);
+        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
+        let result = plugin
+            .pre
+            .instantiate(&mut store)
+            .and_then(|inst| idx.load(&mut store, &inst))
+            .and_then(|c| c.call_check(&mut store, &wit_doc, &plugin.settings_json))
+            .and_then(|r| within_budget(&mut store).map(|_| r))
+            .map_err(|e| {
+                self.failure(name, &plugin.limits, &store, &format!("check of {path}"), e)
+            })?;
+        let target = convert::TargetText::File { path, doc };
+        Self::accept(plugin, path, &target, result)
+    }
+
+    /// Runs a plugin's `image-check` on one image. Plugins that do not
+    /// export it report nothing.
+    pub fn check_image(
+        &self,
+        plugin: &Plugin,
+        image: &ImageTarget,
+        view: Option<Arc<dyn ImageView>>,
+    ) -> Result<Vec<report::Finding>, PluginFailure> {
+        let name = plugin.name.as_str();
+        let Some(idx) = &plugin.image_idx else {
+            return Ok(Vec::new());
+        };
+        let reference = image.reference.as_str();
+        let wit_image = image_check::ImageTarget {
+            reference: image.reference.clone(),
+            canonical: image.canonical.clone(),
+            digest: image.digest.clone(),
+        };
+        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
+        store.data_mut().image = view;
+        let result = plugin
+            .pre
+            .instantiate(&mut store)
+            .and_then(|inst| idx.load(&mut store, &inst))
+            .and_then(|c| c.call_check_image(&mut store, &wit_image, &plugin.settings_json))
+            .and_then(|r| within_budget(&mut store).map(|_| r))
+            .map_err(|e| {
+                self.failure(
+                    name,
+                    &plugin.limits,
+                    &store,
+                    &format!("check of image {reference}"),
+                    e,
+                )
+            })?;
+        Self::accept(
+            plugin,
+            reference,
+            &convert::TargetText::Image { reference },
+            result,
+        )
+    }
+
+    /// Validates what a check returned: the plugin's own error, the finding
+    /// limit, each finding's rule, location and fixes.
+    fn accept(
+        plugin: &Plugin,
+        what: &str,
+        target: &convert::TargetText<'_>,
+        result: Result<Vec<wtypes::Finding>, wtypes::PluginError>,
+    ) -> Result<Vec<report::Finding>, PluginFailure> {
+        let name = plugin.name.as_str();
+        let raw = result.map_err(|e| {
+            PluginFailure::new(
+                name,
+                FailureKind::Reported,
+                format!("failed to check {what}: {}", e.message),
+            )
+        })?;
+        if raw.len() > plugin.limits.max_findings {
+            return Err(PluginFailure::new(
+                name,
+                FailureKind::InvalidOutput,
+                format!(
+                    "returned {} findings for {what}; the limit is {}",
+                    raw.len(),
+                    plugin.limits.max_findings
+                ),
+            ));
+        }
+        let mut out = Vec::with_capacity(raw.len());
+        let mut invalid = Vec::new();
+        for f in raw {
+            match convert::finding(name, &plugin.rule_table, target, f) {
+                Ok(f) => out.push(f),
+                Err(e) => invalid.push(e),
+            }
+        }
+        if !invalid.is_empty() {
+            return Err(PluginFailure::new(
+                name,
+                FailureKind::InvalidOutput,
+                format!(
+                    "returned {} invalid finding(s) for {what}: {}",
+                    invalid.len(),
+                    invalid[..invalid.len().min(3)].join("; ")
+                ),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// A call that finished after its budget ran out (a sleep cut at the
+/// deadline, host calls refused) still failed: its answer may be partial.
+fn within_budget(store: &mut Store<StoreState>) -> wasmtime::Result<()> {
+    if store.data_mut().clock.past_wall_deadline() {
+        return Err(Trap::Interrupt.into());
+    }
+    Ok(())
+}
