@@ -10,12 +10,16 @@ struct Declared {
     package: &'static str,
     capabilities: &'static [&'static str],
     with_vulnerability_data: &'static [&'static str],
+    /// It has rules for `--image` targets (the SDK exports `image-check`
+    /// from every Rust plugin, so the export alone does not say).
+    checks_images: bool,
 }
 
 const BUILTINS: &[Declared] = &[
     // Lint reads image contents for `check --image` (PL4009...).
     Declared {
         name: "lint",
+        checks_images: true,
         package: "plimsoll-plugin-lint",
         capabilities: &["Image"],
         with_vulnerability_data: &[],
@@ -24,12 +28,14 @@ const BUILTINS: &[Declared] = &[
     // data, when there is data to read.
     Declared {
         name: "pin",
+        checks_images: false,
         package: "plimsoll-plugin-pin",
         capabilities: &["Registry"],
         with_vulnerability_data: &["Packages", "Vulnerabilities"],
     },
     Declared {
         name: "sign-verify",
+        checks_images: true,
         package: "plimsoll-plugin-sign-verify",
         capabilities: &["Registry", "Signatures"],
         with_vulnerability_data: &[],
@@ -38,6 +44,7 @@ const BUILTINS: &[Declared] = &[
     // database.
     Declared {
         name: "scan",
+        checks_images: true,
         package: "plimsoll-plugin-scan",
         capabilities: &["Packages", "Vulnerabilities"],
         with_vulnerability_data: &[],
@@ -56,11 +63,12 @@ fn main() {
     for (b, path) in BUILTINS.iter().zip(&paths) {
         writeln!(
             code,
-            "    Builtin {{ name: {:?}, wasm: include_bytes!({}), capabilities: {}, with_vulnerability_data: {} }},",
+            "    Builtin {{ name: {:?}, wasm: include_bytes!({}), capabilities: {}, with_vulnerability_data: {}, checks_images: {} }},",
             b.name,
             plimsoll_wasm_build::literal(path),
             list(b.capabilities),
             list(b.with_vulnerability_data),
+            b.checks_images,
         )
         .unwrap();
     }

@@ -18,6 +18,8 @@ pub struct Builtin {
     /// Granted only when the run has vulnerability data; without it the
     /// plugin's calls to them answer `denied` (an optional feature).
     pub with_vulnerability_data: &'static [Capability],
+    /// It has rules for `--image` targets.
+    pub checks_images: bool,
 }
 
 impl Builtin {

@@ -718,10 +718,12 @@ fn image_reference_usable(image: &str) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// Whether a loaded plugin has image rules. The built-in pin exports the
-/// SDK's empty image check: it does not count.
+/// Whether a loaded plugin has image rules: it exports `image-check`, and,
+/// for a built-in, declares image checks (the SDK exports an empty
+/// `image-check` from every Rust plugin). Config plugins cannot take a
+/// built-in's name.
 fn checks_images(p: &Plugin) -> bool {
-    p.checks_images && p.name != "pin"
+    p.checks_images && plimsoll_builtins::get(&p.name).is_none_or(|b| b.checks_images)
 }
 
 /// One thing a run checks.
