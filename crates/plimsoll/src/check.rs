@@ -49,8 +49,11 @@ fn read_limited(file: &std::path::Path, limit: u64) -> std::io::Result<Option<Ve
 /// in these.
 pub struct Plan<'a> {
     pub paths: &'a [PathBuf],
-    /// Images to check (`--image`); with none and no paths, `.` is searched.
+    /// Images to check (`--image`); with none, no SBOMs and no paths, `.`
+    /// is searched.
     pub images: &'a [String],
+    /// SBOMs to scan (`--sbom FILE`, or Grype's `--image sbom:FILE`).
+    pub sboms: &'a [PathBuf],
     /// `--platform` for multi-platform images.
     pub platform: Option<&'a str>,
     pub output: &'a OutputArgs,
@@ -312,9 +315,6 @@ impl Engine {
     /// 3): it was not checked.
     fn check_image(&self, reference: &str) -> FileResult {
         use plimsoll_host::Services;
-        if let Some(file) = reference.strip_prefix("sbom:") {
-            return self.check_sbom(file);
-        }
         let mut res = FileResult {
             path: reference.to_string(),
             ..Default::default()
@@ -380,7 +380,9 @@ impl Engine {
 
     /// `check --sbom FILE`: the plugins that read packages (the scan) run
     /// on what the SBOM lists, as they would on the image it describes.
-    fn check_sbom(&self, file: &str) -> FileResult {
+    fn check_sbom(&self, path: &std::path::Path) -> FileResult {
+        let file = display_path(path);
+        let file = file.as_str();
         let mut res = FileResult {
             path: file.to_string(),
             ..Default::default()
@@ -594,12 +596,27 @@ impl Engine {
 }
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let mut images = args.image.clone();
-    images.extend(args.sbom.iter().map(|f| format!("sbom:{}", f.display())));
+    // `--image sbom:FILE` is Grype's spelling of `--sbom FILE`.
+    let (sbom_images, images): (Vec<String>, Vec<String>) = args
+        .image
+        .iter()
+        .cloned()
+        .partition(|i| i.starts_with("sbom:"));
+    let mut sboms = args.sbom.clone();
+    sboms.extend(
+        sbom_images
+            .iter()
+            .map(|i| PathBuf::from(&i["sbom:".len()..])),
+    );
     for image in &images {
         image_reference_usable(image)?;
     }
-    if args.fix && !images.is_empty() && args.paths.is_empty() {
+    for file in &sboms {
+        if !file.is_file() {
+            return Err(UsageError(format!("`--sbom {}`: no such file", file.display())).into());
+        }
+    }
+    if args.fix && (!images.is_empty() || !sboms.is_empty()) && args.paths.is_empty() {
         return Err(UsageError(
             "--fix edits Dockerfiles; nothing is fixed in an image (name Dockerfiles to fix them)"
                 .into(),
@@ -611,6 +628,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Plan {
             paths: &args.paths,
             images: &images,
+            sboms: &sboms,
             platform: args.platform.as_deref(),
             output: &args.output,
             select: args.selection.select.clone(),
@@ -672,12 +690,6 @@ pub fn parse_platform(
 
 /// Refuses what `--image` cannot check (yet) before anything is loaded.
 fn image_reference_usable(image: &str) -> Result<(), UsageError> {
-    if let Some(file) = image.strip_prefix("sbom:") {
-        if !std::path::Path::new(file).is_file() {
-            return Err(UsageError(format!("`--sbom {file}`: no such file")));
-        }
-        return Ok(());
-    }
     for scheme in [
         "oci-archive:",
         "docker-daemon:",
@@ -730,6 +742,7 @@ fn checks_images(p: &Plugin) -> bool {
 enum Target<'a> {
     File(&'a PathBuf),
     Image(&'a str),
+    Sbom(&'a PathBuf),
 }
 
 pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
@@ -746,14 +759,15 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let mut excludes = cfg.config.exclude.clone();
     excludes.extend(plan.exclude.iter().cloned());
     let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
-    let paths = if plan.paths.is_empty() && plan.images.is_empty() {
+    let checks_images = !plan.images.is_empty() || !plan.sboms.is_empty();
+    let paths = if plan.paths.is_empty() && !checks_images {
         vec![PathBuf::from(".")]
     } else {
         plan.paths.to_vec()
     };
     let files =
         discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
-    if files.is_empty() && plan.images.is_empty() {
+    if files.is_empty() && !checks_images {
         // Nothing to check is not a failure to check (as with ruff and
         // `trivy config`): say so, and still write every requested report,
         // valid and empty, so that CI steps reading them do not break.
@@ -784,20 +798,21 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             registry_fatal: plan.registry_fatal,
             only_plugins: plan.only_plugins,
             fresh_tags: plan.fresh_tags,
-            targets: files.len() + plan.images.len(),
+            targets: files.len() + plan.images.len() + plan.sboms.len(),
             for_checking: true,
-            images: !plan.images.is_empty(),
+            images: checks_images,
         },
     )?;
     let mut engine = engine;
     engine.platform = parse_platform(plan.platform)?;
-    if !plan.images.is_empty() && !engine.plugins.iter().any(|p| checks_images(p)) {
+    if checks_images && !engine.plugins.iter().any(|p| self::checks_images(p)) {
         crate::diag!(
             "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
         );
     }
     let mut targets: Vec<Target> = files.iter().map(Target::File).collect();
     targets.extend(plan.images.iter().map(|i| Target::Image(i)));
+    targets.extend(plan.sboms.iter().map(Target::Sbom));
     if let Err(e) = engine.registry.validate()
         && e.kind == plimsoll_oci::ErrorKind::Config
     {
@@ -814,7 +829,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         .min(targets.len())
         .max(1);
     let describe = |t: &Target| match t {
-        Target::File(f) => display_path(f),
+        Target::File(f) | Target::Sbom(f) => display_path(f),
         Target::Image(i) => i.to_string(),
     };
     let mut lost: Vec<RunError> = Vec::new();
@@ -837,6 +852,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
                                 match target {
                                     Target::File(file) => engine.check_file(file, fix_mode),
                                     Target::Image(image) => engine.check_image(image),
+                                    Target::Sbom(file) => engine.check_sbom(file),
                                 }
                             },
                         )

@@ -12,6 +12,7 @@ pub fn run(global: &GlobalArgs, args: &PinArgs) -> anyhow::Result<ExitCode> {
         Plan {
             paths: &args.paths,
             images: &[],
+            sboms: &[],
             platform: None,
             output: &args.output,
             select: vec!["pin".into(), "PL0001".into()],
