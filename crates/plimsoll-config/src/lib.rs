@@ -206,7 +206,8 @@ pub struct PluginLimits {
     /// Wall-clock time for one call, in ms, host calls (registry requests,
     /// image reads) and sleeps included (default 120000).
     pub wall_timeout_ms: Option<u64>,
-    /// Host calls one call may make (default 20000).
+    /// Host calls one call may make (default 100000: lint reads up to 20,000
+    /// files of an image's layers, one call each).
     pub max_host_calls: Option<u64>,
     /// Memory the plugin may use (default 256).
     pub memory_mib: Option<u64>,

@@ -17,7 +17,7 @@ use wasmtime_wasi::p2::bindings::clocks::monotonic_clock;
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 
 /// Host calls a whole run may make, over every plugin call.
-pub const MAX_RUN_HOST_CALLS: u64 = 200_000;
+pub const MAX_RUN_HOST_CALLS: u64 = 2_000_000;
 
 /// The clocks and counters of one plugin call.
 pub(crate) struct CallBudget {

@@ -25,7 +25,7 @@ impl Default for Limits {
         Limits {
             timeout: Duration::from_secs(2),
             wall_timeout: Duration::from_secs(120),
-            max_host_calls: 20_000,
+            max_host_calls: 100_000,
             memory_bytes: 256 << 20,
             max_findings: 10_000,
         }
