@@ -124,3 +124,25 @@ fn wasted_space_and_budgets() {
     .unwrap();
     assert_eq!(ids(&f), vec!["PL5006", "PL5006"], "{f:#?}");
 }
+
+/// The secret scan reads at most 20,000 files; an image with more says so
+/// (a note), never a silently partial scan.
+#[test]
+fn a_partial_secret_scan_says_so() {
+    let names: Vec<String> = (0..20_001).map(|i| format!("data/f{i:05}.txt")).collect();
+    let files: Vec<(u32, &str, &[u8], Option<u32>)> = names
+        .iter()
+        .map(|n| (0u32, n.as_str(), &b"hello"[..], None))
+        .collect();
+    set_image(
+        json!({"config": {"User": "app", "Healthcheck": {"Test": ["CMD", "true"]}}}),
+        &files,
+    );
+    let f = check_image::<Lint>(&target(), json!({})).unwrap();
+    let partial: Vec<_> = f
+        .iter()
+        .filter(|f| f.message.contains("were not checked"))
+        .collect();
+    assert_eq!(partial.len(), 1, "{f:#?}");
+    assert_eq!(partial[0].level, plimsoll_plugin_sdk::Level::Note);
+}

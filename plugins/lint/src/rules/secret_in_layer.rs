@@ -169,6 +169,18 @@ pub fn check_image() -> Result<Vec<Finding>, String> {
             }
             scanned += 1;
             if scanned > MAX_FILES {
+                // Never a silent partial scan: say what was not read.
+                out.push(
+                    Finding::new(
+                        &RULE,
+                        format!(
+                            "only the first {MAX_FILES} text files of the image's layers were scanned for secrets (up to layer {layer}); the rest were not checked"
+                        ),
+                    )
+                    .in_image("/", Some(layer))
+                    .level(Level::Note)
+                    .property("partial", true),
+                );
                 return Ok(out);
             }
             let Ok(bytes) = image::read_layer_file(layer, &e.path, MAX_FILE) else {
