@@ -629,3 +629,38 @@ mod docs_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod docs_config_tests {
+    use crate::docs_commands::{blocks, documentation};
+    use std::path::Path;
+
+    /// Every `toml` block in README and docs/ is a plimsoll.toml (or part
+    /// of one) that the config loader accepts: a renamed key fails here.
+    #[test]
+    fn every_documented_config_parses() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut seen = 0;
+        let mut problems = Vec::new();
+        for file in documentation(&root) {
+            for block in blocks(&file).into_iter().filter(|b| b.info == "toml") {
+                // Cargo manifests in the plugin docs are not plimsoll.toml.
+                if block.text.contains("[package]") || block.text.contains("[dependencies]") {
+                    continue;
+                }
+                seen += 1;
+                if let Err(e) =
+                    plimsoll_config::LoadedConfig::parse(Path::new("plimsoll.toml"), &block.text)
+                {
+                    problems.push(format!(
+                        "{}:{}: {e}",
+                        file.strip_prefix(&root).unwrap_or(&file).display(),
+                        block.line
+                    ));
+                }
+            }
+        }
+        assert!(seen >= 5, "only {seen} config blocks");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
