@@ -114,16 +114,26 @@ impl DiskCache {
     /// dated no later than now, and point to a manifest this cache holds
     /// and that still hashes to its digest; anything else is asked again.
     pub fn tag(&self, reference: &str, ttl: Option<Duration>) -> Option<TagEntry> {
+        self.tagged_manifest(reference, ttl).map(|(e, _)| e)
+    }
+
+    /// [`DiskCache::tag`] with the manifest it points to (media type, body),
+    /// read and verified once.
+    pub fn tagged_manifest(
+        &self,
+        reference: &str,
+        ttl: Option<Duration>,
+    ) -> Option<(TagEntry, (String, Vec<u8>))> {
         let bytes = std::fs::read(self.tag_path(reference)).ok()?;
         let e: TagEntry = serde_json::from_slice(&bytes).ok()?;
         if e.reference != reference || e.fetched_at > now() + 60 {
             return None;
         }
-        self.manifest(&e.digest)?;
-        match ttl {
-            Some(ttl) if now().saturating_sub(e.fetched_at) >= ttl.as_secs() => None,
-            _ => Some(e),
+        if ttl.is_some_and(|ttl| now().saturating_sub(e.fetched_at) >= ttl.as_secs()) {
+            return None;
         }
+        let manifest = self.manifest(&e.digest)?;
+        Some((e, manifest))
     }
 
     pub fn put_tag(&self, reference: &str, digest: &str, media_type: &str) {

@@ -1131,15 +1131,13 @@ impl Inner {
         let cache = self.cache.as_ref();
         let by_tag = r.without_digest().to_string();
         if let Some(c) = cache {
-            let digest = match &r.digest {
-                Some(d) => Some(d.clone()),
+            let found = match &r.digest {
+                Some(d) => c.manifest(d).map(|m| (d.clone(), m)),
                 None => c
-                    .tag(&by_tag, (!self.opts.offline).then_some(self.opts.tag_ttl))
-                    .map(|t| t.digest),
+                    .tagged_manifest(&by_tag, (!self.opts.offline).then_some(self.opts.tag_ttl))
+                    .map(|(t, m)| (t.digest, m)),
             };
-            if let Some(d) = digest
-                && let Some((media_type, body)) = c.manifest(&d)
-            {
+            if let Some((d, (media_type, body))) = found {
                 self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(Fetched {
                     digest: d,

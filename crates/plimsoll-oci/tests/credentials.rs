@@ -91,6 +91,33 @@ fn h(k: &str, v: &str) -> (String, String) {
     (k.to_string(), v.to_string())
 }
 
+/// A registry that wants basic credentials, has no blobs, starts uploads at
+/// `location(its own port)` and accepts every PUT.
+fn basic_auth_registry(location: impl Fn(u16) -> String + Send + Sync + 'static) -> Recorder {
+    let port = Arc::new(Mutex::new(0u16));
+    let own = port.clone();
+    let registry = Recorder::start(Arc::new(move |s: &Seen| {
+        if s.authorization.is_none() {
+            return (
+                401,
+                vec![h("WWW-Authenticate", "Basic realm=\"r\"")],
+                vec![],
+            );
+        }
+        match s.method.as_str() {
+            "HEAD" => (404, vec![], vec![]),
+            "POST" => (
+                202,
+                vec![h("Location", &location(*own.lock().unwrap()))],
+                vec![],
+            ),
+            _ => (201, vec![], vec![]),
+        }
+    }));
+    *port.lock().unwrap() = registry.port;
+    registry
+}
+
 /// A docker config with basic credentials for `registry`.
 fn docker_config(registry: &str) -> tempfile::TempDir {
     use base64::Engine;
@@ -121,20 +148,7 @@ fn client(config: &std::path::Path) -> Registry {
 fn an_upload_location_on_another_origin_gets_no_credentials() {
     let other = Recorder::start(Arc::new(|_: &Seen| (201, vec![], vec![])));
     let location = format!("http://127.0.0.1:{}/upload/1?state=x", other.port);
-    let registry = Recorder::start(Arc::new(move |s: &Seen| {
-        if s.authorization.is_none() {
-            return (
-                401,
-                vec![h("WWW-Authenticate", "Basic realm=\"r\"")],
-                vec![],
-            );
-        }
-        match (s.method.as_str(), s.path.as_str()) {
-            ("HEAD", _) => (404, vec![], vec![]),
-            ("POST", _) => (202, vec![h("Location", &location)], vec![]),
-            _ => (201, vec![], vec![]),
-        }
-    }));
+    let registry = basic_auth_registry(move |_| location.clone());
     let name = format!("127.0.0.1:{}", registry.port);
     let config = docker_config(&name);
     let reg = client(config.path());
@@ -161,27 +175,9 @@ fn an_upload_location_on_another_origin_gets_no_credentials() {
 /// (the rule is origin, not "never on uploads"), and so does a manifest PUT.
 #[test]
 fn an_upload_location_on_the_same_origin_keeps_credentials() {
-    let port = Arc::new(Mutex::new(0u16));
-    let p = port.clone();
-    let registry = Recorder::start(Arc::new(move |s: &Seen| {
-        if s.authorization.is_none() {
-            return (
-                401,
-                vec![h("WWW-Authenticate", "Basic realm=\"r\"")],
-                vec![],
-            );
-        }
-        let own = format!(
-            "http://127.0.0.1:{}/v2/team/plugin/blobs/uploads/7",
-            p.lock().unwrap()
-        );
-        match s.method.as_str() {
-            "HEAD" => (404, vec![], vec![]),
-            "POST" => (202, vec![h("Location", &own)], vec![]),
-            _ => (201, vec![], vec![]),
-        }
-    }));
-    *port.lock().unwrap() = registry.port;
+    let registry = basic_auth_registry(|port| {
+        format!("http://127.0.0.1:{port}/v2/team/plugin/blobs/uploads/7")
+    });
     let name = format!("127.0.0.1:{}", registry.port);
     let config = docker_config(&name);
     let reg = client(config.path());

@@ -30,11 +30,8 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     // Everything below that came from outside (messages, paths, rule names,
     // the Dockerfile's own text) goes through `text`: no control character
     // reaches the terminal, and no line of it starts a line of the output.
-    let sources: std::collections::HashMap<&str, _> = report
-        .sources
-        .iter()
-        .map(|(path, src)| (path.as_str(), source_with_offsets(src)))
-        .collect();
+    // Remapped on first use: only files with findings pay for it.
+    let mut sources = std::collections::HashMap::new();
     for f in &report.findings {
         let message = block(&f.message, "  ");
         let rule_id = line(&f.rule_id);
@@ -47,7 +44,12 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             Group::with_title(level.primary_title(message.as_ref()).id(rule_id.as_ref()));
         match &f.location {
             Location::File { path, region } => {
-                if let Some((src, map)) = sources.get(path.as_str()) {
+                let shown = report.sources.get(path).map(|src| {
+                    &*sources
+                        .entry(path.as_str())
+                        .or_insert_with(|| source_with_offsets(src))
+                });
+                if let Some((src, map)) = shown {
                     let start = map(region.start.offset as usize).min(src.len());
                     let end = map(region.end.offset as usize).clamp(start, src.len());
                     group = group.element(

@@ -31,6 +31,25 @@ pub struct Engine {
     pub max_file_bytes: u64,
 }
 
+/// One plugin call on one target: its failure, or a panic while it runs, is
+/// a run error naming both.
+fn call_plugin(
+    p: &Plugin,
+    target: &str,
+    call: impl FnOnce() -> Result<Vec<Finding>, plimsoll_host::PluginFailure>,
+) -> Result<Vec<Finding>, RunError> {
+    contain::contained(
+        || format!("checking {target} with plugin {}", p.name),
+        Some(&p.name),
+        Some(target),
+        || {
+            contain::fault_point("plugin", Some(&p.name), target);
+            call()
+        },
+    )?
+    .map_err(|e| plugins::failure_to_error(&e, Some(target)))
+}
+
 /// Reads at most `limit` bytes of `file`: `None` when it holds more. The
 /// size is checked before anything parses (or plugins copy) the text, and
 /// the read itself stops at the limit in case the file grows meanwhile.
@@ -211,18 +230,8 @@ impl Engine {
             if !p.rules.iter().any(|r| self.selection.enabled(r)) {
                 continue;
             }
-            let call = contain::contained(
-                || format!("checking {path} with plugin {}", p.name),
-                Some(&p.name),
-                Some(path),
-                || {
-                    contain::fault_point(&format!("plugin-{}", p.name), path);
-                    self.host.check_dockerfile(p, doc, path)
-                },
-            );
-            match call {
-                Ok(Ok(f)) => raw.extend(f),
-                Ok(Err(e)) => errors.push(plugins::failure_to_error(&e, Some(path))),
+            match call_plugin(p, path, || self.host.check_dockerfile(p, doc, path)) {
+                Ok(f) => raw.extend(f),
                 Err(e) => errors.push(e),
             }
         }
@@ -455,23 +464,7 @@ impl Engine {
     ) {
         let reference = image.reference.as_str();
         for (p, view) in runs.iter().zip(views) {
-            let call = contain::contained(
-                || format!("checking image {reference} with plugin {}", p.name),
-                Some(&p.name),
-                Some(reference),
-                || {
-                    contain::fault_point(&format!("plugin-{}", p.name), reference);
-                    self.host.check_image(p, image, view)
-                },
-            );
-            let call = match call {
-                Ok(c) => c,
-                Err(e) => {
-                    res.errors.push(e);
-                    continue;
-                }
-            };
-            match call {
+            match call_plugin(p, reference, || self.host.check_image(p, image, view)) {
                 Ok(found) => {
                     for mut f in found {
                         let Some(rule) = self.rules.get(&f.rule_id) else {
@@ -486,9 +479,7 @@ impl Engine {
                         }
                     }
                 }
-                Err(e) => res
-                    .errors
-                    .push(plugins::failure_to_error(&e, Some(reference))),
+                Err(e) => res.errors.push(e),
             }
         }
     }
@@ -750,10 +741,12 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     // --fail-on, then the config, then the command's default.
-    let fail_on = plan.output.fail_on.or(plan
-        .default_fail_on
-        .filter(|_| cfg.config.fail_on.is_none()));
-    let fail_level = output::fail_level(fail_on, cfg.config.fail_on);
+    let fail_level = output::fail_level(
+        plan.output
+            .fail_on
+            .or(cfg.config.fail_on)
+            .or(plan.default_fail_on),
+    );
     let formats = output::formats(plan.output)?;
 
     let mut excludes = cfg.config.exclude.clone();
@@ -848,7 +841,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
                             None,
                             Some(&name),
                             || {
-                                contain::fault_point("target", &name);
+                                contain::fault_point("target", None, &name);
                                 match target {
                                     Target::File(file) => engine.check_file(file, fix_mode),
                                     Target::Image(image) => engine.check_image(image),

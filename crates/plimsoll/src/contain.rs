@@ -78,19 +78,24 @@ pub fn internal_error(
 }
 
 /// Test-only fault injection (debug builds): `PLIMSOLL_TEST_PANIC=POINT:TEXT`
-/// panics at `POINT` (`target`, or `plugin-NAME`) when the target's path
-/// contains `TEXT`. Release builds compile this to nothing.
+/// panics at `POINT` (`target`, or `plugin-NAME` for a plugin call) when
+/// the target's path contains `TEXT`. Release builds compile this to
+/// nothing.
 #[cfg(debug_assertions)]
-pub fn fault_point(point: &str, target: &str) {
+pub fn fault_point(point: &str, plugin: Option<&str>, target: &str) {
+    let at = match plugin {
+        Some(name) => format!("{point}-{name}"),
+        None => point.to_string(),
+    };
     if let Ok(spec) = std::env::var("PLIMSOLL_TEST_PANIC")
         && let Some((p, needle)) = spec.split_once(':')
-        && p == point
+        && p == at
         && target.contains(needle)
     {
-        panic!("fault injected at {point} for {target}");
+        panic!("fault injected at {at} for {target}");
     }
 }
 
 #[cfg(not(debug_assertions))]
 #[inline(always)]
-pub fn fault_point(_point: &str, _target: &str) {}
+pub fn fault_point(_point: &str, _plugin: Option<&str>, _target: &str) {}

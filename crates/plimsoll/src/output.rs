@@ -9,9 +9,10 @@ use crate::cli::{FailOn, Format, OutputArgs};
 use crate::{ExitCode, UsageError};
 
 /// The level at or above which findings fail the run (`None`: never).
-/// `--fail-on` first, then the config's `fail-on`, else `warning`.
-pub fn fail_level(cli: Option<FailOn>, cfg: Option<FailOn>) -> Option<Level> {
-    match cli.or(cfg).unwrap_or(FailOn::Warning) {
+/// The level at or above which findings fail the run: the chosen
+/// `fail-on`, else `warning`.
+pub fn fail_level(chosen: Option<FailOn>) -> Option<Level> {
+    match chosen.unwrap_or(FailOn::Warning) {
         FailOn::Never => None,
         FailOn::Note => Some(Level::Note),
         FailOn::Warning => Some(Level::Warning),

@@ -80,11 +80,16 @@ pub fn specs_with_inert(
     let mut specs = Vec::new();
     let mut errors = Vec::new();
     let mut inert = Vec::new();
+    let vulnerability_data = std::cell::OnceCell::new();
     for b in plimsoll_builtins::BUILTINS {
         if only.is_some_and(|o| !o.contains(&b.name)) {
             continue;
         }
-        let capabilities = b.grants(registry.has_vulnerability_data());
+        // Whether vulnerability data exists is asked once, and only for a
+        // built-in that has a use for it (a directory listing).
+        let data = !b.with_vulnerability_data.is_empty()
+            && *vulnerability_data.get_or_init(|| registry.has_vulnerability_data());
+        let capabilities = b.grants(data);
         // Settings come from the built-in's own table (`[lint]`, `[pin]`...).
         let settings = match b.name {
             "lint" => LoadedConfig::table_json(cfg.config.lint.as_ref()),
