@@ -126,6 +126,7 @@ fn run_action_with_cache(
         .arg(root().join("action.yml"))
         .arg(workdir)
         .env("PLIMSOLL_CACHE_DIR", shared_cache())
+        .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
         .env("NO_COLOR", "1")
         .env_remove("PLIMSOLL_CONFIG");
     for (k, v) in inputs {
@@ -536,6 +537,7 @@ fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
             .env("PATH", &path)
             .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
             .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
             .env("NO_COLOR", "1")
             .output()
             .unwrap()
@@ -588,6 +590,7 @@ fn the_gitlab_template_verifies_its_cache_on_every_job() {
             .env("PLIMSOLL_SHA256", "")
             .env("PLIMSOLL_RELEASE_URL", format!("file://{}", rel.display()))
             .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).to_string()

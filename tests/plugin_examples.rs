@@ -239,6 +239,7 @@ fn plugin_new_js_builds_with_npm_and_its_tests_pass() {
             .args(["run", "--silent", script])
             .env("PATH", path_with_plimsoll())
             .env("PLIMSOLL_CACHE_DIR", support::cache_dir())
+            .env("PLIMSOLL_CACHE_KEY", support::cache_key())
             .current_dir(&dir));
         ok(&r, &format!("npm run {script}"));
         if script == "test" {

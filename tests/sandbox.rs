@@ -330,3 +330,38 @@ fn a_plugin_looping_over_host_calls_is_stopped_at_its_budget() {
     assert_lint_reports(&lint);
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// A cache restored onto a machine whose key is new (an ephemeral CI
+/// runner) is recompiled quietly; entries that fail against a key that
+/// already existed are a warning, shown without `-v`.
+#[test]
+fn a_new_key_recompiles_quietly_and_a_mismatch_under_an_old_key_warns() {
+    let cache = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let p = Project::new();
+    p.file("Dockerfile", DOCKERFILE);
+    let run = |key: &str| {
+        let o = p
+            .command(&["check", "--format", "json", "--select", "lint"])
+            .env("PLIMSOLL_CACHE_DIR", cache.path())
+            .env("PLIMSOLL_CACHE_KEY", state.path().join(key))
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run("first.key").0, Some(1));
+    // Another machine's key, made just now: recompiled, nothing said.
+    let (code, log) = run("second.key");
+    assert_eq!(code, Some(1));
+    assert!(!log.contains("discarding"), "{log}");
+    // The first key again, over entries the second wrote: a warning.
+    let (code, log) = run("first.key");
+    assert_eq!(code, Some(1));
+    assert!(
+        log.contains("WARN") && log.contains("authentication failed"),
+        "{log}"
+    );
+}

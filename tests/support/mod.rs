@@ -80,6 +80,7 @@ impl Project {
         c.args(args)
             .current_dir(self.dir.path())
             .env("PLIMSOLL_CACHE_DIR", cache_dir())
+            .env("PLIMSOLL_CACHE_KEY", cache_key())
             .env("NO_COLOR", "1")
             .env_remove("GITHUB_ACTIONS")
             .env_remove("PLIMSOLL_CONFIG");
@@ -90,6 +91,13 @@ impl Project {
 /// One compiled-plugin cache for the whole test run.
 pub fn cache_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plimsoll-test-cache")
+}
+
+/// Its key, beside it (not inside: plimsoll refuses that): one key for
+/// every test, whatever `HOME` a test sets, so tests share entries instead
+/// of rewriting each other's.
+pub fn cache_key() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plimsoll-test-cache.key")
 }
 
 /// A TOML string literal for a path.

@@ -61,6 +61,10 @@ pub struct CompileCache {
     /// `None`: the cache is not trustworthy here (see [`CompileCache::new`]);
     /// every component is compiled in memory.
     mac_key: Option<[u8; 32]>,
+    /// The key was made by this process: entries written under another key
+    /// are expected (a cache restored onto a new CI runner), not a sign of
+    /// tampering.
+    fresh_key: bool,
 }
 
 impl std::fmt::Debug for CompileCache {
@@ -90,23 +94,24 @@ impl CompileCache {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
         let dir = dir.join("components");
-        let mac_key = match key_file {
+        let (mac_key, fresh_key) = match key_file {
             Some(k) => match trusted_key(&dir, &k) {
-                Ok(key) => Some(key),
+                Ok((key, fresh)) => (Some(key), fresh),
                 Err(why) => {
                     tracing::warn!(
                         "not using the compiled-plugin cache in {}: {why}; plugins are compiled on every run",
                         dir.display()
                     );
-                    None
+                    (None, false)
                 }
             },
-            None => None,
+            None => (None, false),
         };
         CompileCache {
             dir,
             engine_key: format!("{:016x}", h.finish()),
             mac_key,
+            fresh_key,
         }
     }
 
@@ -156,6 +161,10 @@ impl CompileCache {
                         }
                     }
                 }
+                None if self.fresh_key => tracing::info!(
+                    "discarding cache entry {}: authentication failed against this machine's new cache key (a cache restored from elsewhere); recompiling",
+                    path.display()
+                ),
                 None => tracing::warn!(
                     "discarding cache entry {}: it was not written by this plimsoll for this plugin (authentication failed)",
                     path.display()
@@ -192,8 +201,8 @@ impl CompileCache {
 
 /// The MAC key, created (0600, in a 0700 directory) when missing. Refuses a
 /// key or cache directory that other users may write, and a key file that
-/// sits inside the cache directory.
-fn trusted_key(cache_dir: &Path, key_file: &Path) -> Result<[u8; 32], String> {
+/// sits inside the cache directory. `true` with a key made just now.
+fn trusted_key(cache_dir: &Path, key_file: &Path) -> Result<([u8; 32], bool), String> {
     let cache_abs = absolute(cache_dir);
     let key_abs = absolute(key_file);
     if key_abs.starts_with(cache_abs.parent().unwrap_or(&cache_abs)) {
@@ -215,12 +224,13 @@ fn trusted_key(cache_dir: &Path, key_file: &Path) -> Result<[u8; 32], String> {
     match std::fs::read(key_file) {
         Ok(bytes) => {
             others_may_write(key_file)?;
-            bytes.try_into().map_err(|_| {
+            let key = bytes.try_into().map_err(|_| {
                 format!(
                     "{} is not a plimsoll cache key (32 bytes); delete it to make a new one",
                     key_file.display()
                 )
-            })
+            })?;
+            Ok((key, false))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut key = [0u8; 32];
@@ -231,6 +241,7 @@ fn trusted_key(cache_dir: &Path, key_file: &Path) -> Result<[u8; 32], String> {
             std::fs::read(key_file)
                 .ok()
                 .and_then(|b| b.try_into().ok())
+                .map(|key| (key, true))
                 .ok_or_else(|| format!("cannot read back {}", key_file.display()))
         }
         Err(e) => Err(format!("cannot read {}: {e}", key_file.display())),
