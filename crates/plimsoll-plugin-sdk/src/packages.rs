@@ -14,6 +14,7 @@ pub enum Manager {
     Microdnf,
     Zypper,
     Pip,
+    Pipx,
     Npm,
     Yarn,
     Pnpm,
@@ -38,6 +39,7 @@ impl Manager {
             "zypper" => Manager::Zypper,
             n if n == "pip" || n == "pip3" || is_versioned(n, "pip") => Manager::Pip,
             n if is_python(n) && python_module(cmd) == Some("pip") => Manager::Pip,
+            "pipx" => Manager::Pipx,
             "npm" => Manager::Npm,
             "yarn" => Manager::Yarn,
             "pnpm" => Manager::Pnpm,
@@ -154,6 +156,15 @@ impl Manager {
                 "--python",
                 "--root-user-action",
             ],
+            Manager::Pipx => &[
+                "--python",
+                "--index-url",
+                "-i",
+                "--pip-args",
+                "--suffix",
+                "--spec",
+                "--preinstall",
+            ],
             Manager::Npm | Manager::Pnpm => &[
                 "--prefix",
                 "--registry",
@@ -247,12 +258,12 @@ impl Manager {
             Manager::AptGet | Manager::Apt | Manager::Aptitude => &["install"],
             Manager::Apk => &["add"],
             Manager::Yum | Manager::Dnf | Manager::Microdnf | Manager::Zypper => &["install", "in"],
-            Manager::Pip => &["install"],
+            Manager::Pip | Manager::Pipx => &["install"],
             Manager::Npm | Manager::Pnpm => &["install", "i", "add", "isntall", "in"],
             Manager::Yarn => &["add", "install"],
             Manager::Gem => &["install", "i"],
             Manager::Bundle => &["install"],
-            Manager::Go => &["install", "get"],
+            Manager::Go => &["install", "get", "run"],
             Manager::Cargo => &["install"],
             Manager::Conda => &["install", "create"],
         }
@@ -269,6 +280,7 @@ impl Manager {
             Manager::Microdnf => "microdnf",
             Manager::Zypper => "zypper",
             Manager::Pip => "pip",
+            Manager::Pipx => "pipx",
             Manager::Npm => "npm",
             Manager::Yarn => "yarn",
             Manager::Pnpm => "pnpm",
@@ -306,6 +318,9 @@ pub struct PackageCommand<'a> {
     pub subcommand: Option<&'a Word>,
     /// Operands after the subcommand: packages for an install.
     pub operands: Vec<&'a Word>,
+    /// `yum|dnf|microdnf module <subcommand>`: operands are modules
+    /// (`name[:stream][/profile]`), pinned by a stream.
+    pub module: bool,
 }
 
 impl<'a> PackageCommand<'a> {
@@ -326,16 +341,24 @@ impl<'a> PackageCommand<'a> {
             ops.drain(..skip);
         }
         // `npm --global install`: flags can precede the subcommand; operands() did that.
-        let subcommand = if ops.is_empty() {
+        let mut subcommand = if ops.is_empty() {
             None
         } else {
             Some(ops.remove(0))
         };
+        // `dnf module install nodejs:20`: the module's own subcommand.
+        let module = matches!(manager, Manager::Yum | Manager::Dnf | Manager::Microdnf)
+            && subcommand.is_some_and(|w| w.value == "module")
+            && !ops.is_empty();
+        if module {
+            subcommand = Some(ops.remove(0));
+        }
         Some(PackageCommand {
             manager,
             command: cmd,
             subcommand,
             operands: ops,
+            module,
         })
     }
 
@@ -350,52 +373,142 @@ impl<'a> PackageCommand<'a> {
         self.is(self.manager.install_subcommands())
     }
 
-    /// The packages named by an install (not files, URLs, requirement files).
+    /// The packages an install takes from a registry or a version-control
+    /// repository (not files, directories, archives or plain URLs).
     pub fn packages(&self) -> Vec<&'a Word> {
         if !self.is_install() {
             return Vec::new();
         }
+        // `go run pkg args…`: only the first operand is a package.
+        let take = if self.manager == Manager::Go && self.is(&["run"]) {
+            1
+        } else {
+            usize::MAX
+        };
         self.operands
             .iter()
             .copied()
-            .filter(|w| !is_local_or_url(&w.value))
+            .take(take)
+            .filter(|w| source(self.manager, &w.value) != Source::Local)
             .collect()
     }
 
-    /// Packages without a version pin, by this manager's convention.
+    /// Packages without a version pin, by this manager's convention: registry
+    /// packages without a version, VCS references without a commit, tag or
+    /// branch. A word with a variable (`git-core-${VERSION}`) counts as pinned:
+    /// the build decides it.
     pub fn unpinned(&self) -> Vec<&'a Word> {
-        // `gem install x -v 1.2` pins the (single) gem.
-        if self.manager == Manager::Gem && self.command.has_flag(&['v'], &["version"]) {
+        self.unpinned_given(&|_| true)
+    }
+
+    /// [`Self::unpinned`], where a word with variables counts as pinned only when
+    /// `known` says every variable it uses is defined (an ARG or ENV in scope).
+    pub fn unpinned_given(&self, known: &dyn Fn(&str) -> bool) -> Vec<&'a Word> {
+        // `gem install x -v 1.2` pins the (single) gem; pip constraint files pin
+        // whatever they list.
+        if self.manager == Manager::Gem && self.command.has_flag(&['v'], &["version"])
+            || self.manager == Manager::Pip && self.command.has_flag(&['c'], &["constraint"])
+        {
             return Vec::new();
         }
+        // `yum module install tomcat:9`: a module stream pins the module.
+        let module = self.module;
         self.packages()
             .into_iter()
-            .filter(|w| !is_pinned(self.manager, &w.value))
+            .filter(|w| {
+                let v = w.value.as_str();
+                let vars = variables(v);
+                !(w.expansion && !vars.is_empty() && vars.iter().all(|n| known(n))
+                    || if module {
+                        v.contains(':')
+                    } else {
+                        is_pinned(self.manager, v)
+                    })
+            })
             .collect()
     }
 }
 
-/// Files, directories, URLs and VCS references are not registry packages.
+/// The names of the `$NAME` and `${NAME…}` variables a word uses.
+pub fn variables(v: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = v;
+    while let Some(i) = rest.find('$') {
+        rest = &rest[i + 1..];
+        let body = rest.strip_prefix('{').unwrap_or(rest);
+        let len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(body.len());
+        if len > 0 {
+            out.push(&body[..len]);
+        }
+    }
+    out
+}
+
+/// Where a package operand comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A package index (apt, PyPI, npm…).
+    Registry,
+    /// A version-control repository (`git+https://…`, `github:user/repo`).
+    Vcs,
+    /// A file, directory, archive or plain URL: nothing to pin by name.
+    Local,
+}
+
+/// Classifies a package operand for `manager`.
+pub fn source(manager: Manager, v: &str) -> Source {
+    const VCS: &[&str] = &[
+        "git+",
+        "git://",
+        "hg+",
+        "svn+",
+        "bzr+",
+        "github:",
+        "gitlab:",
+        "bitbucket:",
+        "gist:",
+    ];
+    if VCS.iter().any(|p| v.starts_with(p)) {
+        return Source::Vcs;
+    }
+    if is_local_or_url(v) {
+        return Source::Local;
+    }
+    // pip takes `dir/subdir` as a local project; npm and yarn take `user/repo`
+    // as a GitHub repository (Go module paths always have slashes).
+    if v.contains('/') && !v.starts_with('@') {
+        return match manager {
+            Manager::Pip | Manager::Pipx => Source::Local,
+            Manager::Npm | Manager::Yarn | Manager::Pnpm => Source::Vcs,
+            _ => Source::Registry,
+        };
+    }
+    Source::Registry
+}
+
+/// Files, directories, archives and URLs are not registry packages.
 pub fn is_local_or_url(v: &str) -> bool {
+    const ARCHIVES: &[&str] = &[
+        ".deb", ".rpm", ".apk", ".whl", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz",
+        ".txz", ".zip", ".gem", ".go",
+    ];
     v.starts_with('.')
         || v.starts_with('/')
+        || v.starts_with('~')
         || v.starts_with('$')
         || v.contains("://")
-        || v.starts_with("git+")
         || v.starts_with("file:")
-        || v.ends_with(".deb")
-        || v.ends_with(".rpm")
-        || v.ends_with(".apk")
-        || v.ends_with(".whl")
-        || v.ends_with(".tar.gz")
-        || v.ends_with(".tgz")
-        || v.ends_with(".zip")
-        || v.ends_with(".gem")
+        || ARCHIVES.iter().any(|a| v.ends_with(a))
         || v.contains('*')
 }
 
 /// Whether a package word carries a version, per the manager's syntax.
 pub fn is_pinned(manager: Manager, v: &str) -> bool {
+    if source(manager, v) == Source::Vcs {
+        return vcs_pinned(manager, v);
+    }
     match manager {
         Manager::AptGet | Manager::Apt | Manager::Aptitude => v.contains('='),
         Manager::Apk => v.contains('=') || v.contains('~') || v.contains('<') || v.contains('>'),
@@ -405,7 +518,7 @@ pub fn is_pinned(manager: Manager, v: &str) -> bool {
             let b = v.as_bytes();
             v.contains('=') || b.windows(2).any(|w| w[0] == b'-' && w[1].is_ascii_digit())
         }
-        Manager::Pip => ["==", ">=", "<=", "~=", "!=", "===", "<", ">", " @ ", "@"]
+        Manager::Pip | Manager::Pipx => ["==", ">=", "<=", "~=", "!=", "===", "<", ">", " @ ", "@"]
             .iter()
             .any(|op| v.contains(op)),
         Manager::Npm | Manager::Pnpm | Manager::Yarn => {
@@ -419,6 +532,21 @@ pub fn is_pinned(manager: Manager, v: &str) -> bool {
         Manager::Cargo => v.contains('@'),
         Manager::Conda => v.contains('='),
         Manager::Bundle => true,
+    }
+}
+
+/// Whether a VCS reference names a commit, tag or branch: npm's `#ref`, pip's
+/// `@ref` after the repository path (not the `user@` of the host part).
+fn vcs_pinned(manager: Manager, v: &str) -> bool {
+    match manager {
+        Manager::Pip | Manager::Pipx => {
+            let url = v.split('#').next().unwrap_or(v);
+            let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+            // The path starts after the host part (`git@github.com:` or `host/`).
+            let path = after_scheme.split_once('/').map(|(_, p)| p).unwrap_or("");
+            path.contains('@')
+        }
+        _ => v.contains('#'),
     }
 }
 

@@ -43,16 +43,29 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// The commands that run after `cmd` in this RUN, in script order: a
+    /// clean-up only cleans up after an install when it is among them
+    /// (`dnf clean all && dnf install x` leaves the cache).
+    pub fn commands_after<'s>(
+        &'s self,
+        cmd: &'s Command,
+    ) -> impl Iterator<Item = (&'s RunScript, &'s Command)> + 's {
+        self.commands()
+            .skip_while(move |(_, c)| !std::ptr::eq(*c, cmd))
+            .skip(1)
+    }
+
     /// Whether any command runs `name`.
     pub fn runs(&self, name: &str) -> bool {
         self.scripts.iter().any(|s| s.script.runs(name))
     }
 
-    /// `--mount=type=cache` targets of this RUN.
+    /// `--mount=type=cache` and `type=tmpfs` targets of this RUN: nothing written
+    /// there reaches the layer.
     pub fn cache_mounts(&self) -> Vec<String> {
         self.run
             .flags_named("mount")
-            .filter(|f| f.key_value("type").as_deref() == Some("cache"))
+            .filter(|f| matches!(f.key_value("type").as_deref(), Some("cache" | "tmpfs")))
             .filter_map(|f| {
                 f.key_value("target")
                     .or_else(|| f.key_value("dst"))
@@ -113,21 +126,49 @@ pub fn final_image_stages(df: &Dockerfile) -> Vec<usize> {
 pub use plimsoll_plugin_sdk::date::Date;
 
 /// Whether the instruction belongs to a stage that ends up in the final image.
+/// ONBUILD triggers always count: they run in every image built FROM this one.
+/// A file with no FROM at all (a fragment or template, which hadolint lints too)
+/// is judged as one implicit final stage; instructions before the first FROM of
+/// a file that has one are PL3019's business, not the size rules'.
 pub fn in_final_image(df: &Dockerfile, ins: &Instruction) -> bool {
-    match ins.stage {
+    ins.keyword == "ONBUILD" || stage_in_final_image(df, ins.stage)
+}
+
+/// Whether a stage (`None`: outside any stage) ends up in the final image.
+pub fn stage_in_final_image(df: &Dockerfile, stage: Option<usize>) -> bool {
+    match stage {
         Some(s) => final_image_stages(df).contains(&s),
-        None => false,
+        None => df.stages.is_empty(),
     }
+}
+
+/// The ranges of instructions that rules judge stage by stage: each stage, or,
+/// for a file with no FROM (a fragment), the whole file as one implicit stage.
+pub fn scopes(df: &Dockerfile) -> Vec<(Option<usize>, &[Instruction])> {
+    if df.stages.is_empty() {
+        return vec![(None, &df.instructions[..])];
+    }
+    df.stages
+        .iter()
+        .map(|s| (Some(s.index), df.stage_instructions(s.index)))
+        .collect()
 }
 
 /// The value of an ENV or ARG default set before `before` in the stage (or the
 /// stages it is built on), as written (quotes removed).
 pub fn env_before(df: &Dockerfile, ins: &Instruction, name: &str) -> Option<String> {
-    let mut stage = ins.stage?;
+    let mut stage = ins.stage;
+    if stage.is_none() && !df.stages.is_empty() {
+        return None;
+    }
     let mut limit = ins.span.start;
     loop {
         let mut found = None;
-        for i in df.stage_instructions(stage) {
+        let scope = match stage {
+            Some(s) => df.stage_instructions(s),
+            None => &df.instructions[..],
+        };
+        for i in scope {
             if i.span.start >= limit {
                 break;
             }
@@ -156,10 +197,24 @@ pub fn env_before(df: &Dockerfile, ins: &Instruction, name: &str) -> Option<Stri
         if found.is_some() {
             return found;
         }
-        let base = df.stages[stage].base_stage?;
+        let base = df.stages[stage?].base_stage?;
         limit = usize::MAX;
-        stage = base;
+        stage = Some(base);
     }
+}
+
+/// Whether `name` is defined for `ins`: an ENV in its stage (or the stages it
+/// is built on), or an ARG declared anywhere before it (a build argument the
+/// build can set). hadolint judges pinned-by-variable the same way.
+pub fn variable_known(df: &Dockerfile, ins: &Instruction, name: &str) -> bool {
+    env_before(df, ins, name).is_some()
+        || df
+            .instructions
+            .iter()
+            .take_while(|i| i.span.start < ins.span.start)
+            .filter(|i| i.keyword == "ARG")
+            .flat_map(|i| i.args.iter())
+            .any(|a| a.split('=').next() == Some(name))
 }
 
 /// Joins words for a message: `a`, `b` and `c` (at most five, then "and N more").

@@ -75,7 +75,7 @@ fn short_consecutive_runs_only() {
     assert_eq!(findings("FROM a:1\nRUN a\nRUN b\n", "PL2027").len(), 1);
     assert!(
         findings("FROM a:1\nRUN a && b && c\nRUN d\n", "PL2027").is_empty(),
-        "hadolint's nuance: a RUN chaining 3+ commands is deliberate"
+        "hadolint's nuance: a RUN that already chains commands is deliberate"
     );
 }
 
@@ -103,4 +103,25 @@ fn smaller_variants_are_real_tags() {
     assert!(message("FROM debian:bookworm\n")[0].ends_with("`debian:bookworm-slim`"));
     assert!(message("FROM python\n")[0].ends_with("`python:slim`"));
     assert!(message("FROM php:8.3\n").is_empty());
+}
+
+#[test]
+fn a_fragment_without_from_is_one_implicit_final_stage() {
+    // Templates and partial files (and hadolint's own test cases) have no FROM:
+    // stage rules judge them as one stage that reaches the final image.
+    let frag = "RUN dnf install -y httpd-2.4.62\nWORKDIR app\nLABEL 1bad=x\n";
+    assert_eq!(findings(frag, "PL2011").len(), 1);
+    assert_eq!(findings(frag, "PL3004").len(), 1);
+    // With a FROM after them, instructions before it belong to no stage: only
+    // PL3019 speaks about them, size rules do not.
+    let before = "RUN dnf install -y httpd-2.4.62\nFROM scratch\n";
+    assert!(findings(before, "PL2011").is_empty());
+    assert_eq!(findings(before, "PL3019").len(), 1);
+}
+
+#[test]
+fn onbuild_triggers_count_in_any_stage() {
+    // They run in every image built FROM this one, whatever the final stage.
+    let df = "FROM ubuntu:24.04 AS base\nONBUILD RUN apt-get update && apt-get install -y --no-install-recommends jq=1.7\nFROM scratch\n";
+    assert_eq!(findings(df, "PL2002").len(), 1);
 }

@@ -7,9 +7,11 @@ use crate::util::in_final_image;
 declare_rule! {
     /// ## What it does
     /// Reports a RUN in the final image's stages that runs `apt-get install` (or
-    /// `apt-get update`) but does not delete `/var/lib/apt/lists` in the same RUN.
-    /// A `--mount=type=cache` on `/var/lib/apt` or `/var/lib/apt/lists` is fine, and
-    /// build stages whose files never reach the final image are not reported.
+    /// `apt-get update`; also `apt`, `aptitude`) but does not delete
+    /// `/var/lib/apt/lists` in the same RUN. A cache or tmpfs mount on
+    /// `/var/lib/apt` (or its `lists`) is fine — when the Dockerfile removes
+    /// Debian's `docker-clean` hook, only together with one on `/var/cache/apt`.
+    /// Build stages whose files never reach the final image are not reported.
     ///
     /// ## Why is this bad?
     /// The package lists (tens of MB) stay in the layer forever; deleting them in a
@@ -43,14 +45,32 @@ declare_rule! {
 
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
+    // Debian images delete downloaded .debs after each install
+    // (/etc/apt/apt.conf.d/docker-clean); once a RUN removes that hook, later
+    // ones keep them in /var/cache/apt unless that is mounted too.
+    let hook_removed_at = ctx
+        .runs
+        .iter()
+        .find(|r| {
+            r.commands().any(|(_, c)| {
+                c.is("rm") && c.args().iter().any(|a| a.value.contains("docker-clean"))
+            })
+        })
+        .map(|r| r.index);
     let mut out = Vec::new();
     for run in &ctx.runs {
-        if !in_final_image(df, run.ins) || run.cache_mounted("/var/lib/apt/lists") {
+        let keeps_debs = hook_removed_at.is_some_and(|i| i <= run.index);
+        let lists_mounted = run.cache_mounted("/var/lib/apt/lists");
+        if !in_final_image(df, run.ins)
+            || lists_mounted && (!keeps_debs || run.cache_mounted("/var/cache/apt"))
+        {
             continue;
         }
         let apt = run.packages().find(|(_, p)| {
-            matches!(p.manager, Manager::AptGet | Manager::Apt)
-                && (p.is_install() || p.is(&["update"]))
+            matches!(
+                p.manager,
+                Manager::AptGet | Manager::Apt | Manager::Aptitude
+            ) && (p.is_install() || p.is(&["update"]))
         });
         let Some((script, pc)) = apt else { continue };
         let removed = run.commands().any(|(_, c)| {
@@ -67,8 +87,12 @@ pub fn check(ctx: &mut Ctx) {
         if removed {
             continue;
         }
-        let mut f = Finding::new(&RULE, "delete /var/lib/apt/lists in the same RUN (`rm -rf /var/lib/apt/lists/*`) or use a cache mount")
-            .at(script.command_span(run.ins, pc.command));
+        let msg = if lists_mounted {
+            "docker-clean is removed, so .debs stay in /var/cache/apt: mount it as a cache too, or delete the caches in the same RUN"
+        } else {
+            "delete /var/lib/apt/lists in the same RUN (`rm -rf /var/lib/apt/lists/*`) or use a cache mount"
+        };
+        let mut f = Finding::new(&RULE, msg).at(script.command_span(run.ins, pc.command));
         if let Some(at) = run.scripts.first().and_then(|s| s.append_point(run.ins)) {
             f = f.fix(Fix::safe(
                 "Append `&& rm -rf /var/lib/apt/lists/*`",

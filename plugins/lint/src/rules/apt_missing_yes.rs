@@ -37,6 +37,26 @@ declare_rule! {
     };
 }
 
+/// apt's quiet level: `-q` and `--quiet` add one each (`-qq`, `-q -q`,
+/// `--quiet --quiet`), `-q=N`/`--quiet=N` set it. Level 2 implies `-y`.
+fn quiet_level(c: &plimsoll_plugin_sdk::shell::Command) -> u32 {
+    let mut level = 0;
+    for a in c.args() {
+        let v = a.value.as_str();
+        if let Some(n) = v.strip_prefix("--quiet=").or_else(|| v.strip_prefix("-q=")) {
+            level = n.parse().unwrap_or(level);
+        } else if v == "--quiet" {
+            level += 1;
+        } else if let Some(short) = v.strip_prefix('-')
+            && !short.starts_with('-')
+        {
+            let cluster = short.split('=').next().unwrap_or(short);
+            level += cluster.chars().filter(|&ch| ch == 'q').count() as u32;
+        }
+    }
+    level
+}
+
 pub fn check(ctx: &mut Ctx) {
     let mut out = Vec::new();
     for run in &ctx.runs {
@@ -55,11 +75,7 @@ pub fn check(ctx: &mut Ctx) {
                 continue;
             }
             let c = pc.command;
-            if c.has_flag(&['y'], &["yes", "assume-yes", "force-yes"])
-                || c.args().iter().any(|a| {
-                    a.value == "-qq" || a.value.starts_with("-qqy") || a.value == "--quiet=2"
-                })
-            {
+            if c.has_flag(&['y'], &["yes", "assume-yes", "force-yes"]) || quiet_level(c) >= 2 {
                 continue;
             }
             let sub = pc.subcommand.expect("install has a subcommand");

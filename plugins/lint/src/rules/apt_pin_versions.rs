@@ -43,7 +43,8 @@ pub fn check(ctx: &mut Ctx) {
             if !matches!(pc.manager, Manager::AptGet | Manager::Apt) {
                 continue;
             }
-            let unpinned = pc.unpinned();
+            let unpinned =
+                pc.unpinned_given(&|v| crate::util::variable_known(ctx.df(), run.ins, v));
             if unpinned.is_empty() {
                 continue;
             }

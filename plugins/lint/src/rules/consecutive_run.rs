@@ -5,8 +5,8 @@ use crate::Ctx;
 declare_rule! {
     /// ## What it does
     /// Notes consecutive RUN instructions in a stage with the same flags, which
-    /// could be one RUN (or a heredoc). As hadolint does, RUNs that already chain
-    /// more than two commands count as deliberately separate.
+    /// could be one RUN (or a heredoc). As hadolint does, a RUN that already chains
+    /// commands (`a && b`, `a; b`) counts as deliberately separate.
     ///
     /// ## Why is this bad?
     /// Each RUN is a layer: more layers to pull, and files deleted by a later RUN
@@ -55,8 +55,8 @@ pub fn check(ctx: &mut Ctx) {
         if a.keyword == "RUN"
             && b.keyword == "RUN"
             && a.stage == b.stage
-            && commands(a) <= 2
-            && commands(b) <= 2
+            && commands(a) <= 1
+            && commands(b) <= 1
         {
             let fa: Vec<&str> = a.flags.iter().map(|f| f.raw.as_str()).collect();
             let fb: Vec<&str> = b.flags.iter().map(|f| f.raw.as_str()).collect();

@@ -39,10 +39,10 @@ declare_rule! {
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
-    for stage in ctx.doc.stages() {
+    for (stage, instructions) in crate::util::scopes(df) {
         // A stage built on one of ours inherits its WORKDIR.
         let mut has_workdir = false;
-        let mut s = stage.base_stage;
+        let mut s = stage.and_then(|s| df.stages[s].base_stage);
         while let Some(b) = s {
             has_workdir |= df
                 .stage_instructions(b)
@@ -50,7 +50,7 @@ pub fn check(ctx: &mut Ctx) {
                 .any(|i| i.keyword == "WORKDIR");
             s = df.stages[b].base_stage;
         }
-        for ins in df.stage_instructions(stage.index) {
+        for ins in instructions {
             if ins.keyword == "WORKDIR" {
                 has_workdir = true;
             }

@@ -6,7 +6,8 @@ use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `go install pkg` without `@version` (or with `@latest`), and
+    /// Reports `go install pkg`, `go get pkg` and `go run pkg` without `@version`
+    /// (or with `@latest`; local packages such as `go run .` are not judged), and
     /// `cargo install crate` without `@version`/`--version`.
     ///
     /// ## Why is this bad?

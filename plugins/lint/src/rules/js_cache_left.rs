@@ -1,4 +1,4 @@
-use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_plugin_sdk::packages::{Manager, PackageCommand};
 use plimsoll_plugin_sdk::prelude::*;
 
 use crate::Ctx;
@@ -47,11 +47,14 @@ pub fn check(ctx: &mut Ctx) {
             continue;
         }
         let pcs: Vec<_> = run.packages().collect();
-        let cleans = |m: Manager| {
-            pcs.iter().any(|(_, p)| {
-                p.manager == m
-                    && p.is(&["cache"])
-                    && p.operands.first().is_some_and(|o| o.value == "clean")
+        // `<m> cache clean`, or removing a cache directory containing `dir`, after `c`.
+        let cleans_after = |m: Manager, c, dir: &str| {
+            run.commands_after(c).any(|(_, x)| {
+                PackageCommand::of(x).is_some_and(|p| {
+                    p.manager == m
+                        && p.is(&["cache"])
+                        && p.operands.first().is_some_and(|o| o.value == "clean")
+                }) || x.is("rm") && x.args().iter().any(|a| a.value.contains(dir))
             })
         };
         for (script, pc) in &pcs {
@@ -66,24 +69,18 @@ pub fn check(ctx: &mut Ctx) {
                     if pc.is(&["install", "add"])
                         || (pc.subcommand.is_none() && c.args().is_empty()) =>
                 {
-                    if cleans(Manager::Yarn)
+                    if cleans_after(Manager::Yarn, c, ".cache/yarn")
                         || run.cache_mounted("/usr/local/share/.cache/yarn")
                         || run.cache_mounted("/root/.cache/yarn")
-                        || run.commands().any(|(_, x)| {
-                            x.is("rm") && x.args().iter().any(|a| a.value.contains(".cache/yarn"))
-                        })
                     {
                         continue;
                     }
                     "`yarn install` leaves the yarn cache in the layer; run `yarn cache clean` in the same RUN"
                 }
                 Manager::Npm if pc.is(&["install", "i", "ci", "add"]) => {
-                    if cleans(Manager::Npm)
+                    if cleans_after(Manager::Npm, c, ".npm")
                         || c.has_flag(&[], &["cache"])
                         || run.cache_mounted("/root/.npm")
-                        || run.commands().any(|(_, x)| {
-                            x.is("rm") && x.args().iter().any(|a| a.value.contains(".npm"))
-                        })
                     {
                         continue;
                     }

@@ -104,15 +104,11 @@ fn is_hash(v: &str) -> bool {
         && v.chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// A licence expression over the SPDX licence list (`MIT`, `Apache-2.0 OR MIT`,
+/// `GPL-2.0-or-later WITH Classpath-exception-2.0`), as the `spdx` crate (the
+/// list cargo-deny uses) parses it; `LicenseRef-…` identifiers are allowed.
 fn is_spdx(v: &str) -> bool {
-    !v.is_empty()
-        && v.split([' ', '(', ')']).filter(|t| !t.is_empty()).all(|t| {
-            matches!(t, "AND" | "OR" | "WITH")
-                || (t
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-.+:".contains(c))
-                    && t.chars().any(|c| c.is_ascii_alphabetic()))
-        })
+    spdx::Expression::parse_mode(v, spdx::ParseMode::LAX).is_ok()
 }
 
 pub fn check(ctx: &mut Ctx) {
@@ -170,6 +166,8 @@ mod tests {
             is_spdx("Apache-2.0 OR MIT")
                 && is_spdx("GPL-2.0-only WITH Classpath-exception-2.0")
                 && !is_spdx("see LICENSE file!")
+                && !is_spdx("not-spdx")
+                && is_spdx("LicenseRef-corp")
         );
     }
 }

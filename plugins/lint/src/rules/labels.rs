@@ -3,7 +3,7 @@
 
 use plimsoll_plugin_sdk::dockerfile::{Dockerfile, Span};
 
-use crate::util::final_image_stages;
+use crate::util::stage_in_final_image;
 
 pub struct Label {
     pub key: String,
@@ -14,12 +14,11 @@ pub struct Label {
 
 /// Labels set in the stages of the final image, in order.
 pub fn final_labels(df: &Dockerfile) -> Vec<Label> {
-    let stages = final_image_stages(df);
     let mut out = Vec::new();
     for ins in df
         .instructions
         .iter()
-        .filter(|i| i.keyword == "LABEL" && i.stage.is_some_and(|s| stages.contains(&s)))
+        .filter(|i| i.keyword == "LABEL" && stage_in_final_image(df, i.stage))
     {
         for kv in ins.key_value_pairs() {
             out.push(Label {

@@ -6,8 +6,10 @@ use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `npm install <pkg>` (also pnpm, `yarn add`) without a version.
-    /// `npm install`/`npm ci` without packages (from the lockfile) are fine.
+    /// Reports `npm install <pkg>` (also pnpm, `yarn add`) without a version, and
+    /// git dependencies (`git+https://…`, `github:user/repo`, `user/repo`) without
+    /// a `#commit-ish`. `npm install`/`npm ci` without packages (from the
+    /// lockfile), local folders and tarballs are fine.
     ///
     /// ## Why is this bad?
     /// Unpinned installs pull whatever was published last, including malicious

@@ -37,6 +37,15 @@ declare_rule! {
     };
 }
 
+/// Whether a `PIP_NO_CACHE_DIR` value turns the cache off: any value but a
+/// false one (`0`, `false`, `no`, `off`, empty), as hadolint reads it.
+fn disables_cache(v: &str) -> bool {
+    !matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "" | "0" | "false" | "no" | "off"
+    )
+}
+
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
@@ -47,8 +56,16 @@ pub fn check(ctx: &mut Ctx) {
         {
             continue;
         }
-        if env_before(df, run.ins, "PIP_NO_CACHE_DIR")
-            .is_some_and(|v| !matches!(v.as_str(), "" | "0" | "false" | "no"))
+        let exported = run.commands().any(|(_, c)| {
+            c.is("export")
+                && c.args().iter().any(|a| {
+                    a.value
+                        .strip_prefix("PIP_NO_CACHE_DIR=")
+                        .is_some_and(disables_cache)
+                })
+        });
+        if exported
+            || env_before(df, run.ins, "PIP_NO_CACHE_DIR").is_some_and(|v| disables_cache(&v))
         {
             continue;
         }
@@ -58,10 +75,11 @@ pub fn check(ctx: &mut Ctx) {
             {
                 continue;
             }
-            if c.assignments
-                .iter()
-                .any(|a| a.value.starts_with("PIP_NO_CACHE_DIR="))
-            {
+            if c.assignments.iter().any(|a| {
+                a.value
+                    .strip_prefix("PIP_NO_CACHE_DIR=")
+                    .is_some_and(disables_cache)
+            }) {
                 continue;
             }
             let mut f = Finding::new(

@@ -6,8 +6,11 @@ use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `pip install` of packages without a version specifier. Requirement
-    /// files (`-r`), local paths, wheels and VCS URLs are not judged.
+    /// Reports `pip install` and `pipx install` of packages without a version
+    /// specifier, and VCS installs (`git+https://…`) without a commit, tag or
+    /// branch (`…/repo.git@v1.2`). Requirement files (`-r`), constraint files
+    /// (`-c`), local directories, archives and wheels are not judged; a version
+    /// from a build argument (`flask==${FLASK_VERSION}`) counts as pinned.
     ///
     /// ## Why is this bad?
     /// An unpinned `pip install flask` gets whatever was released this morning,
@@ -37,7 +40,11 @@ declare_rule! {
 }
 
 pub fn check(ctx: &mut Ctx) {
-    report_unpinned(ctx, &RULE, &[Manager::Pip], "`name==version`", |_| {
-        &["DL3013"]
-    });
+    report_unpinned(
+        ctx,
+        &RULE,
+        &[Manager::Pip, Manager::Pipx],
+        "`name==version`",
+        |_| &["DL3013"],
+    );
 }

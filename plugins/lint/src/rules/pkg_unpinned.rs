@@ -22,18 +22,24 @@ pub(super) fn report_unpinned(
             if !managers.contains(&pc.manager) {
                 continue;
             }
-            let unpinned = pc.unpinned();
+            let unpinned =
+                pc.unpinned_given(&|v| crate::util::variable_known(ctx.df(), run.ins, v));
             if unpinned.is_empty() {
                 continue;
             }
             let names: Vec<&str> = unpinned.iter().map(|w| w.value.as_str()).collect();
+            let how = if pc.module { "`module:stream`" } else { how };
             out.push(
                 Finding::new(
                     rule,
                     format!(
                         "pin versions in {} {}: {} ({how})",
                         pc.manager.name(),
-                        pc.subcommand.map(|s| s.value.as_str()).unwrap_or("install"),
+                        if pc.module {
+                            "module install"
+                        } else {
+                            pc.subcommand.map(|s| s.value.as_str()).unwrap_or("install")
+                        },
                         list(&names)
                     ),
                 )

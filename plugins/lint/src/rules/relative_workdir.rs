@@ -38,19 +38,18 @@ declare_rule! {
 }
 
 fn is_absolute(p: &str) -> bool {
-    p.starts_with('/')
-        || p.starts_with('$')
-        || p.starts_with('"') && p[1..].starts_with(['/', '$'])
-        || p.chars().nth(1) == Some(':')
-        || p.starts_with('\\')
+    // A quote left by an unquote that could not finish (`"C:\"`: the escape
+    // character ate the closing quote).
+    let p = p.strip_prefix(['"', '\'']).unwrap_or(p);
+    p.starts_with('/') || p.starts_with('$') || p.chars().nth(1) == Some(':') || p.starts_with('\\')
 }
 
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
-    for stage in ctx.doc.stages() {
+    for (_, instructions) in crate::util::scopes(df) {
         let mut current: Option<String> = None;
-        for ins in df.stage_instructions(stage.index) {
+        for ins in instructions {
             if ins.keyword != "WORKDIR" {
                 continue;
             }
