@@ -326,9 +326,25 @@ pub struct PackageCommand<'a> {
 impl<'a> PackageCommand<'a> {
     pub fn of(cmd: &'a Command) -> Option<PackageCommand<'a>> {
         let manager = Manager::of(cmd)?;
+        // `gem install x -- --with-opt`: what follows `--` are build options
+        // for the gem's native extension, not gems.
+        let args = cmd.args();
+        let end = match manager {
+            Manager::Gem => args.iter().position(|w| w.value == "--"),
+            _ => None,
+        }
+        .unwrap_or(args.len());
         let mut ops: Vec<&Word> = cmd
             .operands(manager.flags_with_values())
             .into_iter()
+            .filter(|&(i, w)| {
+                i < end
+                    // `--use-system-libraries true`: a boolean option's value.
+                    && !(manager == Manager::Gem
+                        && matches!(w.value.as_str(), "true" | "false")
+                        && i > 0
+                        && args[i - 1].value.starts_with("--"))
+            })
             .map(|(_, w)| w)
             .collect();
         // `python -m pip install`: drop the `pip` module operand.

@@ -12,7 +12,7 @@ pub const SCHEMA: &str = r#"{
   "type": "object",
   "additionalProperties": false,
   "properties": {
-    "trusted-registries": {"type": "array", "items": {"type": "string"}, "description": "Registries base images may come from (PL1003). Empty: the rule is off. `docker.io` covers Docker Hub's short names."},
+    "trusted-registries": {"type": "array", "items": {"type": "string"}, "description": "Registries base images may come from (PL1003). Empty: the rule is off. `docker.io` covers Docker Hub's short names, `*.corp.example` a domain's registries, `*` all."},
     "required-labels": {"type": "array", "items": {"type": "string"}, "description": "Labels the final image must set (PL3022)."},
     "label-schema": {"type": "object", "additionalProperties": {"enum": ["text", "url", "email", "rfc3339", "semver", "hash", "spdx"]}, "description": "Label name -> value format checked by PL3025 (hadolint's label-schema)."},
     "strict-labels": {"type": "boolean", "description": "Report labels not in label-schema (PL3023)."},

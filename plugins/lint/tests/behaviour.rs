@@ -125,3 +125,26 @@ fn onbuild_triggers_count_in_any_stage() {
     let df = "FROM ubuntu:24.04 AS base\nONBUILD RUN apt-get update && apt-get install -y --no-install-recommends jq=1.7\nFROM scratch\n";
     assert_eq!(findings(df, "PL2002").len(), 1);
 }
+
+#[test]
+fn root_is_inherited_from_the_parent_stage() {
+    let f = findings(
+        "FROM debian:12 AS base\nUSER root\nFROM base\nRUN id\n",
+        "PL3002",
+    );
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message
+            .contains("inherits USER `root` from stage `base`"),
+        "{}",
+        f[0].message
+    );
+    // A USER in the final stage wins over the parent's.
+    assert!(
+        findings(
+            "FROM debian:12 AS base\nUSER root\nFROM base\nUSER app\n",
+            "PL3002"
+        )
+        .is_empty()
+    );
+}

@@ -47,7 +47,8 @@ pub fn check(ctx: &mut Ctx) {
             continue;
         };
         // Only stages: copying `/` of an external image is a deliberate replication.
-        if df.stage_ref(from, idx).is_none() {
+        // In a fragment (no FROM) the stage is out of view: judge it as one.
+        if df.stage_ref(from, idx).is_none() && !df.stages.is_empty() {
             continue;
         }
         let unq: Vec<String> = ins

@@ -43,13 +43,26 @@ pub fn check(ctx: &mut Ctx) {
         if ins.keyword != "COPY" || ins.flag("from").is_some() || ins.args.len() < 2 {
             continue;
         }
+        // Windows paths use `\\`: split on both separators, quotes removed.
+        let base = |p: &str| -> String {
+            let p = p.trim_matches(['"', '\'']);
+            p.rsplit(['/', '\\']).next().unwrap_or(p).to_string()
+        };
+        let tarball = |a: &str| is_archive(a) && a.contains(".tar") || a.ends_with(".tgz");
         let archives: Vec<String> = ins.args[..ins.args.len() - 1]
             .iter()
-            .map(|a| plimsoll_plugin_sdk::dockerfile::unquote(a, df.escape))
-            .filter(|a| is_archive(a) && a.contains(".tar") || a.ends_with(".tgz"))
+            .map(|a| base(a))
+            .filter(|a| tarball(a))
             .collect();
         if archives.is_empty() {
             continue;
+        }
+        // The names the archive has in the image: its own, or the file name it is
+        // copied to (`COPY app.tar /opt/pkg.tar`).
+        let mut names = archives.clone();
+        let dest = base(ins.args.last().expect("len >= 2"));
+        if tarball(&dest) {
+            names.push(dest);
         }
         let extracted = ctx
             .runs
@@ -58,11 +71,9 @@ pub fn check(ctx: &mut Ctx) {
             .any(|r| {
                 r.commands().any(|(_, c)| {
                     c.is("tar")
-                        && c.args().iter().any(|a| {
-                            archives
-                                .iter()
-                                .any(|arc| a.value.ends_with(arc.rsplit('/').next().unwrap_or(arc)))
-                        })
+                        && c.args()
+                            .iter()
+                            .any(|a| names.iter().any(|n| base(&a.value) == *n))
                 })
             });
         if extracted {

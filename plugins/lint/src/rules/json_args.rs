@@ -4,7 +4,9 @@ use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `CMD` and `ENTRYPOINT` in shell form (`CMD node server.js`).
+    /// Reports `CMD` and `ENTRYPOINT` in shell form (`CMD node server.js`), and
+    /// `HEALTHCHECK CMD` in shell form (as hadolint does: it needs a `/bin/sh`
+    /// in the image, which distroless and scratch images do not have).
     ///
     /// ## Why is this bad?
     /// Shell form runs the process under `/bin/sh -c`: the shell becomes PID 1,
@@ -41,16 +43,31 @@ declare_rule! {
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
-    for ins in df
-        .instructions
-        .iter()
-        .filter(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT"))
-    {
-        if ins.json || ins.args.is_empty() {
-            continue;
+    for ins in &df.instructions {
+        // (what, the shell-form command, where the command is written)
+        let (what, cmd, span, why) = match ins.keyword.as_str() {
+            "CMD" | "ENTRYPOINT" if !ins.json && !ins.args.is_empty() => (
+                ins.keyword.clone(),
+                &ins.args[0],
+                ins.args_span,
+                "the shell form runs under /bin/sh, which does not pass signals on",
+            ),
+            "HEALTHCHECK"
+                if !ins.json && ins.args.len() >= 2 && ins.args[0].eq_ignore_ascii_case("CMD") =>
+            {
+                (
+                    "HEALTHCHECK CMD".to_string(),
+                    &ins.args[1],
+                    ins.arg_spans.get(1).copied().unwrap_or(ins.args_span),
+                    "the shell form needs a /bin/sh in the image (distroless and scratch images have none)",
+                )
+            }
+            _ => continue,
+        };
+        let mut f = Finding::new(&RULE, format!("use JSON form for {what}: {why}")).at(ins.span);
+        if ins.keyword == "HEALTHCHECK" {
+            f = f.covers(&["DL3025"]);
         }
-        let cmd = &ins.args[0];
-        let mut f = Finding::new(&RULE, format!("use JSON form for {}: the shell form runs under /bin/sh, which does not pass signals on", ins.keyword)).at(ins.span);
         let plain = cmd.split_whitespace().all(|w| {
             w.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+%".contains(c))
@@ -59,10 +76,7 @@ pub fn check(ctx: &mut Ctx) {
             let words: Vec<String> = cmd.split_whitespace().map(|w| format!("\"{w}\"")).collect();
             f = f.fix(Fix::safe(
                 "Write the command as a JSON array",
-                vec![Edit::replace(
-                    ins.args_span,
-                    format!("[{}]", words.join(", ")),
-                )],
+                vec![Edit::replace(span, format!("[{}]", words.join(", ")))],
             ));
         }
         out.push(f);

@@ -28,7 +28,7 @@ declare_rule! {
         name: "invalid-stage-name",
         summary: "Stage name is reserved or invalid",
         level: Level::Error,
-        aliases: &["ReservedStageName"],
+        aliases: &["DL3063", "ReservedStageName"],
         tags: &["correctness"],
     };
 }

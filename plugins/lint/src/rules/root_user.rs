@@ -54,22 +54,36 @@ pub fn check(ctx: &mut Ctx) {
     if ctx.settings.allow_root_user {
         return;
     }
-    let last_user = ctx
-        .df()
-        .stage_instructions(stage.index)
-        .iter()
-        .rfind(|i| i.keyword == "USER");
-    if let Some(user) = last_user
+    // The effective user: the final stage's last USER, else the one it inherits
+    // from the stage it is built FROM (and so on up).
+    let df = ctx.df();
+    let mut from = Some(stage.index);
+    let mut found = None;
+    while let Some(s) = from {
+        if let Some(u) = df
+            .stage_instructions(s)
+            .iter()
+            .rfind(|i| i.keyword == "USER")
+        {
+            found = Some((s, u));
+            break;
+        }
+        from = df.stages[s].base_stage;
+    }
+    if let Some((s, user)) = found
         && let Some(arg) = user.args.first()
         && is_root(arg)
     {
-        ctx.report(
-            Finding::new(
-                &RULE,
-                format!("the last USER of the final stage is `{arg}`; switch to a non-root user before the image ends"),
+        let msg = if s == stage.index {
+            format!(
+                "the last USER of the final stage is `{arg}`; switch to a non-root user before the image ends"
             )
-            .at(user.span)
-            .severity(5.0),
-        );
+        } else {
+            let name = df.stages[s].name.clone().unwrap_or_else(|| s.to_string());
+            format!(
+                "the final stage inherits USER `{arg}` from stage `{name}`; switch to a non-root user before the image ends"
+            )
+        };
+        ctx.report(Finding::new(&RULE, msg).at(user.span).severity(5.0));
     }
 }

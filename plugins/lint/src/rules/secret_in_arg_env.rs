@@ -1,13 +1,19 @@
 use plimsoll_plugin_sdk::prelude::*;
 
-use super::secrets::is_secret_name;
+use super::secrets::{is_credential_file_variable, is_secret_name};
 use crate::Ctx;
 
 declare_rule! {
     /// ## What it does
     /// Reports `ARG` and `ENV` whose name says they hold a secret (`*_PASSWORD`,
     /// `*_TOKEN`, `API_KEY`, `SECRET_*`...). Names that point to a secret
-    /// (`*_FILE`, `*_PATH`) and public key material (`GPG_KEY`) are not reported.
+    /// (`*_FILE`, `*_PATH`, `GOOGLE_APPLICATION_CREDENTIALS`) and public key
+    /// material (`GPG_KEY`) are not reported — but a credentials file copied to
+    /// where such a variable points is: `COPY cfg $AWS_CONFIG_FILE`, or an
+    /// `ENV GOOGLE_APPLICATION_CREDENTIALS=./app/key.json` next to a COPY into
+    /// `/app/`. Well-known credential names whose last word alone says little
+    /// (`AWS_ACCESS_KEY_ID`, also prefixed as `VITE_AWS_ACCESS_KEY_ID`,
+    /// Jenkins' `*_USR`/`*_PSW` pairs) are reported.
     ///
     /// ## Why is this bad?
     /// ENV values are baked into the image config; ARG values passed with
@@ -37,6 +43,57 @@ declare_rule! {
     };
 }
 
+/// A COPY/ADD to a credentials-file variable: `COPY cfg $AWS_CONFIG_FILE`.
+/// (A COPY to the path an ENV gives such a variable is reported at the ENV.)
+fn copied_credentials_file(df: &Dockerfile, ins: &Instruction) -> Option<Finding> {
+    let dest = ins.args.last().filter(|_| ins.args.len() >= 2)?;
+    let dest = plimsoll_plugin_sdk::dockerfile::unquote(dest, df.escape);
+    let var = plimsoll_plugin_sdk::packages::variables(&dest)
+        .into_iter()
+        .find(|v| is_credential_file_variable(v))?;
+    Some(
+        Finding::new(
+            &RULE,
+            format!("`{}` puts a credentials file where `{var}` points: it ends up readable in the image; use `RUN --mount=type=secret`", ins.keyword),
+        )
+        .at(ins.span)
+        .severity(7.5),
+    )
+}
+
+/// A COPY/ADD of the same stage whose destination directory holds `path`
+/// (both read relative to `/` when not absolute: `COPY . .` holds everything).
+fn copy_into<'d>(df: &'d Dockerfile, ins: &Instruction, path: &str) -> Option<&'d Instruction> {
+    let norm = |p: &str| -> String {
+        let p = p.trim_start_matches("./").trim_start_matches('/');
+        if p == "." {
+            String::new()
+        } else {
+            p.to_string()
+        }
+    };
+    let target = norm(path);
+    if target.is_empty() || target.contains('$') {
+        return None;
+    }
+    crate::util::scopes(df)
+        .into_iter()
+        .find(|(s, _)| *s == ins.stage)?
+        .1
+        .iter()
+        .filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD") && i.args.len() >= 2)
+        .find(|i| {
+            let dest = plimsoll_plugin_sdk::dockerfile::unquote(
+                i.args.last().expect("len >= 2"),
+                df.escape,
+            );
+            let dest = norm(&dest);
+            dest == target
+                || dest.is_empty()
+                || target.starts_with(&format!("{}/", dest.trim_end_matches('/')))
+        })
+}
+
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
@@ -45,14 +102,22 @@ pub fn check(ctx: &mut Ctx) {
             (Some(t), "ONBUILD") => t.as_ref(),
             _ => ins,
         };
-        let names: Vec<(String, Span)> = match ins.keyword.as_str() {
+        let names: Vec<(String, Option<String>, Span)> = match ins.keyword.as_str() {
             "ARG" => ins
                 .args
                 .iter()
                 .enumerate()
                 .map(|(i, a)| {
+                    let (k, v) = match a.split_once('=') {
+                        Some((k, v)) => (
+                            k,
+                            Some(plimsoll_plugin_sdk::dockerfile::unquote(v, df.escape)),
+                        ),
+                        None => (a.as_str(), None),
+                    };
                     (
-                        a.split('=').next().unwrap_or(a).to_string(),
+                        k.to_string(),
+                        v,
                         ins.arg_spans.get(i).copied().unwrap_or(ins.span),
                     )
                 })
@@ -60,11 +125,36 @@ pub fn check(ctx: &mut Ctx) {
             "ENV" => ins
                 .key_value_pairs()
                 .into_iter()
-                .map(|kv| (kv.key.to_string(), kv.key_span.unwrap_or(ins.span)))
+                .map(|kv| {
+                    (
+                        kv.key.to_string(),
+                        Some(plimsoll_plugin_sdk::dockerfile::unquote(
+                            kv.value, df.escape,
+                        )),
+                        kv.key_span.unwrap_or(ins.span),
+                    )
+                })
                 .collect(),
+            "COPY" | "ADD" => {
+                if let Some(f) = copied_credentials_file(df, ins) {
+                    out.push(f);
+                }
+                continue;
+            }
             _ => continue,
         };
-        for (name, span) in names {
+        for (name, value, span) in names {
+            if is_credential_file_variable(&name)
+                && let Some(path) = value
+                && let Some(copy) = copy_into(df, ins, &path)
+            {
+                let line = df.position(copy.span.start).line;
+                out.push(
+                    Finding::new(&RULE, format!("`{name}` points at `{path}`, which the COPY on line {line} puts in the image: the credentials file is readable by anyone who pulls it; use `RUN --mount=type=secret`"))
+                        .at(span)
+                        .severity(7.5),
+                );
+            }
             if is_secret_name(&name) {
                 out.push(
                     Finding::new(&RULE, format!("`{}` {name} looks like a secret, which ends up readable in the image; use `RUN --mount=type=secret`", ins.keyword))

@@ -11,8 +11,22 @@ pub fn is_secret_name(name: &str) -> bool {
         .split(['_', '-', '.'])
         .filter(|t| !t.is_empty())
         .collect();
-    if tokens.is_empty() {
+    if tokens.is_empty() || is_credential_file_variable(&upper) {
         return false;
+    }
+    // Well-known credentials whose last word alone says nothing (an AWS key id
+    // is half of a key pair; Jenkins binds `X_USR`/`X_PSW`), also with a
+    // prefix (`VITE_AWS_ACCESS_KEY_ID`).
+    const KNOWN: &[&str] = &[
+        "AWS_ACCESS_KEY_ID",
+        "ARTIFACTORY_USR",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    ];
+    if KNOWN
+        .iter()
+        .any(|k| upper == *k || upper.ends_with(&format!("_{k}")))
+    {
+        return true;
     }
     let last = *tokens.last().unwrap_or(&"");
     if matches!(
@@ -68,6 +82,7 @@ pub fn is_secret_name(name: &str) -> bool {
             "PASSWORD"
                 | "PASSWD"
                 | "PWD"
+                | "PSW"
                 | "PASS"
                 | "PASSPHRASE"
                 | "SECRET"
@@ -104,6 +119,26 @@ pub fn is_secret_name(name: &str) -> bool {
         .windows(2)
         .any(|w| w[0] == "AUTH" && matches!(w[1], "TOKEN" | "KEY"))
 }
+
+/// Variables that hold the *path* of a credentials file the tool reads
+/// (`GOOGLE_APPLICATION_CREDENTIALS`, `AWS_SHARED_CREDENTIALS_FILE`): setting
+/// them is good practice; copying a file to where they point is the leak.
+pub fn is_credential_file_variable(name: &str) -> bool {
+    CREDENTIAL_FILE_VARIABLES
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(name))
+}
+
+pub const CREDENTIAL_FILE_VARIABLES: &[&str] = &[
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AZURE_AUTH_LOCATION",
+    "KUBECONFIG",
+    "DOCKER_CONFIG",
+    "NPM_CONFIG_USERCONFIG",
+    "PIP_CONFIG_FILE",
+];
 
 /// What kind of credential a value looks like, if any.
 pub fn credential_shape(v: &str) -> Option<&'static str> {
@@ -247,6 +282,10 @@ mod tests {
             "auth-token",
             "NPM_AUTH_TOKEN",
             "SECRET",
+            "AWS_ACCESS_KEY_ID",
+            "VITE_AWS_ACCESS_KEY_ID",
+            "ARTIFACTORY_USR",
+            "ARTIFACTORY_PSW",
         ] {
             assert!(is_secret_name(n), "{n}");
         }
@@ -261,6 +300,8 @@ mod tests {
             "NODE_VERSION",
             "PASSPORT",
             "DB_USER",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "CLIENT_ID",
         ] {
             assert!(!is_secret_name(n), "{n}");
         }

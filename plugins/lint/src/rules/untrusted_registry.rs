@@ -9,7 +9,8 @@ declare_rule! {
     /// Reports base images, `COPY --from` images and `RUN --mount=from=` images
     /// that do not come from one of `[lint] trusted-registries`. Off until you list
     /// the registries you trust; `docker.io` covers Docker Hub's short names
-    /// (`alpine` is `docker.io/library/alpine`).
+    /// (`alpine` is `docker.io/library/alpine`), `*.corp.example` any registry
+    /// under that domain, and `*` every registry.
     ///
     /// ## Why is this bad?
     /// Images from registries nobody vetted bypass the mirroring, scanning and
@@ -42,7 +43,8 @@ fn trusted(ctx: &Ctx, reference: &str) -> bool {
     let reg = registry_of(reference);
     ctx.settings.trusted_registries.iter().any(|t| {
         let t = t.trim_end_matches('/');
-        t == reg
+        t == "*"
+            || t == reg
             || (t == "hub.docker.com" && reg == "docker.io")
             || (t.starts_with("*.") && reg.ends_with(&t[1..]))
     })
