@@ -217,6 +217,19 @@ pub fn variable_known(df: &Dockerfile, ins: &Instruction, name: &str) -> bool {
             .any(|a| a.split('=').next() == Some(name))
 }
 
+/// Whether an ADD/COPY is written the way image history records one
+/// (`ADD file:<sha256> in /`, `COPY multi:<sha256> in /app`): a Dockerfile
+/// rebuilt from an image's history, where source files have no names left.
+pub fn is_history_copy(ins: &Instruction) -> bool {
+    ins.args.first().is_some_and(|a| {
+        a.split_once(':').is_some_and(|(kind, hash)| {
+            matches!(kind, "file" | "multi" | "dir")
+                && hash.len() == 64
+                && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    })
+}
+
 /// Joins words for a message: `a`, `b` and `c` (at most five, then "and N more").
 pub fn list(words: &[&str]) -> String {
     let shown: Vec<String> = words.iter().take(5).map(|w| format!("`{w}`")).collect();

@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Reports `ADD` of local files and directories, where `COPY` does the same
     /// with no surprises. `ADD` of URLs, git repositories and local archives
-    /// (which `ADD` extracts) is left to other rules.
+    /// (which `ADD` extracts) is left to other rules, and so is the
+    /// `ADD file:<sha256> in /` of a Dockerfile rebuilt from image history.
     ///
     /// ## Why is this bad?
     /// `ADD` also fetches URLs and unpacks archives; reading `ADD` makes reviewers
@@ -58,7 +59,11 @@ pub fn is_remote(p: &str) -> bool {
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
-    for ins in df.instructions.iter().filter(|i| i.keyword == "ADD") {
+    for ins in df
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == "ADD" && !crate::util::is_history_copy(i))
+    {
         let srcs: Vec<String> = if ins.args.len() > 1 {
             ins.args[..ins.args.len() - 1]
                 .iter()

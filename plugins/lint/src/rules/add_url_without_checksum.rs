@@ -24,12 +24,13 @@ declare_rule! {
     /// ```
     ///
     /// ## References
-    /// - plimsoll's own
+    /// - Checkov CKV_DOCKER_4 (every ADD; PL3006 reports ADD of local files)
     pub static RULE = Rule {
         id: "PL4007",
         name: "add-url-without-checksum",
         summary: "ADD of a URL without --checksum",
         level: Level::Warning,
+        aliases: &["CKV_DOCKER_4"],
         tags: &["security", "supply-chain", "reproducibility"],
     };
 }

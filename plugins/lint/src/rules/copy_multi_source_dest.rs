@@ -5,7 +5,7 @@ use crate::Ctx;
 declare_rule! {
     /// ## What it does
     /// Reports `COPY`/`ADD` with several sources whose destination does not end
-    /// with `/`.
+    /// with `/` (not the `COPY multi:<sha256> in /app` of image history).
     ///
     /// ## Why is this bad?
     /// With more than one source the destination must be a directory; BuildKit
@@ -40,11 +40,9 @@ declare_rule! {
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
-    for ins in df
-        .instructions
-        .iter()
-        .filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD"))
-    {
+    for ins in df.instructions.iter().filter(|i| {
+        matches!(i.keyword.as_str(), "COPY" | "ADD") && !crate::util::is_history_copy(i)
+    }) {
         let n_sources = ins.args.len().saturating_sub(1);
         if n_sources < 2 {
             continue;

@@ -1,5 +1,6 @@
 use plimsoll_plugin_sdk::packages::Manager;
 use plimsoll_plugin_sdk::prelude::*;
+use plimsoll_plugin_sdk::shell::Sep;
 
 use crate::Ctx;
 
@@ -41,9 +42,10 @@ declare_rule! {
 }
 
 /// An environment variable that turns verification off: what it disables and
-/// the Checkov id. `value` is `None` for a declaration without a value (`ARG X`).
+/// the Checkov id. `value` (quotes already removed: `"0\""` is `0"`, not `0`) is
+/// `None` for a declaration without a value (`ARG X`).
 pub fn insecure_env(name: &str, value: Option<&str>) -> Option<(&'static str, &'static str)> {
-    let v = value.map(|v| v.trim().trim_matches(['"', '\'']).to_ascii_lowercase());
+    let v = value.map(|v| v.trim().to_ascii_lowercase());
     let v = v.as_deref();
     match name {
         // git checks only that the variable exists: `GIT_SSL_NO_VERIFY=0` disables too.
@@ -101,10 +103,13 @@ pub fn check(ctx: &mut Ctx) {
             "ARG" => {
                 for (i, a) in ins.args.iter().enumerate() {
                     let (k, v) = match a.split_once('=') {
-                        Some((k, v)) => (k, Some(v)),
+                        Some((k, v)) => (
+                            k,
+                            Some(plimsoll_plugin_sdk::dockerfile::unquote(v, df.escape)),
+                        ),
                         None => (a.as_str(), None),
                     };
-                    if let Some((what, peer)) = insecure_env(k, v) {
+                    if let Some((what, peer)) = insecure_env(k, v.as_deref()) {
                         out.push(
                             Finding::new(&RULE, format!("`{k}` turns off {what}"))
                                 .at(ins.arg_spans.get(i).copied().unwrap_or(ins.span))
@@ -197,7 +202,14 @@ pub fn check(ctx: &mut Ctx) {
             }
             // `yum --setopt=sslverify=0`, `yum-config-manager --setopt=epel.sslverify=0`,
             // `echo sslverify=false >> /etc/yum.conf`, `dnf config-manager --save ...`.
-            if c.args().iter().any(|a| sslverify_off(&a.value)) {
+            // `echo`/`printf` only configure when their output goes to a file
+            // (`>> /etc/yum.conf`, `| tee -a …`), not when they print.
+            let prints = matches!(c.name(), Some("echo" | "printf"))
+                && c.after != Sep::Pipe
+                && !c.redirects.iter().any(|r| {
+                    !r.value.starts_with("/dev/") && !r.value.bytes().all(|b| b.is_ascii_digit())
+                });
+            if !prints && c.args().iter().any(|a| sslverify_off(&a.value)) {
                 hit(
                     "certificate checks of yum/dnf repositories (`sslverify=0`)",
                     &["CKV2_DOCKER_15"],

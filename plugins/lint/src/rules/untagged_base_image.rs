@@ -7,7 +7,9 @@ declare_rule! {
     /// ## What it does
     /// Reports images with neither a tag nor a digest — in `FROM` lines (after
     /// substituting `ARG` defaults: `FROM ${BASE}` is judged by what `BASE`
-    /// defaults to), `COPY --from=image` and `RUN --mount=...,from=image`.
+    /// defaults to), `COPY --from=image` and `RUN --mount=...,from=image`. A build
+    /// argument without a default that cannot supply the tag (`FROM
+    /// ${REGISTRY}/ubuntu`) is judged as BuildKit builds it without a value.
 
     ///
     /// ## Why is this bad?
@@ -59,6 +61,43 @@ pub fn check(ctx: &mut Ctx) {
             )
             .at(img.span),
         );
+    }
+    // A base with build arguments that have no default: BuildKit substitutes
+    // nothing, so `FROM ${REGISTRY}/ubuntu` and `FROM alpine$TAG` build an
+    // untagged image unless the build passes a value. Judged when the tag
+    // cannot come from the variable: the last path component has no `:` or
+    // `@` and the reference is not one variable alone (`FROM $IMAGE`).
+    let df = ctx.df();
+    for st in &df.stages {
+        let written = st.base_as_written.as_str();
+        let last = written.rsplit('/').next().unwrap_or(written);
+        let whole_variable = plimsoll_plugin_sdk::packages::variables(written).len() == 1
+            && (written.starts_with("${") && written.ends_with('}')
+                || written.starts_with('$')
+                    && written[1..]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        if st.base_unresolved.is_empty()
+            || st.base_stage.is_some()
+            || whole_variable
+            || last.contains([':', '@'])
+            || st.base.trim_matches('/').is_empty()
+        {
+            continue;
+        }
+        let r = ImageRef::parse(st.base.trim_start_matches('/'));
+        if r.tag.is_none() && r.digest.is_none() {
+            out.push(
+                Finding::new(
+                    &RULE,
+                    format!(
+                        "`{written}` has no tag or digest when {} is not passed; pin a version tag and digest",
+                        crate::util::list(&st.base_unresolved.iter().map(String::as_str).collect::<Vec<_>>())
+                    ),
+                )
+                .at(st.base_span),
+            );
+        }
     }
     for f in out {
         ctx.report(f);
