@@ -757,3 +757,41 @@ fn sboms_are_checked_and_bad_ones_refused() {
         r.stdout
     );
 }
+
+#[test]
+fn peer_ids_nothing_implements_warn_once_in_ignore_lists_and_fail_in_select() {
+    let p = Project::new();
+    p.file("Dockerfile", GOOD);
+    // Real .hadolint.yaml files list ShellCheck ids; an unknown DL id may be a
+    // newer hadolint's.
+    p.file(
+        ".hadolint.yaml",
+        "ignored:\n  - SC2086\n  - DL3008\n  - DL9999\n  - SC1091\n  - SC2086\n",
+    );
+    let r = p.run(&["check", "--offline"]);
+    assert_eq!(r.code, 0, "exit follows findings: {}{}", r.stdout, r.stderr);
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("does not implement"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].ends_with(": DL9999, SC1091, SC2086"),
+        "{}",
+        warnings[0]
+    );
+    // With a finding, the exit is the findings' exit.
+    p.file("Dockerfile", BAD);
+    assert_eq!(p.run(&["check", "--offline"]).code, 1);
+    // Selecting what nothing implements would check nothing: a usage error.
+    let r = p.run(&["check", "--offline", "--select", "SC2086"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // A typo of one of our ids in an ignore list is still an error.
+    p.file(".hadolint.yaml", "ignored:\n  - PL2O01\n");
+    assert_eq!(p.run(&["check", "--offline"]).code, 2);
+    // `migrate hadolint` says what the SC ids do.
+    p.file(".hadolint.yaml", "ignored:\n  - SC2086\n");
+    let r = p.run(&["migrate", "hadolint"]);
+    assert!(r.stderr.contains("ShellCheck ids (SC2086)"), "{}", r.stderr);
+}

@@ -202,6 +202,18 @@ pub fn engine(
         ))
         .into());
     }
+    let unimplemented = selection.unimplemented_peer_ids(&all);
+    if !unimplemented.is_empty() && !failed_plugins {
+        let from = cfg
+            .path
+            .as_deref()
+            .map(|p| format!(" (in {})", p.display()))
+            .unwrap_or_default();
+        crate::diag!(
+            "warning: ignoring rule ids plimsoll does not implement{from}: {}",
+            unimplemented.join(", ")
+        );
+    }
     Ok((
         Engine {
             host,

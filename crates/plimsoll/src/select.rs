@@ -27,6 +27,23 @@ pub fn canonical_id(s: &str) -> String {
     s.to_string()
 }
 
+/// Whether `s` is spelled like a peer tool's rule id: hadolint `DL1234`,
+/// ShellCheck `SC1234`, Trivy `DS001`/`AVD-DS-0001`, Checkov `CKV_DOCKER_1`/
+/// `CKV2_DOCKER_1`.
+pub fn is_peer_id(s: &str) -> bool {
+    let c = canonical_id(s).to_ascii_uppercase();
+    let digits = |rest: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit())
+    };
+    ["DL", "SC"]
+        .iter()
+        .any(|p| c.strip_prefix(p).is_some_and(|r| digits(r, 4..=4)))
+        || c.strip_prefix("DS").is_some_and(|r| digits(r, 3..=4))
+        || ["CKV_DOCKER_", "CKV2_DOCKER_"]
+            .iter()
+            .any(|p| c.strip_prefix(p).is_some_and(|r| digits(r, 1..=3)))
+}
+
 /// Whether `selector` names `rule`: its id, an alias, its name, an id prefix, its
 /// plugin, or `ALL`.
 pub fn matches(selector: &str, rule: &RuleInfo) -> bool {
@@ -92,15 +109,18 @@ impl Selection {
 
     /// Selectors that match no known rule, alias or plugin, with a suggestion.
     pub fn unknown_selectors(&self, rules: &[RuleInfo]) -> Vec<(String, Option<String>)> {
-        let all = self
-            .select
+        // Peer ids that only turn rules off (ignore lists, level overrides,
+        // per-file ignores) are harmless when nothing implements them: a
+        // warning (`unimplemented_peer_ids`), not an error. In `select` they
+        // would select nothing, which must not pass silently.
+        let off = self
+            .ignore
             .iter()
-            .flatten()
-            .chain(&self.ignore)
             .chain(self.levels.keys())
-            .chain(self.per_file.iter().flat_map(|(_, r)| r));
+            .chain(self.per_file.iter().flat_map(|(_, r)| r))
+            .filter(|s| !is_peer_id(s));
         let mut out = Vec::new();
-        for s in all {
+        for s in self.select.iter().flatten().chain(off) {
             if !rules.iter().any(|r| matches(s, r)) {
                 let best = rules
                     .iter()
@@ -114,6 +134,24 @@ impl Selection {
                 out.push((s.clone(), best));
             }
         }
+        out
+    }
+
+    /// Peer rule ids (hadolint `DL`, ShellCheck `SC`, Trivy `DS`, Checkov
+    /// `CKV_`) named in ignore lists or level overrides that no rule
+    /// implements, sorted and once each: `.hadolint.yaml` files list ShellCheck
+    /// ids as a matter of course.
+    pub fn unimplemented_peer_ids(&self, rules: &[RuleInfo]) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .ignore
+            .iter()
+            .chain(self.levels.keys())
+            .chain(self.per_file.iter().flat_map(|(_, r)| r))
+            .filter(|s| is_peer_id(s) && !rules.iter().any(|r| matches(s, r)))
+            .map(|s| canonical_id(s))
+            .collect();
+        out.sort();
+        out.dedup();
         out
     }
 
@@ -177,6 +215,31 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peer_ids_by_shape() {
+        for id in [
+            "SC2086",
+            "DL3008",
+            "DS001",
+            "AVD-DS-0002",
+            "CKV_DOCKER_7",
+            "CKV2_DOCKER_15",
+            "hadolint/DL9999",
+        ] {
+            assert!(is_peer_id(id), "{id}");
+        }
+        for id in [
+            "PL2001",
+            "SC20",
+            "DL30081",
+            "lint",
+            "CKV_AWS_1",
+            "StageNameCasing",
+        ] {
+            assert!(!is_peer_id(id), "{id}");
+        }
+    }
 
     fn rule(id: &str, aliases: &[&str], added: &str) -> RuleInfo {
         RuleInfo {
