@@ -795,3 +795,45 @@ fn peer_ids_nothing_implements_warn_once_in_ignore_lists_and_fail_in_select() {
     let r = p.run(&["migrate", "hadolint"]);
     assert!(r.stderr.contains("ShellCheck ids (SC2086)"), "{}", r.stderr);
 }
+
+#[test]
+fn inline_ignores_can_be_disallowed() {
+    let p = Project::new();
+    p.file(
+        "Dockerfile",
+        "# hadolint ignore=DL3007\nFROM debian:latest\nUSER 1000\n",
+    );
+    let ids = |r: &support::Run| -> Vec<String> {
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = p.run(&["check", "--offline", "--format", "json"]);
+    assert!(
+        !ids(&r).contains(&"PL1002".to_string()),
+        "applied by default"
+    );
+    assert!(!ids(&r).contains(&"PL0002".to_string()));
+    // hadolint's disable-ignore-pragma, read from .hadolint.yaml.
+    p.file(".hadolint.yaml", "disable-ignore-pragma: true\n");
+    let r = p.run(&["check", "--offline", "--format", "json"]);
+    let got = ids(&r);
+    assert!(got.contains(&"PL1002".to_string()), "{got:?}");
+    let pragma = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "PL0002")
+        .cloned()
+        .expect("the comment is reported");
+    assert_eq!(pragma["location"]["region"]["start"]["line"], 1);
+    assert!(
+        pragma["aliases"]
+            .as_array()
+            .unwrap()
+            .contains(&"DL1001".into())
+    );
+}

@@ -10,7 +10,8 @@
 //! | `trustedRegistries` | `[lint] trusted-registries` |
 //! | `label-schema` | `[lint] label-schema` (`rawtext` -> `text`) |
 //! | `strict-labels` | `[lint] strict-labels` |
-//! | `disable-ignore-pragma`, `format`, `no-color` | not translated (reported) |
+//! | `disable-ignore-pragma: true` | `inline-ignores = false` |
+//! | `format`, `no-color` | not translated (reported) |
 
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -56,7 +57,11 @@ pub fn translate(yaml: &str) -> Result<(String, Vec<String>), String> {
                     "warning" => "warning",
                     "info" | "style" => "note",
                     "ignore" | "none" => "never",
-                    other => return Err(format!("failure-threshold `{other}` is not a hadolint threshold")),
+                    other => {
+                        return Err(format!(
+                            "failure-threshold `{other}` is not a hadolint threshold"
+                        ));
+                    }
                 };
                 top.insert("fail-on".into(), t.into());
             }
@@ -76,7 +81,10 @@ pub fn translate(yaml: &str) -> Result<(String, Vec<String>), String> {
                         sc.join(", ")
                     ));
                 }
-                top.insert("ignore".into(), toml::Value::Array(ids.into_iter().map(Into::into).collect()));
+                top.insert(
+                    "ignore".into(),
+                    toml::Value::Array(ids.into_iter().map(Into::into).collect()),
+                );
             }
             "override" => {
                 if let Yaml::Hash(o) = v {
@@ -97,7 +105,10 @@ pub fn translate(yaml: &str) -> Result<(String, Vec<String>), String> {
                 }
             }
             "trustedRegistries" | "trusted-registries" => {
-                lint.insert("trusted-registries".into(), toml::Value::Array(strings(v).into_iter().map(Into::into).collect()));
+                lint.insert(
+                    "trusted-registries".into(),
+                    toml::Value::Array(strings(v).into_iter().map(Into::into).collect()),
+                );
             }
             "label-schema" => {
                 if let Yaml::Hash(ls) = v {
@@ -117,9 +128,15 @@ pub fn translate(yaml: &str) -> Result<(String, Vec<String>), String> {
             "strict-labels" => {
                 lint.insert("strict-labels".into(), v.as_bool().unwrap_or(false).into());
             }
-            "disable-ignore-pragma" if v.as_bool() == Some(true) => notes.push("disable-ignore-pragma is not supported: inline `# hadolint ignore=` comments still apply".into()),
-            "format" | "no-color" | "verbose" | "no-fail" | "disable-ignore-pragma" => {}
-            other => notes.push(format!("`{other}` is not a hadolint setting plimsoll knows; left out")),
+            "disable-ignore-pragma" => {
+                if v.as_bool() == Some(true) {
+                    top.insert("inline-ignores".into(), false.into());
+                }
+            }
+            "format" | "no-color" | "verbose" | "no-fail" => {}
+            other => notes.push(format!(
+                "`{other}` is not a hadolint setting plimsoll knows; left out"
+            )),
         }
     }
     if !rules.is_empty() {
@@ -152,7 +169,8 @@ mod tests {
         assert_eq!(lint["trusted-registries"][1], "my-company.com:5000");
         assert_eq!(lint["label-schema"]["author"], "text");
         assert_eq!(lint["strict-labels"], true);
-        assert_eq!(notes.len(), 1);
+        assert_eq!(cfg.inline_ignores, Some(false));
+        assert!(notes.is_empty(), "{notes:?}");
         assert!(translate("failure-threshold: loud\n").is_err());
         assert!(translate("- a list\n").is_err());
     }

@@ -38,6 +38,11 @@ pub struct Config {
     /// Rules never reported (same forms as `select`).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// Whether ignore comments in Dockerfiles (`# plimsoll: ignore=`,
+    /// `# hadolint ignore=`, `# trivy:ignore:`, `# checkov:skip=`) apply
+    /// (default `true`). With `false` they suppress nothing and each is reported
+    /// (PL0002; hadolint's `disable-ignore-pragma`), so only this file decides.
+    pub inline_ignores: Option<bool>,
     /// Finding nothing to check is an error (exit 2) instead of a warning
     /// (exit 0, with empty reports written). `--fail-on-empty` sets it.
     #[serde(default)]

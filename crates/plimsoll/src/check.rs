@@ -29,6 +29,8 @@ pub struct Engine {
     pub platform: Option<plimsoll_oci::Platform>,
     /// `[limits] max-file-mib`, in bytes.
     pub max_file_bytes: u64,
+    /// `inline-ignores`: whether ignore comments in Dockerfiles apply.
+    pub inline_ignores: bool,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is
@@ -223,6 +225,7 @@ pub fn engine(
             registry,
             platform: None,
             max_file_bytes: cfg.config.limits.max_file_bytes(),
+            inline_ignores: cfg.config.inline_ignores.unwrap_or(true),
         },
         errors,
     ))
@@ -247,7 +250,18 @@ impl Engine {
                 Err(e) => errors.push(e),
             }
         }
-        let sup = Suppressions::from_dockerfile(doc);
+        let sup = Suppressions::from_dockerfile(doc, self.inline_ignores);
+        if !self.inline_ignores {
+            for &(start, end) in &sup.pragmas {
+                raw.extend(self.host_finding(
+                    "PL0002",
+                    path,
+                    &doc.text,
+                    (start, end),
+                    "inline ignore comments are not allowed here (`inline-ignores = false`); this one suppresses nothing".into(),
+                ));
+            }
+        }
         let mut kept = Vec::new();
         let mut suppressed = 0;
         for mut f in raw {
@@ -277,6 +291,28 @@ impl Engine {
     ) -> Option<Finding> {
         let rule = self.rules.get("PL0001")?;
         let level = self.selection.decide(rule, rule.default_level, path)?;
+        let mut f = self.host_finding(
+            "PL0001",
+            path,
+            text,
+            (e.span.start, e.span.end),
+            format!("BuildKit cannot parse this Dockerfile: {}", e.message),
+        )?;
+        f.level = level;
+        Some(f)
+    }
+
+    /// A finding of one of the host's own rules at a byte range of `text`, at
+    /// the rule's default level (selection applies later, as for plugins').
+    fn host_finding(
+        &self,
+        rule_id: &str,
+        path: &str,
+        text: &str,
+        (start, end): (usize, usize),
+        message: String,
+    ) -> Option<Finding> {
+        let rule = self.rules.get(rule_id)?;
         let idx = plimsoll_dockerfile::LineIndex::new(text);
         let pos = |o: usize| {
             let p = idx.position(text, o.min(text.len()));
@@ -290,13 +326,13 @@ impl Engine {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
             plugin: rule.plugin.clone(),
-            level,
-            message: format!("BuildKit cannot parse this Dockerfile: {}", e.message),
+            level: rule.default_level,
+            message,
             location: Location::File {
                 path: path.to_string(),
                 region: Region {
-                    start: pos(e.span.start),
-                    end: pos(e.span.end),
+                    start: pos(start),
+                    end: pos(end),
                 },
             },
             aliases: rule.aliases.clone(),

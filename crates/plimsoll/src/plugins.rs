@@ -28,6 +28,23 @@ invalid parser directive.\n\n## Why is this bad?\n`docker build` fails before ru
 no other check can look at the file.\n\n## Example\n```dockerfile\nFROM alpine\nRUN <<EOF\necho never terminated\n```\n\n\
 ## Use instead\nClose the heredoc with its delimiter on a line of its own.\n\n## References\n- hadolint DL1000\n"
             .into(),
+    }, RuleInfo {
+        id: "PL0002".into(),
+        name: "inline-ignore-disallowed".into(),
+        plugin: "plimsoll".into(),
+        summary: "An inline ignore comment where `inline-ignores = false`".into(),
+        default_level: Level::Warning,
+        aliases: vec!["DL1001".into()],
+        tags: vec!["policy".into()],
+        added_in: "2026.12".into(),
+        docs: "## What it does\nWith `inline-ignores = false` in plimsoll.toml, reports every ignore comment \
+in a Dockerfile (`# plimsoll: ignore=`, `# hadolint ignore=`, `# trivy:ignore:`, `# checkov:skip=`); \
+none of them suppresses anything. Silent by default, when ignore comments apply.\n\n## Why is this bad?\n\
+A team that reviews exceptions centrally (`ignore`, `per-file-ignores` in plimsoll.toml) does not want \
+a Dockerfile to switch a check off for itself.\n\n## Example\n```dockerfile\n# hadolint ignore=DL3008\n\
+RUN apt-get install -y curl\n```\n\n## Use instead\nPin the package, or add the exception to \
+`per-file-ignores` in plimsoll.toml.\n\n## References\n- hadolint DL1001 (`disable-ignore-pragma`)\n"
+            .into(),
     }]
 }
 

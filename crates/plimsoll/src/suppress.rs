@@ -17,6 +17,8 @@ pub struct Suppressions {
     /// (first line, last line, selectors) per annotated instruction.
     ranges: Vec<(u32, u32, Vec<String>)>,
     file: Vec<String>,
+    /// Byte ranges of the ignore comments themselves (trimmed), in order.
+    pub pragmas: Vec<(usize, usize)>,
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -65,8 +67,25 @@ fn parse_comment(comment: &str) -> (Vec<String>, Vec<String>) {
 }
 
 impl Suppressions {
-    pub fn from_dockerfile(doc: &Dockerfile) -> Suppressions {
+    /// The ignore comments of `doc`; with `apply` false (`inline-ignores =
+    /// false`) they are only located, to be reported, and suppress nothing.
+    pub fn from_dockerfile(doc: &Dockerfile, apply: bool) -> Suppressions {
         let mut s = Suppressions::default();
+        let mut offset = 0;
+        for line in doc.text.split_inclusive('\n') {
+            let t = line.trim();
+            if t.starts_with('#') {
+                let (next, file) = parse_comment(t);
+                if !next.is_empty() || !file.is_empty() {
+                    let start = offset + (line.len() - line.trim_start().len());
+                    s.pragmas.push((start, start + t.len()));
+                }
+            }
+            offset += line.len();
+        }
+        if !apply {
+            return s;
+        }
         let lines: Vec<&str> = doc.text.lines().collect();
         let comment = |n: usize| -> Option<&str> {
             let t = lines.get(n.checked_sub(1)?)?.trim();
@@ -151,7 +170,25 @@ mod tests {
     fn ranges_follow_instructions() {
         let doc =
             Dockerfile::parse("FROM a\n# hadolint ignore=DL3006\n\nFROM b\nFROM c\n").unwrap();
-        let s = Suppressions::from_dockerfile(&doc);
+        let s = Suppressions::from_dockerfile(&doc, true);
         assert_eq!(s.ranges, vec![(4, 4, vec!["DL3006".to_string()])]);
+        assert_eq!(s.pragmas, vec![(7, 31)]);
+        // Not applied: located only.
+        let off = Suppressions::from_dockerfile(&doc, false);
+        assert!(off.ranges.is_empty() && off.file.is_empty());
+        assert_eq!(off.pragmas, vec![(7, 31)]);
+        // Other comments, hadolint's `shell=` pragma included, are not ignores.
+        let doc = Dockerfile::parse(
+            "# hadolint shell=powershell
+# foo
+FROM a
+",
+        )
+        .unwrap();
+        assert!(
+            Suppressions::from_dockerfile(&doc, false)
+                .pragmas
+                .is_empty()
+        );
     }
 }
