@@ -837,3 +837,47 @@ fn inline_ignores_can_be_disallowed() {
             .contains(&"DL1001".into())
     );
 }
+
+#[test]
+fn ci_formats_locate_files_from_the_repository_root() {
+    let p = Project::new();
+    p.file("services/api/Dockerfile", BAD);
+    let in_api = |args: &[&str], env: Option<(&str, &std::path::Path)>| {
+        let mut c = p.command(args);
+        c.current_dir(p.path().join("services/api"));
+        if let Some((k, v)) = env {
+            c.env(k, v);
+        }
+        support::Run::from(c.output().unwrap())
+    };
+    // The action's `working-directory: services/api`.
+    let r = in_api(
+        &["check", "--offline", "--format", "github"],
+        Some(("GITHUB_WORKSPACE", p.path())),
+    );
+    assert!(
+        r.stdout.contains("file=services/api/Dockerfile,"),
+        "{}",
+        r.stdout
+    );
+    let r = in_api(
+        &["check", "--offline", "--format", "sarif"],
+        Some(("GITHUB_WORKSPACE", p.path())),
+    );
+    let loc =
+        &r.json()["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(loc["uri"], "services/api/Dockerfile");
+    assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+    // GitLab's variable, and a git work tree when no CI variable is set.
+    let r = in_api(
+        &["check", "--offline", "--format", "gitlab"],
+        Some(("CI_PROJECT_DIR", p.path())),
+    );
+    assert_eq!(r.json()[0]["location"]["path"], "services/api/Dockerfile");
+    std::fs::create_dir(p.path().join(".git")).unwrap();
+    let r = in_api(&["check", "--offline", "--format", "junit"], None);
+    assert!(r.stdout.contains("services/api/Dockerfile"), "{}", r.stdout);
+    // Human and JSON output keep the path as given.
+    let r = in_api(&["check", "--offline", "--format", "json"], None);
+    assert_eq!(r.json()["findings"][0]["location"]["path"], "Dockerfile");
+}

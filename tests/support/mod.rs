@@ -83,6 +83,8 @@ impl Project {
             .env("PLIMSOLL_CACHE_KEY", cache_key())
             .env("NO_COLOR", "1")
             .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_WORKSPACE")
+            .env_remove("CI_PROJECT_DIR")
             .env_remove("PLIMSOLL_CONFIG");
         c
     }

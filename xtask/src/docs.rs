@@ -123,10 +123,11 @@ fn peer_differences(tsv: &str, rules: &[Value]) -> String {
             })
             .map(|r| format!("{} ({})", s(r, "id"), s(r, "name")))
             .unwrap_or_else(|| "no rule".into());
-        groups
-            .entry(rule)
-            .or_default()
-            .push((format!("{peer} {id}"), n.to_string(), reason.to_string()));
+        groups.entry(rule).or_default().push((
+            format!("{peer} {id}"),
+            n.to_string(),
+            reason.to_string(),
+        ));
         total += 1;
     }
     let mut out = String::from(

@@ -240,4 +240,40 @@ impl Report {
     pub fn rule(&self, id: &str) -> Option<&RuleInfo> {
         self.rules.iter().find(|r| r.id == id)
     }
+
+    /// The same report with every file path (not image references) passed
+    /// through `rebase`, which returns `None` to keep a path as it is: how
+    /// CI formats locate files relative to the repository root.
+    pub fn with_file_paths(&self, rebase: impl Fn(&str) -> Option<String>) -> Report {
+        let is_file = |p: &str| self.sources.contains_key(p) || std::path::Path::new(p).is_file();
+        let map = |p: &str| -> String {
+            if is_file(p) {
+                rebase(p).unwrap_or_else(|| p.to_string())
+            } else {
+                p.to_string()
+            }
+        };
+        let mut out = self.clone();
+        for f in &mut out.findings {
+            match &mut f.location {
+                Location::File { path, .. } => *path = map(path),
+                Location::Target { target } => *target = map(target),
+                Location::Image { .. } => {}
+            }
+        }
+        for e in &mut out.errors {
+            if let Some(t) = &mut e.target {
+                *t = map(t);
+            }
+        }
+        for t in &mut out.targets {
+            *t = map(t);
+        }
+        out.sources = self
+            .sources
+            .iter()
+            .map(|(k, v)| (map(k), v.clone()))
+            .collect();
+        out
+    }
 }

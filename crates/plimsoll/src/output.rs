@@ -85,13 +85,69 @@ pub fn exit_code(report: &Report, fail: Option<Level>) -> ExitCode {
     }
 }
 
+/// The directory CI formats locate files from: `$GITHUB_WORKSPACE` or
+/// `$CI_PROJECT_DIR` when the working directory is inside it, else the git
+/// work tree around the working directory; `None` (paths as given) outside one.
+pub fn repository_root() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    for var in ["GITHUB_WORKSPACE", "CI_PROJECT_DIR"] {
+        if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty())
+            && let Ok(dir) = PathBuf::from(dir).canonicalize()
+            && cwd.starts_with(&dir)
+        {
+            return Some(dir);
+        }
+    }
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(PathBuf::from)
+}
+
+/// `path` (as given, relative to the working directory) relative to `root`,
+/// with `/` separators; `None` when it lies outside `root`.
+pub fn relative_to(root: &std::path::Path, path: &str) -> Option<String> {
+    use std::path::Component;
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    let joined = cwd.join(path);
+    // Lexically: `..` and `.` resolved without touching the file system.
+    let mut abs = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                abs.pop();
+            }
+            Component::CurDir => {}
+            other => abs.push(other),
+        }
+    }
+    let rel = abs.strip_prefix(root).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 pub fn emit(
     report: &Report,
     formats: &[(Format, Option<PathBuf>)],
     fail: Option<Level>,
     code: ExitCode,
 ) -> anyhow::Result<()> {
+    // Code scanning, annotations, GitLab and JUnit attach findings to files of
+    // the repository: whatever directory the job ran in, paths are relative to
+    // its root. Human and JSON output keep the paths as given.
+    let in_repository = formats
+        .iter()
+        .any(|(f, _)| !matches!(f, Format::Human | Format::Json))
+        .then(repository_root)
+        .flatten()
+        .map(|root| report.with_file_paths(|p| relative_to(&root, p)));
     for (format, dest) in formats {
+        let report = match (format, &in_repository) {
+            (Format::Human | Format::Json, _) | (_, None) => report,
+            (_, Some(r)) => r,
+        };
         let styled = dest.is_none()
             && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
         let text = match format {
