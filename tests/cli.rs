@@ -881,3 +881,17 @@ fn ci_formats_locate_files_from_the_repository_root() {
     let r = in_api(&["check", "--offline", "--format", "json"], None);
     assert_eq!(r.json()["findings"][0]["location"]["path"], "Dockerfile");
 }
+
+#[test]
+fn findings_of_unselected_rules_are_not_counted_as_suppressed() {
+    let p = Project::new();
+    p.file("Dockerfile", BAD);
+    let r = p.run(&["check", "--offline", "--select", "PL1002"]);
+    assert!(!r.stdout.contains("suppressed"), "{}", r.stdout);
+    let r = p.run(&["check", "--offline", "--ignore", "PL1002"]);
+    assert!(
+        r.stdout.contains("1 finding suppressed by ignores"),
+        "{}",
+        r.stdout
+    );
+}

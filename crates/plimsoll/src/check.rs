@@ -268,6 +268,9 @@ impl Engine {
             let Some(rule) = self.rules.get(&f.rule_id) else {
                 continue;
             };
+            if !self.selection.selected(rule) {
+                continue;
+            }
             if sup.covers(&f, rule) {
                 suppressed += 1;
                 continue;

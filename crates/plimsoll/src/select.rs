@@ -155,6 +155,14 @@ impl Selection {
         out
     }
 
+    /// Whether `select` (when given) names the rule: a rule it leaves out was
+    /// not asked for, so its findings are not "suppressed".
+    pub fn selected(&self, rule: &RuleInfo) -> bool {
+        self.select
+            .as_ref()
+            .is_none_or(|sel| sel.iter().any(|s| matches(s, rule)))
+    }
+
     /// Whether the rule runs at all (before per-file ignores).
     pub fn enabled(&self, rule: &RuleInfo) -> bool {
         if let Some(sel) = &self.select
