@@ -1,17 +1,20 @@
 //! JUnit XML (`--format junit`): one test suite per target; a target without
-//! findings is one passing test case, otherwise each finding is a failing test
-//! case (errors of checks that could not run are `<error>`s). Follows the
-//! Jenkins/Ant JUnit schema most CI systems read.
+//! findings is one passing test case, otherwise each finding is a test case,
+//! failing when it is at or above the run's `--fail-on` level (below it, a
+//! passing case with the finding in `<system-out>`: a note must not show as a
+//! failed test in a job that passed). Errors of checks that could not run are
+//! `<error>`s. Follows the Jenkins/Ant JUnit schema most CI systems read.
 
 use std::collections::BTreeMap;
 
-use crate::{Location, Report};
+use crate::{Level, Location, Report};
 
 fn esc(s: &str) -> String {
     crate::text::xml(s)
 }
 
-pub fn render(report: &Report) -> String {
+/// `fail`: the run's fail level (`None`: `--fail-on never`, nothing fails).
+pub fn render(report: &Report, fail: Option<Level>) -> String {
     let mut by_target: BTreeMap<&str, (Vec<String>, usize, usize)> = BTreeMap::new();
     for t in &report.targets {
         by_target.entry(t.as_str()).or_default();
@@ -30,23 +33,39 @@ pub fn render(report: &Report) -> String {
             ),
             _ => String::new(),
         };
+        let fails = fail.is_some_and(|l| f.level >= l);
+        let (open, close) = if fails {
+            (
+                format!(
+                    "<failure type=\"{}\" message=\"{}\">",
+                    f.level,
+                    esc(&f.message)
+                ),
+                "</failure>",
+            )
+        } else {
+            ("<system-out>".to_string(), "</system-out>")
+        };
         let case = format!(
-            "    <testcase classname=\"{}\" name=\"{} {}{}\">\n      <failure type=\"{}\" message=\"{}\">{}{}{}: {}\n{}</failure>\n    </testcase>\n",
+            "    <testcase classname=\"{}\" name=\"{} {}{}\">\n      {open}{}{}{}: {}{}\n{}{close}\n    </testcase>\n",
             esc(target),
             esc(&f.rule_id),
             esc(&f.rule_name),
             esc(&line),
-            f.level,
-            esc(&f.message),
             esc(target),
             esc(&line),
             esc(&detail),
+            if fails {
+                String::new()
+            } else {
+                format!("{}: ", f.level)
+            },
             esc(&f.message),
             esc(f.help_uri.as_deref().unwrap_or(""))
         );
         let e = by_target.entry(target).or_default();
         e.0.push(case);
-        e.1 += 1;
+        e.1 += usize::from(fails);
     }
     for err in &report.errors {
         let target = err.target.as_deref().unwrap_or("plimsoll");

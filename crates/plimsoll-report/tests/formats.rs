@@ -203,7 +203,7 @@ fn gitlab() {
 
 #[test]
 fn junit() {
-    insta::assert_snapshot!(junit::render(&report(DOCKERFILE, 0)));
+    insta::assert_snapshot!(junit::render(&report(DOCKERFILE, 0), Some(Level::Warning)));
 }
 
 #[test]

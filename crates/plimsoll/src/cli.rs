@@ -318,7 +318,8 @@ pub enum Format {
     Github,
     /// GitLab Code Quality report (a `codequality` artifact).
     Gitlab,
-    /// JUnit XML (one test suite per target).
+    /// JUnit XML (one test suite per target; findings below --fail-on are passing
+    /// cases with the finding in system-out).
     Junit,
 }
 

@@ -195,7 +195,7 @@ pub fn emit(
                 github::render(report)
             }
             Format::Gitlab => gitlab::render(report),
-            Format::Junit => junit::render(report),
+            Format::Junit => junit::render(report, fail),
         };
         match dest {
             Some(path) => crate::fix::write_atomically(path, text.as_bytes())
