@@ -24,6 +24,23 @@ pub fn fingerprints(report: &Report) -> Vec<String> {
         .collect()
 }
 
+/// A vulnerability finding's (id, package): the `id` and `package`
+/// properties the scan plugin sets.
+pub fn vulnerability(f: &Finding) -> Option<(&str, &str)> {
+    let p = f.properties.as_ref()?;
+    Some((p.get("id")?.as_str()?, p.get("package")?.as_str()?))
+}
+
+/// An image reference without its tag and digest.
+pub fn repository(reference: &str) -> &str {
+    let r = reference.split('@').next().unwrap_or(reference);
+    let last_slash = r.rfind('/').map_or(0, |i| i + 1);
+    match r[last_slash..].find(':') {
+        Some(i) => &r[..last_slash + i],
+        None => r,
+    }
+}
+
 fn base(report: &Report, f: &Finding) -> String {
     let context = match &f.location {
         Location::File { path, region } => {
@@ -35,9 +52,15 @@ fn base(report: &Report, f: &Finding) -> String {
                 .unwrap_or_default();
             format!("{path}\0{line}")
         }
+        // The repository, not the tag or digest: the same vulnerability of
+        // `app:12` and `app@sha256:…` (and `app:${{ github.sha }}` on the next
+        // commit) is the same alert.
         Location::Image {
             reference, path, ..
-        } => format!("{reference}\0{path}\0{}", f.message),
+        } => match vulnerability(f) {
+            Some((id, package)) => format!("{}\0{package}\0{id}", repository(reference)),
+            None => format!("{}\0{path}\0{}", repository(reference), f.message),
+        },
         Location::Target { target } => format!("{target}\0"),
     };
     let mut h = Sha256::new();
@@ -45,4 +68,23 @@ fn base(report: &Report, f: &Finding) -> String {
     h.update([0]);
     h.update(context.as_bytes());
     hex::encode(&h.finalize()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repository;
+
+    #[test]
+    fn repositories_drop_tags_and_digests() {
+        assert_eq!(repository("app:12"), "app");
+        assert_eq!(
+            repository("localhost:5000/org/app:1.2@sha256:abc"),
+            "localhost:5000/org/app"
+        );
+        assert_eq!(
+            repository("localhost:5000/org/app"),
+            "localhost:5000/org/app"
+        );
+        assert_eq!(repository("app@sha256:abc"), "app");
+    }
 }

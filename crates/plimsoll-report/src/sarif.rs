@@ -3,7 +3,11 @@
 //! `security-severity` (as a string) and `tags` on security rules;
 //! `partialFingerprints.primaryLocationLineHash`; full regions;
 //! `automationDetails.id` as `category/run-id`; run errors as tool execution
-//! notifications. GitHub's limits (25,000 results per run, 10 MB gzipped) are
+//! notifications. Vulnerability findings (properties `id` and `package`, as the
+//! scan plugin sets them) get a rule per vulnerability id with that
+//! vulnerability's own `security-severity`, as Trivy's SARIF does, so a CVSS
+//! 1.8 note is not rated like the run's worst CVE; their fingerprints use the
+//! image repository, package and id, so tag and digest runs share alerts. GitHub's limits (25,000 results per run, 10 MB gzipped) are
 //! enforced by dropping the lowest-level results first, and the truncation is
 //! reported in the log, never silent.
 
@@ -38,7 +42,7 @@ fn rule_security_severity(report: &Report, rule: &RuleInfo) -> Option<f32> {
     report
         .findings
         .iter()
-        .filter(|f| f.rule_id == rule.id)
+        .filter(|f| f.rule_id == rule.id && crate::fingerprint::vulnerability(f).is_none())
         .filter_map(|f| f.security_severity)
         .fold(None, |acc: Option<f32>, s| {
             Some(acc.map_or(s, |a| a.max(s)))
@@ -61,13 +65,20 @@ fn rule_json(report: &Report, r: &RuleInfo) -> Value {
                 .push(json!("security"));
         }
     }
+    // The first paragraph of prose ("What it does"), without Markdown headings.
     let first_para = r
         .docs
         .split("\n\n")
-        .nth(1)
-        .unwrap_or(&r.summary)
-        .trim()
-        .to_string();
+        .map(|p| {
+            p.lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim()
+                .to_string()
+        })
+        .find(|p| !p.is_empty())
+        .unwrap_or_default();
     json!({
         "id": r.id,
         "name": r.name,
@@ -78,6 +89,52 @@ fn rule_json(report: &Report, r: &RuleInfo) -> Value {
         "defaultConfiguration": { "level": level(r.default_level) },
         "properties": props,
     })
+}
+
+/// One SARIF rule per vulnerability id among the findings: (id, rule JSON),
+/// in first-seen order. Its severity is the highest score that id carries.
+fn vulnerability_rules(report: &Report) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for f in &report.findings {
+        let Some((id, package)) = crate::fingerprint::vulnerability(f) else {
+            continue;
+        };
+        let parent = report.rule(&f.rule_id);
+        let severity = f.security_severity.map(|s| s.clamp(0.1, 10.0));
+        if let Some((_, rule)) = out.iter_mut().find(|(i, _)| i == id) {
+            let old: Option<f32> = rule["properties"]["security-severity"]
+                .as_str()
+                .and_then(|s| s.parse().ok());
+            if let Some(s) = severity.filter(|s| old.is_none_or(|o| *s > o)) {
+                rule["properties"]["security-severity"] = json!(format!("{s:.1}"));
+            }
+            continue;
+        }
+        let summary = format!("{id} in {package}");
+        let mut tags = vec!["security".to_string(), "vulnerability".to_string()];
+        tags.extend(parent.map(|p| p.id.clone()));
+        let mut rule = json!({
+            "id": id,
+            "name": id,
+            "shortDescription": { "text": summary },
+            "fullDescription": { "text": f.message },
+            "help": { "text": f.message, "markdown": f.message },
+            "defaultConfiguration": { "level": level(f.level) },
+            "properties": { "tags": tags, "precision": "high", "plimsoll-rule": f.rule_id },
+        });
+        if let Some(uri) = f
+            .help_uri
+            .as_ref()
+            .or(parent.map(|p| p.help_uri()).as_ref())
+        {
+            rule["helpUri"] = json!(uri);
+        }
+        if let Some(s) = severity {
+            rule["properties"]["security-severity"] = json!(format!("{s:.1}"));
+        }
+        out.push((id.to_string(), rule));
+    }
+    out
 }
 
 /// Renders the report. Returns the SARIF text and, when GitHub's limits forced
@@ -113,7 +170,14 @@ fn render_results(
     fps: &[String],
     dropped: usize,
 ) -> String {
+    let vulns = vulnerability_rules(report);
     let rule_index = |id: &str| report.rules.iter().position(|r| r.id == id);
+    let vuln_index = |id: &str| {
+        vulns
+            .iter()
+            .position(|(v, _)| v == id)
+            .map(|i| report.rules.len() + i)
+    };
     let results: Vec<Value> = kept
         .iter()
         .map(|&i| {
@@ -146,14 +210,19 @@ fn render_results(
                     None,
                 ),
             };
+            let vuln = crate::fingerprint::vulnerability(f).map(|(id, _)| id);
             let mut r = json!({
-                "ruleId": f.rule_id,
+                "ruleId": vuln.unwrap_or(&f.rule_id),
                 "level": level(f.level),
                 "message": { "text": f.message },
                 "locations": [location],
                 "partialFingerprints": { "primaryLocationLineHash": fps[i] },
             });
-            if let Some(idx) = rule_index(&f.rule_id) {
+            let index = match vuln {
+                Some(id) => vuln_index(id),
+                None => rule_index(&f.rule_id),
+            };
+            if let Some(idx) = index {
                 r["ruleIndex"] = json!(idx);
             }
             let mut props = serde_json::Map::new();
@@ -162,6 +231,9 @@ fn render_results(
             }
             if let Some(Value::Object(p)) = &f.properties {
                 props.extend(p.clone());
+            }
+            if vuln.is_some() {
+                props.insert("plimsoll-rule".into(), json!(f.rule_id));
             }
             if let Some(Value::Object(l)) = logical {
                 props.extend(l);
@@ -227,7 +299,7 @@ fn render_results(
                 "version": opts.tool_version,
                 "semanticVersion": opts.tool_version,
                 "informationUri": crate::DOCS_URL,
-                "rules": report.rules.iter().map(|r| rule_json(report, r)).collect::<Vec<_>>(),
+                "rules": report.rules.iter().map(|r| rule_json(report, r)).chain(vulns.into_iter().map(|(_, v)| v)).collect::<Vec<_>>(),
             }},
             "automationDetails": { "id": opts.automation_id },
             "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The directory plimsoll ran in." } } },

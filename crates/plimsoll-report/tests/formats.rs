@@ -287,10 +287,13 @@ fn sarif_validates_against_the_oasis_schema() {
     let dir = tempfile_dir();
     let path = dir.join("out.sarif");
     std::fs::write(&path, sarif::render(&report(DOCKERFILE, 0), &opts()).0).unwrap();
+    let vulns = dir.join("vulns.sarif");
+    std::fs::write(&vulns, sarif::render(&vuln_report("app:1"), &opts()).0).unwrap();
     let out = std::process::Command::new(validator)
         .arg("--schemafile")
         .arg(&schema)
         .arg(&path)
+        .arg(&vulns)
         .output()
         .unwrap();
     assert!(
@@ -305,4 +308,84 @@ fn tempfile_dir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("plimsoll-report-test-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// An image scan: two vulnerabilities of one package, one severe, one not.
+fn vuln_report(reference: &str) -> Report {
+    let scan = RuleInfo {
+        plugin: "scan".into(),
+        ..rule(
+            "PL8001",
+            "vulnerable-package",
+            Level::Error,
+            &[],
+            &["security"],
+        )
+    };
+    let vuln = |id: &str, score: f32| {
+        let mut f = finding(
+            &scan,
+            &format!("openssl 3.0.1: {id} ({score})"),
+            Location::Image {
+                reference: reference.into(),
+                path: "/var/lib/dpkg/status".into(),
+                layer: Some(0),
+            },
+        );
+        f.security_severity = Some(score);
+        f.properties = Some(serde_json::json!({ "id": id, "package": "openssl" }));
+        f
+    };
+    Report {
+        findings: vec![vuln("CVE-2024-0001", 7.5), vuln("CVE-2024-0002", 1.8)],
+        rules: vec![scan.clone()],
+        targets: vec![reference.into()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn vulnerabilities_get_a_sarif_rule_each_and_fingerprints_without_tag_or_digest() {
+    let by_tag: serde_json::Value =
+        serde_json::from_str(&sarif::render(&vuln_report("registry.example/app:12"), &opts()).0)
+            .unwrap();
+    let by_digest: serde_json::Value = serde_json::from_str(
+        &sarif::render(
+            &vuln_report("registry.example/app@sha256:0123abcd"),
+            &opts(),
+        )
+        .0,
+    )
+    .unwrap();
+    let run = &by_tag["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let severity = |id: &str| {
+        rules.iter().find(|r| r["id"] == id).unwrap()["properties"]["security-severity"].clone()
+    };
+    assert_eq!(severity("CVE-2024-0001"), "7.5");
+    assert_eq!(
+        severity("CVE-2024-0002"),
+        "1.8",
+        "a low CVE is not rated as the run's worst"
+    );
+    assert!(
+        rules[0]["properties"].get("security-severity").is_none(),
+        "PL8001 itself carries none"
+    );
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results[1]["ruleId"], "CVE-2024-0002");
+    assert_eq!(
+        rules[results[1]["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "CVE-2024-0002"
+    );
+    assert_eq!(results[1]["properties"]["plimsoll-rule"], "PL8001");
+    let fps = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["partialFingerprints"]["primaryLocationLineHash"].clone())
+            .collect()
+    };
+    assert_eq!(fps(&by_tag), fps(&by_digest));
 }
