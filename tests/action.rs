@@ -520,6 +520,21 @@ fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
     )
     .unwrap();
     std::fs::write(repo.join("README.md"), "not a Dockerfile\n").unwrap();
+    // Files named like a Dockerfile that are not one: never handed to the hook.
+    std::fs::write(
+        repo.join("svc/Dockerfile.dockerignore"),
+        "node_modules\n*.log\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("svc/Dockerfile.md"), "# How to build\nRun it.\n").unwrap();
+    std::fs::write(repo.join("svc/.dockerignore"), "target\n").unwrap();
+    std::fs::write(repo.join("svc/Dockerfile.j2"), "FROM {{ base }}\n").unwrap();
+    // ...and one that is, by its extension.
+    std::fs::write(
+        repo.join("svc/app.dockerfile"),
+        "FROM debian:latest\nUSER 1000\n",
+    )
+    .unwrap();
     git(&repo, &["add", "."]);
 
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_plimsoll")).parent().unwrap();
@@ -547,6 +562,19 @@ fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
     assert_eq!(lint.status.code(), Some(1), "{text}");
     assert!(text.contains("PL3003"), "{text}");
     assert!(text.contains("svc/Dockerfile"), "{text}");
+    assert!(
+        text.contains("svc/app.dockerfile") && text.contains("PL1002"),
+        "{text}"
+    );
+    for not_dockerfile in [
+        "Dockerfile.dockerignore",
+        "Dockerfile.md",
+        "Dockerfile.j2",
+        "PL9001",
+        "PL0001",
+    ] {
+        assert!(!text.contains(not_dockerfile), "{not_dockerfile}: {text}");
+    }
 
     let fix = run("plimsoll-fix");
     let text = String::from_utf8_lossy(&fix.stdout);

@@ -5,34 +5,53 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-/// Whether a file name looks like a Dockerfile: `Dockerfile`, `Containerfile`,
-/// `*.Dockerfile`, `*.dockerfile`, `*.Containerfile`, `Dockerfile.*`,
-/// `Containerfile.*` (but not `Dockerfile.dockerignore` or notes like `.md`).
+/// Names that start like a Dockerfile but are something else: ignore files,
+/// notes, templates, editor and merge leftovers.
+const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[
+    ".dockerignore",
+    ".md",
+    ".txt",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".bak",
+    "~",
+    ".j2",
+    ".tmpl",
+    ".template",
+];
+
+/// Whether a file name looks like a Dockerfile: `Dockerfile`, `Containerfile`
+/// (any case), `*.Dockerfile`, `*.dockerfile`, `*.Containerfile`,
+/// `Dockerfile.*`, `Containerfile.*` (but not `Dockerfile.dockerignore` or
+/// notes like `.md`). [`hook_files_regex`] is the same definition for
+/// pre-commit's `files:`.
 pub fn is_dockerfile_name(name: &str) -> bool {
-    const NOT: &[&str] = &[
-        ".dockerignore",
-        ".md",
-        ".txt",
-        ".orig",
-        ".rej",
-        ".swp",
-        ".bak",
-        "~",
-        ".j2",
-        ".tmpl",
-        ".template",
-    ];
-    if NOT.iter().any(|s| name.ends_with(s)) && !matches!(name, "Dockerfile" | "Containerfile") {
+    let lower = name.to_ascii_lowercase();
+    if lower == "dockerfile" || lower == "containerfile" {
+        return true;
+    }
+    if NOT_DOCKERFILE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
         return false;
     }
-    let lower = name.to_ascii_lowercase();
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
+    lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile")
         || name.starts_with("Dockerfile.")
         || name.starts_with("Containerfile.")
         || name.starts_with("dockerfile.")
+}
+
+/// [`is_dockerfile_name`] as a Python regular expression on repository paths,
+/// for the `files:` of `.pre-commit-hooks.yaml` (a test keeps the two equal).
+pub fn hook_files_regex() -> String {
+    let not: Vec<String> = NOT_DOCKERFILE_SUFFIXES
+        .iter()
+        .map(|s| s.replace('.', "\\."))
+        .collect();
+    format!(
+        "(^|/)(?i:(docker|container)file|[^/]*\\.(docker|container)file)$|(^|/)(?![^/]*({})$)(Dockerfile|Containerfile|dockerfile)\\.[^/]+$",
+        not.join("|")
+    )
 }
 
 #[derive(Debug)]
@@ -118,6 +137,80 @@ pub fn discover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hook's `files:` is generated from the same definition, and Python's
+    /// `re.search` (what pre-commit runs) classifies paths as `check` does.
+    #[test]
+    fn pre_commit_files_regex_is_the_discovery_rule() {
+        let hooks = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../.pre-commit-hooks.yaml"
+        ))
+        .unwrap();
+        let regex = hook_files_regex();
+        let files: Vec<&str> = hooks
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("files: "))
+            .collect();
+        assert!(!files.is_empty());
+        for f in files {
+            assert_eq!(
+                f.trim_matches('\''),
+                regex,
+                "regenerate .pre-commit-hooks.yaml's files:"
+            );
+        }
+        let names = [
+            "Dockerfile",
+            "svc/Dockerfile",
+            "Containerfile",
+            "dockerfile",
+            "DOCKERFILE",
+            "app.dockerfile",
+            "svc/api.Dockerfile",
+            "x.Containerfile",
+            "Dockerfile.prod",
+            "svc/Containerfile.dev",
+            "Dockerfile.dockerignore",
+            "svc/Dockerfile.md",
+            "Dockerfile.j2",
+            "Dockerfile.txt",
+            "Dockerfile~",
+            "README.md",
+            "Makefile",
+            "dockerfile-parser.rs",
+            "docs/Dockerfile.tmpl",
+            "a.Dockerfile.bak",
+            ".dockerignore",
+        ];
+        let script = "import re,sys\nr=re.compile(sys.argv[1])\nfor n in sys.argv[2:]: print(bool(r.search(n)))";
+        let Ok(out) = std::process::Command::new("python3")
+            .args(["-c", script, &regex])
+            .args(names)
+            .output()
+        else {
+            assert!(
+                std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
+                "python3 missing"
+            );
+            eprintln!("SKIPPED: python3 is not installed");
+            return;
+        };
+        let got: Vec<bool> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l == "True")
+            .collect();
+        let want: Vec<bool> = names
+            .iter()
+            .map(|n| is_dockerfile_name(n.rsplit('/').next().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            want,
+            "{names:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 
     #[test]
     fn names() {
