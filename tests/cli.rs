@@ -895,3 +895,58 @@ fn findings_of_unselected_rules_are_not_counted_as_suppressed() {
         r.stdout
     );
 }
+
+#[test]
+fn each_file_follows_the_closest_config() {
+    let p = Project::new();
+    p.file("plimsoll.toml", "");
+    p.file("Dockerfile", BAD);
+    p.file("services/api/Dockerfile", BAD);
+    p.file("services/api/plimsoll.toml", "ignore = [\"PL3003\"]\n");
+    // A hadolint file in a subfolder never displaces the repository's config.
+    p.file("services/web/Dockerfile", BAD);
+    p.file("services/web/.hadolint.yaml", "ignored: [DL3007]\n");
+    let rules_of = |r: &support::Run, path: &str| -> Vec<String> {
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["location"]["path"] == path)
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = p.run(&["check", "--offline", "--format", "json"]);
+    assert!(rules_of(&r, "Dockerfile").contains(&"PL3003".into()));
+    assert!(
+        !rules_of(&r, "services/api/Dockerfile").contains(&"PL3003".into()),
+        "{}",
+        r.stdout
+    );
+    assert!(rules_of(&r, "services/web/Dockerfile").contains(&"PL1002".into()));
+    // Run from the service's folder, or naming it from the root: the same.
+    let r = p.run(&["check", "--offline", "--format", "json", "services/api"]);
+    assert!(
+        !rules_of(&r, "services/api/Dockerfile").contains(&"PL3003".into()),
+        "{}",
+        r.stdout
+    );
+    let mut c = p.command(&["check", "--offline", "--format", "json"]);
+    c.current_dir(p.path().join("services/web"));
+    let r = support::Run::from(c.output().unwrap());
+    assert!(
+        rules_of(&r, "Dockerfile").contains(&"PL1002".into()),
+        "{}",
+        r.stdout
+    );
+    // --config names one config for every file.
+    let r = p.run(&[
+        "check",
+        "--offline",
+        "--format",
+        "json",
+        "--config",
+        "plimsoll.toml",
+        "services/api",
+    ]);
+    assert!(rules_of(&r, "services/api/Dockerfile").contains(&"PL3003".into()));
+}

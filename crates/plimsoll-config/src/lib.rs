@@ -259,19 +259,18 @@ impl std::error::Error for ConfigError {}
 
 impl LoadedConfig {
     /// The config at `explicit`, else the nearest `plimsoll.toml`/`.plimsoll.toml`
-    /// from `start` upward; in a directory without one, hadolint's
-    /// `.hadolint.yaml` is read instead (translated); else the defaults.
+    /// from `start` upward; when there is none anywhere above, hadolint's
+    /// `.hadolint.yaml` (the nearest, translated): a repository's
+    /// plimsoll.toml is never displaced by a hadolint file in a subfolder.
+    /// Else the defaults.
     pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<LoadedConfig, ConfigError> {
         if let Some(p) = explicit {
             return Self::load(p);
         }
+        if let Some(p) = Self::closest(start) {
+            return Self::load(&p);
+        }
         for dir in start.ancestors() {
-            for name in FILE_NAMES {
-                let p = dir.join(name);
-                if p.is_file() {
-                    return Self::load(&p);
-                }
-            }
             for name in hadolint::HADOLINT_FILE_NAMES {
                 let p = dir.join(name);
                 if p.is_file() {
@@ -280,6 +279,14 @@ impl LoadedConfig {
             }
         }
         Ok(LoadedConfig::default())
+    }
+
+    /// The nearest `plimsoll.toml`/`.plimsoll.toml` in `dir` or above: the
+    /// config that governs the files there.
+    pub fn closest(dir: &Path) -> Option<PathBuf> {
+        dir.ancestors()
+            .flat_map(|d| FILE_NAMES.iter().map(move |n| d.join(n)))
+            .find(|p| p.is_file())
     }
 
     pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {

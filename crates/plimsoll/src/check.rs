@@ -1,8 +1,8 @@
 //! `plimsoll check`: discover Dockerfiles, run every plugin on each (in parallel),
 //! apply inline ignores and the rule selection, optionally fix, then report.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -787,85 +787,66 @@ enum Target<'a> {
     Sbom(&'a PathBuf),
 }
 
-pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
-    let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
-        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    // --fail-on, then the config, then the command's default.
-    let fail_level = output::fail_level(
-        plan.output
-            .fail_on
-            .or(cfg.config.fail_on)
-            .or(plan.default_fail_on),
-    );
-    let formats = output::formats(plan.output)?;
+/// A config (`None`: the run's own) and the files it governs.
+type ConfigGroup = (Option<LoadedConfig>, Vec<PathBuf>);
 
-    let mut excludes = cfg.config.exclude.clone();
-    excludes.extend(plan.exclude.iter().cloned());
-    let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
-    let checks_images = !plan.images.is_empty() || !plan.sboms.is_empty();
-    let paths = if plan.paths.is_empty() && !checks_images {
-        vec![PathBuf::from(".")]
-    } else {
-        plan.paths.to_vec()
-    };
-    let files =
-        discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
-    if files.is_empty() && !checks_images {
-        // Nothing to check is not a failure to check (as with ruff and
-        // `trivy config`): say so, and still write every requested report,
-        // valid and empty, so that CI steps reading them do not break.
-        let shown: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
-        let message = format!(
-            "no Dockerfiles found under {} (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*; name a file explicitly to check it whatever its name)",
-            shown.join(", ")
-        );
-        let fail = plan.output.fail_on_empty || cfg.config.fail_on_empty;
-        let code = if fail {
-            crate::diag!("error: {message} (--fail-on-empty)");
-            ExitCode::Usage
+/// The files of a run grouped by the config that governs them: the run's own
+/// config first (with every file no nested plimsoll.toml claims), then one
+/// group per nested plimsoll.toml, in path order. A nested config's `exclude`
+/// applies to the files under it.
+fn group_by_config(
+    explicit: bool,
+    cfg: &LoadedConfig,
+    files: Vec<PathBuf>,
+) -> Result<Vec<ConfigGroup>, UsageError> {
+    let root_path = cfg.path.as_ref().and_then(|p| p.canonicalize().ok());
+    let mut nested: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut own = Vec::new();
+    for f in files {
+        let dir = f
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        let closest = if explicit {
+            None
         } else {
-            crate::diag!("warning: {message}");
-            ExitCode::Ok
+            dir.as_deref()
+                .and_then(LoadedConfig::closest)
+                .and_then(|p| p.canonicalize().ok())
         };
-        output::emit(&Report::default(), &formats, fail_level, code)?;
-        return Ok(code);
+        match closest {
+            Some(c) if Some(&c) != root_path.as_ref() => nested.entry(c).or_default().push(f),
+            _ => own.push(f),
+        }
     }
+    let mut groups = vec![(None, own)];
+    for (path, files) in nested {
+        let loaded = LoadedConfig::load(&path)
+            .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+        let exclude = exclude_set(&loaded.config.exclude).map_err(|e| UsageError(e.to_string()))?;
+        let base = loaded.base_dir();
+        let files: Vec<PathBuf> = files
+            .into_iter()
+            .filter(|f| {
+                f.canonicalize()
+                    .ok()
+                    .and_then(|c| c.strip_prefix(&base).ok().map(|r| !exclude.is_match(r)))
+                    .unwrap_or(true)
+            })
+            .collect();
+        tracing::info!("{} files governed by {}", files.len(), path.display());
+        groups.push((Some(loaded), files));
+    }
+    Ok(groups)
+}
 
-    let (engine, load_errors) = engine(
-        global,
-        &cfg,
-        &EngineOptions {
-            select: &plan.select,
-            ignore: &plan.ignore,
-            overrides: plan.overrides.as_ref(),
-            registry_fatal: plan.registry_fatal,
-            only_plugins: plan.only_plugins,
-            fresh_tags: plan.fresh_tags,
-            targets: files.len() + plan.images.len() + plan.sboms.len(),
-            for_checking: true,
-            images: checks_images,
-        },
-    )?;
-    let mut engine = engine;
-    engine.platform = parse_platform(plan.platform)?;
-    if checks_images && !engine.plugins.iter().any(|p| self::checks_images(p)) {
-        crate::diag!(
-            "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
-        );
-    }
-    let mut targets: Vec<Target> = files.iter().map(Target::File).collect();
-    targets.extend(plan.images.iter().map(|i| Target::Image(i)));
-    targets.extend(plan.sboms.iter().map(Target::Sbom));
-    if let Err(e) = engine.registry.validate()
-        && e.kind == plimsoll_oci::ErrorKind::Config
-    {
-        return Err(UsageError(e.message).into());
-    }
-    let fix_mode = plan.fix;
-
-    // Check files on every core; results keep the discovery order.
-    let started = std::time::Instant::now();
+/// Checks targets on every core; results keep the targets' order. A target
+/// no worker returned is a run error by name, never a shorter report.
+fn check_targets(
+    engine: &Engine,
+    targets: &[Target],
+    fix_mode: Option<bool>,
+) -> (Vec<FileResult>, Vec<RunError>) {
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -927,8 +908,6 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             })
             .collect()
     });
-    // Every target in is a target reported: one that no worker returned is
-    // a run error by name, never a shorter report.
     let reported: std::collections::HashSet<usize> = results.iter().map(|(i, _)| *i).collect();
     for (i, t) in targets.iter().enumerate() {
         if !reported.contains(&i) {
@@ -943,44 +922,142 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         }
     }
     results.sort_by_key(|(i, _)| *i);
+    (results.into_iter().map(|(_, r)| r).collect(), lost)
+}
+
+pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir()?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    // --fail-on, then the config, then the command's default.
+    let fail_level = output::fail_level(
+        plan.output
+            .fail_on
+            .or(cfg.config.fail_on)
+            .or(plan.default_fail_on),
+    );
+    let formats = output::formats(plan.output)?;
+
+    let mut excludes = cfg.config.exclude.clone();
+    excludes.extend(plan.exclude.iter().cloned());
+    let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
+    let checks_images = !plan.images.is_empty() || !plan.sboms.is_empty();
+    let paths = if plan.paths.is_empty() && !checks_images {
+        vec![PathBuf::from(".")]
+    } else {
+        plan.paths.to_vec()
+    };
+    let files =
+        discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
+    if files.is_empty() && !checks_images {
+        // Nothing to check is not a failure to check (as with ruff and
+        // `trivy config`): say so, and still write every requested report,
+        // valid and empty, so that CI steps reading them do not break.
+        let shown: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
+        let message = format!(
+            "no Dockerfiles found under {} (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*; name a file explicitly to check it whatever its name)",
+            shown.join(", ")
+        );
+        let fail = plan.output.fail_on_empty || cfg.config.fail_on_empty;
+        let code = if fail {
+            crate::diag!("error: {message} (--fail-on-empty)");
+            ExitCode::Usage
+        } else {
+            crate::diag!("warning: {message}");
+            ExitCode::Ok
+        };
+        output::emit(&Report::default(), &formats, fail_level, code)?;
+        return Ok(code);
+    }
+
+    // Each file is governed by the plimsoll.toml closest to it (ruff's
+    // model): a service's own config applies to its Dockerfiles whatever
+    // directory the run starts from. `--config` names one for everything.
+    let groups = group_by_config(global.config.is_some(), &cfg, files)?;
+    let mut report = Report::default();
+    let mut rules: BTreeMap<String, RuleInfo> = BTreeMap::new();
+    let fix_mode = plan.fix;
+    let started = std::time::Instant::now();
+    let mut checked_files = 0;
+    for (i, (group_cfg, group_files)) in groups.iter().enumerate() {
+        let root = i == 0;
+        let group_cfg = group_cfg.as_ref().unwrap_or(&cfg);
+        let with_images = root && checks_images;
+        let (engine, load_errors) = engine(
+            global,
+            group_cfg,
+            &EngineOptions {
+                select: &plan.select,
+                ignore: &plan.ignore,
+                overrides: plan.overrides.as_ref(),
+                registry_fatal: plan.registry_fatal,
+                only_plugins: plan.only_plugins,
+                fresh_tags: plan.fresh_tags,
+                targets: group_files.len()
+                    + if root {
+                        plan.images.len() + plan.sboms.len()
+                    } else {
+                        0
+                    },
+                for_checking: true,
+                images: with_images,
+            },
+        )?;
+        let mut engine = engine;
+        engine.platform = parse_platform(plan.platform)?;
+        if with_images && !engine.plugins.iter().any(|p| self::checks_images(p)) {
+            crate::diag!(
+                "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
+            );
+        }
+        let mut targets: Vec<Target> = group_files.iter().map(Target::File).collect();
+        if root {
+            targets.extend(plan.images.iter().map(|i| Target::Image(i)));
+            targets.extend(plan.sboms.iter().map(Target::Sbom));
+        }
+        if let Err(e) = engine.registry.validate()
+            && e.kind == plimsoll_oci::ErrorKind::Config
+        {
+            return Err(UsageError(e.message).into());
+        }
+        checked_files += group_files.len();
+        let (results, lost) = check_targets(&engine, &targets, fix_mode);
+        report.errors.extend(load_errors);
+        report.errors.extend(lost);
+        for r in engine.rules.values() {
+            rules.entry(r.id.clone()).or_insert_with(|| r.clone());
+        }
+        for r in results {
+            report.targets.push(r.path.clone());
+            if let Some(t) = r.text {
+                report.sources.insert(r.path.clone(), t);
+            }
+            report.findings.extend(r.findings);
+            report.errors.extend(r.errors);
+            report.suppressed += r.suppressed;
+            report.fixed += r.fixed;
+        }
+        report.errors.extend(engine.registry.take_errors());
+        if let Some(s) = engine.registry.stats() {
+            tracing::info!(
+                "registry: {} HTTP requests ({} manifests, {} tokens, {} registry probes, {} tag lists, {} retries), {} cache hits",
+                s.http_requests(),
+                s.manifests,
+                s.tokens,
+                s.pings,
+                s.tag_lists,
+                s.retries,
+                s.cache_hits
+            );
+        }
+    }
     tracing::info!(
-        "checked {} files and {} images on {workers} threads in {:.1} ms",
-        files.len(),
+        "checked {checked_files} files and {} images under {} configurations in {:.1} ms",
         plan.images.len(),
+        groups.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
-
-    let mut report = Report {
-        errors: load_errors,
-        ..Default::default()
-    };
-    report.errors.extend(lost);
-    let mut rules: Vec<RuleInfo> = engine.rules.values().cloned().collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    report.rules = rules;
-    for (_, r) in results {
-        report.targets.push(r.path.clone());
-        if let Some(t) = r.text {
-            report.sources.insert(r.path.clone(), t);
-        }
-        report.findings.extend(r.findings);
-        report.errors.extend(r.errors);
-        report.suppressed += r.suppressed;
-        report.fixed += r.fixed;
-    }
-    report.errors.extend(engine.registry.take_errors());
-    if let Some(s) = engine.registry.stats() {
-        tracing::info!(
-            "registry: {} HTTP requests ({} manifests, {} tokens, {} registry probes, {} tag lists, {} retries), {} cache hits",
-            s.http_requests(),
-            s.manifests,
-            s.tokens,
-            s.pings,
-            s.tag_lists,
-            s.retries,
-            s.cache_hits
-        );
-    }
+    report.rules = rules.into_values().collect();
     report.sort();
     let code = output::exit_code(&report, fail_level);
     let started = std::time::Instant::now();
