@@ -628,6 +628,49 @@ fn the_gitlab_template_verifies_its_cache_on_every_job() {
     };
     let first = job("first job");
     assert!(first.contains("plimsoll 0.1.0"), "{first}");
+    // Without PLIMSOLL_TARGET, `uname -m` picks the build: an arm64 runner
+    // asks for the aarch64 archive (this fake release has none).
+    let fake = tmp.path().join("fake-uname");
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(fake.join("uname"), "#!/bin/sh\necho aarch64\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(fake.join("uname"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    for (path, want_ok, want) in [
+        (
+            std::env::var("PATH").unwrap_or_default(),
+            true,
+            "plimsoll 0.1.0".to_string(),
+        ),
+        (
+            format!(
+                "{}:{}",
+                fake.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+            false,
+            "no sha256 for plimsoll-aarch64-unknown-linux-musl.tar.xz".to_string(),
+        ),
+    ] {
+        let out = Command::new("sh")
+            .args(["-c", &block])
+            .current_dir(&work)
+            .env_remove("PLIMSOLL_TARGET")
+            .env("PATH", path)
+            .env("PLIMSOLL_VERSION", "0.1.0")
+            .env("PLIMSOLL_SHA256", "")
+            .env("PLIMSOLL_RELEASE_URL", format!("file://{}", rel.display()))
+            .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.success(), want_ok, "{text}");
+        assert!(text.contains(&want), "{text}");
+    }
     let cached = work.join(format!(".plimsoll/0.1.0/plimsoll-{TARGET}.tar.xz"));
     assert!(cached.is_file());
     assert!(
