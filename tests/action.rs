@@ -118,7 +118,20 @@ fn run_action_with_cache(
     inputs: &[(&str, String)],
     cache: Option<&Path>,
 ) -> ActionRun {
+    run_action_full(py, workdir, inputs, cache, &[])
+}
+
+/// [`run_action_with_cache`] with more environment for the runner (such as
+/// `RUN_ACTION_REF`, the ref the workflow's `uses:` names).
+fn run_action_full(
+    py: &str,
+    workdir: &Path,
+    inputs: &[(&str, String)],
+    cache: Option<&Path>,
+    env: &[(&str, &str)],
+) -> ActionRun {
     let mut c = Command::new(py);
+    c.envs(env.iter().copied());
     if let Some(dir) = cache {
         c.env("RUN_ACTION_CACHE", dir);
     }
@@ -331,6 +344,70 @@ fn a_poisoned_cache_entry_is_verified_and_replaced() {
     let run = second.step("run")["log"].as_str().unwrap().to_string();
     assert!(!run.contains("pwned"), "{run}");
     assert!(run.contains("::warning file=svc/Dockerfile"), "{run}");
+}
+
+/// `version` defaults to the release the action is referenced at; the
+/// vulnerability database is cached per day for image and SBOM scans only.
+#[test]
+fn version_follows_the_action_ref_and_the_db_is_cached_per_day() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = release(tmp.path());
+    let work = project(tmp.path());
+    let url = ("release-url", format!("file://{}", rel.display()));
+    let r = run_action_full(
+        &py,
+        &work,
+        &[url.clone(), ("paths", "svc".into())],
+        None,
+        &[("RUN_ACTION_REF", "v0.1.0")],
+    );
+    assert_eq!(
+        r.step("resolve")["outputs"]["version"],
+        "0.1.0",
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.outcome("install"), "success", "{}", r.stderr);
+    assert_eq!(
+        r.outcome("db-cache"),
+        "skipped",
+        "no image or SBOM, no database"
+    );
+    // A branch or major tag means the latest release (refused with a mirror,
+    // which has no "latest" to ask).
+    let r = run_action_full(
+        &py,
+        &work,
+        &[url.clone()],
+        None,
+        &[("RUN_ACTION_REF", "v0")],
+    );
+    assert_eq!(r.outcome("resolve"), "failure");
+    assert!(
+        r.stderr.contains("with release-url, set version"),
+        "{}",
+        r.stderr
+    );
+
+    std::fs::write(work.join("sbom.json"), "{}").unwrap();
+    let scan = [
+        url.clone(),
+        ("version", "0.1.0".into()),
+        ("paths", "svc".into()),
+        ("sbom", "sbom.json".into()),
+        ("args", "--skip-db-update".into()),
+    ];
+    let r = run_action(&py, &work, &scan);
+    let db = r.step("db-cache");
+    assert_eq!(db["outcome"], "success", "{}", r.stderr);
+    let key = db["with_"]["key"].as_str().unwrap();
+    assert!(key.starts_with("plimsoll-vulndb-Linux-20"), "{key}");
+    assert_eq!(db["with_"]["restore-keys"], "plimsoll-vulndb-Linux-");
+    assert_eq!(db["with_"]["path"], r.step("resolve")["outputs"]["db-dir"]);
+    let mut off = scan.to_vec();
+    off.push(("cache-db", "false".into()));
+    assert_eq!(run_action(&py, &work, &off).outcome("db-cache"), "skipped");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

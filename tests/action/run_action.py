@@ -183,7 +183,8 @@ def main():
     # (the rest, such as the SARIF file, is small and read by the caller).
     atexit.register(shutil.rmtree, os.path.join(temp, "tool-cache"), True)
     ctx = {
-        "github": {"token": "", "action_repository": "", "workspace": workdir},
+        "github": {"token": "", "action_repository": "", "workspace": workdir,
+                   "action_ref": os.environ.get("RUN_ACTION_REF", "")},
         "runner": {"os": "Linux", "arch": "X64", "temp": temp},
         "steps": {},
         "inputs": {},
