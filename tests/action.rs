@@ -379,7 +379,7 @@ fn version_follows_the_action_ref_and_the_db_is_cached_per_day() {
     let r = run_action_full(
         &py,
         &work,
-        &[url.clone()],
+        std::slice::from_ref(&url),
         None,
         &[("RUN_ACTION_REF", "v0")],
     );

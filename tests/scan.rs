@@ -132,6 +132,54 @@ fn images_are_scanned_against_the_osv_database() {
     let auto = vulns(&r);
     assert_eq!(auto.len(), 4, "{auto:?}");
 
+    // The same scan as GitLab's container-scanning report (validated against
+    // GitLab's schema) and as SARIF with a rule per vulnerability.
+    let gl = p.path().join("gl-container-scanning-report.json");
+    let sarif = p.path().join("scan.sarif");
+    let r = scan(
+        &p,
+        &[
+            "--output",
+            "-",
+            "--format",
+            "gitlab-container-scanning",
+            "--output",
+            gl.to_str().unwrap(),
+            "--format",
+            "sarif",
+            "--output",
+            sarif.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&gl).unwrap()).unwrap();
+    assert_eq!(
+        report["vulnerabilities"].as_array().unwrap().len(),
+        auto.len()
+    );
+    assert_eq!(
+        report["vulnerabilities"][0]["location"]["image"],
+        image.as_str()
+    );
+    support::validate_json_schema(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "../../../shared/testdata/gitlab-schemas/container-scanning-report-format-15.0.7.json",
+        ),
+        &gl,
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for (id, ..) in &auto {
+        assert!(
+            rules.iter().any(|r| r["id"] == id.as_str()),
+            "no SARIF rule for {id}"
+        );
+    }
+
     // Thirty days on, the data is stale: refused with --skip-db-update,
     // used with a warning --offline (by runs that name the same mirror: the
     // config is still there).

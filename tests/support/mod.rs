@@ -166,3 +166,43 @@ pub fn oracle(program: &str, arg: &str, apt: &str) -> bool {
     eprintln!("skipped: no `{program}` on PATH (apt install {apt})");
     false
 }
+
+/// Validates `file` against the JSON Schema `schema` with check-jsonschema
+/// from the tools venv (`PLIMSOLL_TOOLS_PYTHON`); says it skipped when the
+/// validator or the schema is missing (a failure under
+/// `PLIMSOLL_REQUIRE_ORACLES=1`).
+#[allow(dead_code)]
+pub fn validate_json_schema(schema: &Path, file: &Path) {
+    let python = std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let validator = Path::new(&python)
+        .parent()
+        .map(|p| p.join("check-jsonschema"))
+        .unwrap_or_default();
+    if !schema.is_file() || !validator.exists() {
+        assert!(
+            std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "PLIMSOLL_REQUIRE_ORACLES=1 but {} or check-jsonschema is missing",
+            schema.display()
+        );
+        eprintln!(
+            "SKIPPED validating {} against {}",
+            file.display(),
+            schema.display()
+        );
+        return;
+    }
+    let out = Command::new(validator)
+        .arg("--schemafile")
+        .arg(schema)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} does not validate against {}:\n{}{}",
+        file.display(),
+        schema.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

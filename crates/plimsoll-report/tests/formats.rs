@@ -333,7 +333,9 @@ fn vuln_report(reference: &str) -> Report {
             },
         );
         f.security_severity = Some(score);
-        f.properties = Some(serde_json::json!({ "id": id, "package": "openssl" }));
+        f.properties = Some(
+            serde_json::json!({ "id": id, "package": "openssl", "installed": "3.0.1", "ecosystem": "Debian:12", "fixed": "3.0.2" }),
+        );
         f
     };
     Report {
@@ -388,4 +390,76 @@ fn vulnerabilities_get_a_sarif_rule_each_and_fingerprints_without_tag_or_digest(
             .collect()
     };
     assert_eq!(fps(&by_tag), fps(&by_digest));
+}
+
+/// GitLab's container-scanning report validates against GitLab's own schema
+/// (../shared/testdata/gitlab-schemas), with a stable id per vulnerability.
+#[test]
+fn gitlab_container_scanning_validates_against_gitlabs_schema() {
+    let opts = gitlab_cs::Options {
+        tool_version: "0.1.0".into(),
+        start_time: "2026-12-04T10:00:00".into(),
+        end_time: "2026-12-04T10:00:05".into(),
+    };
+    let text = gitlab_cs::render(&vuln_report("registry.example/app:12"), &opts);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["version"], "15.0.7");
+    assert_eq!(v["scan"]["type"], "container_scanning");
+    let vulns = v["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulns.len(), 2);
+    assert_eq!(vulns[0]["severity"], "High");
+    assert_eq!(vulns[1]["severity"], "Low");
+    assert_eq!(vulns[0]["identifiers"][0]["type"], "cve");
+    assert_eq!(vulns[0]["location"]["image"], "registry.example/app:12");
+    // The same vulnerability of a digest run is the same GitLab finding.
+    let by_digest: serde_json::Value = serde_json::from_str(&gitlab_cs::render(
+        &vuln_report("registry.example/app@sha256:0123abcd"),
+        &opts,
+    ))
+    .unwrap();
+    assert_eq!(by_digest["vulnerabilities"][0]["id"], vulns[0]["id"]);
+
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/testdata/gitlab-schemas/container-scanning-report-format-15.0.7.json",
+    );
+    let python = std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let validator = std::path::Path::new(&python)
+        .parent()
+        .map(|p| p.join("check-jsonschema"))
+        .unwrap_or_default();
+    if !schema.is_file() || !validator.exists() {
+        assert!(
+            std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "GitLab's schema or check-jsonschema is missing"
+        );
+        eprintln!("SKIPPED container-scanning schema validation");
+        return;
+    }
+    let dir = tempfile_dir();
+    let path = dir.join("gl-container-scanning-report.json");
+    std::fs::write(&path, &text).unwrap();
+    // A run error is a failed scan, still a valid report.
+    let mut failed = vuln_report("app:1");
+    failed.errors.push(RunError {
+        kind: "registry-unreachable".into(),
+        plugin: None,
+        target: Some("app:1".into()),
+        message: "cannot read image app:1".into(),
+        line: None,
+    });
+    let failed_path = dir.join("failed.json");
+    std::fs::write(&failed_path, gitlab_cs::render(&failed, &opts)).unwrap();
+    let out = std::process::Command::new(validator)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(&path)
+        .arg(&failed_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

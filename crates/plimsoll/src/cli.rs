@@ -318,6 +318,9 @@ pub enum Format {
     Github,
     /// GitLab Code Quality report (a `codequality` artifact).
     Gitlab,
+    /// GitLab container-scanning report (a `container_scanning` artifact, schema
+    /// 15.0.7): the vulnerabilities image scans found, for the Security dashboard.
+    GitlabContainerScanning,
     /// JUnit XML (one test suite per target; findings below --fail-on are passing
     /// cases with the finding in system-out).
     Junit,

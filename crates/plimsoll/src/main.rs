@@ -138,6 +138,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn main() {
+    let _ = output::RUN_STARTED.set(std::time::SystemTime::now());
     // `plimsoll rules | head`: a closed pipe ends the process quietly, as it
     // does for every other Unix tool, instead of a "failed printing" panic.
     #[cfg(unix)]

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use plimsoll_report::{Level, Report, github, gitlab, human, json, junit, sarif};
+use plimsoll_report::{Level, Report, github, gitlab, gitlab_cs, human, json, junit, sarif};
 
 use crate::cli::{FailOn, Format, OutputArgs};
 use crate::{ExitCode, UsageError};
@@ -128,12 +128,33 @@ pub fn relative_to(root: &std::path::Path, path: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
+/// `yyyy-mm-ddThh:mm:ss` in UTC (GitLab's report times).
+fn scan_time(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00".into())
+}
+
+/// When the run started, for reports that record it (set once by `main`).
+pub static RUN_STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
 pub fn emit(
     report: &Report,
     formats: &[(Format, Option<PathBuf>)],
     fail: Option<Level>,
     code: ExitCode,
 ) -> anyhow::Result<()> {
+    let started = RUN_STARTED.get().map(|t| scan_time(*t));
     // Code scanning, annotations, GitLab and JUnit attach findings to files of
     // the repository: whatever directory the job ran in, paths are relative to
     // its root. Human and JSON output keep the paths as given.
@@ -195,6 +216,17 @@ pub fn emit(
                 github::render(report)
             }
             Format::Gitlab => gitlab::render(report),
+            Format::GitlabContainerScanning => {
+                let now = scan_time(std::time::SystemTime::now());
+                gitlab_cs::render(
+                    report,
+                    &gitlab_cs::Options {
+                        tool_version: crate::version::VERSION.to_string(),
+                        start_time: started.clone().unwrap_or_else(|| now.clone()),
+                        end_time: now,
+                    },
+                )
+            }
             Format::Junit => junit::render(report, fail),
         };
         match dest {
