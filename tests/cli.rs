@@ -950,3 +950,70 @@ fn each_file_follows_the_closest_config() {
     ]);
     assert!(rules_of(&r, "services/api/Dockerfile").contains(&"PL3003".into()));
 }
+
+#[test]
+fn stdin_concise_statistics_and_quiet() {
+    use std::io::Write;
+    let p = Project::new();
+    p.file("svc/plimsoll.toml", "ignore = [\"PL1002\"]\n");
+    let piped = |args: &[&str]| {
+        let mut c = p.command(args);
+        c.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(BAD.as_bytes())
+            .unwrap();
+        support::Run::from(child.wait_with_output().unwrap())
+    };
+    // The buffer is reported under its name and follows that file's config.
+    let r = piped(&[
+        "check",
+        "--offline",
+        "-",
+        "--stdin-filename",
+        "svc/Dockerfile",
+        "--format",
+        "concise",
+        "-q",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines.contains(
+            &"svc/Dockerfile:2:1: warning[PL3003] MAINTAINER is deprecated; use a `LABEL` instead"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("PL1002"), "svc/plimsoll.toml applies");
+    assert!(!r.stdout.contains("Found"), "--quiet: no summary");
+    // Without a name: `-`, and the working directory's config.
+    let r = piped(&["check", "--offline", "-", "--format", "concise"]);
+    assert!(r.stdout.contains("-:1:6: warning[PL1002]"), "{}", r.stdout);
+    assert!(r.stdout.contains("Found"), "{}", r.stdout);
+    // Nothing can be fixed in place on stdin; `-` stands alone.
+    assert_eq!(piped(&["check", "-", "--fix"]).code, 2);
+    assert_eq!(piped(&["check", "-", "svc"]).code, 2);
+    // --statistics: one line per rule, the fixable ones marked.
+    p.file("Dockerfile", BAD);
+    let r = p.run(&["check", "--offline", "--statistics", "Dockerfile"]);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l == "1\tPL3003\t[*] maintainer-deprecated"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l == "1\tPL1002\tlatest-base-image"),
+        "{}",
+        r.stdout
+    );
+}

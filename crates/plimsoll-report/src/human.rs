@@ -18,6 +18,8 @@ pub struct HumanOptions {
     pub show_fixes: bool,
     /// The level at or above which the run fails, for the summary.
     pub fail_level: Option<Level>,
+    /// Only the findings and errors: no summary (`--quiet`).
+    pub quiet: bool,
 }
 
 pub fn render(report: &Report, opts: &HumanOptions) -> String {
@@ -118,7 +120,94 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         )]));
         out.push_str("\n\n");
     }
-    out.push_str(&summary(report, opts));
+    if !opts.quiet {
+        out.push_str(&summary(report, opts));
+    }
+    out
+}
+
+/// `--format concise`: one line per finding, `path:line:column: level[ID]
+/// message`, as compilers and editor integrations (efm, ALE, Vim's
+/// errorformat) read them; run errors as `error[kind]` lines.
+pub fn concise(report: &Report, opts: &HumanOptions) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let at = match &f.location {
+            Location::File { path, region } => {
+                format!(
+                    "{}:{}:{}",
+                    line(path),
+                    region.start.line,
+                    region.start.column
+                )
+            }
+            Location::Image {
+                reference, path, ..
+            } => format!("{}:{}", line(reference), line(path)),
+            Location::Target { target } => line(target).into_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "{at}: {}[{}] {}",
+            f.level,
+            line(&f.rule_id),
+            line(&f.message)
+        );
+    }
+    for e in &report.errors {
+        let target = e.target.as_deref().map(line).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{}{}error[{}] {}",
+            target,
+            if target.is_empty() { "" } else { ": " },
+            line(&e.kind),
+            line(&e.message)
+        );
+    }
+    if !opts.quiet {
+        out.push_str(&summary(report, opts));
+    }
+    out
+}
+
+/// `--statistics`: how often each rule fired, most frequent first, with `[*]`
+/// where a fix is available (ruff's layout).
+pub fn statistics(report: &Report, opts: &HumanOptions) -> String {
+    let mut counts: std::collections::BTreeMap<&str, (usize, bool, &str)> = Default::default();
+    for f in &report.findings {
+        let e = counts
+            .entry(f.rule_id.as_str())
+            .or_insert((0, false, f.rule_name.as_str()));
+        e.0 += 1;
+        e.1 |= f
+            .fixes
+            .iter()
+            .any(|x| x.applicability != Applicability::DisplayOnly);
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let width = rows
+        .iter()
+        .map(|r| r.1.0.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let mut out = String::new();
+    for (id, (n, fixable, name)) in rows {
+        let _ = writeln!(
+            out,
+            "{n:>width$}\t{}\t{}{}",
+            line(id),
+            if fixable { "[*] " } else { "" },
+            line(name)
+        );
+    }
+    if !report.errors.is_empty() {
+        let _ = writeln!(out, "{:>width$}\trun errors", report.errors.len());
+    }
+    if !opts.quiet {
+        out.push_str(&summary(report, opts));
+    }
     out
 }
 

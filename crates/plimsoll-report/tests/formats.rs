@@ -169,6 +169,7 @@ fn human() {
     insta::assert_snapshot!(human::render(
         &report(DOCKERFILE, 0),
         &human::HumanOptions {
+            quiet: false,
             styled: false,
             show_fixes: true,
             fail_level: Some(Level::Warning)

@@ -95,6 +95,9 @@ pub struct Plan<'a> {
     pub fresh_tags: bool,
     /// The fail level when neither `--fail-on` nor the config sets one.
     pub default_fail_on: Option<FailOn>,
+    /// With PATH `-`: the name the Dockerfile read from stdin is shown as,
+    /// and where its config is looked for.
+    pub stdin_filename: Option<&'a Path>,
 }
 
 /// What checking one file produced.
@@ -538,12 +541,25 @@ impl Engine {
     /// Checks one file, fixing it first when asked.
     fn check_file(&self, file: &std::path::Path, fix_mode: Option<bool>) -> FileResult {
         let path = display_path(file);
+        match self.read_target(&path, read_limited(file, self.max_file_bytes)) {
+            Ok(bytes) => self.check_bytes(path, bytes, fix_mode.map(|u| (u, file))),
+            Err(res) => res,
+        }
+    }
+
+    /// The bytes read for a target, or the result that says why there are none.
+    fn read_target(
+        &self,
+        path: &str,
+        read: std::io::Result<Option<Vec<u8>>>,
+    ) -> Result<Vec<u8>, FileResult> {
+        let path = path.to_string();
         let mut res = FileResult {
             path: path.clone(),
             ..Default::default()
         };
-        let bytes = match read_limited(file, self.max_file_bytes) {
-            Ok(Some(b)) => b,
+        match read {
+            Ok(Some(b)) => Ok(b),
             Ok(None) => {
                 res.errors.push(RunError {
                     kind: "target-too-large".into(),
@@ -555,7 +571,7 @@ impl Engine {
                     ),
                     line: None,
                 });
-                return res;
+                Err(res)
             }
             Err(e) => {
                 res.errors.push(RunError {
@@ -565,9 +581,24 @@ impl Engine {
                     message: format!("cannot read {path}: {e}"),
                     line: None,
                 });
-                return res;
+                Err(res)
             }
+        }
+    }
+
+    /// Checks a Dockerfile's bytes; `fix`: (unsafe fixes too, the file to
+    /// write them to).
+    fn check_bytes(
+        &self,
+        path: String,
+        bytes: Vec<u8>,
+        fix: Option<(bool, &std::path::Path)>,
+    ) -> FileResult {
+        let mut res = FileResult {
+            path: path.clone(),
+            ..Default::default()
         };
+        let fix_mode = fix.map(|(u, _)| u);
         let mut doc = match Dockerfile::parse_bytes(&bytes) {
             Ok(d) => d,
             Err(e) => {
@@ -618,7 +649,9 @@ impl Engine {
                     out.extend_from_slice(b"\xEF\xBB\xBF");
                 }
                 out.extend_from_slice(doc.text.as_bytes());
-                if let Err(e) = fix::write_atomically(file, &out) {
+                if let Some((_, file)) = fix
+                    && let Err(e) = fix::write_atomically(file, &out)
+                {
                     errors.push(RunError {
                         kind: "fix-write".into(),
                         plugin: None,
@@ -682,6 +715,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             only_plugins: None,
             fresh_tags: false,
             default_fail_on: None,
+            stdin_filename: args.stdin_filename.as_deref(),
         },
     )
 }
@@ -783,6 +817,8 @@ fn checks_images(p: &Plugin) -> bool {
 /// One thing a run checks.
 enum Target<'a> {
     File(&'a PathBuf),
+    /// A Dockerfile read from stdin (`check -`), under the name it is shown as.
+    Stdin(&'a str, &'a [u8]),
     Image(&'a str),
     Sbom(&'a PathBuf),
 }
@@ -855,7 +891,7 @@ fn check_targets(
         .max(1);
     let describe = |t: &Target| match t {
         Target::File(f) | Target::Sbom(f) => display_path(f),
-        Target::Image(i) => i.to_string(),
+        Target::Image(i) | Target::Stdin(i, _) => i.to_string(),
     };
     let mut lost: Vec<RunError> = Vec::new();
     let mut results: Vec<(usize, FileResult)> = std::thread::scope(|s| {
@@ -876,6 +912,9 @@ fn check_targets(
                                 contain::fault_point("target", None, &name);
                                 match target {
                                     Target::File(file) => engine.check_file(file, fix_mode),
+                                    Target::Stdin(name, bytes) => {
+                                        engine.check_bytes(name.to_string(), bytes.to_vec(), None)
+                                    }
                                     Target::Image(image) => engine.check_image(image),
                                     Target::Sbom(file) => engine.check_sbom(file),
                                 }
@@ -927,7 +966,30 @@ fn check_targets(
 
 pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+    // `check -`: one Dockerfile from stdin (editor integrations pipe the
+    // buffer), governed by the config of the directory it would live in.
+    let stdin = plan.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && plan.paths.len() > 1 {
+        return Err(UsageError("`-` (stdin) cannot be mixed with other paths".into()).into());
+    }
+    if stdin && plan.fix.is_some() {
+        return Err(UsageError(
+            "--fix writes fixes to files; it cannot fix what comes from stdin".into(),
+        )
+        .into());
+    }
+    if plan.stdin_filename.is_some() && !stdin {
+        return Err(UsageError("--stdin-filename goes with the path `-` (stdin)".into()).into());
+    }
+    let stdin_name = plan
+        .stdin_filename
+        .map(display_path)
+        .unwrap_or_else(|| "-".into());
+    let config_dir = match plan.stdin_filename.and_then(Path::parent) {
+        Some(d) if !d.as_os_str().is_empty() => cwd.join(d),
+        _ => cwd.clone(),
+    };
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &config_dir)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     // --fail-on, then the config, then the command's default.
     let fail_level = output::fail_level(
@@ -947,9 +1009,31 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     } else {
         plan.paths.to_vec()
     };
-    let files =
-        discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?;
-    if files.is_empty() && !checks_images {
+    let files = if stdin {
+        Vec::new()
+    } else {
+        discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?
+    };
+    let stdin_bytes = if stdin {
+        let mut buf = Vec::new();
+        let limit = cfg.config.limits.max_file_bytes();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), limit + 1),
+            &mut buf,
+        )
+        .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+        if buf.len() as u64 > limit {
+            return Err(UsageError(format!(
+                "stdin is larger than {} MiB, the most plimsoll reads of one Dockerfile (`[limits] max-file-mib`)",
+                limit >> 20
+            ))
+            .into());
+        }
+        buf
+    } else {
+        Vec::new()
+    };
+    if files.is_empty() && !checks_images && !stdin {
         // Nothing to check is not a failure to check (as with ruff and
         // `trivy config`): say so, and still write every requested report,
         // valid and empty, so that CI steps reading them do not break.
@@ -1011,6 +1095,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             );
         }
         let mut targets: Vec<Target> = group_files.iter().map(Target::File).collect();
+        if root && stdin {
+            targets.push(Target::Stdin(&stdin_name, &stdin_bytes));
+        }
         if root {
             targets.extend(plan.images.iter().map(|i| Target::Image(i)));
             targets.extend(plan.sboms.iter().map(Target::Sbom));

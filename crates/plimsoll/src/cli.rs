@@ -181,9 +181,16 @@ Exit codes: 0 everything pinned and current; 1 something unpinned or stale; 2 us
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files or directories to check (default: the working directory).
-    /// Directories are searched recursively, honouring .gitignore.
+    /// Directories are searched recursively, honouring .gitignore. `-` reads
+    /// one Dockerfile from stdin.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// With PATH `-`: the file name the Dockerfile read from stdin is reported
+    /// as; its config is found from that file's directory (what editor
+    /// integrations pass for the buffer being edited).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -290,6 +297,15 @@ pub struct OutputArgs {
     /// instead of warning and exiting 0 with empty reports.
     #[arg(long)]
     pub fail_on_empty: bool,
+
+    /// Print the findings and nothing else (no summary lines).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Show how often each rule fired (most frequent first, `[*]` when fixable)
+    /// instead of each finding, in human and concise output.
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Args)]
@@ -309,6 +325,9 @@ pub struct SelectionArgs {
 pub enum Format {
     /// Findings with source snippets (the default outside GitHub Actions).
     Human,
+    /// One line per finding, `path:line:column: level[ID] message`, for editors
+    /// and grep.
+    Concise,
     /// Versioned JSON (docs/reference/json-output.md).
     Json,
     /// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.

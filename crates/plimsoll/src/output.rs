@@ -32,7 +32,17 @@ pub fn default_format() -> Format {
 
 /// Pairs each `--format` with the `--output` at the same position (stdout when
 /// there is none, or when it is `-`). Default: [`default_format`] on stdout.
-pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, UsageError> {
+/// The reports a run writes, and how the ones for people look.
+pub struct Outputs {
+    /// Each --format with its --output (`None`: stdout).
+    pub list: Vec<(Format, Option<PathBuf>)>,
+    /// `--quiet`: findings only, no summary.
+    pub quiet: bool,
+    /// `--statistics`: counts per rule instead of each finding (human output).
+    pub statistics: bool,
+}
+
+pub fn formats(args: &OutputArgs) -> Result<Outputs, UsageError> {
     if args.output.len() > args.format.len().max(1) {
         return Err(UsageError(
             "more --output files than --format options; give one --format per --output".into(),
@@ -43,14 +53,19 @@ pub fn formats(args: &OutputArgs) -> Result<Vec<(Format, Option<PathBuf>)>, Usag
     } else {
         args.format.clone()
     };
-    Ok(formats
+    let list = formats
         .into_iter()
         .enumerate()
         .map(|(i, f)| {
             let out = args.output.get(i).filter(|p| p.as_os_str() != "-");
             (f, out.cloned())
         })
-        .collect())
+        .collect();
+    Ok(Outputs {
+        list,
+        quiet: args.quiet,
+        statistics: args.statistics,
+    })
 }
 
 /// SARIF `automationDetails.id`: `category/run-id`. The category is
@@ -150,10 +165,11 @@ pub static RUN_STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::
 
 pub fn emit(
     report: &Report,
-    formats: &[(Format, Option<PathBuf>)],
+    outputs: &Outputs,
     fail: Option<Level>,
     code: ExitCode,
 ) -> anyhow::Result<()> {
+    let formats = &outputs.list;
     let started = RUN_STARTED.get().map(|t| scan_time(*t));
     // Code scanning, annotations, GitLab and JUnit attach findings to files of
     // the repository: whatever directory the job ran in, paths are relative to
@@ -166,20 +182,23 @@ pub fn emit(
         .map(|root| report.with_file_paths(|p| relative_to(&root, p)));
     for (format, dest) in formats {
         let report = match (format, &in_repository) {
-            (Format::Human | Format::Json, _) | (_, None) => report,
+            (Format::Human | Format::Concise | Format::Json, _) | (_, None) => report,
             (_, Some(r)) => r,
         };
         let styled = dest.is_none()
             && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+        let people = human::HumanOptions {
+            styled,
+            show_fixes: true,
+            fail_level: fail,
+            quiet: outputs.quiet,
+        };
         let text = match format {
-            Format::Human => human::render(
-                report,
-                &human::HumanOptions {
-                    styled,
-                    show_fixes: true,
-                    fail_level: fail,
-                },
-            ),
+            Format::Human | Format::Concise if outputs.statistics => {
+                human::statistics(report, &people)
+            }
+            Format::Human => human::render(report, &people),
+            Format::Concise => human::concise(report, &people),
             Format::Json => json::render(report, crate::version::VERSION, code as i32),
             Format::Sarif => {
                 let (text, dropped) = sarif::render(

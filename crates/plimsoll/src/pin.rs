@@ -27,6 +27,7 @@ pub fn run(global: &GlobalArgs, args: &PinArgs) -> anyhow::Result<ExitCode> {
             only_plugins: Some(&["pin"]),
             fresh_tags: true,
             default_fail_on: Some(FailOn::Note),
+            stdin_filename: None,
         },
     )
 }
