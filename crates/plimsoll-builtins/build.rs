@@ -13,12 +13,16 @@ struct Declared {
     /// It has rules for `--image` targets (the SDK exports `image-check`
     /// from every Rust plugin, so the export alone does not say).
     checks_images: bool,
+    /// It has rules for Dockerfiles (the same: every Rust plugin exports
+    /// `check`). One that has none is not loaded for a run without images.
+    checks_dockerfiles: bool,
 }
 
 const BUILTINS: &[Declared] = &[
     // Lint reads image contents for `check --image` (PL4009...).
     Declared {
         name: "lint",
+        checks_dockerfiles: true,
         checks_images: true,
         package: "plimsoll-plugin-lint",
         capabilities: &["Image"],
@@ -28,6 +32,7 @@ const BUILTINS: &[Declared] = &[
     // data, when there is data to read.
     Declared {
         name: "pin",
+        checks_dockerfiles: true,
         checks_images: false,
         package: "plimsoll-plugin-pin",
         capabilities: &["Registry"],
@@ -35,6 +40,7 @@ const BUILTINS: &[Declared] = &[
     },
     Declared {
         name: "sign-verify",
+        checks_dockerfiles: true,
         checks_images: true,
         package: "plimsoll-plugin-sign-verify",
         capabilities: &["Registry", "Signatures"],
@@ -44,6 +50,7 @@ const BUILTINS: &[Declared] = &[
     // database.
     Declared {
         name: "scan",
+        checks_dockerfiles: false,
         checks_images: true,
         package: "plimsoll-plugin-scan",
         capabilities: &["Packages", "Vulnerabilities"],
@@ -63,12 +70,13 @@ fn main() {
     for (b, path) in BUILTINS.iter().zip(&paths) {
         writeln!(
             code,
-            "    Builtin {{ name: {:?}, wasm: include_bytes!({}), capabilities: {}, with_vulnerability_data: {}, checks_images: {} }},",
+            "    Builtin {{ name: {:?}, wasm: include_bytes!({}), capabilities: {}, with_vulnerability_data: {}, checks_images: {}, checks_dockerfiles: {} }},",
             b.name,
             plimsoll_wasm_build::literal(path),
             list(b.capabilities),
             list(b.with_vulnerability_data),
             b.checks_images,
+            b.checks_dockerfiles,
         )
         .unwrap();
     }

@@ -20,6 +20,8 @@ pub struct Builtin {
     pub with_vulnerability_data: &'static [Capability],
     /// It has rules for `--image` targets.
     pub checks_images: bool,
+    /// It has rules for Dockerfiles.
+    pub checks_dockerfiles: bool,
 }
 
 impl Builtin {

@@ -107,6 +107,20 @@ pub fn specs_with_inert(
         let data = !b.with_vulnerability_data.is_empty()
             && *vulnerability_data.get_or_init(|| registry.has_vulnerability_data());
         let capabilities = b.grants(data);
+        // A checking run without images or SBOMs never calls a built-in that
+        // only checks images (scan): it is not loaded (its rules stay valid
+        // selectors).
+        if checking == Some(false) && !b.checks_dockerfiles {
+            inert.push(PluginSpec {
+                name: b.name.to_string(),
+                source: PluginSource::Builtin(b.wasm),
+                sha256: None,
+                capabilities,
+                limits: Limits::default(),
+                settings: serde_json::json!({}),
+            });
+            continue;
+        }
         // Settings come from the built-in's own table (`[lint]`, `[pin]`...).
         let settings = match b.name {
             "lint" => LoadedConfig::table_json(cfg.config.lint.as_ref()),
