@@ -1017,3 +1017,53 @@ fn stdin_concise_statistics_and_quiet() {
         r.stdout
     );
 }
+
+#[test]
+fn ignore_comments_that_suppress_nothing_are_reported() {
+    let p = Project::new();
+    p.file(
+        "Dockerfile",
+        "# hadolint ignore=DL3007,DL3008\nFROM debian:latest\n# plimsoll: ignore=PL3003\nUSER 1000\n# hadolint ignore=SC2086\nRUN echo $X\n",
+    );
+    let r = p.run(&["check", "--offline", "--format", "json"]);
+    let unused: Vec<(String, u64)> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "PL0003")
+        .map(|f| {
+            (
+                f["message"].as_str().unwrap().to_string(),
+                f["location"]["region"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // DL3007 suppressed the `latest` finding; DL3008 and PL3003 suppressed
+    // nothing; SC2086 names nothing plimsoll runs, so it is not judged.
+    assert_eq!(unused.len(), 2, "{unused:?}");
+    assert!(
+        unused[0].0.starts_with("`DL3008`") && unused[0].1 == 1,
+        "{unused:?}"
+    );
+    assert!(
+        unused[1].0.starts_with("`PL3003`") && unused[1].1 == 3,
+        "{unused:?}"
+    );
+    assert_eq!(r.json()["findings"][0]["level"], "note");
+    // A rule the run leaves out is not judged.
+    let r = p.run(&[
+        "check",
+        "--offline",
+        "--format",
+        "json",
+        "--select",
+        "PL0003,PL1002",
+    ]);
+    let n = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "PL0003")
+        .count();
+    assert_eq!(n, 0, "{}", r.stdout);
+}

@@ -286,6 +286,46 @@ impl Engine {
                 None => suppressed += 1,
             }
         }
+        // Ignore comments that suppressed nothing (ruff's RUF100), judged
+        // only for rules that ran in this run, of plugins whose answers do not
+        // hang on a registry or a database (offline, or with one unreachable,
+        // their findings may be missing for reasons that are not the
+        // Dockerfile's).
+        let self_contained = |plugin: &str| {
+            self.plugins.iter().any(|p| {
+                p.name == plugin
+                    && !p.imports.iter().any(|i| {
+                        ["/registry", "/signatures", "/vulnerabilities", "/packages"]
+                            .iter()
+                            .any(|c| i.contains(c))
+                    })
+            })
+        };
+        let judged = |sel: &str| {
+            self.rules.values().any(|r| {
+                self_contained(&r.plugin)
+                    && crate::select::matches(sel, r)
+                    && self.selection.enabled(r)
+            })
+        };
+        for (sel, range) in sup.unused(judged) {
+            let Some(mut f) = self.host_finding(
+                "PL0003",
+                path,
+                &doc.text,
+                range,
+                format!("`{sel}` in this ignore comment suppresses nothing: no finding of it is here; remove it"),
+            ) else {
+                continue;
+            };
+            let Some(rule) = self.rules.get("PL0003") else {
+                continue;
+            };
+            if let Some(level) = self.selection.decide(rule, f.level, path) {
+                f.level = level;
+                kept.push(f);
+            }
+        }
         (kept, suppressed)
     }
 

@@ -45,6 +45,23 @@ a Dockerfile to switch a check off for itself.\n\n## Example\n```dockerfile\n# h
 RUN apt-get install -y curl\n```\n\n## Use instead\nPin the package, or add the exception to \
 `per-file-ignores` in plimsoll.toml.\n\n## References\n- hadolint DL1001 (`disable-ignore-pragma`)\n"
             .into(),
+    }, RuleInfo {
+        id: "PL0003".into(),
+        name: "unused-ignore".into(),
+        plugin: "plimsoll".into(),
+        summary: "An inline ignore that suppresses nothing".into(),
+        default_level: Level::Note,
+        aliases: vec![],
+        tags: vec!["policy".into()],
+        added_in: "2026.12".into(),
+        docs: "## What it does\nReports each rule named in an ignore comment (`# plimsoll: ignore=`, \
+`# hadolint ignore=`, `# trivy:ignore:`, `# checkov:skip=`) that suppressed no finding in this run, as \
+ruff's RUF100 does. Only rules that ran are judged: a rule left out by `--select`, or a peer id no \
+plimsoll rule implements (`SC2086`), is not reported.\n\n## Why is this bad?\nA stale ignore hides the \
+next real finding of that rule on that line, and tells readers a problem exists that was fixed long ago.\n\n\
+## Example\n```dockerfile\n# hadolint ignore=DL3008\nRUN apt-get install -y --no-install-recommends curl=7.88.1-10\n```\n\n\
+## Use instead\nDelete the comment (or the rule id from it).\n\n## References\n- ruff RUF100\n"
+            .into(),
     }]
 }
 

@@ -12,11 +12,20 @@ use plimsoll_report::{Finding, Location};
 
 use crate::select::matches;
 
+/// One selector of one ignore comment, and whether a finding used it.
+#[derive(Debug)]
+struct Selector {
+    text: String,
+    /// Byte range of the comment it is written in.
+    comment: (usize, usize),
+    used: std::cell::Cell<bool>,
+}
+
 #[derive(Debug, Default)]
 pub struct Suppressions {
     /// (first line, last line, selectors) per annotated instruction.
-    ranges: Vec<(u32, u32, Vec<String>)>,
-    file: Vec<String>,
+    ranges: Vec<(u32, u32, Vec<Selector>)>,
+    file: Vec<Selector>,
     /// Byte ranges of the ignore comments themselves (trimmed), in order.
     pub pragmas: Vec<(usize, usize)>,
 }
@@ -71,14 +80,29 @@ impl Suppressions {
     /// false`) they are only located, to be reported, and suppress nothing.
     pub fn from_dockerfile(doc: &Dockerfile, apply: bool) -> Suppressions {
         let mut s = Suppressions::default();
+        // Line number (1-based) -> (comment byte range, next-instruction
+        // selectors), for every ignore comment; file-wide ones go to `file`.
+        let mut by_line: std::collections::HashMap<usize, ((usize, usize), Vec<String>)> =
+            Default::default();
+        let mut comment_lines = std::collections::HashSet::new();
         let mut offset = 0;
-        for line in doc.text.split_inclusive('\n') {
+        for (n, line) in doc.text.split_inclusive('\n').enumerate() {
             let t = line.trim();
             if t.starts_with('#') {
+                comment_lines.insert(n + 1);
                 let (next, file) = parse_comment(t);
                 if !next.is_empty() || !file.is_empty() {
                     let start = offset + (line.len() - line.trim_start().len());
-                    s.pragmas.push((start, start + t.len()));
+                    let range = (start, start + t.len());
+                    s.pragmas.push(range);
+                    if apply {
+                        s.file.extend(file.into_iter().map(|text| Selector {
+                            text,
+                            comment: range,
+                            used: Default::default(),
+                        }));
+                        by_line.insert(n + 1, (range, next));
+                    }
                 }
             }
             offset += line.len();
@@ -87,16 +111,6 @@ impl Suppressions {
             return s;
         }
         let lines: Vec<&str> = doc.text.lines().collect();
-        let comment = |n: usize| -> Option<&str> {
-            let t = lines.get(n.checked_sub(1)?)?.trim();
-            t.starts_with('#').then_some(t)
-        };
-        for line in 1..=lines.len() {
-            if let Some(c) = comment(line) {
-                let (_, file) = parse_comment(c);
-                s.file.extend(file);
-            }
-        }
         for ins in &doc.instructions {
             // Comments directly above, blank lines allowed in between.
             let mut selectors = Vec::new();
@@ -107,9 +121,15 @@ impl Suppressions {
                     n -= 1;
                     continue;
                 }
-                match comment(n) {
-                    Some(c) => selectors.extend(parse_comment(c).0),
-                    None => break,
+                if !comment_lines.contains(&n) {
+                    break;
+                }
+                if let Some((range, next)) = by_line.remove(&n) {
+                    selectors.extend(next.into_iter().map(|text| Selector {
+                        text,
+                        comment: range,
+                        used: Default::default(),
+                    }));
                 }
                 n -= 1;
             }
@@ -121,18 +141,42 @@ impl Suppressions {
         s
     }
 
-    /// Whether an inline ignore covers this finding.
+    /// Whether an inline ignore covers this finding (and marks the selectors
+    /// that do as used).
     pub fn covers(&self, f: &Finding, rule: &plimsoll_report::RuleInfo) -> bool {
-        if self.file.iter().any(|s| matches(s, rule)) {
-            return true;
+        let mut hit = false;
+        for sel in self.file.iter().filter(|s| matches(&s.text, rule)) {
+            sel.used.set(true);
+            hit = true;
         }
-        let Location::File { region, .. } = &f.location else {
-            return false;
-        };
-        let line = region.start.line;
+        if let Location::File { region, .. } = &f.location {
+            let line = region.start.line;
+            for (_, _, sels) in self
+                .ranges
+                .iter()
+                .filter(|(a, b, _)| *a <= line && line <= *b)
+            {
+                for sel in sels.iter().filter(|s| matches(&s.text, rule)) {
+                    sel.used.set(true);
+                    hit = true;
+                }
+            }
+        }
+        hit
+    }
+
+    /// Selectors that suppressed nothing in this run, with the byte range of
+    /// their comment: for PL0003. `judged` says whether a selector names
+    /// something this run could have reported (a rule that ran); others are
+    /// left alone (a rule deselected here, a peer id nothing implements).
+    pub fn unused(&self, judged: impl Fn(&str) -> bool) -> Vec<(String, (usize, usize))> {
         self.ranges
             .iter()
-            .any(|(a, b, sel)| *a <= line && line <= *b && sel.iter().any(|s| matches(s, rule)))
+            .flat_map(|(_, _, sels)| sels.iter())
+            .chain(&self.file)
+            .filter(|s| !s.used.get() && judged(&s.text))
+            .map(|s| (s.text.clone(), s.comment))
+            .collect()
     }
 }
 
@@ -171,7 +215,12 @@ mod tests {
         let doc =
             Dockerfile::parse("FROM a\n# hadolint ignore=DL3006\n\nFROM b\nFROM c\n").unwrap();
         let s = Suppressions::from_dockerfile(&doc, true);
-        assert_eq!(s.ranges, vec![(4, 4, vec!["DL3006".to_string()])]);
+        let ranges: Vec<(u32, u32, Vec<&str>)> = s
+            .ranges
+            .iter()
+            .map(|(a, b, sels)| (*a, *b, sels.iter().map(|x| x.text.as_str()).collect()))
+            .collect();
+        assert_eq!(ranges, vec![(4, 4, vec!["DL3006"])]);
         assert_eq!(s.pragmas, vec![(7, 31)]);
         // Not applied: located only.
         let off = Suppressions::from_dockerfile(&doc, false);
