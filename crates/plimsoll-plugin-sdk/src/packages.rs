@@ -411,14 +411,15 @@ impl<'a> PackageCommand<'a> {
 
     /// Packages without a version pin, by this manager's convention: registry
     /// packages without a version, VCS references without a commit, tag or
-    /// branch. A word with a variable (`git-core-${VERSION}`) counts as pinned:
-    /// the build decides it.
+    /// branch. For yum/dnf, a name ending in a variable (`git-core-${VERSION}`)
+    /// counts as pinned: the build decides the version.
     pub fn unpinned(&self) -> Vec<&'a Word> {
         self.unpinned_given(&|_| true)
     }
 
-    /// [`Self::unpinned`], where a word with variables counts as pinned only when
-    /// `known` says every variable it uses is defined (an ARG or ENV in scope).
+    /// [`Self::unpinned`], where a yum/dnf name with variables counts as pinned
+    /// only when `known` says every variable it uses is defined (an ARG or ENV
+    /// in scope).
     pub fn unpinned_given(&self, known: &dyn Fn(&str) -> bool) -> Vec<&'a Word> {
         // `gem install x -v 1.2` pins the (single) gem; pip constraint files pin
         // whatever they list.
@@ -433,8 +434,16 @@ impl<'a> PackageCommand<'a> {
             .into_iter()
             .filter(|w| {
                 let v = w.value.as_str();
+                // yum/dnf write the version into the name (`git-core-2.51`), so
+                // `git-core-${VERSION}` is a pin; elsewhere the version follows
+                // an operator (`curl=${V}`, `flask==${V}`), which already
+                // counts, and `pkg-${V}` names a different package.
                 let vars = variables(v);
-                !(w.expansion && !vars.is_empty() && vars.iter().all(|n| known(n))
+                let rpm_style = matches!(
+                    self.manager,
+                    Manager::Yum | Manager::Dnf | Manager::Microdnf
+                );
+                !(rpm_style && w.expansion && !vars.is_empty() && vars.iter().all(|n| known(n))
                     || if module {
                         v.contains(':')
                     } else {
