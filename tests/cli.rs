@@ -1067,3 +1067,25 @@ fn ignore_comments_that_suppress_nothing_are_reported() {
         .count();
     assert_eq!(n, 0, "{}", r.stdout);
 }
+
+#[test]
+fn diff_shows_fixes_and_writes_nothing() {
+    let p = Project::new();
+    let text = "FROM debian:12\nMAINTAINER Jane <j@example.com>\nUSER 1000\n";
+    p.file("Dockerfile", text);
+    let r = p.run(&["check", "--offline", "--diff"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,3 +1,3 @@\n FROM debian:12\n-MAINTAINER Jane <j@example.com>\n+LABEL maintainer=\"Jane <j@example.com>\"\n USER 1000\n"
+    );
+    assert_eq!(p.read("Dockerfile"), text, "nothing written");
+    assert!(r.stderr.contains("1 file would be changed"), "{}", r.stderr);
+    // Nothing to fix: exit 0, no diff.
+    p.file("Dockerfile", "FROM debian:12\nUSER 1000\n");
+    let r = p.run(&["check", "--offline", "--diff"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    // --fix and --diff exclude each other; --unsafe-fixes needs one of them.
+    assert_eq!(p.run(&["check", "--fix", "--diff"]).code, 2);
+    assert_eq!(p.run(&["check", "--unsafe-fixes"]).code, 2);
+}

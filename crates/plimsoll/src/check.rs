@@ -31,6 +31,8 @@ pub struct Engine {
     pub max_file_bytes: u64,
     /// `inline-ignores`: whether ignore comments in Dockerfiles apply.
     pub inline_ignores: bool,
+    /// `--diff`: fixes are computed, not written.
+    pub diff_only: bool,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is
@@ -98,6 +100,9 @@ pub struct Plan<'a> {
     /// With PATH `-`: the name the Dockerfile read from stdin is shown as,
     /// and where its config is looked for.
     pub stdin_filename: Option<&'a Path>,
+    /// `--diff`: print the fixes as a unified diff instead of writing them
+    /// (and instead of the findings).
+    pub diff: bool,
 }
 
 /// What checking one file produced.
@@ -105,6 +110,8 @@ pub struct Plan<'a> {
 struct FileResult {
     path: String,
     text: Option<String>,
+    /// The text before fixes, when fixes changed it (for `--diff`).
+    original: Option<String>,
     findings: Vec<Finding>,
     errors: Vec<RunError>,
     suppressed: usize,
@@ -229,6 +236,7 @@ pub fn engine(
             platform: None,
             max_file_bytes: cfg.config.limits.max_file_bytes(),
             inline_ignores: cfg.config.inline_ignores.unwrap_or(true),
+            diff_only: false,
         },
         errors,
     ))
@@ -582,8 +590,12 @@ impl Engine {
     fn check_file(&self, file: &std::path::Path, fix_mode: Option<bool>) -> FileResult {
         let path = display_path(file);
         match self.read_target(&path, read_limited(file, self.max_file_bytes)) {
-            Ok(bytes) => self.check_bytes(path, bytes, fix_mode.map(|u| (u, file))),
-            Err(res) => res,
+            Ok(bytes) => self.check_bytes(
+                path,
+                bytes,
+                fix_mode.map(|u| (u, (!self.diff_only).then_some(file))),
+            ),
+            Err(res) => *res,
         }
     }
 
@@ -592,7 +604,7 @@ impl Engine {
         &self,
         path: &str,
         read: std::io::Result<Option<Vec<u8>>>,
-    ) -> Result<Vec<u8>, FileResult> {
+    ) -> Result<Vec<u8>, Box<FileResult>> {
         let path = path.to_string();
         let mut res = FileResult {
             path: path.clone(),
@@ -611,7 +623,7 @@ impl Engine {
                     ),
                     line: None,
                 });
-                Err(res)
+                Err(Box::new(res))
             }
             Err(e) => {
                 res.errors.push(RunError {
@@ -621,18 +633,18 @@ impl Engine {
                     message: format!("cannot read {path}: {e}"),
                     line: None,
                 });
-                Err(res)
+                Err(Box::new(res))
             }
         }
     }
 
     /// Checks a Dockerfile's bytes; `fix`: (unsafe fixes too, the file to
-    /// write them to).
+    /// write them to, `None` to only compute them for `--diff`).
     fn check_bytes(
         &self,
         path: String,
         bytes: Vec<u8>,
-        fix: Option<(bool, &std::path::Path)>,
+        fix: Option<(bool, Option<&std::path::Path>)>,
     ) -> FileResult {
         let mut res = FileResult {
             path: path.clone(),
@@ -684,12 +696,13 @@ impl Engine {
                 (findings, suppressed) = self.findings_for(&doc, &path, &mut errors);
             }
             if doc.text != original {
+                res.original = Some(original);
                 let mut out = Vec::with_capacity(doc.text.len() + 3);
                 if doc.had_bom {
                     out.extend_from_slice(b"\xEF\xBB\xBF");
                 }
                 out.extend_from_slice(doc.text.as_bytes());
-                if let Some((_, file)) = fix
+                if let Some((_, Some(file))) = fix
                     && let Err(e) = fix::write_atomically(file, &out)
                 {
                     errors.push(RunError {
@@ -731,6 +744,9 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             return Err(UsageError(format!("`--sbom {}`: no such file", file.display())).into());
         }
     }
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        return Err(UsageError("--unsafe-fixes goes with --fix or --diff".into()).into());
+    }
     if args.fix && (!images.is_empty() || !sboms.is_empty()) && args.paths.is_empty() {
         return Err(UsageError(
             "--fix edits Dockerfiles; nothing is fixed in an image (name Dockerfiles to fix them)"
@@ -748,7 +764,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             output: &args.output,
             select: args.selection.select.clone(),
             ignore: args.selection.ignore.clone(),
-            fix: args.fix.then_some(args.unsafe_fixes),
+            fix: (args.fix || args.diff).then_some(args.unsafe_fixes),
             exclude: &args.exclude,
             overrides: scan_overrides(args),
             registry_fatal: false,
@@ -756,6 +772,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             fresh_tags: false,
             default_fail_on: None,
             stdin_filename: args.stdin_filename.as_deref(),
+            diff: args.diff,
         },
     )
 }
@@ -863,6 +880,40 @@ enum Target<'a> {
     Sbom(&'a PathBuf),
 }
 
+/// `--diff`: the fixes as unified diffs on stdout (as `diff -u` and ruff
+/// print them), then how many files would change. Exit 1 when a file would,
+/// 3 when a check could not run, else 0.
+fn print_diffs(diffs: &[(String, String, String)], report: &Report) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut out = output::Guarded::stdout();
+    for (path, before, after) in diffs {
+        let diff = similar::TextDiff::from_lines(before.as_str(), after.as_str());
+        let text = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{path}"), &format!("b/{path}"))
+            .to_string();
+        out.write_all(text.as_bytes())?;
+    }
+    for e in &report.errors {
+        crate::diag!("error: {}: {}", e.kind, e.message);
+    }
+    crate::diag!(
+        "{} would be changed by fixes (nothing was written).",
+        match diffs.len() {
+            1 => "1 file".to_string(),
+            n => format!("{n} files"),
+        }
+    );
+    Ok(if !report.errors.is_empty() {
+        ExitCode::CheckFailed
+    } else if diffs.is_empty() {
+        ExitCode::Ok
+    } else {
+        ExitCode::Findings
+    })
+}
+
 /// A config (`None`: the run's own) and the files it governs.
 type ConfigGroup = (Option<LoadedConfig>, Vec<PathBuf>);
 
@@ -952,9 +1003,12 @@ fn check_targets(
                                 contain::fault_point("target", None, &name);
                                 match target {
                                     Target::File(file) => engine.check_file(file, fix_mode),
-                                    Target::Stdin(name, bytes) => {
-                                        engine.check_bytes(name.to_string(), bytes.to_vec(), None)
-                                    }
+                                    // Fixes of stdin are only ever shown (`--diff`).
+                                    Target::Stdin(name, bytes) => engine.check_bytes(
+                                        name.to_string(),
+                                        bytes.to_vec(),
+                                        fix_mode.filter(|_| engine.diff_only).map(|u| (u, None)),
+                                    ),
                                     Target::Image(image) => engine.check_image(image),
                                     Target::Sbom(file) => engine.check_sbom(file),
                                 }
@@ -1012,7 +1066,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     if stdin && plan.paths.len() > 1 {
         return Err(UsageError("`-` (stdin) cannot be mixed with other paths".into()).into());
     }
-    if stdin && plan.fix.is_some() {
+    if stdin && plan.fix.is_some() && !plan.diff {
         return Err(UsageError(
             "--fix writes fixes to files; it cannot fix what comes from stdin".into(),
         )
@@ -1099,6 +1153,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     // directory the run starts from. `--config` names one for everything.
     let groups = group_by_config(global.config.is_some(), &cfg, files)?;
     let mut report = Report::default();
+    let mut diffs: Vec<(String, String, String)> = Vec::new();
     let mut rules: BTreeMap<String, RuleInfo> = BTreeMap::new();
     let fix_mode = plan.fix;
     let started = std::time::Instant::now();
@@ -1129,6 +1184,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         )?;
         let mut engine = engine;
         engine.platform = parse_platform(plan.platform)?;
+        engine.diff_only = plan.diff;
         if with_images && !engine.plugins.iter().any(|p| self::checks_images(p)) {
             crate::diag!(
                 "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
@@ -1155,6 +1211,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             rules.entry(r.id.clone()).or_insert_with(|| r.clone());
         }
         for r in results {
+            if let (Some(before), Some(after)) = (&r.original, &r.text) {
+                diffs.push((r.path.clone(), before.clone(), after.clone()));
+            }
             report.targets.push(r.path.clone());
             if let Some(t) = r.text {
                 report.sources.insert(r.path.clone(), t);
@@ -1186,6 +1245,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     );
     report.rules = rules.into_values().collect();
     report.sort();
+    if plan.diff {
+        return print_diffs(&diffs, &report);
+    }
     let code = output::exit_code(&report, fail_level);
     let started = std::time::Instant::now();
     output::emit(&report, &formats, fail_level, code)?;

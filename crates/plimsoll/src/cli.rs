@@ -199,11 +199,16 @@ pub struct CheckArgs {
     pub selection: SelectionArgs,
 
     /// Apply safe fixes in place (atomically), then report what remains.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "diff")]
     pub fix: bool,
 
-    /// With --fix, also apply fixes marked unsafe.
-    #[arg(long, requires = "fix")]
+    /// Show the fixes --fix would apply as a unified diff, and write nothing
+    /// (exit 1 when a file would change). Works on stdin too (`check - --diff`).
+    #[arg(long)]
+    pub diff: bool,
+
+    /// With --fix or --diff, also apply fixes marked unsafe.
+    #[arg(long)]
     pub unsafe_fixes: bool,
 
     /// Skip paths matching this glob (repeatable; adds to the config's `exclude`).

@@ -28,6 +28,7 @@ pub fn run(global: &GlobalArgs, args: &PinArgs) -> anyhow::Result<ExitCode> {
             fresh_tags: true,
             default_fail_on: Some(FailOn::Note),
             stdin_filename: None,
+            diff: false,
         },
     )
 }
