@@ -686,21 +686,31 @@ fn the_gitlab_template_verifies_its_cache_on_every_job() {
         .map(|l| l.strip_prefix("      ").unwrap_or(l))
         .collect::<Vec<_>>()
         .join("\n");
-    let job = |name: &str| {
-        let out = Command::new("sh")
-            .args(["-c", &block])
+    // The block as a job runs it: `target` as PLIMSOLL_TARGET (`None`: unset,
+    // so `uname -m` picks), `path` as PATH. Success and the log.
+    let run_block = |target: Option<&str>, path: &str| {
+        let mut c = Command::new("sh");
+        c.args(["-c", &block])
             .current_dir(&work)
-            .env("PLIMSOLL_TARGET", TARGET)
+            .env_remove("PLIMSOLL_TARGET")
+            .env("PATH", path)
             .env("PLIMSOLL_VERSION", "0.1.0")
             .env("PLIMSOLL_SHA256", "")
             .env("PLIMSOLL_RELEASE_URL", format!("file://{}", rel.display()))
             .env("PLIMSOLL_CACHE_DIR", shared_cache())
-            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
-            .output()
-            .unwrap();
+            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"));
+        if let Some(t) = target {
+            c.env("PLIMSOLL_TARGET", t);
+        }
+        let out = c.output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{name}: {text}");
+        (out.status.success(), text)
+    };
+    let system_path = std::env::var("PATH").unwrap_or_default();
+    let job = |name: &str| {
+        let (ok, text) = run_block(Some(TARGET), &system_path);
+        assert!(ok, "{name}: {text}");
         text
     };
     let first = job("first job");
@@ -715,39 +725,14 @@ fn the_gitlab_template_verifies_its_cache_on_every_job() {
         std::fs::set_permissions(fake.join("uname"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
     }
-    for (path, want_ok, want) in [
-        (
-            std::env::var("PATH").unwrap_or_default(),
-            true,
-            "plimsoll 0.1.0".to_string(),
-        ),
-        (
-            format!(
-                "{}:{}",
-                fake.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-            false,
-            "no sha256 for plimsoll-aarch64-unknown-linux-musl.tar.xz".to_string(),
-        ),
-    ] {
-        let out = Command::new("sh")
-            .args(["-c", &block])
-            .current_dir(&work)
-            .env_remove("PLIMSOLL_TARGET")
-            .env("PATH", path)
-            .env("PLIMSOLL_VERSION", "0.1.0")
-            .env("PLIMSOLL_SHA256", "")
-            .env("PLIMSOLL_RELEASE_URL", format!("file://{}", rel.display()))
-            .env("PLIMSOLL_CACHE_DIR", shared_cache())
-            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.success(), want_ok, "{text}");
-        assert!(text.contains(&want), "{text}");
-    }
+    let (ok, text) = run_block(None, &system_path);
+    assert!(ok && text.contains("plimsoll 0.1.0"), "{text}");
+    let (ok, text) = run_block(None, &format!("{}:{system_path}", fake.display()));
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("no sha256 for plimsoll-aarch64-unknown-linux-musl.tar.xz"),
+        "{text}"
+    );
     let cached = work.join(format!(".plimsoll/0.1.0/plimsoll-{TARGET}.tar.xz"));
     assert!(cached.is_file());
     assert!(

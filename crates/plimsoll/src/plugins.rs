@@ -65,6 +65,22 @@ next real finding of that rule on that line, and tells readers a problem exists 
     }]
 }
 
+/// A built-in left idle by this run: loaded only if a selector needs its
+/// rules' metadata, never called.
+fn inert_spec(
+    b: &plimsoll_builtins::Builtin,
+    capabilities: Vec<plimsoll_config::Capability>,
+) -> PluginSpec {
+    PluginSpec {
+        name: b.name.to_string(),
+        source: PluginSource::Builtin(b.wasm),
+        sha256: None,
+        capabilities,
+        limits: Limits::default(),
+        settings: serde_json::json!({}),
+    }
+}
+
 /// Why a config entry could not become a plugin spec.
 fn spec_error(name: &str, message: String) -> RunError {
     RunError {
@@ -128,14 +144,7 @@ pub fn specs_with_inert(
         // only checks images (scan): it is not loaded (its rules stay valid
         // selectors).
         if checking == Some(false) && !b.checks_dockerfiles {
-            inert.push(PluginSpec {
-                name: b.name.to_string(),
-                source: PluginSource::Builtin(b.wasm),
-                sha256: None,
-                capabilities,
-                limits: Limits::default(),
-                settings: serde_json::json!({}),
-            });
+            inert.push(inert_spec(b, capabilities));
             continue;
         }
         // Settings come from the built-in's own table (`[lint]`, `[pin]`...).
@@ -182,14 +191,7 @@ pub fn specs_with_inert(
                         .and_then(|p| p.as_array())
                         .is_some_and(|p| !p.is_empty());
                 if checking.is_some() && !applies {
-                    inert.push(PluginSpec {
-                        name: b.name.to_string(),
-                        source: PluginSource::Builtin(b.wasm),
-                        sha256: None,
-                        capabilities,
-                        limits: Limits::default(),
-                        settings: serde_json::json!({}),
-                    });
+                    inert.push(inert_spec(b, capabilities));
                     continue;
                 }
                 if let Err(message) = inline_sign_verify_files(&mut s, &cfg.base_dir()) {
