@@ -63,6 +63,14 @@ fn list(caps: &[&str]) -> String {
     format!("&[{}]", items.join(", "))
 }
 
+/// The sha256 (hex) of a built component, embedded beside it so the host
+/// does not hash the bytes again at every start.
+fn sha256_file(path: &std::path::Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).expect("the component was just built");
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 fn main() {
     let packages: Vec<&str> = BUILTINS.iter().map(|b| b.package).collect();
     let paths = plimsoll_wasm_build::build_components(&packages);
@@ -70,9 +78,10 @@ fn main() {
     for (b, path) in BUILTINS.iter().zip(&paths) {
         writeln!(
             code,
-            "    Builtin {{ name: {:?}, wasm: include_bytes!({}), capabilities: {}, with_vulnerability_data: {}, checks_images: {}, checks_dockerfiles: {} }},",
+            "    Builtin {{ name: {:?}, wasm: include_bytes!({}), sha256: {:?}, capabilities: {}, with_vulnerability_data: {}, checks_images: {}, checks_dockerfiles: {} }},",
             b.name,
             plimsoll_wasm_build::literal(path),
+            sha256_file(path),
             list(b.capabilities),
             list(b.with_vulnerability_data),
             b.checks_images,

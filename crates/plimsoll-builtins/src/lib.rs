@@ -13,6 +13,8 @@ pub struct Builtin {
     pub name: &'static str,
     /// The component.
     pub wasm: &'static [u8],
+    /// Its sha256 (hex), computed by the build script.
+    pub sha256: &'static str,
     /// Granted in every run.
     pub capabilities: &'static [Capability],
     /// Granted only when the run has vulnerability data; without it the
@@ -40,4 +42,23 @@ include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
 /// The built-in plugin called `name`.
 pub fn get(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::Digest;
+
+    /// The host trusts the embedded sha256 instead of hashing the component
+    /// at every start: it must be the component's.
+    #[test]
+    fn embedded_sha256_is_the_components() {
+        for b in super::BUILTINS {
+            assert_eq!(
+                b.sha256,
+                hex::encode(sha2::Sha256::digest(b.wasm)),
+                "{}",
+                b.name
+            );
+        }
+    }
 }

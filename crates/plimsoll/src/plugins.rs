@@ -73,7 +73,7 @@ fn inert_spec(
 ) -> PluginSpec {
     PluginSpec {
         name: b.name.to_string(),
-        source: PluginSource::Builtin(b.wasm),
+        source: PluginSource::Builtin(b.wasm, b.sha256),
         sha256: None,
         capabilities,
         limits: Limits::default(),
@@ -204,7 +204,7 @@ pub fn specs_with_inert(
         };
         specs.push(PluginSpec {
             name: b.name.to_string(),
-            source: PluginSource::Builtin(b.wasm),
+            source: PluginSource::Builtin(b.wasm, b.sha256),
             sha256: None,
             capabilities,
             limits: Limits::default(),
