@@ -1089,3 +1089,39 @@ fn diff_shows_fixes_and_writes_nothing() {
     assert_eq!(p.run(&["check", "--fix", "--diff"]).code, 2);
     assert_eq!(p.run(&["check", "--unsafe-fixes"]).code, 2);
 }
+
+#[test]
+fn a_service_config_extends_the_repositorys() {
+    let p = Project::new();
+    p.file(
+        "plimsoll.toml",
+        "ignore = [\"PL3003\"]\nexclude = [\"services/api/generated/**\"]\n",
+    );
+    p.file("services/api/Dockerfile", BAD);
+    p.file("services/api/generated/Dockerfile", BAD);
+    p.file(
+        "services/api/plimsoll.toml",
+        "extend = \"../../plimsoll.toml\"\n[rules]\nPL1002 = \"off\"\n",
+    );
+    // Run inside the service: its config (with what it inherits) is the run's.
+    let mut c = p.command(&["check", "--offline", "--format", "json"]);
+    c.current_dir(p.path().join("services/api"));
+    let r = support::Run::from(c.output().unwrap());
+    let f = r.json();
+    let paths: Vec<&str> = f["summary"]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["Dockerfile"], "the inherited exclude applies");
+    let ids: Vec<&str> = f["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"PL3003"), "inherited ignore: {ids:?}");
+    assert!(!ids.contains(&"PL1002"), "own setting: {ids:?}");
+    assert!(ids.contains(&"PL3002"), "{ids:?}");
+}

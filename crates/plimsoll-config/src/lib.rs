@@ -8,6 +8,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub mod capability;
+mod extend;
 pub mod hadolint;
 
 pub use capability::{Capability, UnknownCapability};
@@ -28,6 +29,12 @@ pub const FILE_NAMES: &[&str] = &["plimsoll.toml", ".plimsoll.toml"];
     description = "plimsoll.toml: rules, plugins and checks for plimsoll."
 )]
 pub struct Config {
+    /// Another config this one inherits (relative to this file, say
+    /// `"../../plimsoll.toml"`): its settings apply unless this file sets
+    /// them (tables merge key by key; this file's values and lists win). Its
+    /// relative paths keep meaning what they meant from its own directory.
+    #[schemars(with = "Option<String>")]
+    pub extend: Option<Spanned<String>>,
     /// Lowest level that fails the run: `note`, `warning` (default), `error` or
     /// `never`. `--fail-on` overrides it.
     pub fail_on: Option<FailOn>,
@@ -325,6 +332,11 @@ impl LoadedConfig {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
+        Self::parse_extending(path, text, 0)
+    }
+
+    /// [`Self::parse`] `depth` files down an `extend` chain.
+    fn parse_extending(path: &Path, text: &str, depth: usize) -> Result<LoadedConfig, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
@@ -344,6 +356,66 @@ impl LoadedConfig {
             config,
             path: Some(path.to_path_buf()),
             text: text.to_string(),
+            from_hadolint: None,
+        };
+        loaded.validate()?;
+        match loaded.config.extend.clone() {
+            Some(ext) => loaded.extended(&ext, depth),
+            None => Ok(loaded),
+        }
+    }
+
+    /// This (valid) config merged over the one it extends.
+    fn extended(&self, ext: &Spanned<String>, depth: usize) -> Result<LoadedConfig, ConfigError> {
+        let path = self.path.clone().unwrap_or_default();
+        let at = |message: String| self.error_at(ext.span(), message, None);
+        if depth >= 8 {
+            return Err(at("`extend` goes more than 8 files deep (a cycle?)".into()));
+        }
+        let parent_path = self.base_dir().join(ext.get_ref());
+        if parent_path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            return Err(at(
+                "`extend` names a plimsoll.toml; translate a hadolint file with `plimsoll migrate hadolint` first".into(),
+            ));
+        }
+        let text = std::fs::read_to_string(&parent_path)
+            .map_err(|e| at(format!("cannot read `{}`: {e}", parent_path.display())))?;
+        let parent = Self::parse_extending(&parent_path, &text, depth + 1)?;
+        let (Ok(here), Ok(there)) = (
+            self.base_dir().canonicalize(),
+            parent.base_dir().canonicalize(),
+        ) else {
+            return Err(at(
+                "cannot resolve the directories of the `extend` chain".into()
+            ));
+        };
+        let mut merged: toml::Table = toml::from_str(&parent.text)
+            .map_err(|e| at(format!("cannot re-read `{}`: {e}", parent_path.display())))?;
+        extend::rebase(&mut merged, &there, &here);
+        merged.remove("extend");
+        let mut own: toml::Table = toml::from_str(&self.text).expect("parsed above");
+        own.remove("extend");
+        extend::merge(&mut merged, own);
+        let text = toml::to_string(&merged).map_err(|e| {
+            at(format!(
+                "cannot merge with `{}`: {e}",
+                parent_path.display()
+            ))
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            at(format!(
+                "merged with `{}`, the settings are invalid: {}",
+                parent_path.display(),
+                e.message().trim()
+            ))
+        })?;
+        let loaded = LoadedConfig {
+            config,
+            path: Some(path),
+            text,
             from_hadolint: None,
         };
         loaded.validate()?;
@@ -613,5 +685,60 @@ settings = { allowed-registries = ["registry.corp.example"] }
         ] {
             assert!(s.contains(key), "{key}");
         }
+    }
+}
+
+#[cfg(test)]
+mod extend_tests {
+    use super::*;
+
+    #[test]
+    fn a_config_extends_another_with_its_paths_rebased() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("services/api")).unwrap();
+        std::fs::write(
+            root.join("plimsoll.toml"),
+            "ignore = [\"PL3003\"]\nexclude = [\"**/gen/**\", \"services/api/legacy/**\", \"vendor/**\"]\n\
+             [per-file-ignores]\n\"services/api/old/*\" = [\"PL1001\"]\n\
+             [lint]\ntrusted-registries = [\"r.example\"]\n\
+             [[plugins]]\nname = \"corp\"\nsource = \"plugins/corp.wasm\"\n",
+        )
+        .unwrap();
+        let child = root.join("services/api/plimsoll.toml");
+        std::fs::write(
+            &child,
+            "extend = \"../../plimsoll.toml\"\n[lint]\nstrict-labels = true\n",
+        )
+        .unwrap();
+        let c = LoadedConfig::load(&child).unwrap();
+        assert_eq!(c.config.ignore, vec!["PL3003"]);
+        assert_eq!(c.config.exclude, vec!["**/gen/**", "legacy/**"]);
+        assert_eq!(
+            c.config.per_file_ignores.keys().collect::<Vec<_>>(),
+            vec!["old/*"]
+        );
+        let lint = LoadedConfig::table_json(c.config.lint.as_ref());
+        assert_eq!(lint["trusted-registries"][0], "r.example");
+        assert_eq!(lint["strict-labels"], true);
+        assert_eq!(
+            c.config.plugins[0].source.get_ref(),
+            "../../plugins/corp.wasm"
+        );
+        assert_eq!(c.base_dir(), root.join("services/api"));
+
+        // A missing file is an error at the `extend` line; so is a cycle.
+        std::fs::write(&child, "# inherit\nextend = \"../nope.toml\"\n").unwrap();
+        let e = LoadedConfig::load(&child).unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("cannot read"), "{e}");
+        std::fs::write(
+            root.join("plimsoll.toml"),
+            "extend = \"services/api/plimsoll.toml\"\n",
+        )
+        .unwrap();
+        std::fs::write(&child, "extend = \"../../plimsoll.toml\"\n").unwrap();
+        let e = LoadedConfig::load(&child).unwrap_err();
+        assert!(e.message.contains("cycle"), "{e}");
     }
 }

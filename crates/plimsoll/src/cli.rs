@@ -677,9 +677,30 @@ mod docs_config_tests {
                     continue;
                 }
                 seen += 1;
-                if let Err(e) =
-                    plimsoll_config::LoadedConfig::parse(Path::new("plimsoll.toml"), &block.text)
-                {
+                // A config that extends another is loaded where the file it
+                // names exists (empty), three directories down a scratch tree.
+                let extends = block
+                    .text
+                    .parse::<toml::Table>()
+                    .ok()
+                    .and_then(|t| t.get("extend").and_then(|e| e.as_str()).map(String::from));
+                let parsed = match extends {
+                    Some(ext) => {
+                        let tmp = tempfile::tempdir().unwrap();
+                        let here = tmp.path().join("a/b/c");
+                        std::fs::create_dir_all(&here).unwrap();
+                        let parent = here.join(&ext);
+                        std::fs::create_dir_all(parent.parent().unwrap()).unwrap();
+                        std::fs::write(&parent, "").unwrap();
+                        std::fs::write(here.join("plimsoll.toml"), &block.text).unwrap();
+                        plimsoll_config::LoadedConfig::load(&here.join("plimsoll.toml"))
+                    }
+                    None => plimsoll_config::LoadedConfig::parse(
+                        Path::new("plimsoll.toml"),
+                        &block.text,
+                    ),
+                };
+                if let Err(e) = parsed {
                     problems.push(format!(
                         "{}:{}: {e}",
                         file.strip_prefix(&root).unwrap_or(&file).display(),
