@@ -1125,3 +1125,37 @@ fn a_service_config_extends_the_repositorys() {
     assert!(!ids.contains(&"PL1002"), "own setting: {ids:?}");
     assert!(ids.contains(&"PL3002"), "{ids:?}");
 }
+
+/// The built-ins' settings schemas are valid JSON Schema (the host skips that
+/// check at start-up when a built-in gets no settings), and the lint and pin
+/// schemas take that fast path.
+#[test]
+fn builtin_settings_schemas_are_valid_and_accept_no_settings() {
+    let p = Project::new();
+    let r = p.run(&["plugin", "list", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut checked = 0;
+    for plugin in r.json().as_array().unwrap() {
+        let value = plugin["settings_schema"].clone();
+        if value.is_null() {
+            continue;
+        }
+        let schema = value.to_string();
+        let schema = schema.as_str();
+        assert!(
+            jsonschema::meta::validate(&value).is_ok(),
+            "{}: {:?}",
+            plugin["name"],
+            jsonschema::meta::validate(&value).err()
+        );
+        if matches!(plugin["name"].as_str(), Some("lint" | "pin")) {
+            assert!(
+                plimsoll_host::empty_object_always_valid(schema),
+                "{}",
+                plugin["name"]
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2);
+}
