@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::{Project, toml_path};
@@ -228,6 +229,20 @@ fn corrupt_cache_entry_is_recompiled() {
     }
 }
 
+/// `check --format json --select lint` with its own compiled-plugin cache
+/// and cache key (`extra` arguments appended).
+fn check_with_cache(p: &Project, cache: &Path, key: &Path, extra: &[&str]) -> support::Run {
+    let mut args = vec!["check", "--format", "json", "--select", "lint"];
+    args.extend_from_slice(extra);
+    let o = p
+        .command(&args)
+        .env("PLIMSOLL_CACHE_DIR", cache)
+        .env("PLIMSOLL_CACHE_KEY", key)
+        .output()
+        .unwrap();
+    support::Run::from(o)
+}
+
 /// The compiled-plugin cache holds native code, and CI caches restore it from
 /// storage other jobs can write: an entry swapped for another plugin's, or
 /// patched, or written under another key, is refused and recompiled, never
@@ -239,13 +254,7 @@ fn poisoned_cache_entries_are_refused_and_recompiled() {
     let p = Project::new();
     p.file("Dockerfile", DOCKERFILE);
     let run = |key: &str| {
-        let o = p
-            .command(&["check", "--format", "json", "--select", "lint", "-v"])
-            .env("PLIMSOLL_CACHE_DIR", cache.path())
-            .env("PLIMSOLL_CACHE_KEY", state.path().join(key))
-            .output()
-            .unwrap();
-        let r = support::Run::from(o);
+        let r = check_with_cache(&p, cache.path(), &state.path().join(key), &["-v"]);
         let lint: Vec<String> = r.rule_ids();
         (r.code, lint, r.stderr)
     };
@@ -341,16 +350,8 @@ fn a_new_key_recompiles_quietly_and_a_mismatch_under_an_old_key_warns() {
     let p = Project::new();
     p.file("Dockerfile", DOCKERFILE);
     let run = |key: &str| {
-        let o = p
-            .command(&["check", "--format", "json", "--select", "lint"])
-            .env("PLIMSOLL_CACHE_DIR", cache.path())
-            .env("PLIMSOLL_CACHE_KEY", state.path().join(key))
-            .output()
-            .unwrap();
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        let r = check_with_cache(&p, cache.path(), &state.path().join(key), &[]);
+        (Some(r.code), r.stderr)
     };
     assert_eq!(run("first.key").0, Some(1));
     // Another machine's key, made just now: recompiled, nothing said.

@@ -96,51 +96,47 @@ pub fn rebase(table: &mut Table, there: &Path, here: &Path) {
             }
         }
     }
-    if let Some(Value::Array(plugins)) = table.get_mut("plugins") {
-        for p in plugins.iter_mut().filter_map(Value::as_table_mut) {
-            if let Some(v) = p.get_mut("source") {
-                rebase_file(v, &way);
+    for keys in FILE_PATHS {
+        for_each_at(table, keys, &mut |v| rebase_file(v, &way));
+    }
+}
+
+/// Where the config holds file paths, as keys from the top; arrays on the
+/// way (`[[plugins]]`, a policy's `authorities`) are walked element by
+/// element.
+const FILE_PATHS: &[&[&str]] = &[
+    &["plugins", "source"],
+    &["registry", "ca-files"],
+    &["scan", "vex"],
+    &["scan", "ignore-file"],
+    &["sign-verify", "policies", "authorities", "key"],
+    &[
+        "sign-verify",
+        "policies",
+        "authorities",
+        "keyless",
+        "trusted-root",
+    ],
+];
+
+/// Calls `f` on every value at `keys` below `table`.
+fn for_each_at(table: &mut Table, keys: &[&str], f: &mut dyn FnMut(&mut Value)) {
+    fn walk(v: &mut Value, keys: &[&str], f: &mut dyn FnMut(&mut Value)) {
+        match (v, keys.split_first()) {
+            (Value::Array(items), _) => items.iter_mut().for_each(|i| walk(i, keys, f)),
+            (Value::Table(t), Some((k, rest))) => {
+                if let Some(next) = t.get_mut(*k) {
+                    walk(next, rest, f);
+                }
             }
+            (v, None) => f(v),
+            _ => {}
         }
     }
-    if let Some(Value::Array(cas)) = table
-        .get_mut("registry")
-        .and_then(Value::as_table_mut)
-        .and_then(|r| r.get_mut("ca-files"))
+    if let Some((k, rest)) = keys.split_first()
+        && let Some(v) = table.get_mut(*k)
     {
-        cas.iter_mut().for_each(|v| rebase_file(v, &way));
-    }
-    if let Some(scan) = table.get_mut("scan").and_then(Value::as_table_mut) {
-        if let Some(Value::Array(vex)) = scan.get_mut("vex") {
-            vex.iter_mut().for_each(|v| rebase_file(v, &way));
-        }
-        if let Some(v) = scan.get_mut("ignore-file") {
-            rebase_file(v, &way);
-        }
-    }
-    if let Some(Value::Array(policies)) = table
-        .get_mut("sign-verify")
-        .and_then(Value::as_table_mut)
-        .and_then(|s| s.get_mut("policies"))
-    {
-        for auth in policies
-            .iter_mut()
-            .filter_map(|p| p.get_mut("authorities"))
-            .filter_map(Value::as_array_mut)
-            .flatten()
-            .filter_map(Value::as_table_mut)
-        {
-            if let Some(k) = auth.get_mut("key") {
-                rebase_file(k, &way);
-            }
-            if let Some(r) = auth
-                .get_mut("keyless")
-                .and_then(Value::as_table_mut)
-                .and_then(|k| k.get_mut("trusted-root"))
-            {
-                rebase_file(r, &way);
-            }
-        }
+        walk(v, rest, f);
     }
 }
 
@@ -190,6 +186,24 @@ mod tests {
         assert_eq!(rebase_glob("services/**", b).as_deref(), Some("**"));
         assert_eq!(rebase_glob("vendor/**", b), None);
         assert_eq!(rebase_glob("*/api/x", b).as_deref(), Some("*/api/x"));
+    }
+
+    #[test]
+    fn file_paths_are_found_through_tables_and_arrays() {
+        let mut t: Table = toml::from_str(
+            "[registry]\nca-files = [\"ca.pem\"]\n[[sign-verify.policies]]\nname = \"p\"\n\
+             [[sign-verify.policies.authorities]]\nkey = \"k.pub\"\n\
+             [[sign-verify.policies.authorities]]\nkeyless = { trusted-root = \"root.json\" }\n",
+        )
+        .unwrap();
+        rebase(&mut t, Path::new("/r"), Path::new("/r/a"));
+        assert_eq!(t["registry"]["ca-files"][0].as_str(), Some("../ca.pem"));
+        let auths = &t["sign-verify"]["policies"][0]["authorities"];
+        assert_eq!(auths[0]["key"].as_str(), Some("../k.pub"));
+        assert_eq!(
+            auths[1]["keyless"]["trusted-root"].as_str(),
+            Some("../root.json")
+        );
     }
 
     #[test]

@@ -438,12 +438,15 @@ impl<'a> PackageCommand<'a> {
                 // `git-core-${VERSION}` is a pin; elsewhere the version follows
                 // an operator (`curl=${V}`, `flask==${V}`), which already
                 // counts, and `pkg-${V}` names a different package.
-                let vars = variables(v);
                 let rpm_style = matches!(
                     self.manager,
                     Manager::Yum | Manager::Dnf | Manager::Microdnf
                 );
-                !(rpm_style && w.expansion && !vars.is_empty() && vars.iter().all(|n| known(n))
+                let pinned_by_variable = rpm_style && w.expansion && {
+                    let vars = variables(v);
+                    !vars.is_empty() && vars.iter().all(|n| known(n))
+                };
+                !(pinned_by_variable
                     || if module {
                         v.contains(':')
                     } else {
@@ -454,21 +457,13 @@ impl<'a> PackageCommand<'a> {
     }
 }
 
-/// The names of the `$NAME` and `${NAME…}` variables a word uses.
-pub fn variables(v: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = v;
-    while let Some(i) = rest.find('$') {
-        rest = &rest[i + 1..];
-        let body = rest.strip_prefix('{').unwrap_or(rest);
-        let len = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(body.len());
-        if len > 0 {
-            out.push(&body[..len]);
-        }
-    }
-    out
+/// The names of the variables a word uses (`$NAME`, `${NAME:-default}`…),
+/// as BuildKit's own word lexer reads them.
+pub fn variables(v: &str) -> Vec<String> {
+    plimsoll_dockerfile::shell::Lexer::default()
+        .process_no_env(v)
+        .map(|p| p.unmatched.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// Where a package operand comes from.

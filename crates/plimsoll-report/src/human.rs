@@ -120,10 +120,7 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         )]));
         out.push_str("\n\n");
     }
-    if !opts.quiet {
-        out.push_str(&summary(report, opts));
-    }
-    out
+    with_summary(out, report, opts)
 }
 
 /// `--format concise`: one line per finding, `path:line:column: level[ID]
@@ -165,10 +162,7 @@ pub fn concise(report: &Report, opts: &HumanOptions) -> String {
             line(&e.message)
         );
     }
-    if !opts.quiet {
-        out.push_str(&summary(report, opts));
-    }
-    out
+    with_summary(out, report, opts)
 }
 
 /// `--statistics`: how often each rule fired, most frequent first, with `[*]`
@@ -205,6 +199,11 @@ pub fn statistics(report: &Report, opts: &HumanOptions) -> String {
     if !report.errors.is_empty() {
         let _ = writeln!(out, "{:>width$}\trun errors", report.errors.len());
     }
+    with_summary(out, report, opts)
+}
+
+/// `out` followed by the summary lines, unless `--quiet`.
+fn with_summary(mut out: String, report: &Report, opts: &HumanOptions) -> String {
     if !opts.quiet {
         out.push_str(&summary(report, opts));
     }

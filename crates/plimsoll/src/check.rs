@@ -33,6 +33,10 @@ pub struct Engine {
     pub inline_ignores: bool,
     /// `--diff`: fixes are computed, not written.
     pub diff_only: bool,
+    /// Plugins whose answers hang on nothing outside the Dockerfile (they
+    /// use no registry, signatures, vulnerability or package data): the
+    /// ones whose ignores PL0003 may call unused.
+    self_contained: std::collections::HashSet<String>,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is
@@ -226,6 +230,16 @@ pub fn engine(
             unimplemented.join(", ")
         );
     }
+    let self_contained = loaded
+        .iter()
+        .filter(|p| {
+            p.imports
+                .iter()
+                .filter_map(|i| plimsoll_config::Capability::from_import(i))
+                .all(|c| c == plimsoll_config::Capability::Image)
+        })
+        .map(|p| p.name.clone())
+        .collect();
     Ok((
         Engine {
             host,
@@ -237,6 +251,7 @@ pub fn engine(
             max_file_bytes: cfg.config.limits.max_file_bytes(),
             inline_ignores: cfg.config.inline_ignores.unwrap_or(true),
             diff_only: false,
+            self_contained,
         },
         errors,
     ))
@@ -299,19 +314,9 @@ impl Engine {
         // hang on a registry or a database (offline, or with one unreachable,
         // their findings may be missing for reasons that are not the
         // Dockerfile's).
-        let self_contained = |plugin: &str| {
-            self.plugins.iter().any(|p| {
-                p.name == plugin
-                    && !p.imports.iter().any(|i| {
-                        ["/registry", "/signatures", "/vulnerabilities", "/packages"]
-                            .iter()
-                            .any(|c| i.contains(c))
-                    })
-            })
-        };
         let judged = |sel: &str| {
             self.rules.values().any(|r| {
-                self_contained(&r.plugin)
+                self.self_contained.contains(&r.plugin)
                     && crate::select::matches(sel, r)
                     && self.selection.enabled(r)
             })
@@ -926,23 +931,31 @@ fn group_by_config(
     cfg: &LoadedConfig,
     files: Vec<PathBuf>,
 ) -> Result<Vec<ConfigGroup>, UsageError> {
+    if explicit {
+        return Ok(vec![(None, files)]);
+    }
     let root_path = cfg.path.as_ref().and_then(|p| p.canonicalize().ok());
-    let mut nested: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    // Files of one directory share their closest config: looked up once.
+    let mut closest_in: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut nested: BTreeMap<PathBuf, Vec<(PathBuf, PathBuf)>> = BTreeMap::new();
     let mut own = Vec::new();
     for f in files {
-        let dir = f
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.parent().map(Path::to_path_buf));
-        let closest = if explicit {
-            None
-        } else {
-            dir.as_deref()
-                .and_then(LoadedConfig::closest)
-                .and_then(|p| p.canonicalize().ok())
+        let Some(canonical) = f.canonicalize().ok() else {
+            own.push(f);
+            continue;
         };
+        let dir = canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let closest = closest_in
+            .entry(dir)
+            .or_insert_with_key(|d| LoadedConfig::closest(d).and_then(|p| p.canonicalize().ok()))
+            .clone();
         match closest {
-            Some(c) if Some(&c) != root_path.as_ref() => nested.entry(c).or_default().push(f),
+            Some(c) if Some(&c) != root_path.as_ref() => {
+                nested.entry(c).or_default().push((f, canonical))
+            }
             _ => own.push(f),
         }
     }
@@ -954,12 +967,12 @@ fn group_by_config(
         let base = loaded.base_dir();
         let files: Vec<PathBuf> = files
             .into_iter()
-            .filter(|f| {
-                f.canonicalize()
-                    .ok()
-                    .and_then(|c| c.strip_prefix(&base).ok().map(|r| !exclude.is_match(r)))
-                    .unwrap_or(true)
+            .filter(|(_, canonical)| {
+                canonical
+                    .strip_prefix(&base)
+                    .map_or(true, |r| !exclude.is_match(r))
             })
+            .map(|(f, _)| f)
             .collect();
         tracing::info!("{} files governed by {}", files.len(), path.display());
         groups.push((Some(loaded), files));
@@ -1152,6 +1165,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     // model): a service's own config applies to its Dockerfiles whatever
     // directory the run starts from. `--config` names one for everything.
     let groups = group_by_config(global.config.is_some(), &cfg, files)?;
+    let platform = parse_platform(plan.platform)?;
     let mut report = Report::default();
     let mut diffs: Vec<(String, String, String)> = Vec::new();
     let mut rules: BTreeMap<String, RuleInfo> = BTreeMap::new();
@@ -1183,7 +1197,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             },
         )?;
         let mut engine = engine;
-        engine.platform = parse_platform(plan.platform)?;
+        engine.platform = platform.clone();
         engine.diff_only = plan.diff;
         if with_images && !engine.plugins.iter().any(|p| self::checks_images(p)) {
             crate::diag!(
@@ -1210,9 +1224,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         for r in engine.rules.values() {
             rules.entry(r.id.clone()).or_insert_with(|| r.clone());
         }
-        for r in results {
-            if let (Some(before), Some(after)) = (&r.original, &r.text) {
-                diffs.push((r.path.clone(), before.clone(), after.clone()));
+        for mut r in results {
+            if let (Some(before), Some(after)) = (r.original.take(), &r.text) {
+                diffs.push((r.path.clone(), before, after.clone()));
             }
             report.targets.push(r.path.clone());
             if let Some(t) = r.text {

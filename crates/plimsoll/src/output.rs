@@ -8,9 +8,8 @@ use plimsoll_report::{Level, Report, github, gitlab, gitlab_cs, human, json, jun
 use crate::cli::{FailOn, Format, OutputArgs};
 use crate::{ExitCode, UsageError};
 
-/// The level at or above which findings fail the run (`None`: never).
-/// The level at or above which findings fail the run: the chosen
-/// `fail-on`, else `warning`.
+/// The level at or above which findings fail the run (`None`: never): the
+/// chosen `fail-on`, else `warning`.
 pub fn fail_level(chosen: Option<FailOn>) -> Option<Level> {
     match chosen.unwrap_or(FailOn::Warning) {
         FailOn::Never => None,
@@ -30,8 +29,6 @@ pub fn default_format() -> Format {
     }
 }
 
-/// Pairs each `--format` with the `--output` at the same position (stdout when
-/// there is none, or when it is `-`). Default: [`default_format`] on stdout.
 /// The reports a run writes, and how the ones for people look.
 pub struct Outputs {
     /// Each --format with its --output (`None`: stdout).
@@ -42,6 +39,8 @@ pub struct Outputs {
     pub statistics: bool,
 }
 
+/// Pairs each `--format` with the `--output` at the same position (stdout when
+/// there is none, or when it is `-`). Default: [`default_format`] on stdout.
 pub fn formats(args: &OutputArgs) -> Result<Outputs, UsageError> {
     if args.output.len() > args.format.len().max(1) {
         return Err(UsageError(
@@ -100,11 +99,17 @@ pub fn exit_code(report: &Report, fail: Option<Level>) -> ExitCode {
     }
 }
 
+/// Whether a format keeps paths as given on the command line (for people
+/// and scripts), rather than naming files from the repository root (for CI
+/// systems that attach findings to repository files).
+fn keeps_given_paths(f: Format) -> bool {
+    matches!(f, Format::Human | Format::Concise | Format::Json)
+}
+
 /// The directory CI formats locate files from: `$GITHUB_WORKSPACE` or
-/// `$CI_PROJECT_DIR` when the working directory is inside it, else the git
-/// work tree around the working directory; `None` (paths as given) outside one.
-pub fn repository_root() -> Option<PathBuf> {
-    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+/// `$CI_PROJECT_DIR` when the working directory `cwd` (canonical) is inside
+/// it, else the git work tree around it; `None` (paths as given) outside one.
+fn repository_root(cwd: &std::path::Path) -> Option<PathBuf> {
     for var in ["GITHUB_WORKSPACE", "CI_PROJECT_DIR"] {
         if let Some(dir) = std::env::var_os(var).filter(|v| !v.is_empty())
             && let Ok(dir) = PathBuf::from(dir).canonicalize()
@@ -118,11 +123,10 @@ pub fn repository_root() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// `path` (as given, relative to the working directory) relative to `root`,
-/// with `/` separators; `None` when it lies outside `root`.
-pub fn relative_to(root: &std::path::Path, path: &str) -> Option<String> {
+/// `path` (as given, relative to the working directory `cwd`) relative to
+/// `root`, with `/` separators; `None` when it lies outside `root`.
+fn relative_to(root: &std::path::Path, cwd: &std::path::Path, path: &str) -> Option<String> {
     use std::path::Component;
-    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
     let joined = cwd.join(path);
     // Lexically: `..` and `.` resolved without touching the file system.
     let mut abs = PathBuf::new();
@@ -174,16 +178,18 @@ pub fn emit(
     // Code scanning, annotations, GitLab and JUnit attach findings to files of
     // the repository: whatever directory the job ran in, paths are relative to
     // its root. Human and JSON output keep the paths as given.
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).ok();
     let in_repository = formats
         .iter()
-        .any(|(f, _)| !matches!(f, Format::Human | Format::Json))
-        .then(repository_root)
+        .any(|(f, _)| !keeps_given_paths(*f))
+        .then_some(cwd)
         .flatten()
-        .map(|root| report.with_file_paths(|p| relative_to(&root, p)));
+        .and_then(|cwd| Some((repository_root(&cwd)?, cwd)))
+        .map(|(root, cwd)| report.with_file_paths(|p| relative_to(&root, &cwd, p)));
     for (format, dest) in formats {
-        let report = match (format, &in_repository) {
-            (Format::Human | Format::Concise | Format::Json, _) | (_, None) => report,
-            (_, Some(r)) => r,
+        let report = match &in_repository {
+            Some(r) if !keeps_given_paths(*format) => r,
+            _ => report,
         };
         let styled = dest.is_none()
             && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;

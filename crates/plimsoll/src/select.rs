@@ -113,12 +113,7 @@ impl Selection {
         // per-file ignores) are harmless when nothing implements them: a
         // warning (`unimplemented_peer_ids`), not an error. In `select` they
         // would select nothing, which must not pass silently.
-        let off = self
-            .ignore
-            .iter()
-            .chain(self.levels.keys())
-            .chain(self.per_file.iter().flat_map(|(_, r)| r))
-            .filter(|s| !is_peer_id(s));
+        let off = self.turning_off().filter(|s| !is_peer_id(s));
         let mut out = Vec::new();
         for s in self.select.iter().flatten().chain(off) {
             if !rules.iter().any(|r| matches(s, r)) {
@@ -143,16 +138,22 @@ impl Selection {
     /// ids as a matter of course.
     pub fn unimplemented_peer_ids(&self, rules: &[RuleInfo]) -> Vec<String> {
         let mut out: Vec<String> = self
-            .ignore
-            .iter()
-            .chain(self.levels.keys())
-            .chain(self.per_file.iter().flat_map(|(_, r)| r))
+            .turning_off()
             .filter(|s| is_peer_id(s) && !rules.iter().any(|r| matches(s, r)))
             .map(|s| canonical_id(s))
             .collect();
         out.sort();
         out.dedup();
         out
+    }
+
+    /// The selectors that turn rules off or re-level them: ignore lists,
+    /// `[rules]` levels, per-file ignores.
+    fn turning_off(&self) -> impl Iterator<Item = &String> {
+        self.ignore
+            .iter()
+            .chain(self.levels.keys())
+            .chain(self.per_file.iter().flat_map(|(_, r)| r))
     }
 
     /// Whether `select` (when given) names the rule: a rule it leaves out was
@@ -165,9 +166,7 @@ impl Selection {
 
     /// Whether the rule runs at all (before per-file ignores).
     pub fn enabled(&self, rule: &RuleInfo) -> bool {
-        if let Some(sel) = &self.select
-            && !sel.iter().any(|s| matches(s, rule))
-        {
+        if !self.selected(rule) {
             return false;
         }
         if self.ignore.iter().any(|s| matches(s, rule)) {

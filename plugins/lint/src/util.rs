@@ -230,6 +230,55 @@ pub fn is_history_copy(ins: &Instruction) -> bool {
     })
 }
 
+/// The variables an ARG or ENV declares: (name, value with quotes removed —
+/// `None` for `ARG X` —, where the name or the declaration is written).
+/// Empty for other instructions.
+pub fn declarations<'i>(
+    df: &Dockerfile,
+    ins: &'i Instruction,
+) -> Vec<(
+    &'i str,
+    Option<String>,
+    plimsoll_plugin_sdk::dockerfile::Span,
+)> {
+    let unquote = |v: &str| plimsoll_plugin_sdk::dockerfile::unquote(v, df.escape);
+    match ins.keyword.as_str() {
+        "ARG" => ins
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let (k, v) = match a.split_once('=') {
+                    Some((k, v)) => (k, Some(unquote(v))),
+                    None => (a.as_str(), None),
+                };
+                (k, v, ins.arg_spans.get(i).copied().unwrap_or(ins.span))
+            })
+            .collect(),
+        "ENV" => ins
+            .key_value_pairs()
+            .into_iter()
+            .map(|kv| {
+                (
+                    kv.key,
+                    Some(unquote(kv.value)),
+                    kv.key_span.unwrap_or(ins.span),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a path (WORKDIR, a COPY destination) is absolute for the image:
+/// `/…`, a variable (judged by the build), a Windows drive or `\\…` path. A
+/// quote left by an unquote that could not finish (`"C:\\"`: the escape
+/// character ate the closing quote) is looked past.
+pub fn is_absolute(p: &str) -> bool {
+    let p = p.strip_prefix(['"', '\'']).unwrap_or(p);
+    p.starts_with('/') || p.starts_with('$') || p.chars().nth(1) == Some(':') || p.starts_with('\\')
+}
+
 /// Joins words for a message: `a`, `b` and `c` (at most five, then "and N more").
 pub fn list(words: &[&str]) -> String {
     let shown: Vec<String> = words.iter().take(5).map(|w| format!("`{w}`")).collect();

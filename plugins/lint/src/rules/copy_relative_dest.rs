@@ -61,11 +61,7 @@ pub fn check(ctx: &mut Ctx) {
                 ins.args.last().expect("len >= 2"),
                 df.escape,
             );
-            let absolute = dest.starts_with('/')
-                || dest.starts_with('$')
-                || dest.chars().nth(1) == Some(':')
-                || dest.starts_with('\\');
-            if !absolute {
+            if !crate::util::is_absolute(&dest) {
                 out.push(Finding::new(&RULE, format!("`COPY` to `{dest}` without a WORKDIR in this stage; set WORKDIR or use an absolute path")).at(ins.span));
             }
         }

@@ -37,13 +37,6 @@ declare_rule! {
     };
 }
 
-fn is_absolute(p: &str) -> bool {
-    // A quote left by an unquote that could not finish (`"C:\"`: the escape
-    // character ate the closing quote).
-    let p = p.strip_prefix(['"', '\'']).unwrap_or(p);
-    p.starts_with('/') || p.starts_with('$') || p.chars().nth(1) == Some(':') || p.starts_with('\\')
-}
-
 pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
@@ -57,7 +50,7 @@ pub fn check(ctx: &mut Ctx) {
                 continue;
             };
             let path = plimsoll_plugin_sdk::dockerfile::unquote(arg, df.escape);
-            if is_absolute(&path) {
+            if crate::util::is_absolute(&path) {
                 current = (!path.contains('$')).then(|| path.trim_end_matches('/').to_string());
                 continue;
             }

@@ -102,49 +102,13 @@ pub fn check(ctx: &mut Ctx) {
             (Some(t), "ONBUILD") => t.as_ref(),
             _ => ins,
         };
-        let names: Vec<(String, Option<String>, Span)> = match ins.keyword.as_str() {
-            "ARG" => ins
-                .args
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let (k, v) = match a.split_once('=') {
-                        Some((k, v)) => (
-                            k,
-                            Some(plimsoll_plugin_sdk::dockerfile::unquote(v, df.escape)),
-                        ),
-                        None => (a.as_str(), None),
-                    };
-                    (
-                        k.to_string(),
-                        v,
-                        ins.arg_spans.get(i).copied().unwrap_or(ins.span),
-                    )
-                })
-                .collect(),
-            "ENV" => ins
-                .key_value_pairs()
-                .into_iter()
-                .map(|kv| {
-                    (
-                        kv.key.to_string(),
-                        Some(plimsoll_plugin_sdk::dockerfile::unquote(
-                            kv.value, df.escape,
-                        )),
-                        kv.key_span.unwrap_or(ins.span),
-                    )
-                })
-                .collect(),
-            "COPY" | "ADD" => {
-                if let Some(f) = copied_credentials_file(df, ins) {
-                    out.push(f);
-                }
-                continue;
-            }
-            _ => continue,
-        };
+        if matches!(ins.keyword.as_str(), "COPY" | "ADD") {
+            out.extend(copied_credentials_file(df, ins));
+            continue;
+        }
+        let names = crate::util::declarations(df, ins);
         for (name, value, span) in names {
-            if is_credential_file_variable(&name)
+            if is_credential_file_variable(name)
                 && let Some(path) = value
                 && let Some(copy) = copy_into(df, ins, &path)
             {
@@ -155,7 +119,7 @@ pub fn check(ctx: &mut Ctx) {
                         .severity(7.5),
                 );
             }
-            if is_secret_name(&name) {
+            if is_secret_name(name) {
                 out.push(
                     Finding::new(&RULE, format!("`{}` {name} looks like a secret, which ends up readable in the image; use `RUN --mount=type=secret`", ins.keyword))
                         .at(span)

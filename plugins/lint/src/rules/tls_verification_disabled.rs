@@ -86,40 +86,15 @@ pub fn check(ctx: &mut Ctx) {
     let df = ctx.df();
     let mut out = Vec::new();
     for ins in &df.instructions {
-        match ins.keyword.as_str() {
-            "ENV" => {
-                for kv in ins.key_value_pairs() {
-                    let v = plimsoll_plugin_sdk::dockerfile::unquote(kv.value, df.escape);
-                    if let Some((what, peer)) = insecure_env(kv.key, Some(&v)) {
-                        out.push(
-                            Finding::new(&RULE, format!("`{}` turns off {what}", kv.key))
-                                .at(kv.key_span.unwrap_or(ins.span))
-                                .severity(7.4)
-                                .covers(&[peer]),
-                        );
-                    }
-                }
+        for (name, value, span) in crate::util::declarations(df, ins) {
+            if let Some((what, peer)) = insecure_env(name, value.as_deref()) {
+                out.push(
+                    Finding::new(&RULE, format!("`{name}` turns off {what}"))
+                        .at(span)
+                        .severity(7.4)
+                        .covers(&[peer]),
+                );
             }
-            "ARG" => {
-                for (i, a) in ins.args.iter().enumerate() {
-                    let (k, v) = match a.split_once('=') {
-                        Some((k, v)) => (
-                            k,
-                            Some(plimsoll_plugin_sdk::dockerfile::unquote(v, df.escape)),
-                        ),
-                        None => (a.as_str(), None),
-                    };
-                    if let Some((what, peer)) = insecure_env(k, v.as_deref()) {
-                        out.push(
-                            Finding::new(&RULE, format!("`{k}` turns off {what}"))
-                                .at(ins.arg_spans.get(i).copied().unwrap_or(ins.span))
-                                .severity(7.4)
-                                .covers(&[peer]),
-                        );
-                    }
-                }
-            }
-            _ => {}
         }
     }
     for run in &ctx.runs {

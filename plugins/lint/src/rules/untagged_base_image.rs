@@ -71,15 +71,9 @@ pub fn check(ctx: &mut Ctx) {
     for st in &df.stages {
         let written = st.base_as_written.as_str();
         let last = written.rsplit('/').next().unwrap_or(written);
-        let whole_variable = plimsoll_plugin_sdk::packages::variables(written).len() == 1
-            && (written.starts_with("${") && written.ends_with('}')
-                || written.starts_with('$')
-                    && written[1..]
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        // `FROM $IMAGE` alone resolves to nothing: PL1013's, not ours.
         if st.base_unresolved.is_empty()
             || st.base_stage.is_some()
-            || whole_variable
             || last.contains([':', '@'])
             || st.base.trim_matches('/').is_empty()
         {
