@@ -1016,6 +1016,33 @@ fn stdin_concise_statistics_and_quiet() {
         "{}",
         r.stdout
     );
+    // The same counts in concise output (as --help says).
+    let c = p.run(&[
+        "check",
+        "--offline",
+        "--statistics",
+        "--format",
+        "concise",
+        "Dockerfile",
+    ]);
+    assert_eq!(c.stdout, r.stdout);
+    // --diff on stdin shows the fixes of the buffer.
+    let r = piped(&[
+        "check",
+        "--offline",
+        "-",
+        "--diff",
+        "--stdin-filename",
+        "svc/Dockerfile",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("+LABEL maintainer="), "{}", r.stdout);
 }
 
 #[test]
