@@ -667,6 +667,87 @@ fn shared_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plimsoll-test-cache")
 }
 
+/// The GitLab template's `script` block (run by `sh -e`, with a stand-in
+/// `plimsoll` that records its arguments): `PLIMSOLL_IMAGES` adds `--image`
+/// for each image and the container-scanning report, which the job's
+/// artifacts name for GitLab's Security dashboard.
+#[test]
+fn the_gitlab_template_scans_images_into_a_container_scanning_report() {
+    let template = std::fs::read_to_string(root().join(".gitlab/plimsoll.gitlab-ci.yml")).unwrap();
+    assert!(
+        template.contains("container_scanning: gl-container-scanning-report.json"),
+        "the artifact is declared"
+    );
+    let script =
+        &template[template.find("  script:\n    - |\n").unwrap() + "  script:\n    - |\n".len()..];
+    let block: String = script
+        .lines()
+        .take_while(|l| !l.starts_with("  artifacts:"))
+        .map(|l| l.strip_prefix("      ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let args_file = tmp.path().join("args");
+    std::fs::write(
+        bin.join("plimsoll"),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            args_file.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("plimsoll"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let run = |images: &str| -> Vec<String> {
+        let out = Command::new("sh")
+            .args(["-e", "-c", &block])
+            .current_dir(tmp.path())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("PLIMSOLL_COMMAND", "check")
+            .env("PLIMSOLL_PATHS", ".")
+            .env("PLIMSOLL_IMAGES", images)
+            .env("PLIMSOLL_FAIL_ON", "")
+            .env("PLIMSOLL_ARGS", "")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        std::fs::read_to_string(&args_file)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    let args = run("registry.example/app:1 registry.example/db:2");
+    let joined = args.join(" ");
+    assert!(
+        joined.contains("--image registry.example/app:1 --image registry.example/db:2 --format gitlab-container-scanning --output gl-container-scanning-report.json"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("--format gitlab --output gl-code-quality-report.json"),
+        "{joined}"
+    );
+    let args = run("");
+    assert!(
+        !args
+            .iter()
+            .any(|a| a == "gitlab-container-scanning" || a == "--image"),
+        "{args:?}"
+    );
+}
+
 /// The GitLab template's install script (its `before_script` block, run by
 /// `sh` as the alpine job would, with curl reading the `file://` release):
 /// it verifies the archive before it runs, and a poisoned entry in the
