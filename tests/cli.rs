@@ -766,7 +766,7 @@ fn peer_ids_nothing_implements_warn_once_in_ignore_lists_and_fail_in_select() {
     // newer hadolint's.
     p.file(
         ".hadolint.yaml",
-        "ignored:\n  - SC2086\n  - DL3008\n  - DL9999\n  - SC1091\n  - SC2086\n",
+        "ignored:\n  - SC2086\n  - DL3008\n  - DL9999\n  - SC1091\n  - SC1091\n",
     );
     let r = p.run(&["check", "--offline"]);
     assert_eq!(r.code, 0, "exit follows findings: {}{}", r.stdout, r.stderr);
@@ -776,16 +776,12 @@ fn peer_ids_nothing_implements_warn_once_in_ignore_lists_and_fail_in_select() {
         .filter(|l| l.contains("does not implement"))
         .collect();
     assert_eq!(warnings.len(), 1, "{}", r.stderr);
-    assert!(
-        warnings[0].ends_with(": DL9999, SC1091, SC2086"),
-        "{}",
-        warnings[0]
-    );
+    assert!(warnings[0].ends_with(": DL9999, SC1091"), "{}", warnings[0]);
     // With a finding, the exit is the findings' exit.
     p.file("Dockerfile", BAD);
     assert_eq!(p.run(&["check", "--offline"]).code, 1);
     // Selecting what nothing implements would check nothing: a usage error.
-    let r = p.run(&["check", "--offline", "--select", "SC2086"]);
+    let r = p.run(&["check", "--offline", "--select", "SC1091"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     // A typo of one of our ids in an ignore list is still an error.
     p.file(".hadolint.yaml", "ignored:\n  - PL2O01\n");
@@ -1066,7 +1062,7 @@ fn ignore_comments_that_suppress_nothing_are_reported() {
         })
         .collect();
     // DL3007 suppressed the `latest` finding; DL3008 and PL3003 suppressed
-    // nothing; SC2086 names nothing plimsoll runs, so it is not judged.
+    // nothing; SC2086 (PL2102's alias) suppressed the unquoted `$X`.
     assert_eq!(unused.len(), 2, "{unused:?}");
     assert!(
         unused[0].0.starts_with("`DL3008`") && unused[0].1 == 1,
@@ -1185,4 +1181,38 @@ fn builtin_settings_schemas_are_valid_and_accept_no_settings() {
         }
     }
     assert_eq!(checked, 2);
+}
+
+#[test]
+fn shellcheck_ids_select_and_ignore_the_shell_rules() {
+    let p = Project::new();
+    p.file(
+        "Dockerfile",
+        "FROM alpine:3.20\nUSER 1000\nRUN cp $SRC /x\nRUN cd /src; make\n",
+    );
+    let ids = |r: &support::Run| -> Vec<String> {
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // `--select SC2086` is PL2102.
+    let r = p.run(&["check", "--offline", "--format", "json", "--select", "SC2086"]);
+    assert_eq!(ids(&r), ["PL2102"], "{}", r.stderr);
+    // `.hadolint.yaml` `ignored:` turns it off, with no "not implemented" warning.
+    p.file(".hadolint.yaml", "ignored:\n  - SC2086\n");
+    let r = p.run(&["check", "--offline", "--format", "json", "--select", "PL21"]);
+    assert_eq!(ids(&r), ["PL2104"], "{}", r.stderr);
+    assert!(!r.stderr.contains("does not implement"), "{}", r.stderr);
+    // An inline hadolint comment does too.
+    std::fs::remove_file(p.path().join(".hadolint.yaml")).unwrap();
+    p.file(
+        "Dockerfile",
+        "FROM alpine:3.20\nUSER 1000\n# hadolint ignore=SC2164\nRUN cd /src; make\n",
+    );
+    let r = p.run(&["check", "--offline", "--format", "json", "--select", "PL21"]);
+    assert!(ids(&r).is_empty(), "{}", r.stdout);
+    assert_eq!(r.json()["summary"]["suppressed"], 1);
 }

@@ -77,7 +77,7 @@ pub fn translate(yaml: &str) -> Result<(String, Vec<String>), String> {
                     .collect();
                 if !sc.is_empty() {
                     notes.push(format!(
-                        "ShellCheck ids ({}) are kept in `ignore`, but plimsoll runs no ShellCheck checks yet: they turn nothing off, and each run warns that they are not implemented",
+                        "ShellCheck ids ({}) are kept in `ignore`: each turns off the shell rule that carries it as an alias (PL2102 is SC2086; `plimsoll rules` lists them), and `check` names in one warning those no rule implements",
                         sc.join(", ")
                     ));
                 }

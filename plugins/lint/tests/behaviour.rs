@@ -148,3 +148,39 @@ fn root_is_inherited_from_the_parent_stage() {
         .is_empty()
     );
 }
+
+/// The text a finding's span covers.
+fn covered<'t>(text: &'t str, f: &Finding) -> &'t str {
+    let s = f.span().expect("a span");
+    &text[s.start..s.end]
+}
+
+#[test]
+fn shell_findings_land_on_the_dockerfile_bytes() {
+    // Backtick escape character, a continuation inside double quotes, and a
+    // heredoc body: each finding covers exactly the expansion written.
+    let text = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"/bin/sh\", \"-c\"]\nRUN echo \"a `\n  b\" $ONE `\n  && cp $TWO /x\nRUN <<EOF\nrm $THREE\nEOF\n";
+    let f = findings(text, "PL2102");
+    let got: Vec<&str> = f.iter().map(|f| covered(text, f)).collect();
+    assert_eq!(got, ["$ONE", "$TWO", "$THREE"]);
+    // The line of `$TWO` is the Dockerfile's, after the continuation.
+    let two = f[1].span().unwrap().start;
+    assert_eq!(text[..two].matches('\n').count() + 1, 6);
+}
+
+#[test]
+fn shell_rules_skip_non_posix_shells_and_read_bash_from_shell() {
+    // PowerShell: no shell analysis.
+    let pwsh =
+        "FROM mcr.microsoft.com/powershell\nSHELL [\"pwsh\", \"-Command\"]\nRUN echo $env:PATH\n";
+    assert!(findings(pwsh, "PL2102").is_empty());
+    assert!(findings(pwsh, "PL2101").is_empty());
+    // `[[ ]]` is bash syntax; its operands never split.
+    let bash = "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN [[ $X == y ]] && echo ok\n";
+    assert!(findings(bash, "PL2101").is_empty());
+    assert!(findings(bash, "PL2102").is_empty());
+    // `-e` in SHELL stops at a failing cd.
+    let errexit =
+        "FROM debian:12\nSHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN cd /x; make\n";
+    assert!(findings(errexit, "PL2104").is_empty());
+}

@@ -16,6 +16,7 @@ mod labels;
 mod multiple_instructions;
 mod pkg_unpinned;
 pub mod secrets;
+mod shell_analysis;
 mod toolchains;
 
 mod add_instead_of_copy;
@@ -26,8 +27,10 @@ mod apt_lists_not_removed;
 mod apt_missing_yes;
 mod apt_no_install_recommends;
 mod apt_pin_versions;
+mod backtick_substitution;
 mod cache_order;
 mod cd_instead_of_workdir;
+mod cd_without_exit;
 mod chpasswd_used;
 mod consecutive_run;
 mod copy_entire_filesystem;
@@ -37,6 +40,8 @@ mod copy_multi_source_dest;
 mod copy_relative_dest;
 mod copy_secret_file;
 mod copy_then_extract;
+mod declare_masks_status;
+mod deprecated_grep;
 mod dist_upgrade;
 mod duplicate_stage_name;
 mod empty_continuation;
@@ -44,12 +49,14 @@ mod env_self_reference;
 mod eol_base_image;
 mod expose_port_range;
 mod expose_ssh;
+mod find_without_path;
 mod from_as_casing;
 mod from_platform_constant;
 mod gem_pin_versions;
 mod go_install_pin;
 pub mod image_size_budget;
 pub mod image_wasted_space;
+mod indirect_exit_status;
 mod instruction_casing;
 mod instruction_order;
 mod invalid_flag;
@@ -62,6 +69,8 @@ mod label_required;
 mod label_superfluous;
 mod latest_base_image;
 mod legacy_key_value;
+mod ln_without_destination;
+mod loop_runs_once;
 mod maintainer_deprecated;
 mod malformed_instruction;
 pub mod missing_healthcheck;
@@ -74,12 +83,14 @@ mod npm_pin_versions;
 mod onbuild_forbidden;
 mod pip_no_cache_dir;
 mod pip_pin_versions;
+mod pipe_to_non_reader;
 mod pipefail;
 mod pointless_command;
 mod redundant_target_platform;
 mod relative_workdir;
 mod remote_script_to_shell;
 mod reserved_stage_name;
+mod rm_unguarded_variable;
 mod root_user;
 mod rpm_cache_not_cleaned;
 mod rpm_missing_yes;
@@ -87,10 +98,13 @@ mod rpm_pin_versions;
 mod secret_in_arg_env;
 pub mod secret_in_layer;
 pub mod secret_value;
+mod shell_syntax_error;
 mod shell_via_symlink;
 mod signature_verification_disabled;
+mod single_quoted_expansion;
 mod single_stage_toolchain;
 mod smaller_variant;
+mod space_after_assignment;
 mod stage_name_casing;
 mod sudo_used;
 mod tls_verification_disabled;
@@ -99,9 +113,12 @@ mod tools_left_in_image;
 mod undefined_arg_in_from;
 mod undefined_variable;
 mod unknown_instruction;
+mod unquoted_command_substitution;
+mod unquoted_expansion;
 mod untagged_base_image;
 mod untrusted_registry;
 mod unused_arg;
+mod unused_shell_variable;
 mod update_alone;
 mod use_apt_get;
 mod useradd_no_log_init;
@@ -164,6 +181,22 @@ registry![
     useradd_no_log_init,             // PL2026
     consecutive_run,                 // PL2027
     shell_via_symlink,               // PL2028
+    shell_syntax_error,              // PL2101
+    unquoted_expansion,              // PL2102
+    unquoted_command_substitution,   // PL2103
+    cd_without_exit,                 // PL2104
+    declare_masks_status,            // PL2105
+    single_quoted_expansion,         // PL2106
+    backtick_substitution,           // PL2107
+    rm_unguarded_variable,           // PL2108
+    indirect_exit_status,            // PL2109
+    ln_without_destination,          // PL2110
+    find_without_path,               // PL2111
+    loop_runs_once,                  // PL2112
+    pipe_to_non_reader,              // PL2113
+    deprecated_grep,                 // PL2114
+    space_after_assignment,          // PL2115
+    unused_shell_variable,           // PL2116
     missing_user,                    // PL3001
     root_user,                       // PL3002
     maintainer_deprecated,           // PL3003

@@ -11,6 +11,8 @@
 //! heredoc bodies), with offsets mapped back to the Dockerfile's bytes so a rule
 //! can offer an exact fix.
 
+pub mod syntax;
+
 use plimsoll_dockerfile::{Dockerfile, Instruction, Span};
 
 /// One word of a command.
@@ -854,6 +856,15 @@ pub struct RunScript {
     /// Where it came from.
     pub origin: ScriptOrigin,
     map: OffsetMap,
+    /// The text run, as the shell receives it (exec-form words joined).
+    pub text: String,
+    /// The shell that runs it: the stage's `SHELL` (default `/bin/sh -c`), or a
+    /// heredoc's shebang.
+    pub shell: Vec<String>,
+    /// The heredoc bodies and terminators the shell reads after a command line
+    /// that has heredocs (`cat <<EOF > /etc/x`): parsed with the text.
+    heredoc_text: String,
+    syntax: std::cell::OnceCell<syntax::Syntax>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -877,6 +888,53 @@ enum OffsetMap {
 }
 
 impl RunScript {
+    fn new(text: String, origin: ScriptOrigin, map: OffsetMap, shell: Vec<String>) -> Self {
+        RunScript {
+            script: parse(&text),
+            origin,
+            map,
+            text,
+            shell,
+            heredoc_text: String::new(),
+            syntax: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The dialect of the shell that runs the script.
+    pub fn dialect(&self) -> syntax::Dialect {
+        self.shell
+            .first()
+            .and_then(|p| syntax::Dialect::of_program(p))
+            .unwrap_or(syntax::Dialect::Sh)
+    }
+
+    /// Whether the shell runs with option `name` set (`SHELL ["/bin/bash", "-o",
+    /// "pipefail", "-c"]`, `-e`, `-eux`).
+    pub fn shell_option(&self, name: &str) -> bool {
+        let letter = match name {
+            "errexit" => Some('e'),
+            "nounset" => Some('u'),
+            _ => None,
+        };
+        self.shell.windows(2).any(|w| w[0] == "-o" && w[1] == name)
+            || self.shell.iter().skip(1).any(|a| {
+                a.strip_prefix('-')
+                    .is_some_and(|f| !f.starts_with('-') && letter.is_some_and(|l| f.contains(l)))
+            })
+    }
+
+    /// The shell's syntax tree of the script (parsed on first use).
+    pub fn syntax(&self) -> &syntax::Syntax {
+        self.syntax.get_or_init(|| {
+            if self.heredoc_text.is_empty() {
+                syntax::parse(&self.text, self.dialect())
+            } else {
+                let text = format!("{}\n{}", self.text, self.heredoc_text);
+                syntax::parse(&text, self.dialect())
+            }
+        })
+    }
+
     /// The source span of a range of the script, when it can be mapped.
     pub fn span(&self, ins: &Instruction, start: usize, end: usize) -> Option<Span> {
         match self.map {
@@ -949,14 +1007,17 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
         Some(sub) if ins.keyword == "ONBUILD" => sub.as_ref(),
         _ => ins,
     };
-    if ins.keyword != "RUN" || !stage_shell_is_posix(df, ins) {
+    let shell = stage_shell(df, ins);
+    if ins.keyword != "RUN" || !shell.first().is_some_and(|p| is_posix_shell(p)) {
         return Vec::new();
     }
     let mut out = Vec::new();
     if ins.json {
         let args = &ins.args;
-        let script = match args.first().map(|a| basename(a)) {
-            Some(s) if is_posix_shell(s) && args.len() >= 3 && args[1] == "-c" => parse(&args[2]),
+        let (text, shell) = match args.first().map(|a| basename(a)) {
+            Some(s) if is_posix_shell(s) && args.len() >= 3 && args[1] == "-c" => {
+                (args[2].clone(), args[..2].to_vec())
+            }
             Some(_) => {
                 // An exec-form command: its words, no shell.
                 let text = args
@@ -964,23 +1025,34 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
                     .map(|a| shell_quote(a))
                     .collect::<Vec<_>>()
                     .join(" ");
-                parse(&text)
+                (text, vec!["/bin/sh".to_string(), "-c".to_string()])
             }
-            None => Script::default(),
+            None => (String::new(), shell),
         };
-        out.push(RunScript {
-            script,
-            origin: ScriptOrigin::ExecForm,
-            map: OffsetMap::None,
-        });
+        out.push(RunScript::new(
+            text,
+            ScriptOrigin::ExecForm,
+            OffsetMap::None,
+            shell,
+        ));
         return out;
     }
     if let Some((text, base)) = ins.shell_text() {
-        out.push(RunScript {
-            script: parse(text),
-            origin: ScriptOrigin::ShellForm,
-            map: OffsetMap::Original { base },
-        });
+        let mut script = RunScript::new(
+            text.to_string(),
+            ScriptOrigin::ShellForm,
+            OffsetMap::Original { base },
+            shell.clone(),
+        );
+        for h in &ins.heredocs {
+            script.heredoc_text.push_str(&h.content);
+            if !h.content.is_empty() && !h.content.ends_with('\n') {
+                script.heredoc_text.push('\n');
+            }
+            script.heredoc_text.push_str(&h.name);
+            script.heredoc_text.push('\n');
+        }
+        out.push(script);
     }
     // A heredoc is a script when the command line is just the marker (BuildKit runs
     // it with the shell) or feeds a shell (`bash <<EOF`), unless it has a shebang for
@@ -990,7 +1062,19 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
     let feeds_shell = line_words.first().is_some_and(|w| w.starts_with("<<"))
         || line_words.first().is_some_and(|w| is_posix_shell(w));
     for (i, h) in ins.heredocs.iter().enumerate() {
-        let shebang = h.content.lines().next().filter(|l| l.starts_with("#!"));
+        // `<<-EOF` strips leading tabs, so a tab-indented shebang counts.
+        let shebang = h
+            .content
+            .lines()
+            .next()
+            .map(|l| {
+                if h.chomp {
+                    l.trim_start_matches('\t')
+                } else {
+                    l
+                }
+            })
+            .filter(|l| l.starts_with("#!"));
         let shell_shebang = shebang.is_none_or(|l| {
             let prog = l
                 .trim_start_matches("#!")
@@ -1004,21 +1088,42 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
             }
         });
         if feeds_shell && shell_shebang && h.fd == 0 {
-            out.push(RunScript {
-                script: parse(&h.content),
-                origin: ScriptOrigin::Heredoc(i),
-                map: OffsetMap::Source {
+            // The shebang's shell, else the one fed (`bash <<EOF`), else SHELL.
+            let runs = match shebang {
+                Some(l) => {
+                    let words: Vec<String> = l
+                        .trim_start_matches("#!")
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect();
+                    match words.first().map(|w| basename(w)) {
+                        Some("env") => words[1..].to_vec(),
+                        _ => words,
+                    }
+                }
+                None if line_words.first().is_some_and(|w| is_posix_shell(w)) => {
+                    line_words.iter().map(|w| w.to_string()).collect()
+                }
+                None => shell.clone(),
+            };
+            out.push(RunScript::new(
+                h.content.clone(),
+                ScriptOrigin::Heredoc(i),
+                OffsetMap::Source {
                     base: h.content_span.start,
                 },
-            });
+                runs,
+            ));
         }
     }
     out
 }
 
-fn stage_shell_is_posix(df: &Dockerfile, ins: &Instruction) -> bool {
-    let Some(stage) = ins.stage else { return true };
-    let mut posix = true;
+/// The shell of the stage at `ins`: its last `SHELL` before `ins` (looking
+/// through the stages it is built on), else `/bin/sh -c`.
+fn stage_shell(df: &Dockerfile, ins: &Instruction) -> Vec<String> {
+    let mut shell = vec!["/bin/sh".to_string(), "-c".to_string()];
+    let Some(stage) = ins.stage else { return shell };
     // SHELL applies to later instructions of the stage (and stages built on it).
     let mut chain = vec![stage];
     let mut s = stage;
@@ -1032,11 +1137,11 @@ fn stage_shell_is_posix(df: &Dockerfile, ins: &Instruction) -> bool {
                 break;
             }
             if i.keyword == "SHELL" && i.json {
-                posix = i.args.first().is_some_and(|p| is_posix_shell(p));
+                shell = i.args.clone();
             }
         }
     }
-    posix
+    shell
 }
 
 fn shell_quote(s: &str) -> String {

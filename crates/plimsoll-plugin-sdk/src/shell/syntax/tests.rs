@@ -1,0 +1,109 @@
+use super::*;
+
+fn cmd<'a>(s: &'a Syntax, name: &str) -> &'a SimpleCommand {
+    s.commands
+        .iter()
+        .find(|c| c.is(name))
+        .unwrap_or_else(|| panic!("no {name} in {s:#?}"))
+}
+
+#[test]
+fn words_keep_their_bytes_and_quoting() {
+    let text = "echo \"a $HOME\" 'b $x' ${y:-z} $(date) `id`";
+    let s = parse(text, Dialect::Sh);
+    assert_eq!(s.error, None);
+    let echo = cmd(&s, "echo");
+    let raws: Vec<&str> = echo.words.iter().map(|w| &text[w.start..w.end]).collect();
+    assert_eq!(
+        raws,
+        [
+            "echo",
+            "\"a $HOME\"",
+            "'b $x'",
+            "${y:-z}",
+            "$(date)",
+            "`id`"
+        ]
+    );
+    let home = &echo.words[1].parts[1];
+    assert_eq!(&text[home.start..home.end], "$HOME");
+    assert_eq!(home.quoting, Quoting::Double);
+    assert_eq!(echo.words[2].parts[0].quoting, Quoting::Single);
+    assert!(matches!(
+        &echo.words[3].parts[0].kind,
+        PartKind::Parameter(ParameterRef { name, op: ParameterOp::Default }) if name == "y"
+    ));
+    assert!(matches!(
+        echo.words[5].parts[0].kind,
+        PartKind::CommandSubstitution { backtick: true }
+    ));
+    // Commands inside substitutions are found one level deeper, at their bytes.
+    let date = cmd(&s, "date");
+    assert_eq!(date.depth, 1);
+    assert_eq!(&text[date.start..date.end], "date");
+    let id = cmd(&s, "id");
+    assert_eq!(&text[id.start..id.end], "id");
+}
+
+#[test]
+fn and_or_lists_and_conditions() {
+    let s = parse(
+        "cd /a || exit 1; cd /b && make; if grep -q x f; then cd /c; fi",
+        Dialect::Sh,
+    );
+    let cds: Vec<(Next, bool)> = s
+        .commands
+        .iter()
+        .filter(|c| c.is("cd"))
+        .map(|c| (c.next, c.checked))
+        .collect();
+    assert_eq!(
+        cds,
+        [(Next::Or, true), (Next::And, true), (Next::None, false)]
+    );
+    assert!(cmd(&s, "grep").checked);
+}
+
+#[test]
+fn assignments_and_declarations() {
+    let text = "A=1 B=\"$x\" env; export C=$(date) D; local E=`id`";
+    let s = parse(text, Dialect::Bash);
+    let names: Vec<&str> = s.assigned().collect();
+    assert_eq!(names, ["A", "B", "C", "E"]);
+    let export = cmd(&s, "export");
+    let c = &export.assignments[0];
+    let v = c.value.as_ref().unwrap();
+    assert_eq!(&text[v.start..v.end], "$(date)");
+}
+
+#[test]
+fn syntax_errors_have_a_position() {
+    let text = "if [ \"$x\" = 1 ] then echo yes; fi";
+    let s = parse(text, Dialect::Sh);
+    let e = s.error.expect("an error");
+    assert!(e.at <= text.len(), "{e:?}");
+    let s = parse("echo 'unterminated", Dialect::Sh);
+    let e = s.error.expect("an error");
+    assert!(e.message.contains("unterminated single quote"), "{e:?}");
+}
+
+#[test]
+fn non_ascii_text_maps_to_bytes() {
+    let text = "echo \"héllo\" $x";
+    let s = parse(text, Dialect::Sh);
+    let echo = cmd(&s, "echo");
+    assert_eq!(&text[echo.words[2].start..echo.words[2].end], "$x");
+}
+
+#[test]
+fn loops_tests_and_functions() {
+    let s = parse(
+        "for f in $FILES; do rm $f; done; [[ $a == b ]]; f() { cd x; }; case $y in a) ;; esac",
+        Dialect::Bash,
+    );
+    assert_eq!(s.for_loops[0].variable, "f");
+    assert_eq!(s.for_loops[0].values[0].raw, "$FILES");
+    assert_eq!(s.extended_tests.len(), 1);
+    assert!(cmd(&s, "cd").in_function);
+    assert_eq!(s.case_subjects[0].raw, "$y");
+}
