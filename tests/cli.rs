@@ -792,6 +792,16 @@ fn peer_ids_nothing_implements_warn_once_in_ignore_lists_and_fail_in_select() {
     assert!(r.stderr.contains("ShellCheck ids (SC2086)"), "{}", r.stderr);
 }
 
+/// The rule ids of a `--format json` run's findings.
+fn ids(r: &support::Run) -> Vec<String> {
+    r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn inline_ignores_can_be_disallowed() {
     let p = Project::new();
@@ -799,14 +809,6 @@ fn inline_ignores_can_be_disallowed() {
         "Dockerfile",
         "# hadolint ignore=DL3007\nFROM debian:latest\nUSER 1000\n",
     );
-    let ids = |r: &support::Run| -> Vec<String> {
-        r.json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule_id"].as_str().unwrap().to_string())
-            .collect()
-    };
     let r = p.run(&["check", "--offline", "--format", "json"]);
     assert!(
         !ids(&r).contains(&"PL1002".to_string()),
@@ -1190,16 +1192,15 @@ fn shellcheck_ids_select_and_ignore_the_shell_rules() {
         "Dockerfile",
         "FROM alpine:3.20\nUSER 1000\nRUN cp $SRC /x\nRUN cd /src; make\n",
     );
-    let ids = |r: &support::Run| -> Vec<String> {
-        r.json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule_id"].as_str().unwrap().to_string())
-            .collect()
-    };
     // `--select SC2086` is PL2102.
-    let r = p.run(&["check", "--offline", "--format", "json", "--select", "SC2086"]);
+    let r = p.run(&[
+        "check",
+        "--offline",
+        "--format",
+        "json",
+        "--select",
+        "SC2086",
+    ]);
     assert_eq!(ids(&r), ["PL2102"], "{}", r.stderr);
     // `.hadolint.yaml` `ignored:` turns it off, with no "not implemented" warning.
     p.file(".hadolint.yaml", "ignored:\n  - SC2086\n");
