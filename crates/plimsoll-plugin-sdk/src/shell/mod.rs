@@ -102,7 +102,10 @@ const WRAPPERS: &[&str] = &[
 
 /// The last path component: `/usr/bin/apt-get` -> `apt-get`.
 pub fn basename(s: &str) -> &str {
-    s.rsplit('/').next().unwrap_or(s)
+    match s.as_bytes().iter().rposition(|&b| b == b'/') {
+        Some(i) => &s[i + 1..],
+        None => s,
+    }
 }
 
 impl Command {

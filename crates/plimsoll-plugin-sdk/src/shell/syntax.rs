@@ -133,7 +133,29 @@ impl ShWord {
     }
 
     pub fn is(&self, s: &str) -> bool {
-        self.literal().as_deref() == Some(s)
+        match self.parts.as_slice() {
+            [
+                Part {
+                    kind: PartKind::Literal(t),
+                    ..
+                },
+            ] => t == s,
+            _ => self.literal().as_deref() == Some(s),
+        }
+    }
+
+    /// The literal text when the word is one unquoted or quoted literal part,
+    /// without allocating.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [
+                Part {
+                    kind: PartKind::Literal(t),
+                    ..
+                },
+            ] => Some(t),
+            _ => None,
+        }
     }
 
     /// Whether any part is quoted.
@@ -209,8 +231,15 @@ impl SimpleCommand {
         self.words.first().and_then(ShWord::literal)
     }
 
+    /// Whether the command runs `name` (`/usr/bin/find` is `find`).
     pub fn is(&self, name: &str) -> bool {
-        self.name().is_some_and(|n| super::basename(&n) == name)
+        match self.words.first() {
+            Some(w) => match w.as_literal() {
+                Some(n) => super::basename(n) == name,
+                None => w.literal().is_some_and(|n| super::basename(&n) == name),
+            },
+            None => false,
+        }
     }
 
     pub fn args(&self) -> &[ShWord] {
@@ -683,7 +712,19 @@ impl<'t> Builder<'t> {
             .unwrap_or((self.base, self.base + self.text.len()));
         let raw = w.value.clone();
         let mut parts = Vec::new();
-        if let Ok(pieces) = brush_parser::word::parse(&raw, &self.options) {
+        // Most words are plain text: no quotes, escapes, expansions or tilde.
+        let plain = !raw.is_empty()
+            && !raw
+                .bytes()
+                .any(|b| matches!(b, b'$' | b'`' | b'\'' | b'"' | b'\\' | b'~'));
+        if plain {
+            parts.push(Part {
+                start,
+                end,
+                quoting: Quoting::None,
+                kind: PartKind::Literal(raw.clone()),
+            });
+        } else if let Ok(pieces) = brush_parser::word::parse(&raw, &self.options) {
             self.pieces(&pieces, start, Quoting::None, ctx, &mut parts);
         } else {
             parts.push(Part {
