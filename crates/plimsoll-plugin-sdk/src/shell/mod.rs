@@ -1,11 +1,13 @@
-//! A shell word splitter for what RUN runs: simple commands split at `&&`, `||`,
-//! `;`, `|`, `&` and newlines, words with quotes removed and their offsets kept,
-//! environment assignments and redirections set aside, `$(...)`/backticks and
-//! `sh -c '...'` parsed recursively, control keywords (`if`, `then`, `do`...)
-//! looked through, here-documents skipped.
+//! What RUN runs, in two views of one parse ([`syntax`], brush-parser's tree):
+//! the commands ([`Command`]: simple commands with the separators around them,
+//! words with quotes removed and offsets kept, environment assignments and
+//! redirections set aside, wrappers such as `sudo`/`env` looked through,
+//! `$(...)`/backticks and `sh -c '...'` one level deeper), for rules that ask
+//! "which commands run, with which arguments"; and the syntax tree itself, for
+//! rules that ask about quoting, expansions and control flow (ShellCheck's).
 //!
-//! It is not a full POSIX shell parser, and does not need to be: it answers "which
-//! commands run, with which arguments" well enough for linting, and never panics.
+//! A script the shell cannot parse has no commands after the point where it
+//! fails (an unterminated quote keeps those before it); PL2101 reports it.
 //!
 //! [`scripts`] gives the scripts of a RUN instruction (shell form, exec form,
 //! heredoc bodies), with offsets mapped back to the Dockerfile's bytes so a rule
@@ -272,537 +274,123 @@ impl Script {
     }
 }
 
-/// Parses shell text.
+/// Parses shell text (bash's grammar, which accepts every POSIX script).
 pub fn parse(text: &str) -> Script {
-    let mut p = Parser {
-        src: text.as_bytes(),
-        text,
-        pos: 0,
-        depth: 0,
-        out: Vec::new(),
-    };
-    p.script(None);
-    // Nested commands are found before the command that contains them; order by
-    // position so commands read as written.
-    p.out.sort_by_key(|c| c.start);
-    Script { commands: p.out }
+    from_syntax(text, &syntax::parse(text, syntax::Dialect::Bash))
 }
 
-struct Parser<'a> {
-    src: &'a [u8],
-    text: &'a str,
-    pos: usize,
-    depth: u32,
-    out: Vec<Command>,
-}
-
-#[derive(Default)]
-struct Pending {
-    assignments: Vec<Word>,
-    words: Vec<Word>,
-    redirects: Vec<Word>,
-}
-
-enum Tok {
-    Word(Word),
-    Sep(Sep),
-    /// A redirection operator; the next word is its target. `true` for `<<`.
-    Redirect(bool),
-    OpenParen,
-    CloseParen,
-    /// `;;`, which ends a `case` arm.
-    DoubleSemi,
-    Close,
-    Eof,
-}
-
-/// Where we are in a `case WORD in PATTERN) COMMANDS ;; ... esac`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CaseState {
-    /// After `case`, until `in`.
-    Header,
-    /// Reading patterns, until `)`.
-    Patterns,
-    /// Reading the arm's commands, until `;;` or `esac`.
-    Arm,
-}
-
-const RESERVED_SKIP: &[&str] = &[
-    "if", "then", "else", "elif", "do", "while", "until", "!", "{", "time", "fi", "done", "esac",
-    "}", "in",
-];
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.src.get(self.pos).copied()
-    }
-    fn peek_at(&self, n: usize) -> Option<u8> {
-        self.src.get(self.pos + n).copied()
-    }
-
-    /// Parses commands until EOF or the `close` byte (for `$(` ... `)`).
-    fn script(&mut self, close: Option<u8>) {
-        let mut cur = Pending::default();
-        let mut before = Sep::Start;
-        let mut pending_heredocs: Vec<(String, bool)> = Vec::new();
-        let mut skip_until_sep = false; // inside a `for x in ...` header
-        let mut cases: Vec<CaseState> = Vec::new();
-        loop {
-            let tok = self.token(close);
-            let in_patterns = matches!(cases.last(), Some(CaseState::Header | CaseState::Patterns));
-            match tok {
-                Tok::Word(w) => {
-                    match cases.last().copied() {
-                        Some(CaseState::Header) => {
-                            if w.value == "in" && !w.quoted {
-                                *cases.last_mut().expect("non-empty") = CaseState::Patterns;
-                            }
-                            continue;
-                        }
-                        Some(CaseState::Patterns) => {
-                            if w.value == "esac" && !w.quoted {
-                                cases.pop();
-                            }
-                            continue;
-                        }
-                        Some(CaseState::Arm)
-                            if w.value == "esac"
-                                && !w.quoted
-                                && cur.words.is_empty()
-                                && cur.assignments.is_empty() =>
-                        {
-                            cases.pop();
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    if skip_until_sep {
-                        continue;
-                    }
-                    if cur.words.is_empty() {
-                        if cur.assignments.is_empty()
-                            && (w.value == "for" || w.value == "select")
-                            && !w.quoted
-                        {
-                            skip_until_sep = true;
-                            continue;
-                        }
-                        if cur.assignments.is_empty() && w.value == "case" && !w.quoted {
-                            cases.push(CaseState::Header);
-                            continue;
-                        }
-                        if cur.assignments.is_empty()
-                            && RESERVED_SKIP.contains(&w.value.as_str())
-                            && !w.quoted
-                        {
-                            continue;
-                        }
-                        if is_assignment(&w.raw) {
-                            cur.assignments.push(w);
-                            continue;
-                        }
-                    }
-                    cur.words.push(w);
-                }
-                Tok::Redirect(heredoc) => {
-                    // The target word follows.
-                    if let Tok::Word(t) = self.token(close) {
-                        if heredoc {
-                            let strip = t.raw.starts_with('-');
-                            let delim = t.value.trim_start_matches('-').to_string();
-                            pending_heredocs.push((delim, strip));
-                        }
-                        cur.redirects.push(t);
-                    }
-                }
-                Tok::CloseParen if cases.last() == Some(&CaseState::Patterns) => {
-                    *cases.last_mut().expect("non-empty") = CaseState::Arm;
-                }
-                Tok::OpenParen if in_patterns => {}
-                Tok::Sep(_) if in_patterns => {}
-                Tok::DoubleSemi if cases.last() == Some(&CaseState::Arm) => {
-                    self.flush(&mut cur, before, Sep::Semi);
-                    before = Sep::Semi;
-                    *cases.last_mut().expect("non-empty") = CaseState::Patterns;
-                }
-                Tok::OpenParen | Tok::CloseParen | Tok::DoubleSemi => {
-                    skip_until_sep = false;
-                    self.flush(&mut cur, before, Sep::Semi);
-                    before = Sep::Semi;
-                }
-                Tok::Sep(sep) => {
-                    skip_until_sep = false;
-                    self.flush(&mut cur, before, sep);
-                    before = sep;
-                    if sep == Sep::Newline {
-                        for (delim, strip) in pending_heredocs.drain(..) {
-                            self.skip_heredoc_body(&delim, strip);
-                        }
-                    }
-                }
-                Tok::Close | Tok::Eof => {
-                    self.flush(&mut cur, before, Sep::End);
-                    return;
-                }
-            }
-        }
-    }
-
-    fn flush(&mut self, cur: &mut Pending, before: Sep, after: Sep) {
-        if cur.words.is_empty() && cur.assignments.is_empty() {
-            cur.redirects.clear();
-            return;
-        }
-        let all = cur.assignments.iter().chain(&cur.words);
-        let start = all.clone().map(|w| w.start).min().unwrap_or(0);
-        let end = all.map(|w| w.end).max().unwrap_or(0);
-        let cmd = Command {
-            assignments: std::mem::take(&mut cur.assignments),
-            words: std::mem::take(&mut cur.words),
-            redirects: std::mem::take(&mut cur.redirects),
-            before,
-            after,
-            depth: self.depth,
-            start,
-            end,
-            exact: true,
-            program: None,
-            name_at: 0,
+/// The commands of a syntax tree of `text`, in the order they are written,
+/// with the scripts of `sh -c '...'` parsed too (one level deeper).
+pub fn from_syntax(text: &str, tree: &syntax::Syntax) -> Script {
+    // A command of redirections only (`> file`, a heredoc alone) runs nothing.
+    let mut out: Vec<Command> = tree
+        .commands
+        .iter()
+        .filter(|c| !c.words.is_empty() || !c.assignments.is_empty())
+        .map(|c| command(text, c))
+        .collect();
+    let mut nested = Vec::new();
+    for c in &out {
+        let Some((script, base)) = shell_c_script(c) else {
+            continue;
         };
-        let mut cmd = cmd;
-        cmd.program = cmd.find_program();
-        if let Some(i) = cmd.program {
-            cmd.name_at = cmd.words[i].value.rfind('/').map_or(0, |p| p + 1);
-        }
-
-        // `sh -c 'script'`: parse the script too.
-        let inner = shell_c_script(&cmd);
-        self.out.push(cmd);
-        if let Some((script, base)) = inner {
-            let mut sub = Parser {
-                src: script.as_bytes(),
-                text: &script,
-                pos: 0,
-                depth: self.depth + 1,
-                out: Vec::new(),
-            };
-            sub.script(None);
-            for mut c in sub.out {
-                if let Some(base) = base {
-                    shift(&mut c, base);
-                } else {
-                    c.exact = false;
-                    c.start = start;
-                    c.end = end;
-                    for w in c
+        for mut n in parse(&script).commands {
+            n.depth += c.depth + 1;
+            match base {
+                Some(base) => shift(&mut n, base),
+                None => {
+                    // The script had to be unquoted first: offsets cover the
+                    // outer command.
+                    n.exact = false;
+                    n.start = c.start;
+                    n.end = c.end;
+                    for w in n
                         .words
                         .iter_mut()
-                        .chain(&mut c.assignments)
-                        .chain(&mut c.redirects)
+                        .chain(&mut n.assignments)
+                        .chain(&mut n.redirects)
                     {
-                        w.start = start;
-                        w.end = end;
+                        w.start = c.start;
+                        w.end = c.end;
                     }
                 }
-                self.out.push(c);
             }
+            nested.push(n);
         }
     }
+    out.extend(nested);
+    out.sort_by_key(|c| c.start);
+    Script { commands: out }
+}
 
-    fn skip_heredoc_body(&mut self, delim: &str, strip_tabs: bool) {
-        while self.pos < self.src.len() {
-            let line_end = self.text[self.pos..]
-                .find('\n')
-                .map(|i| self.pos + i)
-                .unwrap_or(self.src.len());
-            let mut line = &self.text[self.pos..line_end];
-            line = line.trim_end_matches('\r');
-            if strip_tabs {
-                line = line.trim_start_matches('\t');
-            }
-            self.pos = (line_end + 1).min(self.src.len());
-            if line == delim {
-                return;
+/// A [`Word`] of the splitter's model from a word of the syntax tree: quotes
+/// and escapes removed, expansions kept as written.
+fn word(w: &syntax::ShWord) -> Word {
+    let mut value = String::new();
+    let mut expansion = false;
+    for p in &w.parts {
+        match &p.kind {
+            syntax::PartKind::Literal(t) => value.push_str(t),
+            kind => {
+                expansion |= !matches!(kind, syntax::PartKind::Tilde);
+                let raw = w
+                    .raw
+                    .get(p.start.saturating_sub(w.start)..p.end.saturating_sub(w.start))
+                    .unwrap_or("");
+                value.push_str(raw);
             }
         }
     }
+    Word {
+        value,
+        raw: w.raw.clone(),
+        start: w.start,
+        end: w.end,
+        quoted: w.quoted(),
+        expansion,
+    }
+}
 
-    fn skip_blanks(&mut self) {
-        while let Some(c) = self.peek() {
-            if c == b' ' || c == b'\t' || c == b'\r' {
-                self.pos += 1;
-            } else if c == b'\\' && self.peek_at(1) == Some(b'\n') {
-                self.pos += 2;
-            } else if c == b'\\' && self.peek_at(1) == Some(b'\r') && self.peek_at(2) == Some(b'\n')
-            {
-                self.pos += 3;
-            } else {
-                break;
+fn command(text: &str, c: &syntax::SimpleCommand) -> Command {
+    // Assignments before the command name (`export A=b` operands are words).
+    let assignments = c
+        .assignments
+        .iter()
+        .filter(|a| !c.words.iter().any(|w| w.start == a.start))
+        .map(|a| {
+            let value = a.value.as_ref().map(word);
+            Word {
+                value: format!(
+                    "{}={}",
+                    a.name,
+                    value.as_ref().map_or("", |v| v.value.as_str())
+                ),
+                raw: text.get(a.start..a.end).unwrap_or("").to_string(),
+                start: a.start,
+                end: a.end,
+                quoted: value.as_ref().is_some_and(|v| v.quoted),
+                expansion: value.as_ref().is_some_and(|v| v.expansion),
             }
-        }
+        })
+        .collect();
+    let mut cmd = Command {
+        assignments,
+        words: c.words.iter().map(word).collect(),
+        redirects: c.redirect_targets.iter().map(word).collect(),
+        before: c.before,
+        after: c.after,
+        depth: c.depth,
+        start: c.start,
+        end: c.end,
+        exact: true,
+        program: None,
+        name_at: 0,
+    };
+    cmd.program = cmd.find_program();
+    if let Some(i) = cmd.program {
+        cmd.name_at = cmd.words[i].value.rfind('/').map_or(0, |p| p + 1);
     }
-
-    fn token(&mut self, close: Option<u8>) -> Tok {
-        self.skip_blanks();
-        let Some(c) = self.peek() else {
-            return Tok::Eof;
-        };
-        if Some(c) == close {
-            self.pos += 1;
-            return Tok::Close;
-        }
-        match c {
-            b'\n' => {
-                self.pos += 1;
-                return Tok::Sep(Sep::Newline);
-            }
-            b'#' => {
-                while let Some(c) = self.peek() {
-                    if c == b'\n' {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-                return self.token(close);
-            }
-            b'&' => {
-                if self.peek_at(1) == Some(b'&') {
-                    self.pos += 2;
-                    return Tok::Sep(Sep::And);
-                }
-                if self.peek_at(1) == Some(b'>') {
-                    self.pos += if self.peek_at(2) == Some(b'>') { 3 } else { 2 };
-                    return Tok::Redirect(false);
-                }
-                self.pos += 1;
-                return Tok::Sep(Sep::Background);
-            }
-            b'|' => {
-                if self.peek_at(1) == Some(b'|') {
-                    self.pos += 2;
-                    return Tok::Sep(Sep::Or);
-                }
-                self.pos += if self.peek_at(1) == Some(b'&') { 2 } else { 1 };
-                return Tok::Sep(Sep::Pipe);
-            }
-            b';' => {
-                if self.peek_at(1) == Some(b';') {
-                    self.pos += 2;
-                    return Tok::DoubleSemi;
-                }
-                self.pos += 1;
-                return Tok::Sep(Sep::Semi);
-            }
-            b'(' => {
-                self.pos += 1;
-                return Tok::OpenParen;
-            }
-            b')' => {
-                self.pos += 1;
-                return Tok::CloseParen;
-            }
-            b'<' | b'>' => return self.redirect(),
-            b'0'..=b'9' => {
-                // `2>file`, `2>&1`: a redirection with an fd prefix.
-                let digits = self.src[self.pos..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_digit())
-                    .count();
-                if matches!(self.peek_at(digits), Some(b'<' | b'>')) {
-                    self.pos += digits;
-                    return self.redirect();
-                }
-            }
-            _ => {}
-        }
-        Tok::Word(self.word(close))
-    }
-
-    fn redirect(&mut self) -> Tok {
-        let c = self.peek().unwrap_or(b'>');
-        self.pos += 1;
-        if c == b'<' && self.peek() == Some(b'<') {
-            self.pos += 1;
-            if self.peek() == Some(b'<') {
-                self.pos += 1; // here-string: target is a word
-                return Tok::Redirect(false);
-            }
-            return Tok::Redirect(true);
-        }
-        if matches!(self.peek(), Some(b'>' | b'&' | b'|')) {
-            self.pos += 1;
-        }
-        Tok::Redirect(false)
-    }
-
-    fn word(&mut self, close: Option<u8>) -> Word {
-        let start = self.pos;
-        let mut value = String::new();
-        let mut quoted = false;
-        let mut expansion = false;
-        while let Some(c) = self.peek() {
-            match c {
-                b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
-                    if Some(c) == close
-                        || !matches!(c, b'(' | b')')
-                        || value.is_empty()
-                        || c == b')'
-                    {
-                        break;
-                    }
-                    // `(` inside a word (e.g. a glob) — keep it.
-                    value.push(c as char);
-                    self.pos += 1;
-                }
-                b'\\' => match self.peek_at(1) {
-                    Some(b'\n') => self.pos += 2,
-                    Some(_) => {
-                        quoted = true;
-                        let ch = self.text[self.pos + 1..].chars().next().unwrap_or('\\');
-                        value.push(ch);
-                        self.pos += 1 + ch.len_utf8();
-                    }
-                    None => self.pos += 1,
-                },
-                b'\'' => {
-                    quoted = true;
-                    self.pos += 1;
-                    let end = self.text[self.pos..]
-                        .find('\'')
-                        .map(|i| self.pos + i)
-                        .unwrap_or(self.src.len());
-                    value.push_str(&self.text[self.pos..end]);
-                    self.pos = (end + 1).min(self.src.len());
-                }
-                b'"' => {
-                    quoted = true;
-                    self.pos += 1;
-                    while let Some(d) = self.peek() {
-                        match d {
-                            b'"' => {
-                                self.pos += 1;
-                                break;
-                            }
-                            b'\\' => {
-                                let next = self.peek_at(1);
-                                if matches!(next, Some(b'"' | b'\\' | b'$' | b'`')) {
-                                    value.push(next.unwrap_or(b'\\') as char);
-                                    self.pos += 2;
-                                } else if next == Some(b'\n') {
-                                    self.pos += 2;
-                                } else {
-                                    value.push('\\');
-                                    self.pos += 1;
-                                }
-                            }
-                            b'$' if self.peek_at(1) == Some(b'(') => {
-                                expansion = true;
-                                let s = self.pos;
-                                self.substitution();
-                                value.push_str(&self.text[s..self.pos]);
-                            }
-                            b'$' | b'`' => {
-                                expansion = true;
-                                if d == b'`' {
-                                    let s = self.pos;
-                                    self.backticks();
-                                    value.push_str(&self.text[s..self.pos]);
-                                } else {
-                                    value.push('$');
-                                    self.pos += 1;
-                                }
-                            }
-                            _ => {
-                                let ch = self.text[self.pos..].chars().next().unwrap_or(' ');
-                                value.push(ch);
-                                self.pos += ch.len_utf8();
-                            }
-                        }
-                    }
-                }
-                b'$' => {
-                    expansion = true;
-                    let s = self.pos;
-                    match self.peek_at(1) {
-                        Some(b'(') => self.substitution(),
-                        Some(b'{') => {
-                            let end = self.text[self.pos..]
-                                .find('}')
-                                .map(|i| self.pos + i + 1)
-                                .unwrap_or(self.src.len());
-                            self.pos = end;
-                        }
-                        Some(b'\'') => {
-                            // $'ANSI-C'
-                            self.pos += 2;
-                            let end = self.text[self.pos..]
-                                .find('\'')
-                                .map(|i| self.pos + i + 1)
-                                .unwrap_or(self.src.len());
-                            self.pos = end;
-                        }
-                        _ => self.pos += 1,
-                    }
-                    value.push_str(&self.text[s..self.pos]);
-                }
-                b'`' => {
-                    expansion = true;
-                    let s = self.pos;
-                    self.backticks();
-                    value.push_str(&self.text[s..self.pos]);
-                }
-                _ => {
-                    let ch = self.text[self.pos..].chars().next().unwrap_or(' ');
-                    value.push(ch);
-                    self.pos += ch.len_utf8();
-                }
-            }
-        }
-        if self.pos == start {
-            // A lone byte we do not understand: consume it so we always progress.
-            self.pos += 1;
-        }
-        Word {
-            value,
-            raw: self.text[start..self.pos].to_string(),
-            start,
-            end: self.pos,
-            quoted,
-            expansion,
-        }
-    }
-
-    /// `$( ... )`, parsed as a nested script.
-    fn substitution(&mut self) {
-        self.pos += 2;
-        self.depth += 1;
-        self.script(Some(b')'));
-        self.depth -= 1;
-    }
-
-    /// `` `...` ``, parsed as a nested script.
-    fn backticks(&mut self) {
-        self.pos += 1;
-        let end = self.text[self.pos..]
-            .find('`')
-            .map(|i| self.pos + i)
-            .unwrap_or(self.src.len());
-        let inner = &self.text[self.pos..end];
-        let mut sub = Parser {
-            src: inner.as_bytes(),
-            text: inner,
-            pos: 0,
-            depth: self.depth + 1,
-            out: Vec::new(),
-        };
-        sub.script(None);
-        let base = self.pos;
-        for mut c in sub.out {
-            shift(&mut c, base);
-            self.out.push(c);
-        }
-        self.pos = (end + 1).min(self.src.len());
-    }
+    cmd
 }
 
 fn shift(c: &mut Command, base: usize) {
@@ -819,18 +407,6 @@ fn shift(c: &mut Command, base: usize) {
     }
 }
 
-fn is_assignment(raw: &str) -> bool {
-    let Some((name, _)) = raw.split_once('=') else {
-        return false;
-    };
-    let name = name.strip_suffix('+').unwrap_or(name);
-    !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// For `sh -c 'script'` (also bash, dash, ash, zsh, su -c): the script, and its
-/// offset in the parsed text when it maps one-to-one (a single-quoted word).
 fn shell_c_script(cmd: &Command) -> Option<(String, Option<usize>)> {
     let name = cmd.name()?;
     if !matches!(name, "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "su") {
@@ -864,10 +440,7 @@ pub struct RunScript {
     /// The shell that runs it: the stage's `SHELL` (default `/bin/sh -c`), or a
     /// heredoc's shebang.
     pub shell: Vec<String>,
-    /// The heredoc bodies and terminators the shell reads after a command line
-    /// that has heredocs (`cat <<EOF > /etc/x`): parsed with the text.
-    heredoc_text: String,
-    syntax: std::cell::OnceCell<syntax::Syntax>,
+    syntax: syntax::Syntax,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -891,15 +464,33 @@ enum OffsetMap {
 }
 
 impl RunScript {
-    fn new(text: String, origin: ScriptOrigin, map: OffsetMap, shell: Vec<String>) -> Self {
+    /// Parses `text` (followed by the heredoc bodies the shell reads after it,
+    /// if any) once: the commands and the syntax tree come from the same parse.
+    fn new(
+        text: String,
+        origin: ScriptOrigin,
+        map: OffsetMap,
+        shell: Vec<String>,
+        heredoc_text: String,
+    ) -> Self {
+        let dialect = shell
+            .first()
+            .and_then(|p| syntax::Dialect::of_program(p))
+            .unwrap_or(syntax::Dialect::Sh);
+        let full = if heredoc_text.is_empty() {
+            std::borrow::Cow::Borrowed(text.as_str())
+        } else {
+            std::borrow::Cow::Owned(format!("{text}\n{heredoc_text}"))
+        };
+        let tree = syntax::parse(&full, dialect);
+        let script = from_syntax(&full, &tree);
         RunScript {
-            script: parse(&text),
+            script,
             origin,
             map,
             text,
             shell,
-            heredoc_text: String::new(),
-            syntax: std::cell::OnceCell::new(),
+            syntax: tree,
         }
     }
 
@@ -926,16 +517,10 @@ impl RunScript {
             })
     }
 
-    /// The shell's syntax tree of the script (parsed on first use).
+    /// The shell's syntax tree of the script (and of the heredoc bodies a
+    /// command line feeds it).
     pub fn syntax(&self) -> &syntax::Syntax {
-        self.syntax.get_or_init(|| {
-            if self.heredoc_text.is_empty() {
-                syntax::parse(&self.text, self.dialect())
-            } else {
-                let text = format!("{}\n{}", self.text, self.heredoc_text);
-                syntax::parse(&text, self.dialect())
-            }
-        })
+        &self.syntax
     }
 
     /// The source span of a range of the script, when it can be mapped.
@@ -1037,24 +622,29 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
             ScriptOrigin::ExecForm,
             OffsetMap::None,
             shell,
+            String::new(),
         ));
         return out;
     }
     if let Some((text, base)) = ins.shell_text() {
-        let mut script = RunScript::new(
+        // The heredoc bodies and terminators the shell reads after a command
+        // line that has heredocs (`cat <<EOF > /etc/x`).
+        let mut heredoc_text = String::new();
+        for h in &ins.heredocs {
+            heredoc_text.push_str(&h.content);
+            if !h.content.is_empty() && !h.content.ends_with('\n') {
+                heredoc_text.push('\n');
+            }
+            heredoc_text.push_str(&h.name);
+            heredoc_text.push('\n');
+        }
+        let script = RunScript::new(
             text.to_string(),
             ScriptOrigin::ShellForm,
             OffsetMap::Original { base },
             shell.clone(),
+            heredoc_text,
         );
-        for h in &ins.heredocs {
-            script.heredoc_text.push_str(&h.content);
-            if !h.content.is_empty() && !h.content.ends_with('\n') {
-                script.heredoc_text.push('\n');
-            }
-            script.heredoc_text.push_str(&h.name);
-            script.heredoc_text.push('\n');
-        }
         out.push(script);
     }
     // A heredoc is a script when the command line is just the marker (BuildKit runs
@@ -1116,6 +706,7 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
                     base: h.content_span.start,
                 },
                 runs,
+                String::new(),
             ));
         }
     }

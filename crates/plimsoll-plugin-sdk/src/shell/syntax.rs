@@ -11,6 +11,8 @@
 use brush_parser::ast;
 use brush_parser::word::{Parameter, ParameterExpr, SpecialParameter, WordPiece};
 
+use super::Sep;
+
 /// Which grammar: `/bin/sh` (dash, busybox ash) or bash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -223,6 +225,10 @@ pub struct SimpleCommand {
     /// Runs only on some paths: in an `if`/`case` branch, a loop body, a
     /// function, or after `&&`/`||`.
     pub conditional: bool,
+    /// The operators on either side (`a && b | c`: `b` is between `And` and
+    /// `Pipe`).
+    pub before: super::Sep,
+    pub after: super::Sep,
 }
 
 impl SimpleCommand {
@@ -300,19 +306,36 @@ impl Syntax {
     }
 }
 
-/// Parses `text` as `dialect`.
+/// Parses `text` as `dialect`. A script with an unterminated quote keeps the
+/// commands written before the quote (the shell would not run them either,
+/// but what they say is still worth checking), with the error.
 pub fn parse(text: &str, dialect: Dialect) -> Syntax {
     let mut b = Builder::new(text, dialect);
+    let program = |t: &str, options: &brush_parser::ParserOptions| {
+        brush_parser::Parser::new(std::io::Cursor::new(t.as_bytes()), options).parse_program()
+    };
     let options = b.options.clone();
-    let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), &options);
-    match parser.parse_program() {
-        Ok(program) => {
-            for c in &program.complete_commands {
+    match program(text, &options) {
+        Ok(p) => {
+            for c in &p.complete_commands {
                 b.compound_list(c, &Ctx::default());
             }
         }
         Err(e) => {
+            use brush_parser::TokenizerError as T;
+            let quote = match &e {
+                brush_parser::ParseError::Tokenizing {
+                    inner:
+                        T::UnterminatedSingleQuote(p)
+                        | T::UnterminatedDoubleQuote(p)
+                        | T::UnterminatedBackquote(p)
+                        | T::UnterminatedAnsiCQuote(p),
+                    ..
+                } => Some(b.byte(p.index)),
+                _ => None,
+            };
             let at = match &e {
+                _ if quote.is_some() => quote.unwrap_or_default(),
                 brush_parser::ParseError::ParsingNear(p) => b.byte(p.index),
                 brush_parser::ParseError::Tokenizing {
                     position: Some(p), ..
@@ -333,6 +356,13 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
                     format!("the shell cannot parse the script near `{near}`")
                 }
             };
+            if let Some(cut) = quote.filter(|&q| q > 0 && text.is_char_boundary(q))
+                && let Ok(p) = program(&text[..cut], &options)
+            {
+                for c in &p.complete_commands {
+                    b.compound_list(c, &Ctx::default());
+                }
+            }
             b.out.error = Some(SyntaxError { at, message });
         }
     }
@@ -402,12 +432,23 @@ impl<'t> Builder<'t> {
     }
 
     fn compound_list(&mut self, list: &ast::CompoundList, ctx: &Ctx) {
-        for item in &list.0 {
-            self.and_or(&item.0, ctx);
+        let mut before = Sep::Start;
+        for (k, item) in list.0.iter().enumerate() {
+            let sep = match item.1 {
+                ast::SeparatorOperator::Async => Sep::Background,
+                ast::SeparatorOperator::Sequence => Sep::Semi,
+            };
+            let after = if k + 1 == list.0.len() && sep == Sep::Semi {
+                Sep::End
+            } else {
+                sep
+            };
+            self.and_or(&item.0, ctx, before, after);
+            before = sep;
         }
     }
 
-    fn and_or(&mut self, list: &ast::AndOrList, ctx: &Ctx) {
+    fn and_or(&mut self, list: &ast::AndOrList, ctx: &Ctx, before: Sep, after: Sep) {
         let pipelines: Vec<&ast::Pipeline> = std::iter::once(&list.first)
             .chain(list.additional.iter().map(|a| match a {
                 ast::AndOr::And(p) | ast::AndOr::Or(p) => p,
@@ -424,15 +465,39 @@ impl<'t> Builder<'t> {
                 conditional: ctx.conditional || i > 0,
                 ..ctx.clone()
             };
+            let op = |k: usize| match list.additional.get(k) {
+                Some(ast::AndOr::And(_)) => Sep::And,
+                Some(ast::AndOr::Or(_)) => Sep::Or,
+                None => after,
+            };
             for (j, cmd) in p.seq.iter().enumerate() {
-                self.command(cmd, &c, next, j, p.seq.len());
+                let seps = (
+                    match (j, i) {
+                        (0, 0) => before,
+                        (0, _) => op(i - 1),
+                        _ => Sep::Pipe,
+                    },
+                    if j + 1 < p.seq.len() {
+                        Sep::Pipe
+                    } else {
+                        op(i)
+                    },
+                );
+                self.command(cmd, &c, next, (j, p.seq.len()), seps);
             }
         }
     }
 
-    fn command(&mut self, cmd: &ast::Command, ctx: &Ctx, next: Next, index: usize, len: usize) {
+    fn command(
+        &mut self,
+        cmd: &ast::Command,
+        ctx: &Ctx,
+        next: Next,
+        place: (usize, usize),
+        seps: (Sep, Sep),
+    ) {
         match cmd {
-            ast::Command::Simple(s) => self.simple(s, ctx, next, index, len),
+            ast::Command::Simple(s) => self.simple(s, ctx, next, place, seps),
             ast::Command::Compound(c, redirects) => {
                 self.compound(c, ctx);
                 if let Some(r) = redirects {
@@ -541,11 +606,20 @@ impl<'t> Builder<'t> {
                 self.compound_list(&w.1.list, &body);
             }
             ast::CompoundCommand::Arithmetic(_) => {}
-            ast::CompoundCommand::Coprocess(c) => self.command(&c.body, ctx, Next::None, 0, 1),
+            ast::CompoundCommand::Coprocess(c) => {
+                self.command(&c.body, ctx, Next::None, (0, 1), (Sep::Start, Sep::End))
+            }
         }
     }
 
-    fn simple(&mut self, s: &ast::SimpleCommand, ctx: &Ctx, next: Next, index: usize, len: usize) {
+    fn simple(
+        &mut self,
+        s: &ast::SimpleCommand,
+        ctx: &Ctx,
+        next: Next,
+        (index, len): (usize, usize),
+        (before, after): (Sep, Sep),
+    ) {
         let mut cmd = SimpleCommand {
             assignments: Vec::new(),
             words: Vec::new(),
@@ -560,6 +634,8 @@ impl<'t> Builder<'t> {
             in_function: ctx.in_function,
             in_subshell: ctx.in_subshell,
             conditional: ctx.conditional,
+            before,
+            after,
         };
         let prefix = s.prefix.iter().flat_map(|p| p.0.iter());
         let suffix = s.suffix.iter().flat_map(|p| p.0.iter());
@@ -670,6 +746,7 @@ impl<'t> Builder<'t> {
     fn redirect_target(&mut self, io: &ast::IoRedirect, ctx: &Ctx) -> Option<ShWord> {
         match io {
             ast::IoRedirect::File(_, _, ast::IoFileRedirectTarget::Filename(w))
+            | ast::IoRedirect::File(_, _, ast::IoFileRedirectTarget::Duplicate(w))
             | ast::IoRedirect::OutputAndError(w, _)
             | ast::IoRedirect::HereString(_, w) => Some(self.word(w, ctx)),
             ast::IoRedirect::File(_, _, ast::IoFileRedirectTarget::ProcessSubstitution(_, s)) => {

@@ -107,3 +107,49 @@ fn loops_tests_and_functions() {
     assert!(cmd(&s, "cd").in_function);
     assert_eq!(s.case_subjects[0].raw, "$y");
 }
+
+/// Mutated scripts (quotes, substitutions, heredocs, keywords inserted or
+/// bytes cut at pseudo-random places) never panic: a RUN the shell rejects is
+/// a finding, not a crash of the plugin.
+#[test]
+fn mutated_scripts_never_panic() {
+    let seeds = [
+        "set -eux; apt-get update && apt-get install -y --no-install-recommends curl=7.1 \\\n  && rm -rf /var/lib/apt/lists/*",
+        "case \"$(uname -m)\" in x86_64) A=amd64;; *) echo no; exit 1;; esac; for f in a b; do echo \"$f\"; done",
+        "cat <<EOF > /etc/x\n$HOME `id`\nEOF\nif [ -f x ]; then sh -c 'rm -rf \"${D:?}\"/*'; fi",
+        "export V=$(cat VERSION) && f() { local x=\"$1\"; echo ${x%.*} $((1+2)); }; f \"$V\" | tee /l 2>&1",
+    ];
+    let inserts = [
+        "'", "\"", "`", "$(", ")", "(", "${", "}", "{", "\\", "\n", "<<EOF", "EOF", "&&", "|", ";",
+        "if", "then", "fi", "esac", "done", "$((", "é", "\\\n", "#", "[[", "]]", "<(", "&>", "$'",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    for _ in 0..3000 {
+        let mut s = seeds[next() % seeds.len()].to_string();
+        for _ in 0..1 + next() % 4 {
+            let mut at = next() % (s.len() + 1);
+            while !s.is_char_boundary(at) {
+                at -= 1;
+            }
+            if next() % 3 == 0 && at < s.len() {
+                let mut end = (at + 1 + next() % 8).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end += 1;
+                }
+                s.replace_range(at..end, "");
+            } else {
+                s.insert_str(at, inserts[next() % inserts.len()]);
+            }
+        }
+        for dialect in [Dialect::Sh, Dialect::Bash] {
+            let tree = parse(&s, dialect);
+            let _ = crate::shell::from_syntax(&s, &tree);
+        }
+    }
+}
