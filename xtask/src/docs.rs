@@ -137,7 +137,7 @@ plimsoll's lint rules are held to the peers' own test suites: 992 cases from \
 hadolint's specs, 227 from trivy-checks and 103 from Checkov (`../shared/peer-tests`). \
 Every case passes, or is listed here with the reason plimsoll answers differently; \
 the test suite fails on any other failure, and on a listed case that starts passing.\n\n\
-Coming from hadolint: the shell rules (PL2101-PL2116) carry the ShellCheck ids they \
+Coming from hadolint: the shell rules (PL2101-PL2117) carry the ShellCheck ids they \
 stand for (`SC2086`), so `--select SC2086`, `# hadolint ignore=SC2086` and `.hadolint.yaml` \
 `ignored:` lists work as they did; ShellCheck ids no rule implements are accepted in \
 ignore lists and named in one warning. Where those rules and ShellCheck disagree on real \

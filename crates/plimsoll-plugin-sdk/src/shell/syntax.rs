@@ -82,6 +82,10 @@ pub struct ParameterRef {
     pub name: String,
     /// What the expansion does beyond reading the value.
     pub op: ParameterOp,
+    /// The bash feature it uses that POSIX sh (dash) lacks: `string
+    /// replacement` (`${x/a/b}`), `string indexing` (`${x:1:2}`), `case
+    /// modification` (`${x^^}`), `indirect expansion` (`${!x}`), `arrays`.
+    pub bash_only: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,8 +272,10 @@ pub struct ForLoop {
 pub struct Syntax {
     pub commands: Vec<SimpleCommand>,
     pub for_loops: Vec<ForLoop>,
-    /// `[[ ... ]]` tests and the words they compare.
-    pub extended_tests: Vec<Vec<ShWord>>,
+    /// `[[ ... ]]` tests (byte range) and the words they compare.
+    pub extended_tests: Vec<((usize, usize), Vec<ShWord>)>,
+    /// `<(...)` and `>(...)` (byte ranges).
+    pub process_substitutions: Vec<(usize, usize)>,
     pub case_subjects: Vec<ShWord>,
     /// Functions defined: names.
     pub functions: Vec<String>,
@@ -293,7 +299,7 @@ impl Syntax {
                 c.words.iter().chain(own).chain(c.redirect_targets.iter())
             })
             .chain(self.for_loops.iter().flat_map(|f| f.values.iter()))
-            .chain(self.extended_tests.iter().flatten())
+            .chain(self.extended_tests.iter().flat_map(|(_, w)| w))
             .chain(self.case_subjects.iter())
     }
 
@@ -395,6 +401,9 @@ struct Builder<'t> {
     /// Added to every offset (for nested scripts).
     base: usize,
     options: brush_parser::ParserOptions,
+    /// Words are read with bash's expansions in every dialect, so that
+    /// `${x/a/b}` in an sh script is seen for what it is (dash rejects it).
+    word_options: brush_parser::ParserOptions,
     out: Syntax,
 }
 
@@ -414,6 +423,7 @@ impl<'t> Builder<'t> {
                 sh_mode: dialect == Dialect::Sh,
                 ..Default::default()
             },
+            word_options: brush_parser::ParserOptions::default(),
             out: Syntax::default(),
         }
     }
@@ -524,7 +534,8 @@ impl<'t> Builder<'t> {
             ast::Command::ExtendedTest(t, _) => {
                 let mut words = Vec::new();
                 self.extended_test(&t.expr, ctx, &mut words);
-                self.out.extended_tests.push(words);
+                let span = (self.byte(t.loc.start.index), self.byte(t.loc.end.index));
+                self.out.extended_tests.push((span, words));
             }
         }
     }
@@ -689,6 +700,8 @@ impl<'t> Builder<'t> {
                     }
                 }
                 ast::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
+                    let span = (self.byte(sub.loc.start.index), self.byte(sub.loc.end.index));
+                    self.out.process_substitutions.push(span);
                     self.compound_list(&sub.list, ctx);
                 }
             }
@@ -750,6 +763,8 @@ impl<'t> Builder<'t> {
             | ast::IoRedirect::OutputAndError(w, _)
             | ast::IoRedirect::HereString(_, w) => Some(self.word(w, ctx)),
             ast::IoRedirect::File(_, _, ast::IoFileRedirectTarget::ProcessSubstitution(_, s)) => {
+                let span = (self.byte(s.loc.start.index), self.byte(s.loc.end.index));
+                self.out.process_substitutions.push(span);
                 self.compound_list(&s.list, ctx);
                 None
             }
@@ -801,7 +816,7 @@ impl<'t> Builder<'t> {
                 quoting: Quoting::None,
                 kind: PartKind::Literal(raw.clone()),
             });
-        } else if let Ok(pieces) = brush_parser::word::parse(&raw, &self.options) {
+        } else if let Ok(pieces) = brush_parser::word::parse(&raw, &self.word_options) {
             self.pieces(&pieces, start, Quoting::None, ctx, &mut parts);
         } else {
             parts.push(Part {
@@ -919,6 +934,7 @@ impl<'t> Builder<'t> {
             commands,
             for_loops,
             extended_tests,
+            process_substitutions,
             case_subjects,
             functions,
             ..
@@ -926,6 +942,7 @@ impl<'t> Builder<'t> {
         self.out.commands.extend(commands);
         self.out.for_loops.extend(for_loops);
         self.out.extended_tests.extend(extended_tests);
+        self.out.process_substitutions.extend(process_substitutions);
         self.out.case_subjects.extend(case_subjects);
         self.out.functions.extend(functions);
     }
@@ -959,28 +976,95 @@ fn parameter_name(p: &Parameter) -> String {
 
 fn parameter_ref(e: &ParameterExpr) -> ParameterRef {
     use ParameterExpr as E;
-    let (p, op) = match e {
-        E::Parameter { parameter, .. } => (parameter, ParameterOp::Value),
-        E::ParameterLength { parameter, .. } => (parameter, ParameterOp::Length),
-        E::IndicateErrorIfNullOrUnset { parameter, .. } => (parameter, ParameterOp::ErrorIfUnset),
-        E::UseDefaultValues { parameter, .. }
-        | E::AssignDefaultValues { parameter, .. }
-        | E::UseAlternativeValue { parameter, .. } => (parameter, ParameterOp::Default),
-        E::RemoveSmallestSuffixPattern { parameter, .. }
-        | E::RemoveLargestSuffixPattern { parameter, .. }
-        | E::RemoveSmallestPrefixPattern { parameter, .. }
-        | E::RemoveLargestPrefixPattern { parameter, .. }
-        | E::Substring { parameter, .. }
-        | E::Transform { parameter, .. }
-        | E::UppercaseFirstChar { parameter, .. }
-        | E::UppercasePattern { parameter, .. }
-        | E::LowercaseFirstChar { parameter, .. }
-        | E::LowercasePattern { parameter, .. }
-        | E::ReplaceSubstring { parameter, .. } => (parameter, ParameterOp::Transform),
+    let (p, op, indirect) = match e {
+        E::Parameter {
+            parameter,
+            indirect,
+        } => (parameter, ParameterOp::Value, *indirect),
+        E::ParameterLength {
+            parameter,
+            indirect,
+        } => (parameter, ParameterOp::Length, *indirect),
+        E::IndicateErrorIfNullOrUnset {
+            parameter,
+            indirect,
+            ..
+        } => (parameter, ParameterOp::ErrorIfUnset, *indirect),
+        E::UseDefaultValues {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::AssignDefaultValues {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::UseAlternativeValue {
+            parameter,
+            indirect,
+            ..
+        } => (parameter, ParameterOp::Default, *indirect),
+        E::RemoveSmallestSuffixPattern {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::RemoveLargestSuffixPattern {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::RemoveSmallestPrefixPattern {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::RemoveLargestPrefixPattern {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::Substring {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::Transform {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::UppercaseFirstChar {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::UppercasePattern {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::LowercaseFirstChar {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::LowercasePattern {
+            parameter,
+            indirect,
+            ..
+        }
+        | E::ReplaceSubstring {
+            parameter,
+            indirect,
+            ..
+        } => (parameter, ParameterOp::Transform, *indirect),
         E::VariableNames { prefix, .. } => {
             return ParameterRef {
                 name: prefix.clone(),
                 op: ParameterOp::Transform,
+                bash_only: Some("indirect expansion"),
             };
         }
         E::MemberKeys {
@@ -989,12 +1073,30 @@ fn parameter_ref(e: &ParameterExpr) -> ParameterRef {
             return ParameterRef {
                 name: n.clone(),
                 op: ParameterOp::Transform,
+                bash_only: Some("arrays"),
             };
         }
+    };
+    let bash_only = match e {
+        _ if indirect => Some("indirect expansion"),
+        E::ReplaceSubstring { .. } => Some("string replacement"),
+        E::Substring { .. } => Some("string indexing"),
+        E::UppercaseFirstChar { .. }
+        | E::UppercasePattern { .. }
+        | E::LowercaseFirstChar { .. }
+        | E::LowercasePattern { .. } => Some("case modification"),
+        E::Transform { .. } => Some("`@` transformations"),
+        _ => match p {
+            Parameter::NamedWithIndex { .. } | Parameter::NamedWithAllIndices { .. } => {
+                Some("arrays")
+            }
+            _ => None,
+        },
     };
     ParameterRef {
         name: parameter_name(p),
         op,
+        bash_only,
     }
 }
 

@@ -44,7 +44,7 @@ pub fn check(ctx: &mut Ctx) {
             .iter()
             .filter(|c| c.is("["))
             .map(|c| c.args())
-            .chain(syntax.extended_tests.iter().map(Vec::as_slice));
+            .chain(syntax.extended_tests.iter().map(|(_, w)| w.as_slice()));
         for args in tests {
             for w in args {
                 if let [p] = w.parts.as_slice()

@@ -28,6 +28,7 @@ mod apt_missing_yes;
 mod apt_no_install_recommends;
 mod apt_pin_versions;
 mod backtick_substitution;
+mod bash_syntax_in_sh;
 mod cache_order;
 mod cd_instead_of_workdir;
 mod cd_without_exit;
@@ -197,6 +198,7 @@ registry![
     deprecated_grep,                 // PL2114
     space_after_assignment,          // PL2115
     unused_shell_variable,           // PL2116
+    bash_syntax_in_sh,               // PL2117
     missing_user,                    // PL3001
     root_user,                       // PL3002
     maintainer_deprecated,           // PL3003

@@ -27,15 +27,15 @@ declare_rule! {
     ///
     /// ## References
     /// - ShellCheck's parse errors (SC1009, SC1072, SC1073 and the other SC1xxx
-    ///   errors hadolint reports, and SC1010, `then` without `;`, which dash
-    ///   and bash reject); the other PL21xx rules skip a script that does not
-    ///   parse.
+    ///   errors hadolint reports, SC1010, `then` without `;`, which dash and
+    ///   bash reject, and SC3001, process substitution `<(...)`, which dash
+    ///   rejects); the other PL21xx rules skip a script that does not parse.
     pub static RULE = Rule {
         id: "PL2101",
         name: "shell-syntax-error",
         summary: "RUN script the shell cannot parse",
         level: Level::Error,
-        aliases: &["SC1009", "SC1010", "SC1072", "SC1073", "SC1089", "SC1044", "SC1036", "SC1046", "SC1047", "SC1056", "SC1058", "SC1075"],
+        aliases: &["SC1009", "SC1010", "SC3001", "SC1072", "SC1073", "SC1089", "SC1044", "SC1036", "SC1046", "SC1047", "SC1056", "SC1058", "SC1075"],
         tags: &["correctness", "shell"],
     };
 }

@@ -31,7 +31,7 @@ fn words_keep_their_bytes_and_quoting() {
     assert_eq!(echo.words[2].parts[0].quoting, Quoting::Single);
     assert!(matches!(
         &echo.words[3].parts[0].kind,
-        PartKind::Parameter(ParameterRef { name, op: ParameterOp::Default }) if name == "y"
+        PartKind::Parameter(ParameterRef { name, op: ParameterOp::Default, .. }) if name == "y"
     ));
     assert!(matches!(
         echo.words[5].parts[0].kind,
@@ -106,6 +106,12 @@ fn loops_tests_and_functions() {
     assert_eq!(s.extended_tests.len(), 1);
     assert!(cmd(&s, "cd").in_function);
     assert_eq!(s.case_subjects[0].raw, "$y");
+    let text = "diff <(ls /a) /b";
+    let s = parse(text, Dialect::Bash);
+    let (start, end) = s.process_substitutions[0];
+    assert_eq!(&text[start..end], "(ls /a)");
+    // dash rejects it.
+    assert!(parse(text, Dialect::Sh).error.is_some());
 }
 
 /// Mutated scripts (quotes, substitutions, heredocs, keywords inserted or
