@@ -362,6 +362,20 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
                     format!("the shell cannot parse the script near `{near}`")
                 }
             };
+            // The most common slip: `if [ ... ] then`, `for ...; do` without `;`.
+            let (at, message) = match (&e, missing_separator(text)) {
+                (
+                    brush_parser::ParseError::ParsingAtEndOfInput
+                    | brush_parser::ParseError::ParsingNear(_),
+                    Some((kw_at, kw)),
+                ) => (
+                    b.base + kw_at,
+                    format!(
+                        "`{kw}` needs a `;` or a newline before it; without one it is an argument of the command before"
+                    ),
+                ),
+                _ => (at, message),
+            };
             if let Some(cut) = quote.filter(|&q| q > 0 && text.is_char_boundary(q))
                 && let Ok(p) = program(&text[..cut], &options)
             {
@@ -373,6 +387,51 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
         }
     }
     b.out
+}
+
+/// Where `then` or `do` follows a command's words on the same line without a
+/// separator (`if [ -f x ] then`), outside quotes.
+fn missing_separator(text: &str) -> Option<(usize, &'static str)> {
+    let b = text.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) if c == b'\\' => i += 1,
+            Some(_) => {}
+            None if c == b'\'' || c == b'"' || c == b'`' => quote = Some(c),
+            None if c == b'\\' => i += 1,
+            None => {
+                for kw in ["then", "do"] {
+                    let end = i + kw.len();
+                    let word = text.get(i..end) == Some(kw)
+                        && i > 0
+                        && b[i - 1].is_ascii_whitespace()
+                        && b.get(end)
+                            .is_none_or(|c| c.is_ascii_whitespace() || *c == b';');
+                    if !word {
+                        continue;
+                    }
+                    // The text before, back to the previous separator.
+                    let before = text[..i].trim_end_matches([' ', '\t']);
+                    let last = before.as_bytes().last().copied();
+                    let keyword_before = ["if", "then", "do", "else", "elif", "while", "until"]
+                        .iter()
+                        .any(|k| before.ends_with(k));
+                    if !matches!(last, None | Some(b';' | b'\n' | b'&' | b'|' | b'(' | b'{'))
+                        && !keyword_before
+                        && !before.ends_with("\\\n")
+                    {
+                        return Some((i, kw));
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 fn tokenizer_message(e: &brush_parser::TokenizerError) -> String {

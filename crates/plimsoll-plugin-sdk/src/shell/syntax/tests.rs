@@ -159,3 +159,21 @@ fn mutated_scripts_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_missing_separator_before_then_is_named() {
+    let text = "if [ \"$x\" = 1 ] then echo yes; fi";
+    let e = parse(text, Dialect::Sh).error.expect("an error");
+    assert_eq!(&text[e.at..e.at + 4], "then", "{e:?}");
+    assert!(e.message.contains("`then` needs a `;`"), "{e:?}");
+    let text = "for f in a b do echo $f; done";
+    let e = parse(text, Dialect::Sh).error.expect("an error");
+    assert_eq!(&text[e.at..e.at + 2], "do", "{e:?}");
+    // Correct scripts, and `then` as an argument in quotes, are left alone.
+    assert!(
+        parse("if true; then echo then; fi", Dialect::Sh)
+            .error
+            .is_none()
+    );
+    assert!(missing_separator("echo 'a then b'").is_none());
+}
