@@ -1217,3 +1217,21 @@ fn shellcheck_ids_select_and_ignore_the_shell_rules() {
     assert!(ids(&r).is_empty(), "{}", r.stdout);
     assert_eq!(r.json()["summary"]["suppressed"], 1);
 }
+
+#[test]
+fn a_run_nested_hundreds_deep_is_a_finding_not_a_plugin_crash() {
+    // brush's recursive parser would exhaust the lint plugin's stack; the
+    // depth guard reports PL2101 and the other plugins' findings still come.
+    let p = Project::new();
+    let deep = format!(
+        "FROM alpine:3.20\nUSER 1000\nRUN {}echo{}\n",
+        "if true; then ".repeat(400),
+        "; fi".repeat(400)
+    );
+    p.file("Dockerfile", &deep);
+    let r = p.run(&["check", "--offline", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let found = ids(&r);
+    assert!(found.contains(&"PL2101".to_string()), "{found:?}");
+    assert!(!r.stderr.contains("trap"), "{}", r.stderr);
+}

@@ -317,6 +317,17 @@ impl Syntax {
 /// but what they say is still worth checking), with the error.
 pub fn parse(text: &str, dialect: Dialect) -> Syntax {
     let mut b = Builder::new(text, dialect);
+    // brush's parser recurses once per level: a script nested hundreds of
+    // levels deep would exhaust the plugin's stack. No real script comes near.
+    if let Some(at) = too_deep(text) {
+        b.out.error = Some(SyntaxError {
+            at,
+            message: format!(
+                "the script nests more than {MAX_NESTING} levels deep (`if`, loops, `(`, `{{`, `$(`); it is not analysed"
+            ),
+        });
+        return b.out;
+    }
     let program = |t: &str, options: &brush_parser::ParserOptions| {
         brush_parser::Parser::new(std::io::Cursor::new(t.as_bytes()), options).parse_program()
     };
@@ -387,6 +398,45 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
         }
     }
     b.out
+}
+
+/// Nesting beyond which a script is not parsed.
+pub const MAX_NESTING: usize = 150;
+
+/// Where the nesting of `if`/loops/`case`, `(`, `{` and `$(` first goes past
+/// [`MAX_NESTING`] (an over-estimate: single-quoted text is skipped, the rest
+/// is counted as written).
+fn too_deep(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut depth: usize = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => {
+                i += text[i + 1..].find('\'').map_or(b.len(), |j| j + 1);
+            }
+            b'\\' => i += 1,
+            b'(' | b'{' => depth += 1,
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            c if c.is_ascii_alphabetic() && (i == 0 || !ident(b[i - 1])) => {
+                let end = i + b[i..].iter().take_while(|c| ident(**c)).count();
+                match &text[i..end] {
+                    "if" | "case" | "while" | "until" | "for" | "select" => depth += 1,
+                    "fi" | "esac" | "done" => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Where `then` or `do` follows a command's words on the same line without a

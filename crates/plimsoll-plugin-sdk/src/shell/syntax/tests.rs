@@ -177,3 +177,16 @@ fn a_missing_separator_before_then_is_named() {
     );
     assert!(missing_separator("echo 'a then b'").is_none());
 }
+
+#[test]
+fn scripts_nested_too_deep_are_an_error_not_a_crash() {
+    let deep = format!("{}echo{}", "if true; then ".repeat(400), "; fi".repeat(400));
+    let e = parse(&deep, Dialect::Sh).error.expect("an error");
+    assert!(e.message.contains("nests more than 150 levels"), "{e:?}");
+    let subst = format!("echo {}x{}", "$(echo ".repeat(400), ")".repeat(400));
+    assert!(parse(&subst, Dialect::Bash).error.is_some());
+    // Real depths parse.
+    let fine = format!("{}echo{}", "if true; then ".repeat(40), "; fi".repeat(40));
+    assert!(parse(&fine, Dialect::Sh).error.is_none());
+    assert!(too_deep("echo 'if if if (((('; ls").is_none());
+}
