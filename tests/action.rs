@@ -11,6 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+use support::{skip, venv_tool};
+
 const TARGET: &str = "x86_64-unknown-linux-musl";
 
 fn root() -> PathBuf {
@@ -471,25 +474,6 @@ fn inputs_are_data_not_shell() {
 
 /// A tool installed next to `PLIMSOLL_TOOLS_PYTHON` by scripts/test, or a
 /// printed skip (a failure with `PLIMSOLL_REQUIRE_ORACLES=1`).
-fn venv_tool(name: &str) -> Option<PathBuf> {
-    let py = PathBuf::from(std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_default());
-    let tool = py.parent().map(|d| d.join(name));
-    if let Some(t) = tool.filter(|t| t.exists()) {
-        return Some(t);
-    }
-    skip(&format!(
-        "{name} is not installed (bash scripts/test installs it)"
-    ));
-    None
-}
-
-fn skip(why: &str) {
-    if std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() == Ok("1") {
-        panic!("{why}");
-    }
-    eprintln!("skipped: {why}");
-}
-
 fn files(dir: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
         .map(|rd| {

@@ -206,3 +206,25 @@ pub fn validate_json_schema(schema: &Path, file: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A tool of the tools venv (`PLIMSOLL_TOOLS_PYTHON`'s directory), or `None`
+/// with the skip printed (a failure under `PLIMSOLL_REQUIRE_ORACLES=1`).
+pub fn venv_tool(name: &str) -> Option<PathBuf> {
+    let py = PathBuf::from(std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_default());
+    let tool = py.parent().map(|d| d.join(name));
+    if let Some(t) = tool.filter(|t| t.exists()) {
+        return Some(t);
+    }
+    skip(&format!(
+        "{name} is not installed (bash scripts/test installs it)"
+    ));
+    None
+}
+
+/// Says a test skipped, or fails it under `PLIMSOLL_REQUIRE_ORACLES=1`.
+pub fn skip(why: &str) {
+    if std::env::var("PLIMSOLL_REQUIRE_ORACLES").as_deref() == Ok("1") {
+        panic!("{why}");
+    }
+    eprintln!("skipped: {why}");
+}

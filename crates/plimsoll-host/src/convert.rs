@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use plimsoll_dockerfile as df;
 use plimsoll_report as report;
 
-use crate::bindings::plimsoll::plugin::{dockerfile as wd, types as wt};
+use crate::bindings::plimsoll::plugin::{dockerfile as wd, manifest as wm, types as wt};
 
 pub(crate) fn document(doc: &df::Dockerfile, path: &str) -> wd::Document {
     let span = |s: df::Span| span_of(doc, s);
@@ -74,6 +74,41 @@ pub(crate) fn document(doc: &df::Dockerfile, path: &str) -> wd::Document {
     }
 }
 
+/// A manifest as the WIT carries it.
+pub(crate) fn manifest(m: &crate::ManifestTarget, path: &str) -> wm::Manifest {
+    let span = |(start, end): (usize, usize)| {
+        let p = |o: usize| {
+            let p = m.lines.position(&m.text, o);
+            wt::Position {
+                line: p.line,
+                column: p.column,
+                offset: p.offset,
+            }
+        };
+        wt::Span {
+            start: p(start),
+            end: p(end),
+        }
+    };
+    wm::Manifest {
+        path: path.to_string(),
+        kind: m.manifest.kind.as_str().to_string(),
+        text: m.text.clone(),
+        images: m
+            .manifest
+            .images
+            .iter()
+            .map(|i| wm::ImageReference {
+                reference: i.reference.clone(),
+                span: span(i.span),
+                edit_span: i.edit_span.map(span),
+                field: i.field.clone(),
+                unresolved: i.unresolved.clone(),
+            })
+            .collect(),
+    }
+}
+
 fn span_of(doc: &df::Dockerfile, s: df::Span) -> wt::Span {
     let p = |o: usize| {
         let p = doc.position(o);
@@ -103,9 +138,11 @@ pub(crate) type RuleTable = HashMap<String, report::RuleInfo>;
 /// Where a finding may point: the checked file (image targets come with the
 /// `image` interface).
 pub(crate) enum TargetText<'a> {
+    /// A Dockerfile or a manifest: its text and line index.
     File {
         path: &'a str,
-        doc: &'a df::Dockerfile,
+        text: &'a str,
+        lines: &'a df::LineIndex,
     },
     Image {
         reference: &'a str,
@@ -128,10 +165,12 @@ pub(crate) fn finding(
         )
     })?;
     let location = match (f.location, target) {
-        (wt::Location::File(span), TargetText::File { path, doc }) => report::Location::File {
-            path: path.to_string(),
-            region: region(doc, &span)?,
-        },
+        (wt::Location::File(span), TargetText::File { path, text, lines }) => {
+            report::Location::File {
+                path: path.to_string(),
+                region: region(text, lines, &span)?,
+            }
+        }
         (wt::Location::Image(_), TargetText::File { .. }) => {
             return Err("pointed into an image while checking a Dockerfile".into());
         }
@@ -157,8 +196,8 @@ pub(crate) fn finding(
     };
     let mut fixes = Vec::new();
     for fix in f.fixes {
-        let doc = match target {
-            TargetText::File { doc, .. } => *doc,
+        let (text, lines) = match target {
+            TargetText::File { text, lines, .. } => (*text, *lines),
             TargetText::Image { .. } if fix.edits.is_empty() => {
                 fixes.push(report::Fix {
                     description: fix.description,
@@ -173,7 +212,7 @@ pub(crate) fn finding(
         };
         let mut edits = Vec::new();
         for e in fix.edits {
-            let r = region(doc, &e.span)?;
+            let r = region(text, lines, &e.span)?;
             edits.push(report::Edit {
                 start: r.start.offset as usize,
                 end: r.end.offset as usize,
@@ -257,23 +296,23 @@ pub(crate) fn finding(
 /// A span from a plugin, checked against the file. Offsets are authoritative; a
 /// plugin that can only count lines and columns (offset 0 past line 1) gets its
 /// offset computed here.
-fn region(doc: &df::Dockerfile, s: &wt::Span) -> Result<report::Region, String> {
+fn region(text: &str, lines: &df::LineIndex, s: &wt::Span) -> Result<report::Region, String> {
     let offset = |p: &wt::Position| -> Result<usize, String> {
         if p.offset == 0 && (p.line > 1 || p.column > 1) {
-            return offset_of_line_col(doc, p.line, p.column).ok_or_else(|| {
+            return offset_of_line_col(text, lines, p.line, p.column).ok_or_else(|| {
                 format!(
                     "position {}:{} is outside the file ({} lines)",
                     p.line,
                     p.column,
-                    doc.lines.line_count(&doc.text)
+                    lines.line_count(text)
                 )
             });
         }
         let o = p.offset as usize;
-        if o > doc.text.len() || !doc.text.is_char_boundary(o) {
+        if o > text.len() || !text.is_char_boundary(o) {
             return Err(format!(
                 "offset {o} is outside the file ({} bytes) or inside a character",
-                doc.text.len()
+                text.len()
             ));
         }
         Ok(o)
@@ -283,7 +322,7 @@ fn region(doc: &df::Dockerfile, s: &wt::Span) -> Result<report::Region, String> 
         return Err(format!("span starts at {start} but ends at {end}"));
     }
     let pos = |o: usize| {
-        let p = doc.position(o);
+        let p = lines.position(text, o);
         report::Position {
             line: p.line,
             column: p.column,
@@ -296,13 +335,13 @@ fn region(doc: &df::Dockerfile, s: &wt::Span) -> Result<report::Region, String> 
     })
 }
 
-fn offset_of_line_col(doc: &df::Dockerfile, line: u32, column: u32) -> Option<usize> {
+fn offset_of_line_col(text: &str, lines: &df::LineIndex, line: u32, column: u32) -> Option<usize> {
     let line = line.max(1) as usize;
-    if line > doc.lines.line_count(&doc.text).max(1) + 1 {
+    if line > lines.line_count(text).max(1) + 1 {
         return None;
     }
-    let span = doc.lines.line_span(&doc.text, line);
-    let text = span.slice(&doc.text);
+    let span = lines.line_span(text, line);
+    let text = span.slice(text);
     let col = column.max(1) as usize - 1;
     match text.char_indices().nth(col) {
         Some((i, _)) => Some(span.start + i),

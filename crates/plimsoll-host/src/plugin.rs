@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, types::ComponentItem};
 
 use crate::bindings::exports::plimsoll::plugin::{
-    dockerfile_check, image_check, plugin as wplugin,
+    dockerfile_check, image_check, manifest_check, plugin as wplugin,
 };
 use crate::store::StoreState;
 use crate::{
@@ -69,6 +69,30 @@ pub struct ImageTarget {
     pub digest: String,
 }
 
+/// A manifest to check: its text, its line index and what the host found
+/// in it.
+#[derive(Debug, Clone)]
+pub struct ManifestTarget {
+    pub text: String,
+    pub lines: plimsoll_dockerfile::LineIndex,
+    pub manifest: plimsoll_manifests::Manifest,
+}
+
+impl ManifestTarget {
+    /// Reads `text` as a `kind` manifest.
+    pub fn parse(
+        kind: plimsoll_manifests::Kind,
+        text: String,
+    ) -> Result<Self, plimsoll_manifests::ParseError> {
+        let manifest = plimsoll_manifests::extract(kind, &text)?;
+        Ok(ManifestTarget {
+            lines: plimsoll_dockerfile::LineIndex::new(&text),
+            text,
+            manifest,
+        })
+    }
+}
+
 /// A loaded, vetted plugin ready to check targets.
 pub struct Plugin {
     pub name: String,
@@ -104,6 +128,10 @@ pub struct Plugin {
     pub(crate) pre: wasmtime::component::InstancePre<StoreState>,
     pub(crate) dockerfile_idx: Option<dockerfile_check::GuestIndices>,
     pub(crate) image_idx: Option<image_check::GuestIndices>,
+    pub(crate) manifest_idx: Option<manifest_check::GuestIndices>,
+    /// The manifest kinds the plugin checks, asked once (`kinds`) the first
+    /// time a manifest is checked.
+    pub(crate) manifest_kinds: std::sync::OnceLock<Result<Vec<String>, PluginFailure>>,
 }
 
 impl Plugin {
@@ -356,11 +384,12 @@ impl Host {
         let plugin_idx = wplugin::GuestIndices::new(&pre).map_err(bad_exports)?;
         let dockerfile_idx = dockerfile_check::GuestIndices::new(&pre).ok();
         let image_idx = image_check::GuestIndices::new(&pre).ok();
-        if dockerfile_idx.is_none() && image_idx.is_none() {
+        let manifest_idx = manifest_check::GuestIndices::new(&pre).ok();
+        if dockerfile_idx.is_none() && image_idx.is_none() && manifest_idx.is_none() {
             return Err(fail(
                 FailureKind::BadExports,
                 format!(
-                    "exports no check: it must export `plimsoll:plugin/dockerfile-check@{WIT_VERSION}`, `plimsoll:plugin/image-check@{WIT_VERSION}` or both"
+                    "exports no check: it must export at least one of `plimsoll:plugin/dockerfile-check@{WIT_VERSION}`, `plimsoll:plugin/image-check@{WIT_VERSION}` and `plimsoll:plugin/manifest-check@{WIT_VERSION}`"
                 ),
             ));
         }
@@ -458,6 +487,8 @@ impl Host {
             pre,
             dockerfile_idx,
             image_idx,
+            manifest_idx,
+            manifest_kinds: Default::default(),
         };
         if let Some(embedded) = embedded {
             let actual = plugin.metadata();

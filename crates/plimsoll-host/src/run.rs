@@ -8,7 +8,10 @@ use wasmtime::{Store, Trap};
 use crate::bindings::exports::plimsoll::plugin::image_check;
 use crate::bindings::plimsoll::plugin::types as wtypes;
 use crate::store::StoreState;
-use crate::{FailureKind, Host, ImageTarget, ImageView, Limits, Plugin, PluginFailure, convert};
+use crate::{
+    FailureKind, Host, ImageTarget, ImageView, Limits, ManifestTarget, Plugin, PluginFailure,
+    convert,
+};
 use plimsoll_dockerfile::Dockerfile;
 use plimsoll_report as report;
 
@@ -86,7 +89,67 @@ impl Host {
             .map_err(|e| {
                 self.failure(name, &plugin.limits, &store, &format!("check of {path}"), e)
             })?;
-        let target = convert::TargetText::File { path, doc };
+        let target = convert::TargetText::File {
+            path,
+            text: &doc.text,
+            lines: &doc.lines,
+        };
+        Self::accept(plugin, path, &target, result)
+    }
+
+    /// The manifest kinds a plugin checks: its `kinds` answer, asked once.
+    /// Plugins without `manifest-check` check none.
+    pub fn manifest_kinds(&self, plugin: &Plugin) -> Result<Vec<String>, PluginFailure> {
+        let Some(idx) = &plugin.manifest_idx else {
+            return Ok(Vec::new());
+        };
+        plugin
+            .manifest_kinds
+            .get_or_init(|| {
+                let name = plugin.name.as_str();
+                let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
+                plugin
+                    .pre
+                    .instantiate(&mut store)
+                    .and_then(|inst| idx.load(&mut store, &inst))
+                    .and_then(|c| c.call_kinds(&mut store))
+                    .map_err(|e| self.failure(name, &plugin.limits, &store, "kinds", e))
+            })
+            .clone()
+    }
+
+    /// Runs a plugin's `manifest-check` on one manifest, when the plugin
+    /// checks its kind.
+    pub fn check_manifest(
+        &self,
+        plugin: &Plugin,
+        manifest: &ManifestTarget,
+        path: &str,
+    ) -> Result<Vec<report::Finding>, PluginFailure> {
+        let name = plugin.name.as_str();
+        let Some(idx) = &plugin.manifest_idx else {
+            return Ok(Vec::new());
+        };
+        let kind = manifest.manifest.kind.as_str();
+        if !self.manifest_kinds(plugin)?.iter().any(|k| k == kind) {
+            return Ok(Vec::new());
+        }
+        let wit = convert::manifest(manifest, path);
+        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
+        let result = plugin
+            .pre
+            .instantiate(&mut store)
+            .and_then(|inst| idx.load(&mut store, &inst))
+            .and_then(|c| c.call_check_manifest(&mut store, &wit, &plugin.settings_json))
+            .and_then(|r| within_budget(&mut store).map(|_| r))
+            .map_err(|e| {
+                self.failure(name, &plugin.limits, &store, &format!("check of {path}"), e)
+            })?;
+        let target = convert::TargetText::File {
+            path,
+            text: &manifest.text,
+            lines: &manifest.lines,
+        };
         Self::accept(plugin, path, &target, result)
     }
 

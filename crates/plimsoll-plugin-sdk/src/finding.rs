@@ -322,16 +322,18 @@ impl Finding {
             ));
         }
         let empty = Document::parse("-", "FROM scratch\n")?;
-        Ok(self.to_wit(&empty))
+        Ok(self.to_wit(&|s| empty.wit_span(s)))
     }
 
-    pub(crate) fn to_wit(&self, doc: &Document) -> wt::Finding {
+    /// Converts with `span` giving each span its line and column in the
+    /// checked text.
+    pub(crate) fn to_wit(&self, span: &dyn Fn(Span) -> wt::Span) -> wt::Finding {
         wt::Finding {
             rule_id: self.rule_id.to_string(),
             level: self.level.to_wit(),
             message: self.message.clone(),
             location: match &self.location {
-                Location::File(s) => wt::Location::File(doc.wit_span(*s)),
+                Location::File(s) => wt::Location::File(span(*s)),
                 Location::Image { path, layer } => wt::Location::Image(wt::ImagePath {
                     path: path.clone(),
                     layer: *layer,
@@ -347,7 +349,7 @@ impl Finding {
                         .edits
                         .iter()
                         .map(|e| wt::TextEdit {
-                            span: doc.wit_span(e.span),
+                            span: span(e.span),
                             replacement: e.replacement.clone(),
                         })
                         .collect(),

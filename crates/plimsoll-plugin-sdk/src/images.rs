@@ -19,11 +19,15 @@ pub enum ImageKind {
     MountFrom,
     /// `# syntax=<image>`: the BuildKit frontend.
     Syntax,
+    /// A field of a manifest (compose, Kubernetes, CI, devcontainer):
+    /// `services.web.image`.
+    Field(String),
 }
 
 impl ImageKind {
-    pub fn describe(&self) -> &'static str {
+    pub fn describe(&self) -> &str {
         match self {
+            ImageKind::Field(f) => f,
             ImageKind::From { .. } => "FROM",
             ImageKind::CopyFrom => "COPY --from",
             ImageKind::MountFrom => "RUN --mount from",
@@ -55,6 +59,35 @@ pub struct ImageUse {
     pub site: Result<EditSite, String>,
     /// Index of the instruction (none for `# syntax`).
     pub instruction: Option<usize>,
+}
+
+/// The images of a manifest, as [`ImageUse`]s: references the host could
+/// not resolve (variables, CI expressions) keep their text and carry the
+/// reason in [`ImageUse::site`]'s error, since nothing can be edited there.
+pub fn manifest_uses(m: &crate::Manifest) -> Vec<ImageUse> {
+    m.images
+        .iter()
+        .map(|i| ImageUse {
+            kind: ImageKind::Field(i.field.clone()),
+            reference: i.reference.clone(),
+            written: m.slice(i.span).to_string(),
+            span: i.span,
+            site: match (&i.unresolved, i.edit_span) {
+                (Some(why), _) => Err(why.clone()),
+                (None, Some(span)) => Ok(EditSite {
+                    span,
+                    via_arg: None,
+                }),
+                (None, None) if m.slice(i.span).contains('$') => Err(
+                    "it is built from variables with defaults: write the digest where the value is set".into(),
+                ),
+                (None, None) => Err(
+                    "it is not written literally (escapes or a block scalar): edit it by hand".into(),
+                ),
+            },
+            instruction: None,
+        })
+        .collect()
 }
 
 /// Every external image the Dockerfile uses, in file order. Stage names,

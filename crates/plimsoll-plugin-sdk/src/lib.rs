@@ -43,6 +43,7 @@ pub mod finding;
 pub mod image;
 pub mod images;
 pub mod installed;
+pub mod manifest;
 pub mod osv;
 pub mod packages;
 pub mod registry;
@@ -53,13 +54,14 @@ pub mod versions;
 
 pub use document::Document;
 pub use finding::{Applicability, Edit, Finding, Fix, Level, Location, PluginInfo, Rule};
+pub use manifest::{Manifest, ManifestImage};
 pub use plimsoll_dockerfile as dockerfile;
 pub use serde_json;
 
 /// Settings as the config gave them (a JSON object; `{}` when none).
 pub type Settings = serde_json::Value;
 
-/// The generated WIT bindings (`plimsoll:plugin@0.1.2`). Generated for the widest
+/// The generated WIT bindings (`plimsoll:plugin@0.1.3`). Generated for the widest
 /// Dockerfile world; a component only imports the interfaces it actually calls, so
 /// a plugin that never calls [`registry`] does not ask for that capability.
 pub mod bindings {
@@ -90,6 +92,19 @@ pub trait DockerfilePlugin {
     /// [`Location::Target`] (the default of [`Finding::new`]) or
     /// [`Finding::in_image`]. The default reports nothing.
     fn check_image(_image: &ImageTarget, _settings: &Settings) -> Result<Vec<Finding>, String> {
+        Ok(Vec::new())
+    }
+
+    /// The manifest kinds [`check_manifest`](Self::check_manifest) handles
+    /// (`compose`, `kubernetes`, `github-workflow`, `gitlab-ci`,
+    /// `devcontainer`). The default, none: the host never calls it.
+    fn manifest_kinds() -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Check one manifest of a kind [`manifest_kinds`](Self::manifest_kinds)
+    /// names. Findings point into its text with [`Finding::at`].
+    fn check_manifest(_doc: &Manifest, _settings: &Settings) -> Result<Vec<Finding>, String> {
         Ok(Vec::new())
     }
 }
@@ -163,6 +178,28 @@ macro_rules! dockerfile_plugin {
             }
         }
 
+        impl $crate::bindings::exports::plimsoll::plugin::manifest_check::Guest for __PlimsollExports {
+            fn kinds() -> Vec<String> {
+                <$plugin as $crate::DockerfilePlugin>::manifest_kinds()
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect()
+            }
+            fn check_manifest(
+                doc: $crate::bindings::plimsoll::plugin::manifest::Manifest,
+                settings: String,
+            ) -> Result<
+                Vec<$crate::bindings::plimsoll::plugin::types::Finding>,
+                $crate::bindings::plimsoll::plugin::types::PluginError,
+            > {
+                $crate::__private::check_manifest(
+                    doc,
+                    &settings,
+                    <$plugin as $crate::DockerfilePlugin>::check_manifest,
+                )
+            }
+        }
+
         // Component exports only exist in wasm; natively the crate is a library that
         // tests call directly (and export names with `:` would not even link).
         #[cfg(target_arch = "wasm32")]
@@ -175,7 +212,8 @@ pub mod prelude {
     pub use crate::dockerfile::{Dockerfile, Flag, Instruction, Span, Stage};
     pub use crate::{
         Applicability, DockerfilePlugin, Document, Edit, Finding, Fix, ImageTarget, Level,
-        Location, PluginInfo, Rule, Settings, declare_rule, dockerfile_plugin,
+        Location, Manifest, ManifestImage, PluginInfo, Rule, Settings, declare_rule,
+        dockerfile_plugin,
     };
 }
 
@@ -185,8 +223,8 @@ pub mod __private {
 
     use crate::bindings::exports::plimsoll::plugin::image_check as wimg;
     use crate::bindings::exports::plimsoll::plugin::plugin as wplugin;
-    use crate::bindings::plimsoll::plugin::{dockerfile as wd, types as wt};
-    use crate::{Document, Finding, ImageTarget, PluginInfo, Settings};
+    use crate::bindings::plimsoll::plugin::{dockerfile as wd, manifest as wm, types as wt};
+    use crate::{Document, Finding, ImageTarget, Manifest, PluginInfo, Settings};
 
     pub fn metadata(info: PluginInfo) -> wplugin::PluginInfo {
         wplugin::PluginInfo {
@@ -223,7 +261,24 @@ pub mod __private {
         let settings = parse_settings(settings)?;
         let doc = Document::from_wit(doc).map_err(|message| wt::PluginError { message })?;
         let findings = check(&doc, &settings).map_err(|message| wt::PluginError { message })?;
-        Ok(findings.into_iter().map(|f| f.to_wit(&doc)).collect())
+        Ok(findings
+            .into_iter()
+            .map(|f| f.to_wit(&|s| doc.wit_span(s)))
+            .collect())
+    }
+
+    pub fn check_manifest(
+        doc: wm::Manifest,
+        settings: &str,
+        check: fn(&Manifest, &Settings) -> Result<Vec<Finding>, String>,
+    ) -> Result<Vec<wt::Finding>, wt::PluginError> {
+        let settings = parse_settings(settings)?;
+        let doc = Manifest::from_wit(doc);
+        let findings = check(&doc, &settings).map_err(|message| wt::PluginError { message })?;
+        Ok(findings
+            .into_iter()
+            .map(|f| f.to_wit(&|s| doc.wit_span(s)))
+            .collect())
     }
 
     pub fn check_image(

@@ -18,6 +18,8 @@ use crate::select::Selection;
 use crate::suppress::Suppressions;
 use crate::{ExitCode, UsageError, contain, fix, output, plugins};
 
+mod manifests;
+
 /// Everything a target check needs, shared across worker threads.
 pub struct Engine {
     pub host: Host,
@@ -651,10 +653,28 @@ impl Engine {
         bytes: Vec<u8>,
         fix: Option<(bool, Option<&std::path::Path>)>,
     ) -> FileResult {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(&path);
         let mut res = FileResult {
             path: path.clone(),
             ..Default::default()
         };
+        if !crate::discover::is_dockerfile_name(name) {
+            if let Some(kind) = manifests::kind_of(&path, &bytes) {
+                return self.check_manifest_bytes(kind, path, bytes, fix);
+            }
+            if plimsoll_manifests::may_be_manifest(&path) {
+                res.errors.push(RunError {
+                    kind: "unknown-target".into(),
+                    plugin: None,
+                    target: Some(path.clone()),
+                    message: format!(
+                        "{path} is neither a Dockerfile nor a manifest plimsoll reads (a compose file, a Kubernetes manifest, a GitHub workflow, a GitLab CI file, a devcontainer.json): nothing in it was checked"
+                    ),
+                    line: None,
+                });
+                return res;
+            }
+        }
         let fix_mode = fix.map(|(u, _)| u);
         let mut doc = match Dockerfile::parse_bytes(&bytes) {
             Ok(d) => d,

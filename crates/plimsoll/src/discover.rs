@@ -95,7 +95,9 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Files to check under `paths`. An explicitly named file is always checked; in
-/// directories only Dockerfile-like names are. `exclude` is matched against paths
+/// directories only Dockerfile-like names are, and manifests by their
+/// conventional names (`compose.yaml`, `docker-compose.*.yml`,
+/// `.github/workflows/*.yml`, `.gitlab-ci.yml`, `devcontainer.json`). `exclude` is matched against paths
 /// relative to `base` (the config's directory) and as given.
 pub fn discover(
     paths: &[PathBuf],
@@ -126,7 +128,9 @@ pub fn discover(
                 continue;
             }
             let name = entry.file_name().to_string_lossy();
-            if is_dockerfile_name(&name) && !excluded(entry.path()) {
+            let wanted = is_dockerfile_name(&name)
+                || plimsoll_manifests::detect_name(&entry.path().to_string_lossy()).is_some();
+            if wanted && !excluded(entry.path()) {
                 out.push(entry.path().to_path_buf());
             }
         }

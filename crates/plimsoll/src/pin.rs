@@ -15,7 +15,7 @@ pub fn run(global: &GlobalArgs, args: &PinArgs) -> anyhow::Result<ExitCode> {
             sboms: &[],
             platform: None,
             output: &args.output,
-            select: vec!["pin".into(), "PL0001".into()],
+            select: vec!["pin".into(), "PL0001".into(), "PL0004".into()],
             ignore: Vec::new(),
             fix: args.fix.then_some(false),
             exclude: &args.exclude,

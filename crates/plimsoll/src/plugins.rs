@@ -29,6 +29,23 @@ no other check can look at the file.\n\n## Example\n```dockerfile\nFROM alpine\n
 ## Use instead\nClose the heredoc with its delimiter on a line of its own.\n\n## References\n- hadolint DL1000\n"
             .into(),
     }, RuleInfo {
+        id: "PL0004".into(),
+        name: "manifest-syntax".into(),
+        plugin: "plimsoll".into(),
+        summary: "A compose, Kubernetes, CI or devcontainer file does not parse".into(),
+        default_level: Level::Error,
+        aliases: vec![],
+        tags: vec!["syntax".into()],
+        added_in: "2026.12".into(),
+        docs: "## What it does\nReports a manifest plimsoll reads for image references (a docker-compose \
+file, a Kubernetes manifest, a GitHub Actions workflow, a GitLab CI file, a devcontainer.json) that is not \
+valid YAML, or JSON with comments for devcontainer.json, at the place the parser stopped.\n\n\
+## Why is this bad?\nThe tool that reads the file (`docker compose`, `kubectl`, the CI runner, the Dev \
+Containers CLI) rejects it too, and none of its images can be checked.\n\n## Example\n```yaml\nservices:\n\
+  web:\n    image: [nginx\n```\n\n## Use instead\nClose the flow sequence, or write the value plainly: \
+`image: nginx:1.27`.\n\n## References\n- YAML 1.2; the Dev Containers JSON-with-comments format\n"
+            .into(),
+    }, RuleInfo {
         id: "PL0002".into(),
         name: "inline-ignore-disallowed".into(),
         plugin: "plimsoll".into(),

@@ -11,7 +11,7 @@ mod settings;
 
 use std::collections::BTreeMap;
 
-use plimsoll_plugin_sdk::images::{ImageKind, ImageUse, image_uses, split};
+use plimsoll_plugin_sdk::images::{ImageKind, ImageUse, image_uses, manifest_uses, split};
 use plimsoll_plugin_sdk::prelude::*;
 use plimsoll_plugin_sdk::registry::{self, HostError, Resolved};
 
@@ -35,6 +35,21 @@ impl DockerfilePlugin for Pin {
     fn check(doc: &Document, settings: &Settings) -> Result<Vec<Finding>, String> {
         let settings = PinSettings::from_json(settings)?;
         Ok(check(doc, &settings))
+    }
+
+    fn manifest_kinds() -> &'static [&'static str] {
+        &[
+            "compose",
+            "kubernetes",
+            "github-workflow",
+            "gitlab-ci",
+            "devcontainer",
+        ]
+    }
+
+    fn check_manifest(doc: &Manifest, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let settings = PinSettings::from_json(settings)?;
+        Ok(check_manifest(doc, &settings))
     }
 }
 
@@ -61,9 +76,9 @@ fn reason(e: &HostError) -> String {
 }
 
 /// The edit that makes the reference at `u`'s site read `name[:tag]@digest`.
-fn pin_edit(doc: &Document, u: &ImageUse, digest: &str) -> Option<Edit> {
+fn pin_edit(text: &str, u: &ImageUse, digest: &str) -> Option<Edit> {
     let site = u.site.as_ref().ok()?;
-    let literal = doc.slice(site.span);
+    let literal = text.get(site.span.start..site.span.end)?;
     let (name, tag, _) = split(literal);
     let new = match tag {
         Some(t) => format!("{name}:{t}@{digest}"),
@@ -104,15 +119,60 @@ fn platform_matches(entry: &registry::Platform, wanted: &str) -> bool {
 
 /// Runs every pin rule over `doc`.
 pub fn check(doc: &Document, settings: &PinSettings) -> Vec<Finding> {
-    let uses: Vec<ImageUse> = image_uses(&doc.parsed)
+    let uses: Vec<(ImageUse, Option<String>)> = image_uses(&doc.parsed)
         .into_iter()
         .filter(|u| !settings.ignored(&u.reference))
+        .map(|u| {
+            let platform = stage_platform(doc, &u);
+            (u, platform)
+        })
         .collect();
+    check_uses(doc.text(), &uses, settings)
+}
 
+/// Runs every pin rule over a manifest's image references. A reference
+/// whose image is not known until the file is used (a variable without a
+/// default, a CI expression) is unpinned unless it carries a digest, and
+/// says why it cannot be pinned in place.
+pub fn check_manifest(doc: &Manifest, settings: &PinSettings) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut uses = Vec::new();
+    for (u, image) in manifest_uses(doc).into_iter().zip(&doc.images) {
+        if settings.ignored(&u.reference) {
+            continue;
+        }
+        match &image.unresolved {
+            Some(why) if !u.reference.contains("@sha256:") => out.push(
+                Finding::new(
+                    &UNPINNED,
+                    format!(
+                        "`{}` ({}) is not pinned to a digest, and cannot be checked here: {why}",
+                        u.reference,
+                        u.kind.describe()
+                    ),
+                )
+                .at(u.span),
+            ),
+            Some(_) => {}
+            None => uses.push((u, None)),
+        }
+    }
+    out.extend(check_uses(&doc.text, &uses, settings));
+    out.sort_by_key(|f| f.span().map(|s| s.start));
+    out
+}
+
+/// Runs every pin rule over image uses in `text`, each with the platform
+/// its build is for, when known.
+fn check_uses(
+    text: &str,
+    uses: &[(ImageUse, Option<String>)],
+    settings: &PinSettings,
+) -> Vec<Finding> {
     // What to ask the registry, deduplicated: the tag of every pinned or
     // (when resolving) unpinned reference; the digest itself when no tag.
     let mut asks: BTreeMap<String, Option<Result<Resolved, HostError>>> = BTreeMap::new();
-    for u in &uses {
+    for (u, _) in uses {
         let (name, tag, digest) = split(&u.reference);
         let ask = match (tag, digest) {
             (_, None) if !settings.resolve_unpinned => continue,
@@ -131,14 +191,22 @@ pub fn check(doc: &Document, settings: &PinSettings) -> Vec<Finding> {
     }
 
     let mut out = Vec::new();
-    for u in &uses {
+    for (u, platform) in uses {
+        let platform = platform.as_deref();
         let (name, tag, digest) = split(&u.reference);
         let tag_ref = match tag {
             Some(t) => format!("{name}:{t}"),
             None => name.to_string(),
         };
         match digest {
-            None => out.push(unpinned(doc, u, &tag_ref, asks.get(&tag_ref), settings)),
+            None => out.push(unpinned(
+                text,
+                u,
+                platform,
+                &tag_ref,
+                asks.get(&tag_ref),
+                settings,
+            )),
             Some(pinned) if tag.is_none() => {
                 // `name@digest`: nothing to compare with; the digest must exist.
                 if let Some(Some(Err(e))) = asks.get(&format!("{name}@{pinned}")) {
@@ -147,7 +215,9 @@ pub fn check(doc: &Document, settings: &PinSettings) -> Vec<Finding> {
             }
             Some(pinned) => {
                 if let Some(Some(answer)) = asks.get(&tag_ref) {
-                    out.extend(pinned_with_tag(doc, u, &tag_ref, pinned, answer, settings));
+                    out.extend(pinned_with_tag(
+                        text, u, platform, &tag_ref, pinned, answer, settings,
+                    ));
                 }
             }
         }
@@ -156,8 +226,9 @@ pub fn check(doc: &Document, settings: &PinSettings) -> Vec<Finding> {
 }
 
 fn unpinned(
-    doc: &Document,
+    text: &str,
     u: &ImageUse,
+    platform: Option<&str>,
     tag_ref: &str,
     answer: Option<&Option<Result<Resolved, HostError>>>,
     settings: &PinSettings,
@@ -175,8 +246,8 @@ fn unpinned(
     let mut f = Finding::new(&UNPINNED, base.clone()).at(u.span);
     match answer {
         Some(Some(Ok(r))) => {
-            let digest = settings.digest_to_pin(r, stage_platform(doc, u).as_deref());
-            match (pin_edit(doc, u, &digest), &u.site) {
+            let digest = settings.digest_to_pin(r, platform);
+            match (pin_edit(text, u, &digest), &u.site) {
                 (Some(edit), _) => {
                     f = f
                         .fix(Fix::safe(format!("pin to {}", short(&digest)), vec![edit]))
@@ -219,8 +290,9 @@ fn lookup_failure(u: &ImageUse, e: &HostError, pinned: &str, name: &str) -> Find
 }
 
 fn pinned_with_tag(
-    doc: &Document,
+    text: &str,
     u: &ImageUse,
+    platform: Option<&str>,
     tag_ref: &str,
     pinned: &str,
     answer: &Result<Resolved, HostError>,
@@ -247,13 +319,12 @@ fn pinned_with_tag(
             ];
         }
     };
-    let platform = stage_platform(doc, u);
-    let expected = settings.digest_to_pin(r, platform.as_deref());
+    let expected = settings.digest_to_pin(r, platform);
     if pinned == expected {
         return Vec::new();
     }
     let fix_to = |description: String, applicability_update: bool| {
-        pin_edit(doc, u, &expected).map(|e| {
+        pin_edit(text, u, &expected).map(|e| {
             if applicability_update {
                 Fix::safe(description, vec![e])
             } else {
@@ -270,7 +341,7 @@ fn pinned_with_tag(
         if settings.platform_digests == PlatformDigests::Allow {
             return Vec::new();
         }
-        let wanted_platform = platform.as_deref().unwrap_or(&settings.platform);
+        let wanted_platform = platform.unwrap_or(&settings.platform);
         if settings.platform_digests == PlatformDigests::Require {
             if platform_matches(&p.platform, wanted_platform) {
                 return Vec::new();
@@ -311,7 +382,7 @@ fn pinned_with_tag(
             format!(
                 "`{}` pins the index; this project requires platform manifests ({} is {})",
                 u.reference,
-                platform.as_deref().unwrap_or(&settings.platform),
+                platform.unwrap_or(&settings.platform),
                 short(&expected)
             ),
         )

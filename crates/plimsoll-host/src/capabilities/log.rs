@@ -7,6 +7,7 @@ use plimsoll_report as report;
 
 impl wtypes::Host for StoreState {}
 impl crate::bindings::plimsoll::plugin::dockerfile::Host for StoreState {}
+impl crate::bindings::plimsoll::plugin::manifest::Host for StoreState {}
 
 impl wlog::Host for StoreState {
     fn emit(&mut self, level: wlog::LogLevel, message: String) {

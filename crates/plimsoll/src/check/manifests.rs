@@ -1,0 +1,190 @@
+//! Checking manifests: compose files, Kubernetes manifests, GitHub
+//! workflows, GitLab CI files and devcontainer.json. The host finds their
+//! image references (`plimsoll-manifests`); plugins that check the kind
+//! (`manifest-check`) report on them; fixes are applied like a Dockerfile's,
+//! and refused when the result would not read as the same kind of file.
+
+use plimsoll_host::ManifestTarget;
+use plimsoll_manifests::Kind;
+use plimsoll_report::{Finding, RunError};
+
+use super::{Engine, FileResult, call_plugin};
+use crate::fix;
+
+/// The manifest kind of a file that is not a Dockerfile: by its name, else
+/// (for YAML and JSON files) by its content.
+pub fn kind_of(path: &str, bytes: &[u8]) -> Option<Kind> {
+    if let Some(k) = plimsoll_manifests::detect_name(path) {
+        return Some(k);
+    }
+    if !plimsoll_manifests::may_be_manifest(path) {
+        return None;
+    }
+    plimsoll_manifests::detect_content(std::str::from_utf8(bytes).ok()?)
+}
+
+impl Engine {
+    /// Runs every plugin that checks `kind` on one manifest.
+    fn manifest_findings(
+        &self,
+        target: &ManifestTarget,
+        path: &str,
+        errors: &mut Vec<RunError>,
+    ) -> (Vec<Finding>, usize) {
+        let mut kept = Vec::new();
+        let mut suppressed = 0;
+        for p in &self.plugins {
+            if !p.rules.iter().any(|r| self.selection.enabled(r)) {
+                continue;
+            }
+            let found = match call_plugin(p, path, || self.host.check_manifest(p, target, path)) {
+                Ok(f) => f,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            for mut f in found {
+                let Some(rule) = self.rules.get(&f.rule_id) else {
+                    continue;
+                };
+                if !self.selection.selected(rule) {
+                    continue;
+                }
+                match self.selection.decide(rule, f.level, path) {
+                    Some(level) => {
+                        f.level = level;
+                        kept.push(f);
+                    }
+                    None => suppressed += 1,
+                }
+            }
+        }
+        (kept, suppressed)
+    }
+
+    /// Checks a manifest's bytes; `fix` as for [`Engine::check_bytes`].
+    pub(super) fn check_manifest_bytes(
+        &self,
+        kind: Kind,
+        path: String,
+        bytes: Vec<u8>,
+        fix: Option<(bool, Option<&std::path::Path>)>,
+    ) -> FileResult {
+        let mut res = FileResult {
+            path: path.clone(),
+            ..Default::default()
+        };
+        let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+        let body = if had_bom { &bytes[3..] } else { &bytes[..] };
+        let Ok(text) = std::str::from_utf8(body) else {
+            res.errors.push(RunError {
+                kind: "target-unreadable".into(),
+                plugin: None,
+                target: Some(path.clone()),
+                message: format!(
+                    "{path} is not UTF-8 text, so it cannot be a {}",
+                    kind.describe()
+                ),
+                line: None,
+            });
+            return res;
+        };
+        let text = text.to_string();
+        let mut target = match ManifestTarget::parse(kind, text.clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                let rule = "PL0004";
+                if let Some(r) = self.rules.get(rule)
+                    && let Some(level) = self.selection.decide(r, r.default_level, &path)
+                    && let Some(mut f) = self.host_finding(
+                        rule,
+                        &path,
+                        &text,
+                        (e.offset, e.offset),
+                        format!("this {} does not parse: {}", kind.describe(), e.message),
+                    )
+                {
+                    f.level = level;
+                    res.findings.push(f);
+                }
+                res.text = Some(text);
+                return res;
+            }
+        };
+        tracing::debug!(
+            "{path}: {} with {} image references",
+            kind,
+            target.manifest.images.len()
+        );
+        let mut errors = Vec::new();
+        let (mut findings, mut suppressed) = self.manifest_findings(&target, &path, &mut errors);
+        if let Some((unsafe_fixes, file)) = fix {
+            let original = target.text.clone();
+            for _round in 0..10 {
+                let (edits, count) = fix::choose_edits(&findings, unsafe_fixes);
+                if edits.is_empty() {
+                    break;
+                }
+                let Some(new_text) = fix::apply(&target.text, &edits) else {
+                    break;
+                };
+                let refused = |why: String| RunError {
+                    kind: "fix-refused".into(),
+                    plugin: None,
+                    target: Some(path.clone()),
+                    message: format!("fixes for {path} were not applied: {why}"),
+                    line: None,
+                };
+                let new_target = match ManifestTarget::parse(kind, new_text) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        errors.push(refused(format!("the result would not parse ({e})")));
+                        break;
+                    }
+                };
+                let fields = |t: &ManifestTarget| {
+                    t.manifest
+                        .images
+                        .iter()
+                        .map(|i| i.field.clone())
+                        .collect::<Vec<_>>()
+                };
+                if fields(&new_target) != fields(&target) {
+                    errors.push(refused(
+                        "the result would not name images in the same places".into(),
+                    ));
+                    break;
+                }
+                res.fixed += count;
+                target = new_target;
+                errors.clear();
+                (findings, suppressed) = self.manifest_findings(&target, &path, &mut errors);
+            }
+            if target.text != original {
+                res.original = Some(original);
+                let mut out = Vec::with_capacity(target.text.len() + 3);
+                if had_bom {
+                    out.extend_from_slice(b"\xEF\xBB\xBF");
+                }
+                out.extend_from_slice(target.text.as_bytes());
+                if let Some(file) = file
+                    && let Err(e) = fix::write_atomically(file, &out)
+                {
+                    errors.push(RunError {
+                        kind: "fix-write".into(),
+                        plugin: None,
+                        target: Some(path.clone()),
+                        message: format!("cannot write fixes to {path}: {e}"),
+                        line: None,
+                    });
+                }
+            }
+        }
+        res.findings = findings;
+        res.errors = errors;
+        res.suppressed = suppressed;
+        res.text = Some(target.text);
+        res
+    }
+}
