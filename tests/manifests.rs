@@ -470,3 +470,44 @@ fn broken_and_unknown_files_are_never_a_silent_pass() {
         r.stdout
     );
 }
+
+/// A team's own plugin (`plugins/test-programs/policy`, loaded from
+/// plimsoll.toml) gets the manifests' references through `manifest-check`:
+/// one registry policy for Dockerfiles and manifests alike.
+#[test]
+fn a_config_plugin_checks_the_images_of_manifests() {
+    let p = Project::new();
+    p.file(
+        "compose.yaml",
+        "services:\n  web:\n    image: registry.corp.example/web:1\n  db:\n    image: postgres:16\n",
+    );
+    p.file(
+        ".gitlab-ci.yml",
+        "test:\n  image: docker.io/library/python:3.13\n  script: [pytest]\n",
+    );
+    p.file(
+        "plimsoll.toml",
+        &format!(
+            "[[plugins]]\nname = \"corp\"\nsource = {}\nsettings = {{ allowed-registries = [\"registry.corp.example\"] }}\n",
+            support::toml_path(plimsoll_test_programs::POLICY)
+        ),
+    );
+    let r = p.run(&[
+        "check",
+        "--offline",
+        "--select",
+        "corp",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout.lines().take(2).collect::<Vec<_>>(),
+        [
+            ".gitlab-ci.yml:2:10: error[CORP001] `docker.io/library/python:3.13` (test.image) is not from registry.corp.example",
+            "compose.yaml:5:12: error[CORP001] `postgres:16` (services.db.image) is not from registry.corp.example",
+        ],
+        "{}",
+        r.stdout
+    );
+}

@@ -203,15 +203,10 @@ fn kubernetes(tree: &Tree, doc: NodeId, prefix: &str, out: &mut Collector<'_>) {
             let Some(image) = tree.get(c, "image") else {
                 continue;
             };
-            let container = tree
-                .get(c, "name")
-                .and_then(|n| tree.str(n))
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default();
             out.add_node(
                 tree,
                 image,
-                format!("{kind} {name}: {prefix}{spec_path}.{list}[{i}].image{container}"),
+                format!("{kind}/{name} {prefix}{spec_path}.{list}[{i}].image"),
             );
         }
     }

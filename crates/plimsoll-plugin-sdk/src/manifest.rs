@@ -17,7 +17,7 @@ pub struct ManifestImage {
     /// The bytes holding exactly the reference, for edits; `None` when it is
     /// not written literally.
     pub edit_span: Option<Span>,
-    /// `services.web.image`, `Deployment web: spec.template.spec.containers[0].image (app)`.
+    /// `services.web.image`, `Deployment/web spec.template.spec.containers[0].image`.
     pub field: String,
     /// Why the image is not known until the file is used.
     pub unresolved: Option<String>,

@@ -56,9 +56,9 @@ fn kubernetes_workloads_in_a_multi_document_file() {
     assert_eq!(
         show(Kind::Kubernetes, text),
         [
-            "Pod p: spec.containers[0].image (a) => busybox [busybox]",
-            "CronJob c: spec.jobTemplate.spec.template.spec.initContainers[0].image => quay.io/x/y:1@sha256:abc [quay.io/x/y:1@sha256:abc]",
-            "CronJob c: spec.jobTemplate.spec.template.spec.containers[0].image => ko://github.com/x/y [-] (a `ko://` import path: ko builds and substitutes the image)",
+            "Pod/p spec.containers[0].image => busybox [busybox]",
+            "CronJob/c spec.jobTemplate.spec.template.spec.initContainers[0].image => quay.io/x/y:1@sha256:abc [quay.io/x/y:1@sha256:abc]",
+            "CronJob/c spec.jobTemplate.spec.template.spec.containers[0].image => ko://github.com/x/y [-] (a `ko://` import path: ko builds and substitutes the image)",
         ]
     );
 }

@@ -98,6 +98,45 @@ impl DockerfilePlugin for Policy {
         Ok(out)
     }
 
+    fn manifest_kinds() -> &'static [&'static str] {
+        &[
+            "compose",
+            "kubernetes",
+            "github-workflow",
+            "gitlab-ci",
+            "devcontainer",
+        ]
+    }
+
+    /// Compose, Kubernetes, CI and devcontainer files: every image they name
+    /// must come from an allowed registry too (unresolved ones are left to
+    /// the pin rules).
+    fn check_manifest(doc: &Manifest, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let allowed = strings(settings, "allowed-registries")?;
+        Ok(doc
+            .images
+            .iter()
+            .filter(|i| i.unresolved.is_none())
+            .filter(|i| {
+                !allowed
+                    .iter()
+                    .any(|r| i.reference.starts_with(&format!("{r}/")))
+            })
+            .map(|i| {
+                Finding::new(
+                    &REGISTRY,
+                    format!(
+                        "`{}` ({}) is not from {}",
+                        i.reference,
+                        i.field,
+                        allowed.join(" or ")
+                    ),
+                )
+                .at(i.span)
+            })
+            .collect())
+    }
+
     /// `plimsoll check --image`: the image itself must come from an allowed
     /// registry.
     fn check_image(image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
