@@ -412,7 +412,9 @@ fn push_patched(registry: &str, repo: &str, edits: &[&str]) -> String {
 /// whose tag now names a rebuild with patched openssl and glibc. The stale
 /// pin says which fixable vulnerabilities the update removes — both images'
 /// packages read and matched against the OSV fixture — and says nothing of
-/// the kind without vulnerability data or with `update-advice = false`.
+/// the kind without vulnerability data or with `update-advice = false`; the
+/// same pin in a compose file, a Kubernetes manifest, a workflow, a GitLab CI
+/// file and a devcontainer.json gets the same advice.
 #[test]
 fn a_stale_pin_says_which_vulnerabilities_the_update_fixes() {
     let Some(registry) = support::stack_var("REGISTRY") else {
@@ -506,6 +508,80 @@ fn a_stale_pin_says_which_vulnerabilities_the_update_fixes() {
         r.stdout,
         r.stderr
     );
+
+    // The same pin in every kind of manifest: each stale finding carries the
+    // same advice, at the reference.
+    let image = format!("{registry}/{repo}:12@{old}");
+    let manifests = [
+        (
+            "compose.yaml",
+            format!("services:\n  app:\n    image: {image}\n"),
+        ),
+        (
+            "deploy.yaml",
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: app}}\nspec:\n  containers:\n    - name: app\n      image: \"{image}\"\n"
+            ),
+        ),
+        (
+            ".github/workflows/ci.yml",
+            format!(
+                "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    container: {image}\n    steps: [{{run: make}}]\n"
+            ),
+        ),
+        (
+            ".gitlab-ci.yml",
+            format!("test:\n  image:\n    name: {image}\n  script: [make]\n"),
+        ),
+        (
+            ".devcontainer/devcontainer.json",
+            format!("// dev\n{{\"image\": \"{image}\"}}\n"),
+        ),
+    ];
+    for (path, text) in &manifests {
+        p.file(path, text);
+    }
+    let paths: Vec<&str> = manifests.iter().map(|(p, _)| *p).collect();
+    let r = p.run(
+        &[
+            &[
+                "--db-dir", db_arg, "check", "--select", "PL6002", "--format", "json",
+            ][..],
+            &paths,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let findings = r.json()["findings"].as_array().unwrap().clone();
+    let mut stale_in: Vec<&str> = findings
+        .iter()
+        .map(|f| {
+            assert!(
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("updating fixes 2 known vulnerabilities"),
+                "{f}"
+            );
+            f["location"]["path"].as_str().unwrap()
+        })
+        .collect();
+    stale_in.sort();
+    let mut expected = paths.clone();
+    expected.sort();
+    assert_eq!(stale_in, expected, "{}", r.stdout);
+    // `pin --fix --update` moves each pin in place.
+    let r = p.run(
+        &[
+            &["--db-dir", db_arg, "pin", "--fix", "--update"][..],
+            &paths,
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for (path, text) in &manifests {
+        assert_eq!(p.read(path), text.replace(&old, &new), "{path}");
+    }
 
     // Turned off.
     p.file("plimsoll.toml", "[pin]\nupdate-advice = false\n");
