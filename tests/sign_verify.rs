@@ -432,3 +432,62 @@ fn the_docker_reference_check_is_per_policy() {
         "{f:?}"
     );
 }
+
+/// `check-manifest-images = true`: the images a compose file and a
+/// Kubernetes manifest name are held to the same policies, each finding at
+/// its reference; off by default.
+#[test]
+fn manifest_images_are_held_to_the_policy() {
+    let Some(s) = stack() else { return };
+    let config = OURS.replace("check-base-images = true", "check-manifest-images = true");
+    let p = project(&s, &config);
+    p.file(
+        "compose.yaml",
+        &"services:\n  ok:\n    image: REG/library/signed:1.0\n  bad:\n    image: REG/library/unsigned:1.0\n"
+            .replace("REG", &s.plain),
+    );
+    p.file(
+        "deploy.yaml",
+        &"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: REG/library/signed-other-key:1.0\n    - name: b\n      image: REG/library/signed:1.0\n"
+            .replace("REG", &s.plain),
+    );
+    let r = run(&p, &["compose.yaml", "deploy.yaml", "Dockerfile"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let at: Vec<(String, u64)> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert!(
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("does not satisfy signature policy `ours`"),
+                "{f}"
+            );
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["location"]["region"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The Dockerfile's bases are not checked: `check-base-images` is off.
+    assert_eq!(
+        at,
+        [
+            ("compose.yaml".to_string(), 5),
+            ("deploy.yaml".to_string(), 8)
+        ],
+        "{}",
+        r.stdout
+    );
+
+    // Off by default: nothing is verified.
+    let p = project(&s, &OURS.replace("check-base-images = true", ""));
+    p.file(
+        "compose.yaml",
+        &"services:\n  bad:\n    image: REG/library/unsigned:1.0\n".replace("REG", &s.plain),
+    );
+    let r = run(&p, &["compose.yaml"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

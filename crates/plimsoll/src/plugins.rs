@@ -136,7 +136,7 @@ pub fn specs(
 /// [`specs`], plus the built-ins left out as inert (their rules are still
 /// valid selectors). `checking` is `Some(images)` for a checking run, with
 /// `images` set when it checks `--image` targets (sign-verify policies then
-/// apply whatever `check-base-images` says).
+/// apply whatever `check-base-images` and `check-manifest-images` say).
 pub fn specs_with_inert(
     cfg: &LoadedConfig,
     registry: &RegistryServices,
@@ -202,8 +202,8 @@ pub fn specs_with_inert(
             "sign-verify" => {
                 let mut s = LoadedConfig::table_json(cfg.config.sign_verify.as_ref());
                 let images = checking == Some(true);
-                let applies = (images
-                    || s.get("check-base-images") == Some(&serde_json::Value::Bool(true)))
+                let on = |key: &str| s.get(key) == Some(&serde_json::Value::Bool(true));
+                let applies = (images || on("check-base-images") || on("check-manifest-images"))
                     && s.get("policies")
                         .and_then(|p| p.as_array())
                         .is_some_and(|p| !p.is_empty());

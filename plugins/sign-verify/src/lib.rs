@@ -7,7 +7,9 @@
 //! here.
 //!
 //! With `check-base-images = true`, every base image (`FROM`, after `ARG`
-//! substitution) of the checked Dockerfiles is held to the policies.
+//! substitution) of the checked Dockerfiles is held to the policies; with
+//! `check-manifest-images = true`, every image of the checked compose files,
+//! Kubernetes manifests, workflows, GitLab CI files and devcontainer.json.
 
 mod policy;
 
@@ -26,8 +28,10 @@ declare_rule! {
     /// `images` globs match must pass; a policy passes when one of its
     /// authorities does. An error in `enforce` mode; a note in `warn` mode
     /// (shown, but below the default `--fail-on warning`, as policy-controller's
-    /// warn mode admits the image). Applied to `plimsoll check --image REF`
-    /// and, with `check-base-images = true`, to every `FROM` image.
+    /// warn mode admits the image). Applied to `plimsoll check --image REF`,
+    /// with `check-base-images = true` to every `FROM` image, and with
+    /// `check-manifest-images = true` to every image of a compose file,
+    /// Kubernetes manifest, workflow, GitLab CI file or devcontainer.json.
     ///
     /// ## Why is this bad?
     /// A build on an unsigned or wrongly signed base runs code nobody vouched
@@ -87,6 +91,21 @@ impl DockerfilePlugin for SignVerify {
     fn check_image(image: &ImageTarget, settings: &Settings) -> Result<Vec<Finding>, String> {
         let s = SignSettings::from_json(settings)?;
         Ok(check_image(image, &s))
+    }
+
+    fn manifest_kinds() -> &'static [&'static str] {
+        &[
+            "compose",
+            "kubernetes",
+            "github-workflow",
+            "gitlab-ci",
+            "devcontainer",
+        ]
+    }
+
+    fn check_manifest(doc: &Manifest, settings: &Settings) -> Result<Vec<Finding>, String> {
+        let s = SignSettings::from_json(settings)?;
+        Ok(check_manifest(doc, &s))
     }
 }
 
@@ -208,6 +227,25 @@ pub fn check(doc: &Document, s: &SignSettings) -> Vec<Finding> {
             hold(&u.reference, &u.reference, &name, s)
                 .into_iter()
                 .map(|f| f.at(u.span)),
+        );
+    }
+    out
+}
+
+/// The images a manifest names, when `check-manifest-images` is on (those
+/// not known until the file is used cannot be verified: the pin rules
+/// report them).
+pub fn check_manifest(doc: &Manifest, s: &SignSettings) -> Vec<Finding> {
+    if !s.check_manifest_images {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for i in doc.images.iter().filter(|i| i.unresolved.is_none()) {
+        let name = policy::canonical(&i.reference);
+        out.extend(
+            hold(&i.reference, &i.reference, &name, s)
+                .into_iter()
+                .map(|f| f.at(i.span)),
         );
     }
     out

@@ -10,6 +10,7 @@ pub const SCHEMA: &str = r##"{
   "additionalProperties": false,
   "properties": {
     "check-base-images": {"type": "boolean", "description": "Hold every base image (FROM, after ARG substitution) of checked Dockerfiles to the policies."},
+    "check-manifest-images": {"type": "boolean", "description": "Hold every image named in checked compose files, Kubernetes manifests, GitHub workflows, GitLab CI files and devcontainer.json to the policies."},
     "policies": {
       "type": "array",
       "description": "Signature policies, as sigstore policy-controller's ClusterImagePolicy: image globs to authorities; every matching policy must pass (docs: Policies / Signatures).",
@@ -103,6 +104,7 @@ impl Policy {
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub check_base_images: bool,
+    pub check_manifest_images: bool,
     pub policies: Vec<Policy>,
 }
 
@@ -127,14 +129,18 @@ fn known(obj: &Map<String, Value>, keys: &[&str], at: &str) -> Result<(), String
 impl Settings {
     pub fn from_json(v: &Value) -> Result<Settings, String> {
         let obj = v.as_object().ok_or("[sign-verify] must be a table")?;
-        known(obj, &["check-base-images", "policies"], "[sign-verify]")?;
-        let check_base_images = match obj.get("check-base-images") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
-                return Err("[sign-verify]: `check-base-images` must be true or false".into());
-            }
+        known(
+            obj,
+            &["check-base-images", "check-manifest-images", "policies"],
+            "[sign-verify]",
+        )?;
+        let flag = |key: &str| match obj.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(format!("[sign-verify]: `{key}` must be true or false")),
         };
+        let check_base_images = flag("check-base-images")?;
+        let check_manifest_images = flag("check-manifest-images")?;
         let mut policies = Vec::new();
         for (i, p) in obj
             .get("policies")
@@ -152,6 +158,7 @@ impl Settings {
         }
         Ok(Settings {
             check_base_images,
+            check_manifest_images,
             policies,
         })
     }
