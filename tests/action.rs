@@ -824,3 +824,252 @@ fn the_gitlab_template_verifies_its_cache_on_every_job() {
         "{second}"
     );
 }
+
+/// `git -C dir args`, asserting success; its stdout.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// examples/github/pin.yml's job, run by the runner with this checkout's
+/// action (installed from a local release) against the stack's registry, a
+/// bare git remote and a stub of the GitHub REST calls it makes: nothing to
+/// move opens nothing; a moved tag opens one pull request on
+/// `plimsoll/pins` whose body lists the move; the next run with nothing new
+/// changes nothing; a later move updates the same pull request.
+#[test]
+fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
+    let Some(py) = python() else { return };
+    let Some(registry) = support::stack_var("REGISTRY") else {
+        return;
+    };
+    for tool in ["skopeo", "jq", "git"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            return skip(&format!("{tool} is not installed"));
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = release(tmp.path());
+    let repo = format!(
+        "{registry}/plimsoll-e2e/bot-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    // Points `{repo}:latest` at `from`; returns the digest it now names.
+    let point = |from: &str| {
+        let st = Command::new("skopeo")
+            .args([
+                "copy",
+                "--quiet",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+            ])
+            .arg(format!("docker://{registry}/library/{from}"))
+            .arg(format!("docker://{repo}:latest"))
+            .status()
+            .unwrap();
+        assert!(st.success(), "skopeo copy {from}");
+        let out = Command::new("skopeo")
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .arg(format!("docker://{repo}:latest"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let v1 = point("moving:v1");
+
+    // The repository: a bare remote and a checkout of main.
+    let remote = tmp.path().join("remote.git");
+    git(
+        tmp.path(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            remote.to_str().unwrap(),
+        ],
+    );
+    let work = tmp.path().join("work");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    git(&work, &["checkout", "-q", "-b", "main"]);
+    std::fs::write(
+        work.join("Dockerfile"),
+        format!("FROM {repo}:latest@{v1}\nUSER 1000\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.join("compose.yaml"),
+        format!("services:\n  app:\n    image: {repo}:latest@{v1}  # the app\n"),
+    )
+    .unwrap();
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "-qm", "init"]);
+    git(&work, &["push", "-q", "origin", "main"]);
+
+    // GitHub's REST API, as far as the workflow uses it.
+    let log = tmp.path().join("github.log");
+    let mut stub = Command::new(&py)
+        .arg(root().join("tests/action/github_stub.py"))
+        .arg(&log)
+        .arg("s3cret")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let api = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(stub.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        line.trim().to_string()
+    };
+    let calls = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let inputs = serde_json::json!({
+        "release-url": format!("file://{}", rel.display()),
+        "version": "0.1.0",
+    })
+    .to_string();
+    // One scheduled run, on a fresh checkout of main as the runner makes it.
+    let run = || {
+        git(&work, &["checkout", "-q", "-f", "main"]);
+        git(&work, &["fetch", "-q", "origin"]);
+        git(&work, &["reset", "-q", "--hard", "origin/main"]);
+        let out = Command::new(&py)
+            .arg(root().join("tests/action/run_action.py"))
+            .arg(format!(
+                "{}#pin",
+                root().join("examples/github/pin.yml").display()
+            ))
+            .arg(&work)
+            .env("RUN_ACTION_LOCAL", root().join("action.yml"))
+            .env("RUN_ACTION_LOCAL_INPUTS", &inputs)
+            .env("RUN_ACTION_SECRETS", r#"{"PINS_TOKEN": "s3cret"}"#)
+            .env("GITHUB_API_URL", &api)
+            .env("GITHUB_REPOSITORY", "acme/app")
+            .env("GITHUB_REPOSITORY_OWNER", "acme")
+            .env("GITHUB_REF_NAME", "main")
+            .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
+            .env("NO_COLOR", "1")
+            .env_remove("PLIMSOLL_CONFIG")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "the runner failed:\n{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["status"], "success", "{stderr}");
+        (json, stderr)
+    };
+    let step = |j: &serde_json::Value, name: &str| {
+        j["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let branch_file = |path: &str| git(&remote, &["show", &format!("plimsoll/pins:{path}")]);
+
+    // Nothing moved: nothing fixed, no pull request.
+    let (j, log_text) = run();
+    assert_eq!(step(&j, "Move pins")["outputs"]["fixed"], "0", "{log_text}");
+    assert_eq!(
+        step(&j, "Open or update the pull request")["outcome"],
+        "skipped"
+    );
+    assert!(calls().is_empty());
+
+    // The tag moves: one pull request on plimsoll/pins, listing both moves.
+    let v2 = point("moving:v2");
+    assert_ne!(v1, v2);
+    let (j, log_text) = run();
+    let pins = step(&j, "Move pins");
+    assert_eq!(pins["outputs"]["fixed"], "2", "{log_text}");
+    assert_eq!(pins["outputs"]["updated"], "2", "{log_text}");
+    let c = calls();
+    assert_eq!(
+        c.iter()
+            .map(|x| x["method"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["GET", "POST"],
+        "{log_text}"
+    );
+    let body = c[1]["body"]["body"].as_str().unwrap();
+    assert_eq!(c[1]["body"]["head"], "plimsoll/pins");
+    assert_eq!(c[1]["body"]["base"], "main");
+    for file in ["Dockerfile:1", "compose.yaml:3"] {
+        let row = body
+            .lines()
+            .find(|l| l.starts_with(&format!("| {file} |")))
+            .unwrap_or_else(|| panic!("no row for {file}:\n{body}"));
+        assert!(
+            row.contains(&format!("`{repo}:latest`"))
+                && row.contains(&v1[..19])
+                && row.contains(&v2[..19]),
+            "{row}"
+        );
+    }
+    assert_eq!(
+        branch_file("compose.yaml"),
+        format!("services:\n  app:\n    image: {repo}:latest@{v2}  # the app")
+    );
+    let head = git(&remote, &["rev-parse", "plimsoll/pins"]);
+    assert_eq!(git(&remote, &["rev-parse", "main"]).len(), 40);
+
+    // The next run, nothing new: the pull request and its branch stay as they are.
+    let (_, log_text) = run();
+    assert_eq!(calls().len(), 2, "{log_text}");
+    assert_eq!(git(&remote, &["rev-parse", "plimsoll/pins"]), head);
+
+    // The tag moves again: the same pull request is updated.
+    let v3 = point("dockerv2:1.0");
+    assert!(v3 != v2 && v3 != v1);
+    let (_, log_text) = run();
+    let c = calls();
+    assert_eq!(
+        c.iter()
+            .map(|x| x["method"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["GET", "POST", "GET", "PATCH"],
+        "{log_text}"
+    );
+    assert!(c[3]["path"].as_str().unwrap().ends_with("/pulls/1"));
+    assert!(c[3]["body"]["body"].as_str().unwrap().contains(&v3[..19]));
+    assert!(branch_file("Dockerfile").contains(&v3));
+    let _ = stub.kill();
+    let _ = stub.wait();
+}

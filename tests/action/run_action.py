@@ -12,8 +12,15 @@ RUN_ACTION_CACHE names a directory standing in for the cache service: then
 a key found there is restored into `path` (cache-hit), and after the job
 `path` is saved under its key, as actions/cache's post step does.
 
+A workflow job runs the same way (`WORKFLOW_YML#JOB`): `secrets` come from
+the JSON in RUN_ACTION_SECRETS, and a step that uses plimsoll-dev/plimsoll
+runs RUN_ACTION_LOCAL (this checkout's action.yml) as a nested composite,
+with RUN_ACTION_LOCAL_INPUTS (JSON) over its `with:`; actions/checkout does
+nothing (the test prepared the checkout).
+
 usage: run_action.py ACTION_YML WORKDIR [name=value ...]
-prints one JSON object: steps (id, outcome, outputs, with), outputs.
+       run_action.py WORKFLOW_YML#JOB WORKDIR
+prints one JSON object: status, steps (id, outcome, outputs, with), outputs.
 """
 
 import json
@@ -174,43 +181,11 @@ def read_outputs(path):
     return outputs
 
 
-def main():
-    action_path, workdir = sys.argv[1], sys.argv[2]
-    given = dict(a.split("=", 1) for a in sys.argv[3:])
-    action = YAML(typ="safe").load(open(action_path, encoding="utf-8"))
-    temp = tempfile.mkdtemp(prefix="runner-")
-    # The tool cache holds a whole plimsoll binary: never leave it behind
-    # (the rest, such as the SARIF file, is small and read by the caller).
-    atexit.register(shutil.rmtree, os.path.join(temp, "tool-cache"), True)
-    ctx = {
-        "github": {"token": "", "action_repository": "", "workspace": workdir,
-                   "action_ref": os.environ.get("RUN_ACTION_REF", "")},
-        "runner": {"os": "Linux", "arch": "X64", "temp": temp},
-        "steps": {},
-        "inputs": {},
-    }
-    for name, spec in (action.get("inputs") or {}).items():
-        default = interpolate(str(spec.get("default", "")), ctx)
-        ctx["inputs"][name] = given.pop(name, default)
-    if given:
-        raise SystemExit(f"unknown inputs: {sorted(given)}")
-
-    base_env = dict(os.environ)
-    base_env.update({
-        "GITHUB_ACTIONS": "true",
-        "RUNNER_OS": "Linux",
-        "RUNNER_ARCH": "X64",
-        "RUNNER_TEMP": temp,
-        "RUNNER_TOOL_CACHE": os.path.join(temp, "tool-cache"),
-        "GITHUB_STEP_SUMMARY": os.path.join(temp, "summary.md"),
-        "GITHUB_WORKSPACE": workdir,
-    })
-    path_file = os.path.join(temp, "path")
-    open(path_file, "w").close()
+def run_steps(steps, ctx, base_env, workdir, temp, path_file, post_saves):
+    """Runs steps in order; returns (status, report entries)."""
     status = "success"
     report = []
-    post_saves = []
-    for n, step in enumerate(action["runs"]["steps"]):
+    for n, step in enumerate(steps):
         sid = step.get("id", f"__{n}")
         entry = {"id": sid, "name": step.get("name", "")}
         if not condition(step.get("if"), ctx, status):
@@ -221,7 +196,9 @@ def main():
         if "uses" in step:
             with_ = {k: interpolate(str(v), ctx) for k, v in (step.get("with") or {}).items()}
             outputs = {"cache-hit": "false"} if step["uses"].startswith("actions/cache@") else {}
+            outcome = "success"
             store = os.environ.get("RUN_ACTION_CACHE")
+            local = os.environ.get("RUN_ACTION_LOCAL")
             if store and step["uses"].startswith("actions/cache@"):
                 saved = os.path.join(store, with_["key"])
                 if os.path.isdir(saved):
@@ -229,8 +206,19 @@ def main():
                     outputs = {"cache-hit": "true"}
                 else:
                     post_saves.append((with_["path"], saved))
-            entry.update(outcome="success", uses=step["uses"], with_=with_, outputs=outputs)
-            ctx["steps"][sid] = {"outcome": "success", "outputs": outputs}
+            elif local and step["uses"].startswith("plimsoll-dev/plimsoll@"):
+                # The action under test, run as the composite it is, with
+                # RUN_ACTION_LOCAL_INPUTS (JSON) over the step's `with:`.
+                given = dict(with_)
+                given.update(json.loads(os.environ.get("RUN_ACTION_LOCAL_INPUTS", "{}")))
+                nested = run_composite(local, workdir, given, temp, base_env, path_file, post_saves)
+                outputs = nested["outputs"]
+                outcome = nested["status"]
+                entry["steps"] = nested["steps"]
+            entry.update(outcome=outcome, uses=step["uses"], with_=with_, outputs=outputs)
+            ctx["steps"][sid] = {"outcome": outcome, "outputs": outputs}
+            if outcome == "failure":
+                status = "failure"
             report.append(entry)
             continue
         if step.get("shell") != "bash":
@@ -241,11 +229,11 @@ def main():
             env["PATH"] = ":".join(reversed(extra_path)) + ":" + env["PATH"]
         for k, v in (step.get("env") or {}).items():
             env[k] = interpolate(str(v), ctx)
-        out_file = os.path.join(temp, f"output-{n}")
+        out_file = tempfile.mktemp(prefix="output-", dir=temp)
         open(out_file, "w").close()
         env["GITHUB_OUTPUT"] = out_file
         env["GITHUB_PATH"] = path_file
-        script = os.path.join(temp, f"step-{n}.sh")
+        script = tempfile.mktemp(prefix="step-", suffix=".sh", dir=temp)
         with open(script, "w") as f:
             f.write(step["run"])
         cwd = interpolate(step.get("working-directory", "."), ctx)
@@ -261,18 +249,81 @@ def main():
                      log=proc.stdout + proc.stderr)
         ctx["steps"][sid] = {"outcome": outcome, "outputs": outputs}
         report.append(entry)
+    return status, report
+
+
+def github_context(workdir):
+    env = os.environ
+    return {"token": env.get("GITHUB_TOKEN", ""), "action_repository": "",
+            "workspace": workdir, "action_ref": env.get("RUN_ACTION_REF", ""),
+            "ref_name": env.get("GITHUB_REF_NAME", ""),
+            "repository": env.get("GITHUB_REPOSITORY", "")}
+
+
+def run_composite(action_path, workdir, given, temp, base_env, path_file, post_saves):
+    action = YAML(typ="safe").load(open(action_path, encoding="utf-8"))
+    ctx = {
+        "github": github_context(workdir),
+        "runner": {"os": "Linux", "arch": "X64", "temp": temp},
+        "steps": {},
+        "inputs": {},
+    }
+    given = dict(given)
+    for name, spec in (action.get("inputs") or {}).items():
+        default = interpolate(str(spec.get("default", "")), ctx)
+        ctx["inputs"][name] = given.pop(name, default)
+    if given:
+        raise SystemExit(f"unknown inputs: {sorted(given)}")
+    status, report = run_steps(action["runs"]["steps"], ctx, base_env, workdir, temp,
+                               path_file, post_saves)
+    outputs = {k: interpolate(str(v.get("value", "")), ctx)
+               for k, v in (action.get("outputs") or {}).items()}
+    return {"status": status, "steps": report, "outputs": outputs}
+
+
+def main():
+    action_path, workdir = sys.argv[1], sys.argv[2]
+    given = dict(a.split("=", 1) for a in sys.argv[3:])
+    temp = tempfile.mkdtemp(prefix="runner-")
+    # The tool cache holds a whole plimsoll binary: never leave it behind
+    # (the rest, such as the SARIF file, is small and read by the caller).
+    atexit.register(shutil.rmtree, os.path.join(temp, "tool-cache"), True)
+    base_env = dict(os.environ)
+    base_env.update({
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_OS": "Linux",
+        "RUNNER_ARCH": "X64",
+        "RUNNER_TEMP": temp,
+        "RUNNER_TOOL_CACHE": os.path.join(temp, "tool-cache"),
+        "GITHUB_STEP_SUMMARY": os.path.join(temp, "summary.md"),
+        "GITHUB_WORKSPACE": workdir,
+    })
+    path_file = os.path.join(temp, "path")
+    open(path_file, "w").close()
+    post_saves = []
+    if "#" in action_path:
+        # `WORKFLOW.yml#JOB`: a workflow job's steps; `secrets` from the
+        # JSON in RUN_ACTION_SECRETS.
+        workflow_path, job = action_path.split("#", 1)
+        workflow = YAML(typ="safe").load(open(workflow_path, encoding="utf-8"))
+        ctx = {
+            "github": github_context(workdir),
+            "runner": {"os": "Linux", "arch": "X64", "temp": temp},
+            "secrets": json.loads(os.environ.get("RUN_ACTION_SECRETS", "{}")),
+            "steps": {},
+        }
+        status, report = run_steps(workflow["jobs"][job]["steps"], ctx, base_env, workdir,
+                                   temp, path_file, post_saves)
+        result = {"status": status, "steps": report, "outputs": {}}
+    else:
+        result = run_composite(action_path, workdir, given, temp, base_env, path_file,
+                               post_saves)
     for path, saved in post_saves:
         if os.path.isdir(path):
             shutil.copytree(path, saved)
-    outputs = {k: interpolate(str(v.get("value", "")), ctx)
-               for k, v in (action.get("outputs") or {}).items()}
     summary = os.path.join(temp, "summary.md")
-    print(json.dumps({
-        "status": status,
-        "steps": report,
-        "outputs": outputs,
-        "summary": open(summary).read() if os.path.exists(summary) else "",
-    }, indent=2))
+    result["summary"] = open(summary).read() if os.path.exists(summary) else ""
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -266,7 +266,13 @@ pub fn summary(report: &Report, opts: &HumanOptions) -> String {
         );
     }
     if report.fixed > 0 {
-        let _ = write!(s, " Fixed {}.", plural(report.fixed, "problem", "problems"));
+        let _ = write!(s, " Fixed {}", plural(report.fixed, "problem", "problems"));
+        match report.updated() {
+            0 => s.push('.'),
+            n => {
+                let _ = write!(s, " ({} updated).", plural(n, "pin", "pins"));
+            }
+        }
     }
     if report.suppressed > 0 {
         let _ = write!(

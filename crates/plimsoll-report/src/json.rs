@@ -17,6 +17,10 @@ struct Document<'a> {
     summary: Summary,
     findings: &'a [Finding],
     errors: &'a [RunError],
+    /// With `--fix`: the findings whose fixes were applied, as reported
+    /// before the fix (a stale pin's `pinned_digest` and `current_digest`,
+    /// the vulnerabilities the update fixes).
+    fixes_applied: &'a [Finding],
 }
 
 #[derive(Serialize)]
@@ -34,6 +38,7 @@ struct Summary {
     warnings: usize,
     error_findings: usize,
     fixed: usize,
+    updated: usize,
     suppressed: usize,
     exit_code: i32,
 }
@@ -54,11 +59,13 @@ pub fn render(report: &Report, tool_version: &str, exit_code: i32) -> String {
             warnings: count(crate::Level::Warning),
             error_findings: count(crate::Level::Error),
             fixed: report.fixed,
+            updated: report.updated(),
             suppressed: report.suppressed,
             exit_code,
         },
         findings: &report.findings,
         errors: &report.errors,
+        fixes_applied: &report.applied,
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("report serialises");
     s.push('\n');

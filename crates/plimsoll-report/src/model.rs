@@ -219,7 +219,13 @@ pub struct Report {
     pub suppressed: usize,
     /// Fixes applied by `--fix`.
     pub fixed: usize,
+    /// The findings those fixes were for, as reported before the fix.
+    pub applied: Vec<Finding>,
 }
+
+/// The tag of rules whose fix moves an existing pin (a stale pin updated, a
+/// dangling or platform digest replaced), counted apart as `updated`.
+pub const PIN_UPDATE_TAG: &str = "pin-update";
 
 impl Report {
     pub fn sort(&mut self) {
@@ -231,6 +237,14 @@ impl Report {
                 &b.message,
             ))
         });
+    }
+
+    /// Applied fixes that moved an existing pin ([`PIN_UPDATE_TAG`]).
+    pub fn updated(&self) -> usize {
+        self.applied
+            .iter()
+            .filter(|f| f.tags.iter().any(|t| t == PIN_UPDATE_TAG))
+            .count()
     }
 
     pub fn count_at_or_above(&self, level: Level) -> usize {

@@ -154,6 +154,7 @@ fn report(src: &str, shift: u32) -> Report {
         sources: BTreeMap::from([("svc/Dockerfile".to_string(), src.to_string())]),
         suppressed: 1,
         fixed: 0,
+        applied: vec![],
     }
 }
 

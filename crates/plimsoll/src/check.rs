@@ -122,6 +122,8 @@ struct FileResult {
     errors: Vec<RunError>,
     suppressed: usize,
     fixed: usize,
+    /// The findings whose fixes were applied, as they were reported.
+    applied: Vec<Finding>,
 }
 
 /// Targets from which the pooling allocator pays for its set-up (measured:
@@ -692,7 +694,7 @@ impl Engine {
         if let Some(unsafe_fixes) = fix_mode {
             let original = doc.text.clone();
             for _round in 0..10 {
-                let (edits, count) = fix::choose_edits(&findings, unsafe_fixes);
+                let (edits, chosen) = fix::choose_edits(&findings, unsafe_fixes);
                 if edits.is_empty() || !doc.valid_utf8 {
                     break;
                 }
@@ -712,7 +714,9 @@ impl Engine {
                         break;
                     }
                 };
-                res.fixed += count;
+                res.fixed += chosen.len();
+                res.applied
+                    .extend(chosen.iter().map(|&i| findings[i].clone()));
                 doc = Dockerfile {
                     had_bom: doc.had_bom,
                     ..new_doc
@@ -1256,6 +1260,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             report.errors.extend(r.errors);
             report.suppressed += r.suppressed;
             report.fixed += r.fixed;
+            report.applied.extend(r.applied);
         }
         report.errors.extend(engine.registry.take_errors());
         if let Some(s) = engine.registry.stats() {

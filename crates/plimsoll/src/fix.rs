@@ -6,11 +6,12 @@ use std::path::Path;
 use plimsoll_report::{Applicability, Edit, Finding};
 
 /// The edits of the first applicable fix of each finding, skipping any fix that
-/// overlaps one already taken. Returns the edits and how many findings they fix.
-pub fn choose_edits(findings: &[Finding], unsafe_fixes: bool) -> (Vec<Edit>, usize) {
+/// overlaps one already taken. Returns the edits and the indices of the
+/// findings they fix.
+pub fn choose_edits(findings: &[Finding], unsafe_fixes: bool) -> (Vec<Edit>, Vec<usize>) {
     let mut chosen: Vec<Edit> = Vec::new();
-    let mut fixed = 0;
-    for f in findings {
+    let mut fixed = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
         let Some(fix) = f.fixes.iter().find(|x| {
             !x.edits.is_empty()
                 && (x.applicability == Applicability::Safe
@@ -35,7 +36,7 @@ pub fn choose_edits(findings: &[Finding], unsafe_fixes: bool) -> (Vec<Edit>, usi
             continue;
         }
         chosen.extend(fix.edits.iter().cloned());
-        fixed += 1;
+        fixed.push(i);
     }
     chosen.sort_by_key(|e| (e.start, e.end));
     (chosen, fixed)

@@ -251,6 +251,7 @@ fn unpinned(
                 (Some(edit), _) => {
                     f = f
                         .fix(Fix::safe(format!("pin to {}", short(&digest)), vec![edit]))
+                        .property("reference", tag_ref)
                         .property("digest", digest);
                 }
                 (None, Err(why)) => {
@@ -430,6 +431,7 @@ fn pinned_with_tag(
                 ),
             )
             .at(u.span)
+            .property("reference", tag_ref)
             .property("current_digest", expected.clone())
             .property("pinned_digest", pinned.to_string());
             if let Some(a) = &advice {

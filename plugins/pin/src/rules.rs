@@ -68,7 +68,7 @@ declare_rule! {
         name: "stale-pin",
         summary: "Pinned digest is no longer what the tag points to",
         level: Level::Warning,
-        tags: &["pinning", "supply-chain", "fixable"],
+        tags: &["pinning", "supply-chain", "fixable", "pin-update"],
     };
 }
 
@@ -101,7 +101,7 @@ declare_rule! {
         name: "platform-digest-pinned",
         summary: "Digest pins one platform's manifest instead of the index (or the reverse, by policy)",
         level: Level::Warning,
-        tags: &["pinning", "multi-platform", "fixable"],
+        tags: &["pinning", "multi-platform", "fixable", "pin-update"],
     };
 }
 
@@ -145,7 +145,7 @@ declare_rule! {
         name: "digest-not-found",
         summary: "Pinned digest does not exist in the repository",
         level: Level::Error,
-        tags: &["pinning", "correctness", "fixable"],
+        tags: &["pinning", "correctness", "fixable", "pin-update"],
     };
 }
 

@@ -122,7 +122,7 @@ impl Engine {
         if let Some((unsafe_fixes, file)) = fix {
             let original = target.text.clone();
             for _round in 0..10 {
-                let (edits, count) = fix::choose_edits(&findings, unsafe_fixes);
+                let (edits, chosen) = fix::choose_edits(&findings, unsafe_fixes);
                 if edits.is_empty() {
                     break;
                 }
@@ -156,7 +156,9 @@ impl Engine {
                     ));
                     break;
                 }
-                res.fixed += count;
+                res.fixed += chosen.len();
+                res.applied
+                    .extend(chosen.iter().map(|&i| findings[i].clone()));
                 target = new_target;
                 errors.clear();
                 (findings, suppressed) = self.manifest_findings(&target, &path, &mut errors);
