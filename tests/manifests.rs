@@ -511,3 +511,62 @@ fn a_config_plugin_checks_the_images_of_manifests() {
         r.stdout
     );
 }
+
+/// `check --images-from FILE`: every image a manifest names becomes an
+/// image target, once; an image not known until the file is used stops the
+/// run with its name (exit 2), never a partial scan.
+#[test]
+fn images_from_a_manifest_are_checked_as_images() {
+    let Some(host) = support::stack_var("REGISTRY") else {
+        return;
+    };
+    let p = Project::new();
+    p.file(
+        "compose.yaml",
+        &format!(
+            "services:\n  a:\n    image: {host}/library/alpine-like:3.19\n  b:\n    image: {host}/library/multi:1.0\n  c:\n    image: {host}/library/alpine-like:3.19\n"
+        ),
+    );
+    let r = Run::from(
+        p.command(&[
+            "check",
+            "--ignore",
+            "scan",
+            "--images-from",
+            "compose.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap(),
+    );
+    // Both images run as root: lint's image checks report it.
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.json()["summary"]["targets"],
+        serde_json::json!([
+            format!("{host}/library/alpine-like:3.19"),
+            format!("{host}/library/multi:1.0")
+        ]),
+        "{}",
+        r.stdout
+    );
+
+    p.file(
+        "compose.yaml",
+        "services:\n  app:\n    image: ghcr.io/acme/app:${TAG}\n",
+    );
+    let r = Run::from(
+        p.command(&["check", "--images-from", "compose.yaml"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "`--images-from compose.yaml`: `ghcr.io/acme/app:${TAG}` (services.app.image) cannot be checked: `$TAG` without a default"
+        ),
+        "{}",
+        r.stderr
+    );
+}

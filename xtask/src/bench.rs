@@ -86,6 +86,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if want("images") {
         crate::bench_images::run()?;
     }
+    if want("manifests") {
+        crate::bench_manifests::run()?;
+    }
     Ok(())
 }
 

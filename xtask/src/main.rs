@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_images;
+mod bench_manifests;
 mod bench_plugins;
 mod bench_registry;
 pub mod compare;
@@ -19,7 +20,7 @@ fn main() -> anyhow::Result<()> {
         Some("docs") => docs::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bench [startup|parse|lint|registry|plugins|images|all]\n       cargo xtask compare-peers [--refresh] [--plimsoll BIN]\n       cargo xtask compare-packages\n       cargo xtask docs [--plimsoll BIN] [--no-build]\n\n\
+                "usage: cargo xtask bench [startup|parse|lint|registry|plugins|images|manifests|all]\n       cargo xtask compare-peers [--refresh] [--plimsoll BIN]\n       cargo xtask compare-packages\n       cargo xtask docs [--plimsoll BIN] [--no-build]\n\n\
                  startup  cold and warm whole-process `plimsoll check` on one file, and\n\
                  \x20        per-(plugin, file) overhead over 1,000 files\n\
                  parse    parse the whole ../shared/corpus: MB/s and files/s\n\

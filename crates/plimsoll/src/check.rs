@@ -754,11 +754,18 @@ impl Engine {
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     // `--image sbom:FILE` is Grype's spelling of `--sbom FILE`.
-    let (sbom_images, images): (Vec<String>, Vec<String>) = args
+    let (sbom_images, mut images): (Vec<String>, Vec<String>) = args
         .image
         .iter()
         .cloned()
         .partition(|i| i.starts_with("sbom:"));
+    for file in &args.images_from {
+        for image in manifests::images_from(file)? {
+            if !images.contains(&image) {
+                images.push(image);
+            }
+        }
+    }
     let mut sboms = args.sbom.clone();
     sboms.extend(
         sbom_images

@@ -96,11 +96,12 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)
-    /// found under PATHs, images (--image) and SBOMs (--sbom).
+    /// and manifests (compose, workflows, .gitlab-ci.yml, devcontainer.json)
+    /// found under PATHs, images (--image, --images-from) and SBOMs (--sbom).
     #[command(
-        after_help = "Examples:\n  plimsoll check                                     # every Dockerfile under .\n  plimsoll check Dockerfile --fix                    # apply safe fixes in place\n  plimsoll check --select DL3008,PL1 -f sarif -o plimsoll.sarif\n  plimsoll check --image registry.example.com/app:1.4 --min-cvss 9\n  plimsoll check --image docker-archive:app.tar --ignore-unfixed\n  plimsoll check --sbom app.cdx.json --skip-db-update\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or\nconfiguration error, 3 a target or plugin could not be checked."
+        after_help = "Examples:\n  plimsoll check                                     # every Dockerfile under .\n  plimsoll check Dockerfile --fix                    # apply safe fixes in place\n  plimsoll check --select DL3008,PL1 -f sarif -o plimsoll.sarif\n  plimsoll check --image registry.example.com/app:1.4 --min-cvss 9\n  plimsoll check --image docker-archive:app.tar --ignore-unfixed\n  plimsoll check --sbom app.cdx.json --skip-db-update\n  plimsoll check --images-from compose.yaml            # every image compose.yaml names\n\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or\nconfiguration error, 3 a target or plugin could not be checked."
     )]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Resolve image references to digests: report unpinned, stale and
     /// platform-specific pins; --fix writes the digests in place.
     #[command(
@@ -223,6 +224,14 @@ pub struct CheckArgs {
     /// `--image` and no PATH, no Dockerfiles are searched for.
     #[arg(long, value_name = "REF")]
     pub image: Vec<String>,
+
+    /// Check every image a manifest names, as with `--image` (repeatable): a
+    /// compose file, Kubernetes manifest, GitHub workflow, GitLab CI file or
+    /// devcontainer.json. Each image is checked once however many files name
+    /// it; one that is not known until the file is used (`app:${TAG}`) is an
+    /// error naming it.
+    #[arg(long, value_name = "FILE")]
+    pub images_from: Vec<PathBuf>,
 
     /// Check the packages an SBOM lists instead of an image (repeatable;
     /// CycloneDX or SPDX JSON, as plimsoll, Trivy or Syft write them; also

@@ -23,6 +23,39 @@ pub fn kind_of(path: &str, bytes: &[u8]) -> Option<Kind> {
     plimsoll_manifests::detect_content(std::str::from_utf8(bytes).ok()?)
 }
 
+/// `check --images-from FILE`: the images a manifest names, in file order,
+/// each once. A file that is no manifest, does not parse, or names an image
+/// that is not known until it is used is a usage error naming it.
+pub fn images_from(file: &std::path::Path) -> Result<Vec<String>, crate::UsageError> {
+    let shown = file.display();
+    let usage = |m: String| crate::UsageError(format!("`--images-from {shown}`: {m}"));
+    let bytes = std::fs::read(file).map_err(|e| usage(e.to_string()))?;
+    let kind = kind_of(&file.to_string_lossy(), &bytes).ok_or_else(|| {
+        usage("not a compose file, Kubernetes manifest, GitHub workflow, GitLab CI file or devcontainer.json".into())
+    })?;
+    let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
+    let m = plimsoll_manifests::extract(kind, &text).map_err(|e| {
+        usage(format!(
+            "this {} does not parse: {e} (line {})",
+            kind.describe(),
+            text[..e.offset.min(text.len())].matches('\n').count() + 1
+        ))
+    })?;
+    let mut out: Vec<String> = Vec::new();
+    for i in m.images {
+        if let Some(why) = i.unresolved {
+            return Err(usage(format!(
+                "`{}` ({}) cannot be checked: {why}",
+                i.reference, i.field
+            )));
+        }
+        if !out.contains(&i.reference) {
+            out.push(i.reference);
+        }
+    }
+    Ok(out)
+}
+
 impl Engine {
     /// Runs every plugin that checks `kind` on one manifest.
     fn manifest_findings(
