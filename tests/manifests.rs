@@ -570,3 +570,74 @@ fn images_from_a_manifest_are_checked_as_images() {
         r.stderr
     );
 }
+
+/// Which files a directory search reads: manifests by name, Kubernetes
+/// manifests through `[targets] kubernetes` globs (read as Kubernetes
+/// whatever they hold), and only the kinds `--kind` or `[targets] kinds`
+/// name.
+#[test]
+fn kinds_and_kubernetes_globs_choose_what_a_directory_search_reads() {
+    let p = Project::new();
+    p.file("Dockerfile", "FROM alpine:3.20\nUSER 1000\n");
+    p.file("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n");
+    p.file(
+        "ci/build.gitlab-ci.yml",
+        "build:\n  image: golang:1.23\n  script: [make]\n",
+    );
+    p.file(
+        "deploy/web.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n    - {name: web, image: \"registry.example.com/web:2\"}\n",
+    );
+    p.file("deploy/values.yaml", "replicas: 2\n");
+    let files = |args: &[&str]| -> Vec<String> {
+        let r = p.run(
+            &[
+                &[
+                    "check",
+                    "--offline",
+                    "--select",
+                    "PL6001",
+                    "--format",
+                    "json",
+                ][..],
+                args,
+            ]
+            .concat(),
+        );
+        assert!(r.code == 0, "{}{}", r.stdout, r.stderr);
+        let mut v: Vec<String> = r.json()["summary"]["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        files(&[]),
+        ["Dockerfile", "ci/build.gitlab-ci.yml", "compose.yaml"]
+    );
+    p.file(
+        "plimsoll.toml",
+        "[targets]\nkubernetes = [\"deploy/**/*.yaml\"]\n",
+    );
+    assert_eq!(
+        files(&[]),
+        [
+            "Dockerfile",
+            "ci/build.gitlab-ci.yml",
+            "compose.yaml",
+            "deploy/values.yaml",
+            "deploy/web.yaml"
+        ]
+    );
+    assert_eq!(
+        files(&["--kind", "compose,kubernetes"]),
+        ["compose.yaml", "deploy/values.yaml", "deploy/web.yaml"]
+    );
+    p.file("plimsoll.toml", "[targets]\nkinds = [\"dockerfile\"]\n");
+    assert_eq!(files(&[]), ["Dockerfile"]);
+    // A file named on the command line is read whatever the kinds say.
+    assert_eq!(files(&["compose.yaml"]), ["compose.yaml"]);
+}

@@ -7,7 +7,7 @@
 //! - file paths (`[[plugins]] source`, `[registry] ca-files`, `[sign-verify]`
 //!   `key` and `trusted-root`, `[scan] vex` and `ignore-file`) are joined to
 //!   the relative way from here to there (`../../keys/cosign.pub`);
-//! - globs (`exclude`, the keys of `per-file-ignores`) are matched against
+//! - globs (`exclude`, the keys of `per-file-ignores`, `[targets] kubernetes`) are matched against
 //!   paths relative to the config's directory, so a glob of the extended file
 //!   is narrowed to what it can still match under this directory: `**/…`
 //!   stays, `services/api/legacy/**` becomes `legacy/**` here, and a glob for
@@ -79,15 +79,24 @@ pub fn rebase(table: &mut Table, there: &Path, here: &Path) {
     let way = relative_way(here, there);
     // Globs: only meaningful when here is at or below there.
     let below = here.strip_prefix(there).ok().map(Path::to_path_buf);
-    if let Some(Value::Array(globs)) = table.get_mut("exclude") {
-        let kept: Vec<Value> = globs
-            .iter()
-            .filter_map(|g| g.as_str())
-            .filter_map(|g| below.as_deref().and_then(|b| rebase_glob(g, b)))
-            .map(Value::from)
-            .collect();
-        *globs = kept;
-    }
+    let rebase_globs = |globs: Option<&mut Value>| {
+        if let Some(Value::Array(globs)) = globs {
+            let kept: Vec<Value> = globs
+                .iter()
+                .filter_map(|g| g.as_str())
+                .filter_map(|g| below.as_deref().and_then(|b| rebase_glob(g, b)))
+                .map(Value::from)
+                .collect();
+            *globs = kept;
+        }
+    };
+    rebase_globs(table.get_mut("exclude"));
+    rebase_globs(
+        table
+            .get_mut("targets")
+            .and_then(|t| t.as_table_mut())
+            .and_then(|t| t.get_mut("kubernetes")),
+    );
     if let Some(Value::Table(per_file)) = table.get_mut("per-file-ignores") {
         let old = std::mem::take(per_file);
         for (k, v) in old {

@@ -57,6 +57,9 @@ pub struct Config {
     /// Limits on what plimsoll reads.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Which files `check` and `pin` read when searching directories.
+    #[serde(default)]
+    pub targets: TargetsConfig,
     /// Pin the rule set (`YYYY.MM`): rules added after it report as notes until
     /// you opt in, so upgrading plimsoll never breaks a pipeline on its own.
     pub rule_set: Option<String>,
@@ -93,6 +96,55 @@ pub struct Config {
     /// Extra plugins: your own policies as WebAssembly components.
     #[serde(default)]
     pub plugins: Vec<PluginEntry>,
+}
+
+/// `[targets]`: which files a directory search reads.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TargetsConfig {
+    /// The kinds of file read (default: all). `--kind` overrides it.
+    pub kinds: Option<Vec<TargetKind>>,
+    /// Files read as Kubernetes manifests (globs, relative to this file):
+    /// Kubernetes manifests have no conventional name, so a directory search
+    /// finds them only here, as Renovate's `kubernetes.fileMatch`:
+    /// `["deploy/**/*.yaml"]`. Files named on the command line are recognised
+    /// by their content.
+    #[serde(default)]
+    pub kubernetes: Vec<String>,
+}
+
+/// The kind of a file plimsoll reads; one enum for `--kind` and
+/// `[targets] kinds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum TargetKind {
+    /// Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*
+    Dockerfile,
+    /// compose.yaml, docker-compose*.yml
+    Compose,
+    /// Kubernetes manifests (`[targets] kubernetes` globs in directories)
+    Kubernetes,
+    /// .github/workflows/*.yml
+    GithubWorkflow,
+    /// .gitlab-ci.yml, *.gitlab-ci.yml
+    GitlabCi,
+    /// devcontainer.json, .devcontainer.json
+    Devcontainer,
+}
+
+impl TargetKind {
+    /// The kebab-case name (`github-workflow`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Dockerfile => "dockerfile",
+            TargetKind::Compose => "compose",
+            TargetKind::Kubernetes => "kubernetes",
+            TargetKind::GithubWorkflow => "github-workflow",
+            TargetKind::GitlabCi => "gitlab-ci",
+            TargetKind::Devcontainer => "devcontainer",
+        }
+    }
 }
 
 /// `[limits]`: the most plimsoll reads of one target.

@@ -138,7 +138,11 @@ pub fn detect_name(path: &str) -> Option<Kind> {
     if !yaml {
         return None;
     }
-    if lower.starts_with(".gitlab-ci.") || lower.starts_with(".gitlab-ci-") {
+    if lower.starts_with(".gitlab-ci.")
+        || lower.starts_with(".gitlab-ci-")
+        || lower.ends_with(".gitlab-ci.yml")
+        || lower.ends_with(".gitlab-ci.yaml")
+    {
         return Some(Kind::GitlabCi);
     }
     if lower.starts_with("compose") || lower.starts_with("docker-compose") {

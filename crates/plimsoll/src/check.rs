@@ -35,6 +35,9 @@ pub struct Engine {
     pub inline_ignores: bool,
     /// `--diff`: fixes are computed, not written.
     pub diff_only: bool,
+    /// Files a `[targets] kubernetes` glob names (display paths): read as
+    /// Kubernetes manifests whatever they look like.
+    pub kubernetes_files: Arc<std::collections::HashSet<String>>,
     /// Plugins whose answers hang on nothing outside the Dockerfile (they
     /// use no registry, signatures, vulnerability or package data): the
     /// ones whose ignores PL0003 may call unused.
@@ -91,6 +94,8 @@ pub struct Plan<'a> {
     /// `Some(unsafe_fixes)` to fix.
     pub fix: Option<bool>,
     pub exclude: &'a [String],
+    /// `--kind`: the kinds of file a directory search reads.
+    pub kinds: &'a [plimsoll_config::TargetKind],
     /// Merged over `[pin]`.
     /// Merged over built-ins' tables: `{"pin": {...}, "scan": {...}}`.
     pub overrides: Option<serde_json::Value>,
@@ -256,6 +261,7 @@ pub fn engine(
             inline_ignores: cfg.config.inline_ignores.unwrap_or(true),
             diff_only: false,
             self_contained,
+            kubernetes_files: Default::default(),
         },
         errors,
     ))
@@ -660,6 +666,14 @@ impl Engine {
             path: path.clone(),
             ..Default::default()
         };
+        if self.kubernetes_files.contains(&path) {
+            return self.check_manifest_bytes(
+                plimsoll_manifests::Kind::Kubernetes,
+                path,
+                bytes,
+                fix,
+            );
+        }
         if !crate::discover::is_dockerfile_name(name) {
             if let Some(kind) = manifests::kind_of(&path, &bytes) {
                 return self.check_manifest_bytes(kind, path, bytes, fix);
@@ -802,6 +816,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             ignore: args.selection.ignore.clone(),
             fix: (args.fix || args.diff).then_some(args.unsafe_fixes),
             exclude: &args.exclude,
+            kinds: &args.kinds,
             overrides: scan_overrides(args),
             registry_fatal: false,
             only_plugins: None,
@@ -1141,6 +1156,13 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let mut excludes = cfg.config.exclude.clone();
     excludes.extend(plan.exclude.iter().cloned());
     let exclude = exclude_set(&excludes).map_err(|e| UsageError(e.to_string()))?;
+    let mut wanted = crate::discover::Wanted::new(
+        (!plan.kinds.is_empty())
+            .then(|| plan.kinds.to_vec())
+            .or_else(|| cfg.config.targets.kinds.clone()),
+        &cfg.config.targets.kubernetes,
+    )
+    .map_err(|e| UsageError(e.to_string()))?;
     let checks_images = !plan.images.is_empty() || !plan.sboms.is_empty();
     let paths = if plan.paths.is_empty() && !checks_images {
         vec![PathBuf::from(".")]
@@ -1150,7 +1172,8 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     let files = if stdin {
         Vec::new()
     } else {
-        discover(&paths, &exclude, &cfg.base_dir()).map_err(|e| UsageError(e.to_string()))?
+        discover(&paths, &exclude, &cfg.base_dir(), &mut wanted)
+            .map_err(|e| UsageError(e.to_string()))?
     };
     let stdin_bytes = if stdin {
         let mut buf = Vec::new();
@@ -1207,7 +1230,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         let root = i == 0;
         let group_cfg = group_cfg.as_ref().unwrap_or(&cfg);
         let with_images = root && checks_images;
-        let (engine, load_errors) = engine(
+        let (mut engine, load_errors) = engine(
             global,
             group_cfg,
             &EngineOptions {
@@ -1227,6 +1250,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
                 images: with_images,
             },
         )?;
+        engine.kubernetes_files = wanted.kubernetes_files.clone();
         let mut engine = engine;
         engine.platform = platform.clone();
         engine.diff_only = plan.diff;

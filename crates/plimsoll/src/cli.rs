@@ -216,6 +216,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// Read only these kinds of file when searching directories (repeatable,
+    /// or comma-separated; default: `[targets] kinds` in plimsoll.toml, else
+    /// all). Files named as PATHs are always read.
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_enum)]
+    pub kinds: Vec<plimsoll_config::TargetKind>,
+
     /// Check an image (repeatable; mixes with PATHs): a registry reference,
     /// `oci:DIR[:TAG]` (an OCI image layout) or `docker-archive:FILE` (`docker
     /// save`). Resolved once; every plugin that checks images runs on that
@@ -289,6 +295,12 @@ pub struct PinArgs {
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Read only these kinds of file when searching directories (repeatable,
+    /// or comma-separated; default: `[targets] kinds` in plimsoll.toml, else
+    /// all). Files named as PATHs are always read.
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_enum)]
+    pub kinds: Vec<plimsoll_config::TargetKind>,
 }
 
 #[derive(Debug, Args)]

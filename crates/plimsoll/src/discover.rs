@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use plimsoll_config::TargetKind;
 
 /// Names that start like a Dockerfile but are something else: ignore files,
 /// notes, templates, editor and merge leftovers.
@@ -94,6 +95,56 @@ pub fn display_path(p: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
+/// What a directory search reads: the kinds asked for (all by default) and
+/// the `[targets] kubernetes` globs; fills in which files those globs named.
+pub struct Wanted {
+    kinds: Option<Vec<TargetKind>>,
+    kubernetes: GlobSet,
+    /// Display paths of the files found through a `kubernetes` glob.
+    pub kubernetes_files: std::sync::Arc<std::collections::HashSet<String>>,
+}
+
+impl Wanted {
+    pub fn new(
+        kinds: Option<Vec<TargetKind>>,
+        kubernetes: &[String],
+    ) -> Result<Self, DiscoverError> {
+        Ok(Wanted {
+            kinds,
+            kubernetes: exclude_set(kubernetes)?,
+            kubernetes_files: Default::default(),
+        })
+    }
+
+    fn wants(&self, kind: TargetKind) -> bool {
+        self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
+    }
+
+    /// The kind a directory search reads `path` as, if any (`rel`: the path
+    /// relative to the config's directory).
+    fn kind(&self, path: &Path, rel: &Path) -> Option<TargetKind> {
+        let name = path.file_name()?.to_string_lossy();
+        let kind = if is_dockerfile_name(&name) {
+            TargetKind::Dockerfile
+        } else if let Some(k) = plimsoll_manifests::detect_name(&path.to_string_lossy()) {
+            match k {
+                plimsoll_manifests::Kind::Compose => TargetKind::Compose,
+                plimsoll_manifests::Kind::Kubernetes => TargetKind::Kubernetes,
+                plimsoll_manifests::Kind::GithubWorkflow => TargetKind::GithubWorkflow,
+                plimsoll_manifests::Kind::GitlabCi => TargetKind::GitlabCi,
+                plimsoll_manifests::Kind::Devcontainer => TargetKind::Devcontainer,
+            }
+        } else if self.kubernetes.is_match(rel)
+            || self.kubernetes.is_match(PathBuf::from(display_path(path)))
+        {
+            TargetKind::Kubernetes
+        } else {
+            return None;
+        };
+        self.wants(kind).then_some(kind)
+    }
+}
+
 /// Files to check under `paths`. An explicitly named file is always checked; in
 /// directories only Dockerfile-like names are, and manifests by their
 /// conventional names (`compose.yaml`, `docker-compose.*.yml`,
@@ -103,7 +154,9 @@ pub fn discover(
     paths: &[PathBuf],
     exclude: &GlobSet,
     base: &Path,
+    wanted: &mut Wanted,
 ) -> Result<Vec<PathBuf>, DiscoverError> {
+    let mut kubernetes = std::collections::HashSet::new();
     let excluded = |p: &Path| {
         let rel = p.strip_prefix(base).unwrap_or(p);
         let shown = PathBuf::from(display_path(p));
@@ -127,16 +180,23 @@ pub fn discover(
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
-            let name = entry.file_name().to_string_lossy();
-            let wanted = is_dockerfile_name(&name)
-                || plimsoll_manifests::detect_name(&entry.path().to_string_lossy()).is_some();
-            if wanted && !excluded(entry.path()) {
-                out.push(entry.path().to_path_buf());
+            let path = entry.path();
+            let rel = path.strip_prefix(base).unwrap_or(path);
+            let Some(kind) = wanted.kind(path, rel) else {
+                continue;
+            };
+            if excluded(path) {
+                continue;
             }
+            if kind == TargetKind::Kubernetes {
+                kubernetes.insert(display_path(path));
+            }
+            out.push(path.to_path_buf());
         }
     }
     out.sort();
     out.dedup();
+    wanted.kubernetes_files = std::sync::Arc::new(kubernetes);
     Ok(out)
 }
 

@@ -19,6 +19,7 @@ pub fn run(global: &GlobalArgs, args: &PinArgs) -> anyhow::Result<ExitCode> {
             ignore: Vec::new(),
             fix: args.fix.then_some(false),
             exclude: &args.exclude,
+            kinds: &args.kinds,
             overrides: Some(serde_json::json!({"pin": {
                 "resolve-unpinned": true,
                 "update": args.update,

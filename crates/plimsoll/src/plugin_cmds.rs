@@ -255,8 +255,14 @@ pub fn plugin_test(
         fixtures.to_vec()
     };
     let none = crate::discover::exclude_set(&[]).map_err(|e| UsageError(e.to_string()))?;
-    let files = crate::discover::discover(&paths, &none, Path::new("."))
-        .map_err(|e| UsageError(e.to_string()))?;
+    let files = crate::discover::discover(
+        &paths,
+        &none,
+        Path::new("."),
+        &mut crate::discover::Wanted::new(Some(vec![plimsoll_config::TargetKind::Dockerfile]), &[])
+            .expect("no globs"),
+    )
+    .map_err(|e| UsageError(e.to_string()))?;
     if files.is_empty() {
         return Err(UsageError(format!(
             "no fixtures under {} (Dockerfile, *.Dockerfile, Dockerfile.*)",

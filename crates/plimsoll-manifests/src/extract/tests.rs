@@ -129,6 +129,7 @@ fn kinds_by_name_and_by_content() {
             Some(Kind::GithubWorkflow),
         ),
         (".gitlab-ci.yml", Some(Kind::GitlabCi)),
+        ("ci/build.gitlab-ci.yml", Some(Kind::GitlabCi)),
         (".devcontainer/devcontainer.json", Some(Kind::Devcontainer)),
         (".devcontainer.json", Some(Kind::Devcontainer)),
         ("deployment.yaml", None),
