@@ -742,3 +742,33 @@ fn pinning_every_reference_of_the_corpus_keeps_each_file_valid() {
     assert!(missing.is_empty(), "{missing:#?}");
     assert_eq!(theirs.difference(&expected).count(), 0);
 }
+
+/// `[targets] crd-images = true`: custom resources' `image:` fields are
+/// image references too (an Argo Workflow here); off by default.
+#[test]
+fn custom_resource_images_are_read_when_asked() {
+    let p = Project::new();
+    p.file(
+        "workflow.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: hello\nspec:\n  templates:\n    - name: main\n      container:\n        image: busybox:1.36\n",
+    );
+    let concise = |p: &Project| {
+        let r = p.run(&[
+            "check",
+            "--offline",
+            "--select",
+            "PL6001",
+            "--format",
+            "concise",
+            "workflow.yaml",
+        ]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        r.stdout.lines().next().unwrap_or_default().to_string()
+    };
+    assert_eq!(concise(&p), "No problems found in 1 target.");
+    p.file("plimsoll.toml", "[targets]\ncrd-images = true\n");
+    assert_eq!(
+        concise(&p),
+        "workflow.yaml:9:16: note[PL6001] `busybox:1.36` (Workflow/hello spec.templates[0].container.image) is not pinned to a digest"
+    );
+}

@@ -111,6 +111,11 @@ pub struct TargetsConfig {
     /// by their content.
     #[serde(default)]
     pub kubernetes: Vec<String>,
+    /// In Kubernetes manifests, also read `image:` fields of custom
+    /// resources (Argo Workflows, Tekton, operators' CRs), anywhere in the
+    /// document; the workloads' containers are always read.
+    #[serde(default)]
+    pub crd_images: bool,
 }
 
 /// The kind of a file plimsoll reads; one enum for `--kind` and

@@ -83,8 +83,9 @@ impl ManifestTarget {
     pub fn parse(
         kind: plimsoll_manifests::Kind,
         text: String,
+        options: &plimsoll_manifests::Options,
     ) -> Result<Self, plimsoll_manifests::ParseError> {
-        let manifest = plimsoll_manifests::extract(kind, &text)?;
+        let manifest = plimsoll_manifests::extract_with(kind, &text, options)?;
         Ok(ManifestTarget {
             lines: plimsoll_dockerfile::LineIndex::new(&text),
             text,

@@ -5,10 +5,25 @@ use crate::{ImageRef, Kind, Manifest, ParseError, compose, yaml};
 
 /// Every image reference of a `kind` file, in file order.
 pub fn extract(kind: Kind, text: &str) -> Result<Manifest, ParseError> {
+    extract_with(kind, text, &Options::default())
+}
+
+/// How [`extract_with`] reads files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// In Kubernetes documents of other kinds than the workloads (custom
+    /// resources: Argo Workflows, Tekton Tasks, operators' CRs), every
+    /// string under a key named `image` is an image reference.
+    pub crd_images: bool,
+}
+
+/// [`extract`] with [`Options`].
+pub fn extract_with(kind: Kind, text: &str, options: &Options) -> Result<Manifest, ParseError> {
     let mut out = Collector {
         text,
         kind,
         images: Vec::new(),
+        options: *options,
     };
     match kind {
         Kind::Devcontainer => devcontainer(text, &mut out)?,
@@ -38,6 +53,7 @@ struct Collector<'a> {
     text: &'a str,
     kind: Kind,
     images: Vec<ImageRef>,
+    options: Options,
 }
 
 impl Collector<'_> {
@@ -179,7 +195,18 @@ fn kubernetes(tree: &Tree, doc: NodeId, prefix: &str, out: &mut Collector<'_>) {
         }
         return;
     }
+    let name_of = |doc: NodeId| {
+        tree.get(doc, "metadata")
+            .and_then(|m| tree.get(m, "name"))
+            .and_then(|n| tree.str(n))
+            .unwrap_or("")
+            .to_string()
+    };
     let Some(path) = pod_spec_path(kind) else {
+        if out.options.crd_images {
+            let name = name_of(doc);
+            any_image(tree, doc, &format!("{kind}/{name} {prefix}"), out);
+        }
         return;
     };
     let name = tree
@@ -209,6 +236,28 @@ fn kubernetes(tree: &Tree, doc: NodeId, prefix: &str, out: &mut Collector<'_>) {
                 format!("{kind}/{name} {prefix}{spec_path}.{list}[{i}].image"),
             );
         }
+    }
+}
+
+/// Every string under an `image` key, anywhere below `node`.
+fn any_image(tree: &Tree, node: NodeId, path: &str, out: &mut Collector<'_>) {
+    match tree.node(node) {
+        Node::Map(_) => {
+            for (key, value) in tree.entries(node) {
+                let here = format!("{path}{}{key}", if path.ends_with(' ') { "" } else { "." });
+                if key == "image" && matches!(tree.node(value), Node::Scalar { .. }) {
+                    out.add_node(tree, value, here);
+                } else {
+                    any_image(tree, value, &here, out);
+                }
+            }
+        }
+        Node::Seq(items) => {
+            for (i, &item) in items.iter().enumerate() {
+                any_image(tree, item, &format!("{path}[{i}]"), out);
+            }
+        }
+        Node::Scalar { .. } => {}
     }
 }
 

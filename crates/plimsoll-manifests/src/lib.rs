@@ -16,7 +16,7 @@ mod yaml;
 
 use std::fmt;
 
-pub use extract::extract;
+pub use extract::{Options, extract, extract_with};
 
 /// The kinds of file that name images, besides Dockerfiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -38,6 +38,8 @@ pub struct Engine {
     /// Files a `[targets] kubernetes` glob names (display paths): read as
     /// Kubernetes manifests whatever they look like.
     pub kubernetes_files: Arc<std::collections::HashSet<String>>,
+    /// How manifests are read (`[targets] crd-images`).
+    pub manifest_options: plimsoll_manifests::Options,
     /// Plugins whose answers hang on nothing outside the Dockerfile (they
     /// use no registry, signatures, vulnerability or package data): the
     /// ones whose ignores PL0003 may call unused.
@@ -262,6 +264,9 @@ pub fn engine(
             diff_only: false,
             self_contained,
             kubernetes_files: Default::default(),
+            manifest_options: plimsoll_manifests::Options {
+                crd_images: cfg.config.targets.crd_images,
+            },
         },
         errors,
     ))

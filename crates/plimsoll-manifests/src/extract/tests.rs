@@ -157,3 +157,23 @@ fn kinds_by_name_and_by_content() {
     assert_eq!(detect_content("name: x\nversion: 1\n"), None);
     assert_eq!(detect_content("{\"name\": \"x\"}"), None);
 }
+
+#[test]
+fn custom_resources_name_images_only_when_asked() {
+    let text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: hello\nspec:\n  templates:\n    - name: main\n      container:\n        image: busybox:1.36\n        command: [echo]\n";
+    assert!(show(Kind::Kubernetes, text).is_empty());
+    let m =
+        crate::extract_with(Kind::Kubernetes, text, &crate::Options { crd_images: true }).unwrap();
+    let got: Vec<(String, String)> = m
+        .images
+        .iter()
+        .map(|i| (i.field.clone(), i.reference.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "Workflow/hello spec.templates[0].container.image".to_string(),
+            "busybox:1.36".to_string()
+        )]
+    );
+}

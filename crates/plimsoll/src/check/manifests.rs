@@ -124,7 +124,7 @@ impl Engine {
             return res;
         };
         let text = text.to_string();
-        let mut target = match ManifestTarget::parse(kind, text.clone()) {
+        let mut target = match ManifestTarget::parse(kind, text.clone(), &self.manifest_options) {
             Ok(t) => t,
             Err(e) => {
                 let rule = "PL0004";
@@ -169,7 +169,8 @@ impl Engine {
                     message: format!("fixes for {path} were not applied: {why}"),
                     line: None,
                 };
-                let new_target = match ManifestTarget::parse(kind, new_text) {
+                let new_target = match ManifestTarget::parse(kind, new_text, &self.manifest_options)
+                {
                     Ok(t) => t,
                     Err(e) => {
                         errors.push(refused(format!("the result would not parse ({e})")));
