@@ -845,35 +845,93 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// examples/github/pin.yml's job, run by the runner with this checkout's
-/// action (installed from a local release) against the stack's registry, a
-/// bare git remote and a stub of the GitHub REST calls it makes: nothing to
-/// move opens nothing; a moved tag opens one pull request on
-/// `plimsoll/pins` whose body lists the move; the next run with nothing new
-/// changes nothing; a later move updates the same pull request.
-#[test]
-fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
-    let Some(py) = python() else { return };
-    let Some(registry) = support::stack_var("REGISTRY") else {
-        return;
-    };
-    for tool in ["skopeo", "jq", "git"] {
-        if Command::new(tool).arg("--version").output().is_err() {
-            return skip(&format!("{tool} is not installed"));
+/// A repository for the update bots: `{registry}/plimsoll-e2e/bot-…:latest`
+/// pointed at the stack's images, a bare git remote with a checkout of main
+/// whose Dockerfile and compose.yaml pin it, and the forge API stub.
+struct BotRepo {
+    tmp: tempfile::TempDir,
+    image: String,
+    registry: String,
+    remote: PathBuf,
+    work: PathBuf,
+    stub: std::process::Child,
+    api: String,
+    log: PathBuf,
+}
+
+impl BotRepo {
+    fn new(py: &str) -> Option<(BotRepo, String)> {
+        let registry = support::stack_var("REGISTRY")?;
+        for tool in ["skopeo", "jq", "git"] {
+            if Command::new(tool).arg("--version").output().is_err() {
+                skip(&format!("{tool} is not installed"));
+                return None;
+            }
         }
+        let tmp = tempfile::tempdir().unwrap();
+        let image = format!(
+            "{registry}/plimsoll-e2e/bot-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        let remote = tmp.path().join("remote.git");
+        let work = tmp.path().join("work");
+        let log = tmp.path().join("forge.log");
+        let mut stub = Command::new(py)
+            .arg(root().join("tests/action/forge_stub.py"))
+            .arg(&log)
+            .arg("s3cret")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let api = {
+            use std::io::BufRead;
+            let mut line = String::new();
+            std::io::BufReader::new(stub.stdout.take().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            line.trim().to_string()
+        };
+        let repo = BotRepo {
+            tmp,
+            image,
+            registry,
+            remote,
+            work,
+            stub,
+            api,
+            log,
+        };
+        let v1 = repo.point("moving:v1");
+        let (remote, work) = (repo.remote.to_str().unwrap(), repo.work.to_str().unwrap());
+        git(
+            repo.tmp.path(),
+            &["init", "-q", "--bare", "-b", "main", remote],
+        );
+        git(repo.tmp.path(), &["clone", "-q", remote, work]);
+        git(&repo.work, &["checkout", "-q", "-b", "main"]);
+        let image = &repo.image;
+        std::fs::write(
+            repo.work.join("Dockerfile"),
+            format!("FROM {image}:latest@{v1}\nUSER 1000\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            repo.work.join("compose.yaml"),
+            format!("services:\n  app:\n    image: {image}:latest@{v1}  # the app\n"),
+        )
+        .unwrap();
+        git(&repo.work, &["add", "."]);
+        git(&repo.work, &["commit", "-qm", "init"]);
+        git(&repo.work, &["push", "-q", "origin", "main"]);
+        Some((repo, v1))
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let rel = release(tmp.path());
-    let repo = format!(
-        "{registry}/plimsoll-e2e/bot-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    // Points `{repo}:latest` at `from`; returns the digest it now names.
-    let point = |from: &str| {
+
+    /// Points `{image}:latest` at the stack's `from`; the digest it names now.
+    fn point(&self, from: &str) -> String {
         let st = Command::new("skopeo")
             .args([
                 "copy",
@@ -881,103 +939,104 @@ fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
                 "--src-tls-verify=false",
                 "--dest-tls-verify=false",
             ])
-            .arg(format!("docker://{registry}/library/{from}"))
-            .arg(format!("docker://{repo}:latest"))
+            .arg(format!("docker://{}/library/{from}", self.registry))
+            .arg(format!("docker://{}:latest", self.image))
             .status()
             .unwrap();
         assert!(st.success(), "skopeo copy {from}");
         let out = Command::new("skopeo")
             .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-            .arg(format!("docker://{repo}:latest"))
+            .arg(format!("docker://{}:latest", self.image))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    let v1 = point("moving:v1");
+    }
 
-    // The repository: a bare remote and a checkout of main.
-    let remote = tmp.path().join("remote.git");
-    git(
-        tmp.path(),
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ],
-    );
-    let work = tmp.path().join("work");
-    git(
-        tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            work.to_str().unwrap(),
-        ],
-    );
-    git(&work, &["checkout", "-q", "-b", "main"]);
-    std::fs::write(
-        work.join("Dockerfile"),
-        format!("FROM {repo}:latest@{v1}\nUSER 1000\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        work.join("compose.yaml"),
-        format!("services:\n  app:\n    image: {repo}:latest@{v1}  # the app\n"),
-    )
-    .unwrap();
-    git(&work, &["add", "."]);
-    git(&work, &["commit", "-qm", "init"]);
-    git(&work, &["push", "-q", "origin", "main"]);
+    /// A fresh checkout of main, as a scheduled run starts from.
+    fn checkout_main(&self) {
+        git(&self.work, &["checkout", "-q", "-f", "main"]);
+        git(&self.work, &["fetch", "-q", "origin"]);
+        git(&self.work, &["reset", "-q", "--hard", "origin/main"]);
+        git(&self.work, &["clean", "-qfdx"]);
+    }
 
-    // GitHub's REST API, as far as the workflow uses it.
-    let log = tmp.path().join("github.log");
-    let mut stub = Command::new(&py)
-        .arg(root().join("tests/action/github_stub.py"))
-        .arg(&log)
-        .arg("s3cret")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let api = {
-        use std::io::BufRead;
-        let mut line = String::new();
-        std::io::BufReader::new(stub.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        line.trim().to_string()
-    };
-    let calls = || -> Vec<serde_json::Value> {
-        std::fs::read_to_string(&log)
+    /// The forge API calls so far: (method, JSON body).
+    fn calls(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+
+    fn methods(&self) -> Vec<String> {
+        self.calls()
+            .iter()
+            .map(|c| c["method"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn branch_file(&self, path: &str) -> String {
+        git(&self.remote, &["show", &format!("plimsoll/pins:{path}")])
+    }
+
+    fn branch_head(&self) -> String {
+        git(&self.remote, &["rev-parse", "plimsoll/pins"])
+    }
+
+    /// Asserts the table row of `file:line` names the image, `from` and `to`.
+    fn assert_row(&self, body: &str, at: &str, from: &str, to: &str) {
+        let row = body
+            .lines()
+            .find(|l| l.starts_with(&format!("| {at} |")))
+            .unwrap_or_else(|| panic!("no row for {at}:\n{body}"));
+        assert!(
+            row.contains(&format!("`{}:latest`", self.image))
+                && row.contains(&from[..19])
+                && row.contains(&to[..19]),
+            "{row}"
+        );
+    }
+}
+
+impl Drop for BotRepo {
+    fn drop(&mut self) {
+        let _ = self.stub.kill();
+        let _ = self.stub.wait();
+    }
+}
+
+/// examples/github/pin.yml's job, run by the runner with this checkout's
+/// action (installed from a local release) against the stack's registry, a
+/// bare git remote and a stub of the GitHub REST calls it makes: nothing to
+/// move opens nothing; a moved tag opens one pull request on
+/// `plimsoll/pins` whose body lists the moves; the next run with nothing new
+/// changes nothing; a later move updates the same pull request.
+#[test]
+fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
+    let Some(py) = python() else { return };
+    let Some((repo, v1)) = BotRepo::new(&py) else {
+        return;
     };
+    let rel = release(repo.tmp.path());
     let inputs = serde_json::json!({
         "release-url": format!("file://{}", rel.display()),
         "version": "0.1.0",
     })
     .to_string();
-    // One scheduled run, on a fresh checkout of main as the runner makes it.
     let run = || {
-        git(&work, &["checkout", "-q", "-f", "main"]);
-        git(&work, &["fetch", "-q", "origin"]);
-        git(&work, &["reset", "-q", "--hard", "origin/main"]);
+        repo.checkout_main();
         let out = Command::new(&py)
             .arg(root().join("tests/action/run_action.py"))
             .arg(format!(
                 "{}#pin",
                 root().join("examples/github/pin.yml").display()
             ))
-            .arg(&work)
+            .arg(&repo.work)
             .env("RUN_ACTION_LOCAL", root().join("action.yml"))
             .env("RUN_ACTION_LOCAL_INPUTS", &inputs)
             .env("RUN_ACTION_SECRETS", r#"{"PINS_TOKEN": "s3cret"}"#)
-            .env("GITHUB_API_URL", &api)
+            .env("GITHUB_API_URL", &repo.api)
             .env("GITHUB_REPOSITORY", "acme/app")
             .env("GITHUB_REPOSITORY_OWNER", "acme")
             .env("GITHUB_REF_NAME", "main")
@@ -1002,74 +1061,146 @@ fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
             .unwrap()
             .clone()
     };
-    let branch_file = |path: &str| git(&remote, &["show", &format!("plimsoll/pins:{path}")]);
 
     // Nothing moved: nothing fixed, no pull request.
-    let (j, log_text) = run();
-    assert_eq!(step(&j, "Move pins")["outputs"]["fixed"], "0", "{log_text}");
+    let (j, log) = run();
+    assert_eq!(step(&j, "Move pins")["outputs"]["fixed"], "0", "{log}");
     assert_eq!(
         step(&j, "Open or update the pull request")["outcome"],
         "skipped"
     );
-    assert!(calls().is_empty());
+    assert!(repo.calls().is_empty());
 
     // The tag moves: one pull request on plimsoll/pins, listing both moves.
-    let v2 = point("moving:v2");
+    let v2 = repo.point("moving:v2");
     assert_ne!(v1, v2);
-    let (j, log_text) = run();
+    let (j, log) = run();
     let pins = step(&j, "Move pins");
-    assert_eq!(pins["outputs"]["fixed"], "2", "{log_text}");
-    assert_eq!(pins["outputs"]["updated"], "2", "{log_text}");
-    let c = calls();
-    assert_eq!(
-        c.iter()
-            .map(|x| x["method"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        ["GET", "POST"],
-        "{log_text}"
-    );
-    let body = c[1]["body"]["body"].as_str().unwrap();
+    assert_eq!(pins["outputs"]["fixed"], "2", "{log}");
+    assert_eq!(pins["outputs"]["updated"], "2", "{log}");
+    assert_eq!(repo.methods(), ["GET", "POST"], "{log}");
+    let c = repo.calls();
     assert_eq!(c[1]["body"]["head"], "plimsoll/pins");
     assert_eq!(c[1]["body"]["base"], "main");
-    for file in ["Dockerfile:1", "compose.yaml:3"] {
-        let row = body
-            .lines()
-            .find(|l| l.starts_with(&format!("| {file} |")))
-            .unwrap_or_else(|| panic!("no row for {file}:\n{body}"));
-        assert!(
-            row.contains(&format!("`{repo}:latest`"))
-                && row.contains(&v1[..19])
-                && row.contains(&v2[..19]),
-            "{row}"
-        );
-    }
+    let body = c[1]["body"]["body"].as_str().unwrap();
+    repo.assert_row(body, "Dockerfile:1", &v1, &v2);
+    repo.assert_row(body, "compose.yaml:3", &v1, &v2);
     assert_eq!(
-        branch_file("compose.yaml"),
-        format!("services:\n  app:\n    image: {repo}:latest@{v2}  # the app")
+        repo.branch_file("compose.yaml"),
+        format!(
+            "services:\n  app:\n    image: {}:latest@{v2}  # the app",
+            repo.image
+        )
     );
-    let head = git(&remote, &["rev-parse", "plimsoll/pins"]);
-    assert_eq!(git(&remote, &["rev-parse", "main"]).len(), 40);
+    let head = repo.branch_head();
 
-    // The next run, nothing new: the pull request and its branch stay as they are.
-    let (_, log_text) = run();
-    assert_eq!(calls().len(), 2, "{log_text}");
-    assert_eq!(git(&remote, &["rev-parse", "plimsoll/pins"]), head);
+    // The next run, nothing new: the pull request and its branch stay.
+    let (_, log) = run();
+    assert_eq!(repo.calls().len(), 2, "{log}");
+    assert_eq!(repo.branch_head(), head);
 
     // The tag moves again: the same pull request is updated.
-    let v3 = point("dockerv2:1.0");
+    let v3 = repo.point("dockerv2:1.0");
     assert!(v3 != v2 && v3 != v1);
-    let (_, log_text) = run();
-    let c = calls();
-    assert_eq!(
-        c.iter()
-            .map(|x| x["method"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        ["GET", "POST", "GET", "PATCH"],
-        "{log_text}"
-    );
+    let (_, log) = run();
+    assert_eq!(repo.methods(), ["GET", "POST", "GET", "PATCH"], "{log}");
+    let c = repo.calls();
     assert!(c[3]["path"].as_str().unwrap().ends_with("/pulls/1"));
-    assert!(c[3]["body"]["body"].as_str().unwrap().contains(&v3[..19]));
-    assert!(branch_file("Dockerfile").contains(&v3));
-    let _ = stub.kill();
-    let _ = stub.wait();
+    repo.assert_row(
+        c[3]["body"]["body"].as_str().unwrap(),
+        "Dockerfile:1",
+        &v1,
+        &v3,
+    );
+    assert!(repo.branch_file("Dockerfile").contains(&v3));
+}
+
+/// The GitLab template's `.plimsoll-pins` script, run as a scheduled job
+/// would run it (this build of plimsoll on PATH), against the same kind of
+/// repository and a stub of the three GitLab API calls: the same story as
+/// the GitHub workflow, with a merge request.
+#[test]
+fn the_gitlab_pins_job_opens_one_merge_request_and_keeps_it_current() {
+    let Some(py) = python() else { return };
+    let Some((repo, v1)) = BotRepo::new(&py) else {
+        return;
+    };
+    let template = std::fs::read_to_string(root().join(".gitlab/plimsoll.gitlab-ci.yml")).unwrap();
+    let job = &template[template.find("\n.plimsoll-pins:\n").unwrap()..];
+    let script = &job[job.find("  script:\n    - |\n").unwrap() + "  script:\n    - |\n".len()..];
+    let block: String = script
+        .lines()
+        .take_while(|l| !l.starts_with("  artifacts:"))
+        .map(|l| l.strip_prefix("      ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bin = Path::new(env!("CARGO_BIN_EXE_plimsoll")).parent().unwrap();
+    let run = || {
+        repo.checkout_main();
+        let out = Command::new("sh")
+            .args(["-e", "-c", &block])
+            .current_dir(&repo.work)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("PLIMSOLL_PINS_BRANCH", "plimsoll/pins")
+            .env("PLIMSOLL_PINS_REMOTE", &repo.remote)
+            .env("PLIMSOLL_PINS_TOKEN", "s3cret")
+            .env("PLIMSOLL_PATHS", ".")
+            .env("PLIMSOLL_ARGS", "")
+            .env("CI_API_V4_URL", format!("{}/api/v4", repo.api))
+            .env("CI_PROJECT_ID", "42")
+            .env("CI_DEFAULT_BRANCH", "main")
+            .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
+            .env("NO_COLOR", "1")
+            .env_remove("PLIMSOLL_CONFIG")
+            .output()
+            .unwrap();
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{log}");
+        log
+    };
+
+    let log = run();
+    assert!(log.contains("plimsoll: no pin to move"), "{log}");
+    assert!(repo.calls().is_empty());
+
+    let v2 = repo.point("moving:v2");
+    let log = run();
+    assert!(log.contains("plimsoll: opened merge request !1"), "{log}");
+    assert_eq!(repo.methods(), ["GET", "POST"], "{log}");
+    let c = repo.calls();
+    assert_eq!(c[1]["body"]["source_branch"], "plimsoll/pins");
+    assert_eq!(c[1]["body"]["target_branch"], "main");
+    let body = c[1]["body"]["description"].as_str().unwrap();
+    repo.assert_row(body, "Dockerfile:1", &v1, &v2);
+    repo.assert_row(body, "compose.yaml:3", &v1, &v2);
+    let head = repo.branch_head();
+
+    let log = run();
+    assert!(log.contains("already moves these pins"), "{log}");
+    assert_eq!(repo.calls().len(), 2);
+    assert_eq!(repo.branch_head(), head);
+
+    let v3 = repo.point("dockerv2:1.0");
+    let log = run();
+    assert!(log.contains("plimsoll: updated merge request !1"), "{log}");
+    assert_eq!(repo.methods(), ["GET", "POST", "GET", "PUT"], "{log}");
+    repo.assert_row(
+        repo.calls()[3]["body"]["description"].as_str().unwrap(),
+        "Dockerfile:1",
+        &v1,
+        &v3,
+    );
+    assert!(repo.branch_file("Dockerfile").contains(&v3));
 }

@@ -1,11 +1,15 @@
-"""The few GitHub REST calls examples/github/pin.yml makes, for tests/action.rs.
+"""The few forge API calls the update bots make, for tests/action.rs.
 
-Serves GET /repos/O/R/pulls?state=open&head=O:BRANCH, POST /repos/O/R/pulls and
-PATCH /repos/O/R/pulls/N from memory, checks the bearer token, and appends
-each call (method, path, JSON body) to the log file named on the command
-line. Prints its base URL, then serves until killed.
+GitHub (examples/github/pin.yml): GET /repos/O/R/pulls?state=open&head=O:BRANCH,
+POST /repos/O/R/pulls, PATCH /repos/O/R/pulls/N, with `Authorization: Bearer`.
+GitLab (.gitlab/plimsoll.gitlab-ci.yml's .plimsoll-pins):
+GET /api/v4/projects/ID/merge_requests?state=opened&source_branch=BRANCH,
+POST /api/v4/projects/ID/merge_requests, PUT /api/v4/projects/ID/merge_requests/IID,
+with `PRIVATE-TOKEN`. Pull/merge requests live in memory; each call (method,
+path, query, JSON body) is appended to the log file named on the command line.
+Prints its base URL, then serves until killed.
 
-usage: github_stub.py LOG TOKEN
+usage: forge_stub.py LOG TOKEN
 """
 
 import json
@@ -37,6 +41,8 @@ class Handler(BaseHTTPRequestHandler):
         with open(LOG, "a", encoding="utf-8") as log:
             log.write(json.dumps({"method": method, "path": url.path,
                                   "query": url.query, "body": body}) + "\n")
+        if url.path.startswith("/api/v4/"):
+            return self.gitlab(method, url, body)
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.reply(401, {"message": "Bad credentials"})
         parts = url.path.strip("/").split("/")
@@ -61,6 +67,28 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(200, p)
         return self.reply(404, {"message": "Not Found"})
 
+    def gitlab(self, method, url, body):
+        if self.headers.get("PRIVATE-TOKEN") != TOKEN:
+            return self.reply(401, {"message": "401 Unauthorized"})
+        parts = url.path.strip("/").split("/")
+        if len(parts) < 5 or parts[2] != "projects" or parts[4] != "merge_requests":
+            return self.reply(404, {"message": "404 Not Found"})
+        if method == "GET" and len(parts) == 5:
+            q = urllib.parse.parse_qs(url.query)
+            found = [m for m in PULLS if m["state"] == "opened"
+                     and m["source_branch"] == q.get("source_branch", [""])[0]]
+            return self.reply(200, found)
+        if method == "POST" and len(parts) == 5:
+            mr = dict(body, iid=len(PULLS) + 1, state="opened")
+            PULLS.append(mr)
+            return self.reply(201, mr)
+        if method == "PUT" and len(parts) == 6:
+            for m in PULLS:
+                if str(m["iid"]) == parts[5]:
+                    m.update(body)
+                    return self.reply(200, m)
+        return self.reply(404, {"message": "404 Not Found"})
+
     def do_GET(self):
         self.handle_call("GET")
 
@@ -69,6 +97,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self):
         self.handle_call("PATCH")
+
+    def do_PUT(self):
+        self.handle_call("PUT")
 
 
 server = HTTPServer(("127.0.0.1", 0), Handler)
