@@ -354,27 +354,9 @@ fn actionlint(file: &Path) {
 #[test]
 fn every_reference_of_the_corpus_is_found_as_an_independent_reader_finds_it() {
     use std::collections::BTreeSet;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/manifests");
-    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
-        return support::skip("../shared/corpus/manifests is missing");
+    let Some((dir, files)) = corpus() else {
+        return;
     };
-    let Some(python) = std::env::var_os("PLIMSOLL_TOOLS_PYTHON") else {
-        return support::skip("PLIMSOLL_TOOLS_PYTHON (with PyYAML) is unset");
-    };
-    let files: Vec<(plimsoll_manifests::Kind, String)> = manifest
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let mut cols = l.split('\t');
-            let file = cols.next().unwrap().to_string();
-            let kind = match cols.next().unwrap() {
-                "github-workflows" => "github-workflow",
-                k => k,
-            };
-            (plimsoll_manifests::Kind::from_name(kind).unwrap(), file)
-        })
-        .collect();
-    assert!(files.len() > 700, "{}", files.len());
 
     let mut ours = BTreeSet::new();
     let mut by_kind = std::collections::BTreeMap::<&str, usize>::new();
@@ -387,39 +369,15 @@ fn every_reference_of_the_corpus_is_found_as_an_independent_reader_finds_it() {
             ours.insert(format!("{file}\t{}", i.written));
         }
     }
-    let out = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/manifest_refs.py"))
-        .args(files.iter().map(|(k, f)| format!("{k}={f}")))
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: BTreeSet<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let theirs = independent_reading(&dir, &files);
     let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| -> Vec<String> {
         a.difference(b).cloned().collect()
     };
-    // PyYAML refuses these three, which YAML (and libyaml, GitHub, kubectl)
-    // accept: a flow mapping as a mapping key (a Helm-style placeholder
-    // left in a Kubernetes sample), and an anchor name defined twice
-    // (actionlint's own test data: a later definition replaces the earlier).
-    let refused_by_pyyaml = [
-        "GoogleCloudPlatform__kubernetes-engine-samples__ai-ml__llm-serving-llama__vllm__vllm-llama4-scout-17b-16e.yaml",
-        "rhysd__actionlint__testdata__examples__yaml_anchor_usage.yaml",
-        "rhysd__actionlint__testdata__ok__anchors.yaml",
-    ];
     let only_ours: Vec<String> = only(&ours, &theirs)
         .into_iter()
-        .filter(|l| !refused_by_pyyaml.iter().any(|f| l.starts_with(f)))
+        .filter(|l| !refused_by_pyyaml(l))
         .collect();
-    let expected_errors: Vec<String> = refused_by_pyyaml
+    let expected_errors: Vec<String> = REFUSED_BY_PYYAML
         .iter()
         .map(|f| format!("{f}\t!error"))
         .collect();
@@ -651,26 +609,15 @@ fn kinds_and_kubernetes_globs_choose_what_a_directory_search_reads() {
 #[test]
 fn pinning_every_reference_of_the_corpus_keeps_each_file_valid() {
     use std::collections::BTreeSet;
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/manifests");
-    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
-        return support::skip("../shared/corpus/manifests is missing");
-    };
-    let Some(python) = std::env::var_os("PLIMSOLL_TOOLS_PYTHON") else {
-        return support::skip("PLIMSOLL_TOOLS_PYTHON (with PyYAML) is unset");
+    let Some((dir, files)) = corpus() else {
+        return;
     };
     let digest = format!("@sha256:{}", "0".repeat(64));
     let out_dir = tempfile::tempdir().unwrap();
     let mut expected = BTreeSet::new();
-    let mut args = Vec::new();
     let mut edited = 0;
-    for line in manifest.lines().skip(1) {
-        let mut cols = line.split('\t');
-        let file = cols.next().unwrap();
-        let kind = match cols.next().unwrap() {
-            "github-workflows" => "github-workflow",
-            k => k,
-        };
-        let kind = plimsoll_manifests::Kind::from_name(kind).unwrap();
+    for (kind, file) in &files {
+        let kind = *kind;
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         let before = plimsoll_manifests::extract(kind, &text).unwrap();
         let mut new = text.clone();
@@ -705,39 +652,16 @@ fn pinning_every_reference_of_the_corpus_keeps_each_file_valid() {
             expected.insert(format!("{file}\t{want}"));
         }
         std::fs::write(out_dir.path().join(file), &new).unwrap();
-        args.push(format!("{kind}={file}"));
     }
     assert!(edited > 1000, "{edited}");
-    let out = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/manifest_refs.py"))
-        .args(&args)
-        .current_dir(out_dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: BTreeSet<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
+    let theirs: BTreeSet<String> = independent_reading(out_dir.path(), &files)
+        .into_iter()
         .filter(|l| !l.ends_with("\t!error"))
-        .map(str::to_string)
         .collect();
     // PyYAML refuses three files (see above); everything it reads matches.
     let missing: Vec<&String> = expected
         .iter()
-        .filter(|l| !theirs.contains(*l))
-        .filter(|l| {
-            ![
-                "GoogleCloudPlatform__kubernetes-engine-samples__ai-ml__llm-serving-llama__vllm__vllm-llama4-scout-17b-16e.yaml",
-                "rhysd__actionlint__testdata__examples__yaml_anchor_usage.yaml",
-                "rhysd__actionlint__testdata__ok__anchors.yaml",
-            ]
-            .iter()
-            .any(|f| l.starts_with(f))
-        })
+        .filter(|l| !theirs.contains(*l) && !refused_by_pyyaml(l))
         .collect();
     assert!(missing.is_empty(), "{missing:#?}");
     assert_eq!(theirs.difference(&expected).count(), 0);
@@ -771,4 +695,75 @@ fn custom_resource_images_are_read_when_asked() {
         concise(&p),
         "workflow.yaml:9:16: note[PL6001] `busybox:1.36` (Workflow/hello spec.templates[0].container.image) is not pinned to a digest"
     );
+}
+
+/// The corpus of real manifests: its directory and each file with its kind,
+/// or `None` (the skip printed) when it or the tools venv's Python is absent.
+fn corpus() -> Option<(std::path::PathBuf, Vec<(plimsoll_manifests::Kind, String)>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/manifests");
+    let Ok(manifest) = std::fs::read_to_string(dir.join("MANIFEST.tsv")) else {
+        support::skip("../shared/corpus/manifests is missing");
+        return None;
+    };
+    std::env::var_os("PLIMSOLL_TOOLS_PYTHON")
+        .is_some()
+        .then_some(())
+        .or_else(|| {
+            support::skip("PLIMSOLL_TOOLS_PYTHON (with PyYAML) is unset");
+            None
+        })?;
+    let files: Vec<(plimsoll_manifests::Kind, String)> = manifest
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut cols = l.split('\t');
+            let file = cols.next().unwrap().to_string();
+            let kind = match cols.next().unwrap() {
+                "github-workflows" => "github-workflow",
+                k => k,
+            };
+            (plimsoll_manifests::Kind::from_name(kind).unwrap(), file)
+        })
+        .collect();
+    assert!(files.len() > 700, "{}", files.len());
+    Some((dir, files))
+}
+
+/// `FILE<TAB>VALUE` lines of the independent reader over `files` in `dir`.
+fn independent_reading(
+    dir: &Path,
+    files: &[(plimsoll_manifests::Kind, String)],
+) -> std::collections::BTreeSet<String> {
+    let out = Command::new(std::env::var_os("PLIMSOLL_TOOLS_PYTHON").unwrap())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/manifest_refs.py"))
+        .args(files.iter().map(|(k, f)| format!("{k}={f}")))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Files PyYAML refuses and YAML (libyaml, GitHub, kubectl) accepts: a flow
+/// mapping as a mapping key (a Helm-style placeholder left in a Kubernetes
+/// sample), and an anchor name defined twice (actionlint's own test data: a
+/// later definition replaces the earlier).
+const REFUSED_BY_PYYAML: [&str; 3] = [
+    "GoogleCloudPlatform__kubernetes-engine-samples__ai-ml__llm-serving-llama__vllm__vllm-llama4-scout-17b-16e.yaml",
+    "rhysd__actionlint__testdata__examples__yaml_anchor_usage.yaml",
+    "rhysd__actionlint__testdata__ok__anchors.yaml",
+];
+
+fn refused_by_pyyaml(line: &str) -> bool {
+    REFUSED_BY_PYYAML
+        .iter()
+        .any(|f| line.starts_with(&format!("{f}\t")))
 }
