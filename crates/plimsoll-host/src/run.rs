@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use wasmtime::component::Instance;
 use wasmtime::{Store, Trap};
 
 use crate::bindings::exports::plimsoll::plugin::image_check;
@@ -74,21 +75,19 @@ impl Host {
         doc: &Dockerfile,
         path: &str,
     ) -> Result<Vec<report::Finding>, PluginFailure> {
-        let name = plugin.name.as_str();
         let Some(idx) = &plugin.dockerfile_idx else {
             return Ok(Vec::new());
         };
         let wit_doc = convert::document(doc, path);
-        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
-        let result = plugin
-            .pre
-            .instantiate(&mut store)
-            .and_then(|inst| idx.load(&mut store, &inst))
-            .and_then(|c| c.call_check(&mut store, &wit_doc, &plugin.settings_json))
-            .and_then(|r| within_budget(&mut store).map(|_| r))
-            .map_err(|e| {
-                self.failure(name, &plugin.limits, &store, &format!("check of {path}"), e)
-            })?;
+        let result = self.call(
+            plugin,
+            &format!("check of {path}"),
+            |_| {},
+            |store, inst| {
+                idx.load(&mut *store, inst)?
+                    .call_check(store, &wit_doc, &plugin.settings_json)
+            },
+        )?;
         let target = convert::TargetText::File {
             path,
             text: &doc.text,
@@ -106,14 +105,12 @@ impl Host {
         plugin
             .manifest_kinds
             .get_or_init(|| {
-                let name = plugin.name.as_str();
-                let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
-                plugin
-                    .pre
-                    .instantiate(&mut store)
-                    .and_then(|inst| idx.load(&mut store, &inst))
-                    .and_then(|c| c.call_kinds(&mut store))
-                    .map_err(|e| self.failure(name, &plugin.limits, &store, "kinds", e))
+                self.call(
+                    plugin,
+                    "kinds",
+                    |_| {},
+                    |store, inst| idx.load(&mut *store, inst)?.call_kinds(store),
+                )
             })
             .clone()
     }
@@ -126,7 +123,6 @@ impl Host {
         manifest: &ManifestTarget,
         path: &str,
     ) -> Result<Vec<report::Finding>, PluginFailure> {
-        let name = plugin.name.as_str();
         let Some(idx) = &plugin.manifest_idx else {
             return Ok(Vec::new());
         };
@@ -135,16 +131,15 @@ impl Host {
             return Ok(Vec::new());
         }
         let wit = convert::manifest(manifest, path);
-        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
-        let result = plugin
-            .pre
-            .instantiate(&mut store)
-            .and_then(|inst| idx.load(&mut store, &inst))
-            .and_then(|c| c.call_check_manifest(&mut store, &wit, &plugin.settings_json))
-            .and_then(|r| within_budget(&mut store).map(|_| r))
-            .map_err(|e| {
-                self.failure(name, &plugin.limits, &store, &format!("check of {path}"), e)
-            })?;
+        let result = self.call(
+            plugin,
+            &format!("check of {path}"),
+            |_| {},
+            |store, inst| {
+                idx.load(&mut *store, inst)?
+                    .call_check_manifest(store, &wit, &plugin.settings_json)
+            },
+        )?;
         let target = convert::TargetText::File {
             path,
             text: &manifest.text,
@@ -161,7 +156,6 @@ impl Host {
         image: &ImageTarget,
         view: Option<Arc<dyn ImageView>>,
     ) -> Result<Vec<report::Finding>, PluginFailure> {
-        let name = plugin.name.as_str();
         let Some(idx) = &plugin.image_idx else {
             return Ok(Vec::new());
         };
@@ -171,29 +165,45 @@ impl Host {
             canonical: image.canonical.clone(),
             digest: image.digest.clone(),
         };
-        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
-        store.data_mut().image = view;
-        let result = plugin
-            .pre
-            .instantiate(&mut store)
-            .and_then(|inst| idx.load(&mut store, &inst))
-            .and_then(|c| c.call_check_image(&mut store, &wit_image, &plugin.settings_json))
-            .and_then(|r| within_budget(&mut store).map(|_| r))
-            .map_err(|e| {
-                self.failure(
-                    name,
-                    &plugin.limits,
-                    &store,
-                    &format!("check of image {reference}"),
-                    e,
+        let result = self.call(
+            plugin,
+            &format!("check of image {reference}"),
+            |state| state.image = view,
+            |store, inst| {
+                idx.load(&mut *store, inst)?.call_check_image(
+                    store,
+                    &wit_image,
+                    &plugin.settings_json,
                 )
-            })?;
+            },
+        )?;
         Self::accept(
             plugin,
             reference,
             &convert::TargetText::Image { reference },
             result,
         )
+    }
+
+    /// One call into a plugin: a fresh store (`prepare` may hand it what the
+    /// call reads), a fresh instance, the call, and the budget checked after
+    /// it; any failure classified and named after `what`.
+    fn call<T>(
+        &self,
+        plugin: &Plugin,
+        what: &str,
+        prepare: impl FnOnce(&mut StoreState),
+        call: impl FnOnce(&mut Store<StoreState>, &Instance) -> wasmtime::Result<T>,
+    ) -> Result<T, PluginFailure> {
+        let name = plugin.name.as_str();
+        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
+        prepare(store.data_mut());
+        plugin
+            .pre
+            .instantiate(&mut store)
+            .and_then(|inst| call(&mut store, &inst))
+            .and_then(|r| within_budget(&mut store).map(|_| r))
+            .map_err(|e| self.failure(name, &plugin.limits, &store, what, e))
     }
 
     /// Validates what a check returned: the plugin's own error, the finding

@@ -52,19 +52,6 @@ impl Document {
     }
 
     pub(crate) fn wit_span(&self, span: Span) -> wt::Span {
-        // Offsets pass through as given (not clamped): a span outside the file is
-        // a plugin bug the host must see and report.
-        let p = |o: usize| {
-            let p = self.parsed.position(o);
-            wt::Position {
-                line: p.line,
-                column: p.column,
-                offset: u32::try_from(o).unwrap_or(u32::MAX),
-            }
-        };
-        wt::Span {
-            start: p(span.start),
-            end: p(span.end),
-        }
+        crate::finding::wit_span(&self.parsed.lines, &self.parsed.text, span)
     }
 }

@@ -3,6 +3,25 @@
 use plimsoll_dockerfile::Span;
 
 use crate::Document;
+use plimsoll_dockerfile::LineIndex;
+
+/// A span of `text` as the WIT carries it. Offsets pass through as given
+/// (not clamped): a span outside the file is a plugin bug the host must see
+/// and report.
+pub(crate) fn wit_span(lines: &LineIndex, text: &str, span: Span) -> wt::Span {
+    let p = |o: usize| {
+        let p = lines.position(text, o);
+        wt::Position {
+            line: p.line,
+            column: p.column,
+            offset: u32::try_from(o).unwrap_or(u32::MAX),
+        }
+    };
+    wt::Span {
+        start: p(span.start),
+        end: p(span.end),
+    }
+}
 use crate::bindings::plimsoll::plugin::types as wt;
 
 /// How serious a finding is.

@@ -6,6 +6,16 @@ use plimsoll_dockerfile::{LineIndex, Span};
 
 use crate::bindings::plimsoll::plugin::{manifest as wm, types as wt};
 
+/// Every manifest kind the host reads, for a plugin that checks them all:
+/// `fn manifest_kinds() -> &'static [&'static str] { manifest::KINDS }`.
+pub const KINDS: &[&str] = &[
+    "compose",
+    "kubernetes",
+    "github-workflow",
+    "gitlab-ci",
+    "devcontainer",
+];
+
 /// One image reference of a [`Manifest`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestImage {
@@ -70,17 +80,6 @@ impl Manifest {
     }
 
     pub(crate) fn wit_span(&self, span: Span) -> wt::Span {
-        let p = |o: usize| {
-            let p = self.lines.position(&self.text, o.min(self.text.len()));
-            wt::Position {
-                line: p.line,
-                column: p.column,
-                offset: u32::try_from(o).unwrap_or(u32::MAX),
-            }
-        };
-        wt::Span {
-            start: p(span.start),
-            end: p(span.end),
-        }
+        crate::finding::wit_span(&self.lines, &self.text, span)
     }
 }

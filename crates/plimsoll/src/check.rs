@@ -745,21 +745,8 @@ impl Engine {
             }
             if doc.text != original {
                 res.original = Some(original);
-                let mut out = Vec::with_capacity(doc.text.len() + 3);
-                if doc.had_bom {
-                    out.extend_from_slice(b"\xEF\xBB\xBF");
-                }
-                out.extend_from_slice(doc.text.as_bytes());
-                if let Some((_, Some(file))) = fix
-                    && let Err(e) = fix::write_atomically(file, &out)
-                {
-                    errors.push(RunError {
-                        kind: "fix-write".into(),
-                        plugin: None,
-                        target: Some(path.clone()),
-                        message: format!("cannot write fixes to {path}: {e}"),
-                        line: None,
-                    });
+                if let Some((_, Some(file))) = fix {
+                    errors.extend(fix::write_fixed(file, &path, doc.had_bom, &doc.text));
                 }
             }
         }

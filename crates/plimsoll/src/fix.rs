@@ -62,6 +62,30 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
     Some(out)
 }
 
+/// Writes a fixed text to `file` (shown as `path`), with the byte-order mark
+/// the file had; the run error when it cannot.
+pub fn write_fixed(
+    file: &Path,
+    path: &str,
+    had_bom: bool,
+    text: &str,
+) -> Option<plimsoll_report::RunError> {
+    let mut out = Vec::with_capacity(text.len() + 3);
+    if had_bom {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    out.extend_from_slice(text.as_bytes());
+    write_atomically(file, &out)
+        .err()
+        .map(|e| plimsoll_report::RunError {
+            kind: "fix-write".into(),
+            plugin: None,
+            target: Some(path.to_string()),
+            message: format!("cannot write fixes to {path}: {e}"),
+            line: None,
+        })
+}
+
 /// Replaces `path` with `bytes` atomically (same directory, then rename), keeping
 /// its permissions.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

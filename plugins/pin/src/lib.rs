@@ -38,13 +38,7 @@ impl DockerfilePlugin for Pin {
     }
 
     fn manifest_kinds() -> &'static [&'static str] {
-        &[
-            "compose",
-            "kubernetes",
-            "github-workflow",
-            "gitlab-ci",
-            "devcontainer",
-        ]
+        plimsoll_plugin_sdk::manifest::KINDS
     }
 
     fn check_manifest(doc: &Manifest, settings: &Settings) -> Result<Vec<Finding>, String> {

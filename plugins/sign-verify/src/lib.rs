@@ -94,13 +94,7 @@ impl DockerfilePlugin for SignVerify {
     }
 
     fn manifest_kinds() -> &'static [&'static str] {
-        &[
-            "compose",
-            "kubernetes",
-            "github-workflow",
-            "gitlab-ci",
-            "devcontainer",
-        ]
+        plimsoll_plugin_sdk::manifest::KINDS
     }
 
     fn check_manifest(doc: &Manifest, settings: &Settings) -> Result<Vec<Finding>, String> {

@@ -199,21 +199,8 @@ impl Engine {
             }
             if target.text != original {
                 res.original = Some(original);
-                let mut out = Vec::with_capacity(target.text.len() + 3);
-                if had_bom {
-                    out.extend_from_slice(b"\xEF\xBB\xBF");
-                }
-                out.extend_from_slice(target.text.as_bytes());
-                if let Some(file) = file
-                    && let Err(e) = fix::write_atomically(file, &out)
-                {
-                    errors.push(RunError {
-                        kind: "fix-write".into(),
-                        plugin: None,
-                        target: Some(path.clone()),
-                        message: format!("cannot write fixes to {path}: {e}"),
-                        line: None,
-                    });
+                if let Some(file) = file {
+                    errors.extend(fix::write_fixed(file, &path, had_bom, &target.text));
                 }
             }
         }

@@ -99,13 +99,7 @@ impl DockerfilePlugin for Policy {
     }
 
     fn manifest_kinds() -> &'static [&'static str] {
-        &[
-            "compose",
-            "kubernetes",
-            "github-workflow",
-            "gitlab-ci",
-            "devcontainer",
-        ]
+        plimsoll_plugin_sdk::manifest::KINDS
     }
 
     /// Compose, Kubernetes, CI and devcontainer files: every image they name
