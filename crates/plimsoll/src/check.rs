@@ -305,24 +305,14 @@ impl Engine {
         }
         let mut kept = Vec::new();
         let mut suppressed = 0;
-        for mut f in raw {
-            let Some(rule) = self.rules.get(&f.rule_id) else {
-                continue;
-            };
-            if !self.selection.selected(rule) {
-                continue;
-            }
-            if sup.covers(&f, rule) {
-                suppressed += 1;
-                continue;
-            }
-            match self.selection.decide(rule, f.level, path) {
-                Some(level) => {
-                    f.level = level;
-                    kept.push(f);
-                }
-                None => suppressed += 1,
-            }
+        for f in raw {
+            self.keep(
+                f,
+                path,
+                |f, rule| sup.covers(f, rule),
+                &mut kept,
+                &mut suppressed,
+            );
         }
         // Ignore comments that suppressed nothing (ruff's RUF100), judged
         // only for rules that ran in this run, of plugins whose answers do not
@@ -355,6 +345,37 @@ impl Engine {
             }
         }
         (kept, suppressed)
+    }
+
+    /// A plugin's finding through the selection: dropped when its rule is
+    /// unknown or not selected; counted as suppressed when an ignore comment
+    /// (`covered`) or the config turns it off for `path`; else kept at the
+    /// level the config gives it.
+    fn keep(
+        &self,
+        mut f: Finding,
+        path: &str,
+        covered: impl Fn(&Finding, &RuleInfo) -> bool,
+        kept: &mut Vec<Finding>,
+        suppressed: &mut usize,
+    ) {
+        let Some(rule) = self.rules.get(&f.rule_id) else {
+            return;
+        };
+        if !self.selection.selected(rule) {
+            return;
+        }
+        if covered(&f, rule) {
+            *suppressed += 1;
+            return;
+        }
+        match self.selection.decide(rule, f.level, path) {
+            Some(level) => {
+                f.level = level;
+                kept.push(f);
+            }
+            None => *suppressed += 1,
+        }
     }
 
     fn syntax_finding(
@@ -588,17 +609,14 @@ impl Engine {
         for (p, view) in runs.iter().zip(views) {
             match call_plugin(p, reference, || self.host.check_image(p, image, view)) {
                 Ok(found) => {
-                    for mut f in found {
-                        let Some(rule) = self.rules.get(&f.rule_id) else {
-                            continue;
-                        };
-                        match self.selection.decide(rule, f.level, reference) {
-                            Some(level) => {
-                                f.level = level;
-                                res.findings.push(f);
-                            }
-                            None => res.suppressed += 1,
-                        }
+                    for f in found {
+                        self.keep(
+                            f,
+                            reference,
+                            |_, _| false,
+                            &mut res.findings,
+                            &mut res.suppressed,
+                        );
                     }
                 }
                 Err(e) => res.errors.push(e),

@@ -77,20 +77,8 @@ impl Engine {
                     continue;
                 }
             };
-            for mut f in found {
-                let Some(rule) = self.rules.get(&f.rule_id) else {
-                    continue;
-                };
-                if !self.selection.selected(rule) {
-                    continue;
-                }
-                match self.selection.decide(rule, f.level, path) {
-                    Some(level) => {
-                        f.level = level;
-                        kept.push(f);
-                    }
-                    None => suppressed += 1,
-                }
+            for f in found {
+                self.keep(f, path, |_, _| false, &mut kept, &mut suppressed);
             }
         }
         (kept, suppressed)
