@@ -845,12 +845,17 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// A repository for the update bots: `{registry}/plimsoll-e2e/bot-…:latest`
-/// pointed at the stack's images, a bare git remote with a checkout of main
-/// whose Dockerfile and compose.yaml pin it, and the forge API stub.
+/// A repository for the update bots: `{registry}/plimsoll-e2e/bot-…:12`, a
+/// copy of the stack's debian-like:12, pinned by the Dockerfile and
+/// compose.yaml of a checkout of main with a bare git remote; vulnerability
+/// data from the OSV fixture; and the forge API stub.
 struct BotRepo {
     tmp: tempfile::TempDir,
+    /// `{registry}/plimsoll-e2e/bot-…`, its tag `12` pinned by the files.
     image: String,
+    /// Vulnerability data (the OSV fixture) for the update advice.
+    db: PathBuf,
+    _osv: support::OsvServer,
     registry: String,
     remote: PathBuf,
     work: PathBuf,
@@ -869,13 +874,27 @@ impl BotRepo {
             }
         }
         let tmp = tempfile::tempdir().unwrap();
-        let image = format!(
-            "{registry}/plimsoll-e2e/bot-{}-{}",
+        let repo_path = format!(
+            "plimsoll-e2e/bot-{}-{}",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_nanos()
+        );
+        let image = format!("{registry}/{repo_path}");
+        let osv = support::serve_osv(tmp.path());
+        let db = tmp.path().join("vulndb");
+        let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+            .arg("--db-dir")
+            .arg(&db)
+            .args(["db", "update", "--source", &osv.1, "--ecosystem", "Debian"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
         let remote = tmp.path().join("remote.git");
         let work = tmp.path().join("work");
@@ -898,6 +917,8 @@ impl BotRepo {
         let repo = BotRepo {
             tmp,
             image,
+            db,
+            _osv: osv,
             registry,
             remote,
             work,
@@ -905,7 +926,7 @@ impl BotRepo {
             api,
             log,
         };
-        let v1 = repo.point("moving:v1");
+        let v1 = support::push_patched(&repo.registry, &repo_path, &[]);
         let (remote, work) = (repo.remote.to_str().unwrap(), repo.work.to_str().unwrap());
         git(
             repo.tmp.path(),
@@ -916,12 +937,12 @@ impl BotRepo {
         let image = &repo.image;
         std::fs::write(
             repo.work.join("Dockerfile"),
-            format!("FROM {image}:latest@{v1}\nUSER 1000\n"),
+            format!("FROM {image}:12@{v1}\nUSER 1000\n"),
         )
         .unwrap();
         std::fs::write(
             repo.work.join("compose.yaml"),
-            format!("services:\n  app:\n    image: {image}:latest@{v1}  # the app\n"),
+            format!("services:\n  app:\n    image: {image}:12@{v1}  # the app\n"),
         )
         .unwrap();
         git(&repo.work, &["add", "."]);
@@ -930,7 +951,13 @@ impl BotRepo {
         Some((repo, v1))
     }
 
-    /// Points `{image}:latest` at the stack's `from`; the digest it names now.
+    /// The tag moves to a rebuild with patched openssl and glibc; its digest.
+    fn rebuild(&self) -> String {
+        let repo_path = &self.image[self.registry.len() + 1..];
+        support::push_patched(&self.registry, repo_path, support::PATCHED_OPENSSL_GLIBC)
+    }
+
+    /// Points `{image}:12` at the stack's `from`; the digest it names now.
     fn point(&self, from: &str) -> String {
         let st = Command::new("skopeo")
             .args([
@@ -940,13 +967,13 @@ impl BotRepo {
                 "--dest-tls-verify=false",
             ])
             .arg(format!("docker://{}/library/{from}", self.registry))
-            .arg(format!("docker://{}:latest", self.image))
+            .arg(format!("docker://{}:12", self.image))
             .status()
             .unwrap();
         assert!(st.success(), "skopeo copy {from}");
         let out = Command::new("skopeo")
             .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
-            .arg(format!("docker://{}:latest", self.image))
+            .arg(format!("docker://{}:12", self.image))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -984,16 +1011,18 @@ impl BotRepo {
         git(&self.remote, &["rev-parse", "plimsoll/pins"])
     }
 
-    /// Asserts the table row of `file:line` names the image, `from` and `to`.
-    fn assert_row(&self, body: &str, at: &str, from: &str, to: &str) {
+    /// Asserts the table row of `file:line` names the image, `from` and
+    /// `to`, and ends with `fixes` (the vulnerabilities the update fixes).
+    fn assert_row(&self, body: &str, at: &str, from: &str, to: &str, fixes: &str) {
         let row = body
             .lines()
             .find(|l| l.starts_with(&format!("| {at} |")))
             .unwrap_or_else(|| panic!("no row for {at}:\n{body}"));
         assert!(
-            row.contains(&format!("`{}:latest`", self.image))
+            row.contains(&format!("`{}:12`", self.image))
                 && row.contains(&from[..19])
-                && row.contains(&to[..19]),
+                && row.contains(&to[..19])
+                && row.ends_with(&format!("| {fixes} |")),
             "{row}"
         );
     }
@@ -1040,6 +1069,7 @@ fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
             .env("GITHUB_REPOSITORY", "acme/app")
             .env("GITHUB_REPOSITORY_OWNER", "acme")
             .env("GITHUB_REF_NAME", "main")
+            .env("PLIMSOLL_DB_DIR", &repo.db)
             .env("PLIMSOLL_CACHE_DIR", shared_cache())
             .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
             .env("NO_COLOR", "1")
@@ -1071,8 +1101,9 @@ fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
     );
     assert!(repo.calls().is_empty());
 
-    // The tag moves: one pull request on plimsoll/pins, listing both moves.
-    let v2 = repo.point("moving:v2");
+    // The base is rebuilt: one pull request on plimsoll/pins, listing both
+    // moves and the vulnerabilities they fix.
+    let v2 = repo.rebuild();
     assert_ne!(v1, v2);
     let (j, log) = run();
     let pins = step(&j, "Move pins");
@@ -1083,12 +1114,13 @@ fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
     assert_eq!(c[1]["body"]["head"], "plimsoll/pins");
     assert_eq!(c[1]["body"]["base"], "main");
     let body = c[1]["body"]["body"].as_str().unwrap();
-    repo.assert_row(body, "Dockerfile:1", &v1, &v2);
-    repo.assert_row(body, "compose.yaml:3", &v1, &v2);
+    let fixes = "CVE-2023-6246, CVE-2023-5363";
+    repo.assert_row(body, "Dockerfile:1", &v1, &v2, fixes);
+    repo.assert_row(body, "compose.yaml:3", &v1, &v2, fixes);
     assert_eq!(
         repo.branch_file("compose.yaml"),
         format!(
-            "services:\n  app:\n    image: {}:latest@{v2}  # the app",
+            "services:\n  app:\n    image: {}:12@{v2}  # the app",
             repo.image
         )
     );
@@ -1111,6 +1143,7 @@ fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
         "Dockerfile:1",
         &v1,
         &v3,
+        "",
     );
     assert!(repo.branch_file("Dockerfile").contains(&v3));
 }
@@ -1156,6 +1189,7 @@ fn the_gitlab_pins_job_opens_one_merge_request_and_keeps_it_current() {
             .env("CI_API_V4_URL", format!("{}/api/v4", repo.api))
             .env("CI_PROJECT_ID", "42")
             .env("CI_DEFAULT_BRANCH", "main")
+            .env("PLIMSOLL_DB_DIR", &repo.db)
             .env("PLIMSOLL_CACHE_DIR", shared_cache())
             .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
             .env("NO_COLOR", "1")
@@ -1175,7 +1209,7 @@ fn the_gitlab_pins_job_opens_one_merge_request_and_keeps_it_current() {
     assert!(log.contains("plimsoll: no pin to move"), "{log}");
     assert!(repo.calls().is_empty());
 
-    let v2 = repo.point("moving:v2");
+    let v2 = repo.rebuild();
     let log = run();
     assert!(log.contains("plimsoll: opened merge request !1"), "{log}");
     assert_eq!(repo.methods(), ["GET", "POST"], "{log}");
@@ -1183,8 +1217,9 @@ fn the_gitlab_pins_job_opens_one_merge_request_and_keeps_it_current() {
     assert_eq!(c[1]["body"]["source_branch"], "plimsoll/pins");
     assert_eq!(c[1]["body"]["target_branch"], "main");
     let body = c[1]["body"]["description"].as_str().unwrap();
-    repo.assert_row(body, "Dockerfile:1", &v1, &v2);
-    repo.assert_row(body, "compose.yaml:3", &v1, &v2);
+    let fixes = "CVE-2023-6246, CVE-2023-5363";
+    repo.assert_row(body, "Dockerfile:1", &v1, &v2, fixes);
+    repo.assert_row(body, "compose.yaml:3", &v1, &v2, fixes);
     let head = repo.branch_head();
 
     let log = run();
@@ -1201,6 +1236,7 @@ fn the_gitlab_pins_job_opens_one_merge_request_and_keeps_it_current() {
         "Dockerfile:1",
         &v1,
         &v3,
+        "",
     );
     assert!(repo.branch_file("Dockerfile").contains(&v3));
 }

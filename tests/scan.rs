@@ -389,25 +389,6 @@ fn images_are_scanned_against_the_osv_database() {
     drop(server);
 }
 
-/// Runs tests/support/patch_image.py: copies the stack's debian-like:12 to
-/// `repo:12`, with `edits` (PATH OLD NEW...) as one added layer; the digest.
-fn push_patched(registry: &str, repo: &str, edits: &[&str]) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("python3")
-        .arg(root.join("../../tests/support/patch_image.py"))
-        .arg(root.join("../../../shared/stack/lib"))
-        .args([registry, "library/debian-like", "12", repo, "12"])
-        .args(edits)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// Base-update advice (pin x scan): a base pinned to last month's digest
 /// whose tag now names a rebuild with patched openssl and glibc. The stale
 /// pin says which fixable vulnerabilities the update removes — both images'
@@ -421,19 +402,8 @@ fn a_stale_pin_says_which_vulnerabilities_the_update_fixes() {
         return;
     };
     let repo = format!("plimsoll-e2e/advice-{}", std::process::id());
-    let old = push_patched(&registry, &repo, &[]);
-    let new = push_patched(
-        &registry,
-        &repo,
-        &[
-            "var/lib/dpkg/status",
-            "Version: 3.0.11-1~deb12u1",
-            "Version: 3.0.11-1~deb12u2",
-            "var/lib/dpkg/status",
-            "Version: 2.36-9+deb12u3",
-            "Version: 2.36-9+deb12u4",
-        ],
-    );
+    let old = support::push_patched(&registry, &repo, &[]);
+    let new = support::push_patched(&registry, &repo, support::PATCHED_OPENSSL_GLIBC);
     assert_ne!(old, new);
     let p = Project::new();
     p.file(
@@ -684,7 +654,7 @@ fn go_binaries_are_read_like_go_version_m_and_scanned() {
     expected.sort();
 
     let repo = format!("plimsoll-e2e/go-{}", std::process::id());
-    push_patched(
+    support::push_patched(
         &registry,
         &repo,
         &["usr/local/bin/app", "@file", app.to_str().unwrap()],
@@ -871,7 +841,7 @@ fn rpm_databases_are_read_like_rpm_qa() {
     }
     let repo = format!("plimsoll-e2e/rpm-{}", std::process::id());
     let edits: Vec<&str> = edits.iter().map(String::as_str).collect();
-    push_patched(&registry, &repo, &edits);
+    support::push_patched(&registry, &repo, &edits);
     let image = format!("{registry}/{repo}:12");
     let p = Project::new();
     let r = p.run(&["debug", "packages", &image, "-f", "json"]);

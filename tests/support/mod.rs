@@ -228,3 +228,33 @@ pub fn skip(why: &str) {
     }
     eprintln!("skipped: {why}");
 }
+
+/// Runs tests/support/patch_image.py: copies the stack's debian-like:12 to
+/// `repo:12`, with `edits` (PATH OLD NEW...) as one added layer; the digest.
+pub fn push_patched(registry: &str, repo: &str, edits: &[&str]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("../../tests/support/patch_image.py"))
+        .arg(root.join("../../../shared/stack/lib"))
+        .args([registry, "library/debian-like", "12", repo, "12"])
+        .args(edits)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The edits that move debian-like:12's openssl and glibc to the versions
+/// fixing CVE-2023-5363 and CVE-2023-6246 of the OSV fixture.
+pub const PATCHED_OPENSSL_GLIBC: &[&str] = &[
+    "var/lib/dpkg/status",
+    "Version: 3.0.11-1~deb12u1",
+    "Version: 3.0.11-1~deb12u2",
+    "var/lib/dpkg/status",
+    "Version: 2.36-9+deb12u3",
+    "Version: 2.36-9+deb12u4",
+];
