@@ -767,3 +767,50 @@ fn refused_by_pyyaml(line: &str) -> bool {
         .iter()
         .any(|f| line.starts_with(&format!("{f}\t")))
 }
+
+/// Ignore comments work in YAML manifests as in Dockerfiles: on the lines
+/// directly above a reference, or for the whole file.
+#[test]
+fn ignore_comments_in_manifests() {
+    let p = Project::new();
+    p.file(
+        "compose.yaml",
+        "services:\n  web:\n    # plimsoll: ignore=PL6001\n    image: nginx:1.27\n  db:\n    image: postgres:16\n",
+    );
+    let concise = |p: &Project| {
+        let r = p.run(&[
+            "check",
+            "--offline",
+            "--select",
+            "PL6001",
+            "--format",
+            "concise",
+        ]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        r.stdout
+    };
+    let out = concise(&p);
+    assert!(
+        out.starts_with("compose.yaml:6:12: note[PL6001] `postgres:16`")
+            && !out.contains("nginx")
+            && out.contains("1 finding suppressed by ignores"),
+        "{out}"
+    );
+    p.file(
+        "compose.yaml",
+        "# plimsoll: ignore-file=PL6001\nservices:\n  web:\n    image: nginx:1.27\n",
+    );
+    assert!(
+        concise(&p).starts_with("No problems found"),
+        "{}",
+        concise(&p)
+    );
+    // per-file-ignores in plimsoll.toml apply by path, as to Dockerfiles.
+    p.file("compose.yaml", "services:\n  web:\n    image: nginx:1.27\n");
+    p.file(
+        "plimsoll.toml",
+        "[per-file-ignores]\n\"compose.yaml\" = [\"PL6001\"]\n",
+    );
+    let out = concise(&p);
+    assert!(out.starts_with("No problems found"), "{out}");
+}

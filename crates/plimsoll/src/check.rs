@@ -292,17 +292,7 @@ impl Engine {
             }
         }
         let sup = Suppressions::from_dockerfile(doc, self.inline_ignores);
-        if !self.inline_ignores {
-            for &(start, end) in &sup.pragmas {
-                raw.extend(self.host_finding(
-                    "PL0002",
-                    path,
-                    &doc.text,
-                    (start, end),
-                    "inline ignore comments are not allowed here (`inline-ignores = false`); this one suppresses nothing".into(),
-                ));
-            }
-        }
+        raw.extend(self.disallowed_pragmas(&sup, path, &doc.text));
         let mut kept = Vec::new();
         let mut suppressed = 0;
         for f in raw {
@@ -345,6 +335,25 @@ impl Engine {
             }
         }
         (kept, suppressed)
+    }
+
+    /// With `inline-ignores = false`, a PL0002 finding per ignore comment.
+    fn disallowed_pragmas(&self, sup: &Suppressions, path: &str, text: &str) -> Vec<Finding> {
+        if self.inline_ignores {
+            return Vec::new();
+        }
+        sup.pragmas
+            .iter()
+            .filter_map(|&range| {
+                self.host_finding(
+                    "PL0002",
+                    path,
+                    text,
+                    range,
+                    "inline ignore comments are not allowed here (`inline-ignores = false`); this one suppresses nothing".into(),
+                )
+            })
+            .collect()
     }
 
     /// A plugin's finding through the selection: dropped when its rule is

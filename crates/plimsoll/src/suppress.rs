@@ -1,4 +1,4 @@
-//! Inline ignores written in the Dockerfile itself:
+//! Inline ignores written in the Dockerfile (or YAML manifest) itself:
 //!
 //! - `# plimsoll: ignore=PL1001,DL3008` — the next instruction;
 //! - `# plimsoll: ignore-file=PL1001` — the whole file;
@@ -79,6 +79,19 @@ impl Suppressions {
     /// The ignore comments of `doc`; with `apply` false (`inline-ignores =
     /// false`) they are only located, to be reported, and suppress nothing.
     pub fn from_dockerfile(doc: &Dockerfile, apply: bool) -> Suppressions {
+        let units: Vec<(u32, u32)> = doc
+            .instructions
+            .iter()
+            .map(|i| (i.start_line as u32, i.end_line as u32))
+            .collect();
+        Self::from_text(&doc.text, &units, apply)
+    }
+
+    /// The ignore comments of any `#`-commented text whose findings fall in
+    /// `units` (first and last line of each instruction, or of each image
+    /// reference of a YAML manifest): a comment line directly above a unit
+    /// (blank lines between allowed) covers it.
+    pub fn from_text(text: &str, units: &[(u32, u32)], apply: bool) -> Suppressions {
         let mut s = Suppressions::default();
         // Line number (1-based) -> (comment byte range, next-instruction
         // selectors), for every ignore comment; file-wide ones go to `file`.
@@ -86,7 +99,7 @@ impl Suppressions {
             Default::default();
         let mut comment_lines = std::collections::HashSet::new();
         let mut offset = 0;
-        for (n, line) in doc.text.split_inclusive('\n').enumerate() {
+        for (n, line) in text.split_inclusive('\n').enumerate() {
             let t = line.trim();
             if t.starts_with('#') {
                 comment_lines.insert(n + 1);
@@ -110,11 +123,11 @@ impl Suppressions {
         if !apply {
             return s;
         }
-        let lines: Vec<&str> = doc.text.lines().collect();
-        for ins in &doc.instructions {
+        let lines: Vec<&str> = text.lines().collect();
+        for &(first, last) in units {
             // Comments directly above, blank lines allowed in between.
             let mut selectors = Vec::new();
-            let mut n = ins.start_line.saturating_sub(1);
+            let mut n = (first as usize).saturating_sub(1);
             while n >= 1 {
                 let raw = lines.get(n - 1).map(|l| l.trim()).unwrap_or("");
                 if raw.is_empty() {
@@ -134,8 +147,7 @@ impl Suppressions {
                 n -= 1;
             }
             if !selectors.is_empty() {
-                s.ranges
-                    .push((ins.start_line as u32, ins.end_line as u32, selectors));
+                s.ranges.push((first, last, selectors));
             }
         }
         s

@@ -10,6 +10,7 @@ use plimsoll_report::{Finding, RunError};
 
 use super::{Engine, FileResult, call_plugin};
 use crate::fix;
+use crate::suppress::Suppressions;
 
 /// The manifest kind of a file that is not a Dockerfile: by its name, else
 /// (for YAML and JSON files) by its content.
@@ -64,8 +65,21 @@ impl Engine {
         path: &str,
         errors: &mut Vec<RunError>,
     ) -> (Vec<Finding>, usize) {
+        // Ignore comments on the lines directly above a reference, as in a
+        // Dockerfile (`# plimsoll: ignore=PL6001`).
+        let line = |o: usize| target.lines.position(&target.text, o).line;
+        let units: Vec<(u32, u32)> = target
+            .manifest
+            .images
+            .iter()
+            .map(|i| (line(i.span.0), line(i.span.1)))
+            .collect();
+        let sup = Suppressions::from_text(&target.text, &units, self.inline_ignores);
         let mut kept = Vec::new();
         let mut suppressed = 0;
+        for f in self.disallowed_pragmas(&sup, path, &target.text) {
+            self.keep(f, path, |_, _| false, &mut kept, &mut suppressed);
+        }
         for p in &self.plugins {
             if !p.rules.iter().any(|r| self.selection.enabled(r)) {
                 continue;
@@ -78,7 +92,7 @@ impl Engine {
                 }
             };
             for f in found {
-                self.keep(f, path, |_, _| false, &mut kept, &mut suppressed);
+                self.keep(f, path, |f, r| sup.covers(f, r), &mut kept, &mut suppressed);
             }
         }
         (kept, suppressed)
