@@ -350,7 +350,8 @@ fn actionlint(file: &Path) {
 /// (789 compose, Kubernetes, workflow, GitLab CI and devcontainer files of
 /// 154 projects), compared file by file with an independent reading
 /// (`tests/support/manifest_refs.py`: PyYAML, Python's json). The only
-/// differences are files PyYAML refuses and YAML does not, each listed.
+/// differences are files PyYAML refuses and YAML does not, each listed, and
+/// one file that is invalid for every tool that reads it (`INVALID`).
 #[test]
 fn every_reference_of_the_corpus_is_found_as_an_independent_reader_finds_it() {
     use std::collections::BTreeSet;
@@ -362,8 +363,12 @@ fn every_reference_of_the_corpus_is_found_as_an_independent_reader_finds_it() {
     let mut by_kind = std::collections::BTreeMap::<&str, usize>::new();
     for (kind, file) in &files {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        let m = plimsoll_manifests::extract(*kind, &text)
-            .unwrap_or_else(|e| panic!("{file}: {e} at byte {}", e.offset));
+        let parsed = plimsoll_manifests::extract(*kind, &text);
+        if INVALID.contains(&file.as_str()) {
+            assert!(parsed.is_err(), "{file} parses");
+            continue;
+        }
+        let m = parsed.unwrap_or_else(|e| panic!("{file}: {e} at byte {}", e.offset));
         *by_kind.entry(kind.as_str()).or_default() += m.images.len();
         for i in m.images {
             ours.insert(format!("{file}\t{}", i.written));
@@ -388,7 +393,7 @@ fn every_reference_of_the_corpus_is_found_as_an_independent_reader_finds_it() {
         [
             ("compose", 618),
             ("devcontainer", 58),
-            ("github-workflow", 402),
+            ("github-workflow", 401),
             ("gitlab-ci", 286),
             ("kubernetes", 416),
         ]
@@ -601,7 +606,7 @@ fn kinds_and_kubernetes_globs_choose_what_a_directory_search_reads() {
 }
 
 /// What `pin --fix` does to a manifest, done to every editable reference of
-/// the 789 real corpus files at once (a digest written after each reference,
+/// the 788 valid corpus files at once (a digest written after each reference,
 /// at its edit span): each file still parses, names its images in the same
 /// fields, and an independent reader (PyYAML, Python's json) reads exactly
 /// the pinned values where references were edited and the old ones
@@ -618,6 +623,9 @@ fn pinning_every_reference_of_the_corpus_keeps_each_file_valid() {
     let mut edited = 0;
     for (kind, file) in &files {
         let kind = *kind;
+        if INVALID.contains(&file.as_str()) {
+            continue;
+        }
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         let before = plimsoll_manifests::extract(kind, &text).unwrap();
         let mut new = text.clone();
@@ -654,7 +662,12 @@ fn pinning_every_reference_of_the_corpus_keeps_each_file_valid() {
         std::fs::write(out_dir.path().join(file), &new).unwrap();
     }
     assert!(edited > 1000, "{edited}");
-    let theirs: BTreeSet<String> = independent_reading(out_dir.path(), &files)
+    let written: Vec<_> = files
+        .iter()
+        .filter(|(_, f)| !INVALID.contains(&f.as_str()))
+        .cloned()
+        .collect();
+    let theirs: BTreeSet<String> = independent_reading(out_dir.path(), &written)
         .into_iter()
         .filter(|l| !l.ends_with("\t!error"))
         .collect();
@@ -761,6 +774,12 @@ const REFUSED_BY_PYYAML: [&str; 3] = [
     "rhysd__actionlint__testdata__examples__yaml_anchor_usage.yaml",
     "rhysd__actionlint__testdata__ok__anchors.yaml",
 ];
+
+/// Corpus files that are not valid YAML for the tools that read them:
+/// actionlint's test of an alias inside its own anchor (`&recursive` ...
+/// `*recursive`), which actionlint and GitHub reject; plimsoll reports it
+/// (PL0004) instead of following a cycle.
+const INVALID: [&str; 1] = ["rhysd__actionlint__testdata__examples__yaml_anchor_usage.yaml"];
 
 fn refused_by_pyyaml(line: &str) -> bool {
     REFUSED_BY_PYYAML

@@ -239,27 +239,39 @@ fn kubernetes(tree: &Tree, doc: NodeId, prefix: &str, out: &mut Collector<'_>) {
     }
 }
 
-/// Every string under an `image` key, anywhere below `node`.
+/// Every string under an `image` key, anywhere below `node`: each node
+/// visited once (aliases repeat nodes), and no deeper than [`MAX_DEPTH`].
 fn any_image(tree: &Tree, node: NodeId, path: &str, out: &mut Collector<'_>) {
-    match tree.node(node) {
-        Node::Map(_) => {
-            for (key, value) in tree.entries(node) {
-                let here = format!("{path}{}{key}", if path.ends_with(' ') { "" } else { "." });
-                if key == "image" && matches!(tree.node(value), Node::Scalar { .. }) {
-                    out.add_node(tree, value, here);
-                } else {
-                    any_image(tree, value, &here, out);
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![(node, path.to_string(), 0)];
+    while let Some((node, path, depth)) = stack.pop() {
+        if depth > MAX_DEPTH || !seen.insert(node) {
+            continue;
+        }
+        match tree.node(node) {
+            Node::Map(_) => {
+                for (key, value) in tree.entries(node).into_iter().rev() {
+                    let sep = if path.ends_with(' ') { "" } else { "." };
+                    let here = format!("{path}{sep}{key}");
+                    if key == "image" && matches!(tree.node(value), Node::Scalar { .. }) {
+                        out.add_node(tree, value, here);
+                    } else {
+                        stack.push((value, here, depth + 1));
+                    }
                 }
             }
-        }
-        Node::Seq(items) => {
-            for (i, &item) in items.iter().enumerate() {
-                any_image(tree, item, &format!("{path}[{i}]"), out);
+            Node::Seq(items) => {
+                for (i, &item) in items.iter().enumerate().rev() {
+                    stack.push((item, format!("{path}[{i}]"), depth + 1));
+                }
             }
+            Node::Scalar { .. } => {}
         }
-        Node::Scalar { .. } => {}
     }
 }
+
+/// How deep [`any_image`] looks into a custom resource.
+const MAX_DEPTH: usize = 64;
 
 fn workflow(tree: &Tree, doc: NodeId, out: &mut Collector<'_>) {
     let Some(jobs) = tree.get(doc, "jobs") else {

@@ -37,8 +37,11 @@ pub struct Tree {
 
 struct Builder {
     tree: Tree,
-    /// Open collections: the node, and for a mapping the key waiting for its value.
-    stack: Vec<(NodeId, Option<NodeId>)>,
+    /// Open collections: the node, for a mapping the key waiting for its
+    /// value, and its anchor, registered only when the collection ends (an
+    /// alias inside its own anchor would make a cycle: it is an unknown
+    /// anchor, as in libyaml's composer).
+    stack: Vec<(NodeId, Option<NodeId>, Option<String>)>,
     anchors: std::collections::HashMap<String, NodeId>,
 }
 
@@ -54,7 +57,7 @@ impl Builder {
 
     /// Attaches a finished node to whatever is open.
     fn attach(&mut self, id: NodeId) {
-        let Some((open, key)) = self.stack.last_mut() else {
+        let Some((open, key, _)) = self.stack.last_mut() else {
             self.tree.docs.push(id);
             return;
         };
@@ -127,15 +130,18 @@ fn parse_events(text: &str, len: usize) -> Result<Tree, ParseError> {
                 b.attach(id);
             }
             EventData::SequenceStart { anchor, .. } => {
-                let id = b.push(Node::Seq(Vec::new()), anchor);
-                b.stack.push((id, None));
+                let id = b.push(Node::Seq(Vec::new()), None);
+                b.stack.push((id, None, anchor));
             }
             EventData::MappingStart { anchor, .. } => {
-                let id = b.push(Node::Map(Vec::new()), anchor);
-                b.stack.push((id, None));
+                let id = b.push(Node::Map(Vec::new()), None);
+                b.stack.push((id, None, anchor));
             }
             EventData::SequenceEnd | EventData::MappingEnd => {
-                if let Some((id, _)) = b.stack.pop() {
+                if let Some((id, _, anchor)) = b.stack.pop() {
+                    if let Some(a) = anchor {
+                        b.anchors.insert(a, id);
+                    }
                     b.attach(id);
                 }
             }
@@ -171,54 +177,35 @@ impl Tree {
     /// The value under `key` in a mapping, following `<<` merge keys (a
     /// mapping or a list of mappings; keys written here win).
     pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
-        let Node::Map(entries) = &self.nodes[map] else {
-            return None;
-        };
-        if let Some(&(_, v)) = entries.iter().find(|(k, _)| self.str(*k) == Some(key)) {
-            return Some(v);
-        }
-        for &(k, v) in entries {
-            if self.str(k) != Some("<<") {
-                continue;
-            }
-            let found = match &self.nodes[v] {
-                Node::Map(_) => self.get(v, key),
-                Node::Seq(items) => items.iter().find_map(|&m| self.get(m, key)),
-                Node::Scalar { .. } => None,
-            };
-            if found.is_some() {
-                return found;
-            }
-        }
-        None
+        self.entries(map)
+            .into_iter()
+            .find_map(|(k, v)| (k == key).then_some(v))
     }
 
     /// The entries of a mapping as (key text, value), merge keys expanded
-    /// (a key written here hides a merged one).
+    /// (a key written here hides a merged one). Each merged mapping is read
+    /// once however often aliases repeat it, so a file of nested merges
+    /// cannot make this exponential.
     pub fn entries(&self, map: NodeId) -> Vec<(&str, NodeId)> {
-        let Node::Map(entries) = &self.nodes[map] else {
-            return Vec::new();
-        };
         let mut out: Vec<(&str, NodeId)> = Vec::new();
-        let mut merged = Vec::new();
-        for &(k, v) in entries {
-            match self.str(k) {
-                Some("<<") => merged.push(v),
-                Some(key) => out.push((key, v)),
-                None => {}
-            }
-        }
-        for v in merged {
-            let maps = match &self.nodes[v] {
-                Node::Map(_) => vec![v],
-                Node::Seq(items) => items.clone(),
-                Node::Scalar { .. } => vec![],
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = std::collections::VecDeque::from([map]);
+        while let Some(m) = queue.pop_front() {
+            let Node::Map(entries) = &self.nodes[m] else {
+                continue;
             };
-            for m in maps {
-                for (key, val) in self.entries(m) {
-                    if !out.iter().any(|(k, _)| *k == key) {
-                        out.push((key, val));
-                    }
+            if !seen.insert(m) {
+                continue;
+            }
+            for &(k, v) in entries {
+                match self.str(k) {
+                    Some("<<") => match &self.nodes[v] {
+                        Node::Map(_) => queue.push_back(v),
+                        Node::Seq(items) => queue.extend(items.iter().copied()),
+                        Node::Scalar { .. } => {}
+                    },
+                    Some(key) if !out.iter().any(|(k, _)| *k == key) => out.push((key, v)),
+                    _ => {}
                 }
             }
         }

@@ -177,3 +177,45 @@ fn custom_resources_name_images_only_when_asked() {
         )]
     );
 }
+
+#[test]
+fn hostile_yaml_is_an_error_or_bounded_work_never_a_hang() {
+    // An alias inside its own anchor would be a cycle: unknown anchor.
+    let e = extract(Kind::Compose, "services: &s\n  a: *s\n").unwrap_err();
+    assert!(e.message.contains("no anchor"), "{e:?}");
+    // A billion laughs of merge keys and aliases: each mapping read once.
+    let mut text = String::from("x0: &a0 {image: nginx:1}\n");
+    for i in 1..40 {
+        text.push_str(&format!(
+            "x{i}: &a{i}\n  <<: [*a{}, *a{}, *a{}]\n",
+            i - 1,
+            i - 1,
+            i - 1
+        ));
+    }
+    text.push_str("services:\n  web:\n    <<: *a39\n");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        show(Kind::Compose, &text),
+        ["services.web.image => nginx:1 [nginx:1]"]
+    );
+    let crd = text.replace(
+        "services:\n  web:\n",
+        "apiVersion: v1\nkind: Thing\nspec:\n  web:\n",
+    );
+    let m =
+        crate::extract_with(Kind::Kubernetes, &crd, &crate::Options { crd_images: true }).unwrap();
+    assert_eq!(m.images.len(), 1);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    // Deep nesting is not followed past the limit, and does not overflow.
+    let deep = format!(
+        "apiVersion: v1\nkind: Thing\nspec: {}{{image: x}}{}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let _ = crate::extract_with(
+        Kind::Kubernetes,
+        &deep,
+        &crate::Options { crd_images: true },
+    );
+}
