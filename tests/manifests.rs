@@ -690,17 +690,11 @@ fn custom_resource_images_are_read_when_asked() {
         "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: hello\nspec:\n  templates:\n    - name: main\n      container:\n        image: busybox:1.36\n",
     );
     let concise = |p: &Project| {
-        let r = p.run(&[
-            "check",
-            "--offline",
-            "--select",
-            "PL6001",
-            "--format",
-            "concise",
-            "workflow.yaml",
-        ]);
-        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-        r.stdout.lines().next().unwrap_or_default().to_string()
+        unpinned(p, &["workflow.yaml"])
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
     };
     assert_eq!(concise(&p), "No problems found in 1 target.");
     p.file("plimsoll.toml", "[targets]\ncrd-images = true\n");
@@ -796,18 +790,7 @@ fn ignore_comments_in_manifests() {
         "compose.yaml",
         "services:\n  web:\n    # plimsoll: ignore=PL6001\n    image: nginx:1.27\n  db:\n    image: postgres:16\n",
     );
-    let concise = |p: &Project| {
-        let r = p.run(&[
-            "check",
-            "--offline",
-            "--select",
-            "PL6001",
-            "--format",
-            "concise",
-        ]);
-        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-        r.stdout
-    };
+    let concise = |p: &Project| unpinned(p, &[]);
     let out = concise(&p);
     assert!(
         out.starts_with("compose.yaml:6:12: note[PL6001] `postgres:16`")
@@ -832,4 +815,20 @@ fn ignore_comments_in_manifests() {
     );
     let out = concise(&p);
     assert!(out.starts_with("No problems found"), "{out}");
+}
+
+/// `check --offline --select PL6001 --format concise ARGS` in `p`: its
+/// output, the run asserted to pass (notes only).
+fn unpinned(p: &Project, args: &[&str]) -> String {
+    let base = [
+        "check",
+        "--offline",
+        "--select",
+        "PL6001",
+        "--format",
+        "concise",
+    ];
+    let r = p.run(&[&base[..], args].concat());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    r.stdout
 }
