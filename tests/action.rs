@@ -1240,3 +1240,128 @@ fn the_gitlab_pins_job_opens_one_merge_request_and_keeps_it_current() {
     );
     assert!(repo.branch_file("Dockerfile").contains(&v3));
 }
+
+/// The release's container image (container/Dockerfile), built as
+/// .github/workflows/image.yml builds it — container/build.sh, daemonless
+/// buildah, both platforms — from a stand-in binary and the machine's CA bundle:
+/// the Dockerfile passes plimsoll, and so does each platform's image (not
+/// root, nothing but the binary and the CA bundle), with the entrypoint and
+/// labels a user runs it by.
+#[test]
+fn the_container_image_builds_daemonlessly_and_passes_its_own_checks() {
+    if Command::new("buildah").arg("--version").output().is_err() {
+        return skip("buildah is not installed (bash scripts/test installs it)");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let ctx = tmp.path().join("ctx");
+    std::fs::create_dir_all(&ctx).unwrap();
+    for arch in ["amd64", "arm64"] {
+        // The image only copies the binary (no RUN step), so a small
+        // executable stands for each architecture's: the debug build is
+        // hundreds of MB, which vfs storage would copy per layer.
+        std::fs::copy("/bin/true", ctx.join(format!("plimsoll-{arch}"))).unwrap();
+    }
+    std::fs::copy(
+        "/etc/ssl/certs/ca-certificates.crt",
+        ctx.join("ca-certificates.crt"),
+    )
+    .unwrap();
+    let store = tmp.path().join("store");
+    let buildah_args = format!(
+        "--root {} --runroot {}",
+        store.join("root").display(),
+        store.join("run").display()
+    );
+    let out = Command::new(root().join("container/build.sh"))
+        .arg(&ctx)
+        .arg("plimsoll:test")
+        .arg("0.1.0")
+        .env("BUILDAH_ARGS", &buildah_args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let layout = tmp.path().join("layout");
+    let out = Command::new("buildah")
+        .args(["--storage-driver", "vfs"])
+        .args(buildah_args.split(' '))
+        .args(["manifest", "push", "--all", "--quiet", "plimsoll:test"])
+        .arg(format!("oci:{}:test", layout.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let plimsoll = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+            .args(args)
+            .current_dir(root())
+            .env("PLIMSOLL_CACHE_DIR", shared_cache())
+            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = plimsoll(&[
+        "check",
+        "--offline",
+        "--fail-on",
+        "note",
+        "container/Dockerfile",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let image = format!("oci:{}:test", layout.display());
+    for platform in ["linux/amd64", "linux/arm64"] {
+        let (code, out) = plimsoll(&[
+            "check",
+            "--ignore",
+            "scan",
+            "--image",
+            &image,
+            "--platform",
+            platform,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{platform}: {out}");
+        let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let levels: Vec<&str> = j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["level"].as_str().unwrap())
+            .collect();
+        assert!(levels.iter().all(|l| *l == "note"), "{platform}: {out}");
+    }
+    let Ok(out) = Command::new("skopeo")
+        .args(["inspect", "--config"])
+        .arg(&image)
+        .output()
+    else {
+        return skip("skopeo (installed by ../shared/stack/up) is not on PATH");
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &config["config"];
+    assert_eq!(c["User"], "65532:65532");
+    assert_eq!(
+        c["Entrypoint"],
+        serde_json::json!(["/usr/local/bin/plimsoll"])
+    );
+    assert_eq!(c["Labels"]["org.opencontainers.image.version"], "0.1.0");
+}
