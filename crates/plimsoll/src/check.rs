@@ -723,7 +723,6 @@ impl Engine {
                 return res;
             }
         }
-        let fix_mode = fix.map(|(u, _)| u);
         let mut doc = match Dockerfile::parse_bytes(&bytes) {
             Ok(d) => d,
             Err(e) => {
@@ -736,52 +735,89 @@ impl Engine {
             }
         };
         let mut errors = Vec::new();
-        let (mut findings, mut suppressed) = self.findings_for(&doc, &path, &mut errors);
-        if let Some(unsafe_fixes) = fix_mode {
-            let original = doc.text.clone();
-            for _round in 0..10 {
-                let (edits, chosen) = fix::choose_edits(&findings, unsafe_fixes);
-                if edits.is_empty() || !doc.valid_utf8 {
-                    break;
-                }
-                let Some(new_text) = fix::apply(&doc.text, &edits) else {
-                    break;
-                };
-                let new_doc = match Dockerfile::parse(&new_text) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        errors.push(RunError {
-                            kind: "fix-refused".into(),
-                            plugin: None,
-                            target: Some(path.clone()),
-                            message: format!("fixes for {path} were not applied: the result would not parse ({e})"),
-                            line: None,
-                        });
-                        break;
-                    }
-                };
-                res.fixed += chosen.len();
-                res.applied
-                    .extend(chosen.iter().map(|&i| findings[i].clone()));
-                doc = Dockerfile {
-                    had_bom: doc.had_bom,
-                    ..new_doc
-                };
-                errors.clear();
-                (findings, suppressed) = self.findings_for(&doc, &path, &mut errors);
-            }
-            if doc.text != original {
-                res.original = Some(original);
-                if let Some((_, Some(file))) = fix {
-                    errors.extend(fix::write_fixed(file, &path, doc.had_bom, &doc.text));
-                }
-            }
-        }
-        res.findings = findings;
+        (res.findings, res.suppressed) = self.findings_for(&doc, &path, &mut errors);
         res.errors = errors;
-        res.suppressed = suppressed;
+        if let Some((unsafe_fixes, file)) = fix
+            && doc.valid_utf8
+        {
+            let bom = doc.had_bom;
+            doc = self.fix_rounds(
+                &path,
+                doc,
+                |d| &d.text,
+                |old, text| {
+                    Dockerfile::parse(&text)
+                        .map(|d| Dockerfile {
+                            had_bom: old.had_bom,
+                            ..d
+                        })
+                        .map_err(|e| format!("the result would not parse ({e})"))
+                },
+                |d, errors| self.findings_for(d, &path, errors),
+                unsafe_fixes,
+                file.map(|f| (f, bom)),
+                &mut res,
+            );
+        }
         res.text = Some(doc.text);
         res
+    }
+
+    /// `--fix` on one text target (a Dockerfile, a manifest): applies the
+    /// chosen fixes round by round (at most 10), each result re-read by
+    /// `reread` (its error says why the fixes are refused) and checked again
+    /// by `check`; `res` ends with the last round's findings, what was fixed
+    /// and the original text when it changed, which is written to `write`'s
+    /// file (with a BOM when it had one).
+    #[allow(clippy::too_many_arguments)]
+    fn fix_rounds<T>(
+        &self,
+        path: &str,
+        mut target: T,
+        text: impl Fn(&T) -> &str,
+        reread: impl Fn(&T, String) -> Result<T, String>,
+        check: impl Fn(&T, &mut Vec<RunError>) -> (Vec<Finding>, usize),
+        unsafe_fixes: bool,
+        write: Option<(&std::path::Path, bool)>,
+        res: &mut FileResult,
+    ) -> T {
+        let original = text(&target).to_string();
+        for _round in 0..10 {
+            let (edits, chosen) = fix::choose_edits(&res.findings, unsafe_fixes);
+            if edits.is_empty() {
+                break;
+            }
+            let Some(new_text) = fix::apply(text(&target), &edits) else {
+                break;
+            };
+            let next = match reread(&target, new_text) {
+                Ok(t) => t,
+                Err(why) => {
+                    res.errors.push(RunError {
+                        kind: "fix-refused".into(),
+                        plugin: None,
+                        target: Some(path.to_string()),
+                        message: format!("fixes for {path} were not applied: {why}"),
+                        line: None,
+                    });
+                    break;
+                }
+            };
+            res.fixed += chosen.len();
+            res.applied
+                .extend(chosen.iter().map(|&i| res.findings[i].clone()));
+            target = next;
+            res.errors.clear();
+            (res.findings, res.suppressed) = check(&target, &mut res.errors);
+        }
+        if text(&target) != original {
+            if let Some((file, bom)) = write {
+                res.errors
+                    .extend(fix::write_fixed(file, path, bom, text(&target)));
+            }
+            res.original = Some(original);
+        }
+        target
     }
 }
 
@@ -1270,7 +1306,6 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             },
         )?;
         engine.kubernetes_files = wanted.kubernetes_files.clone();
-        let mut engine = engine;
         engine.platform = platform.clone();
         engine.diff_only = plan.diff;
         if with_images && !engine.plugins.iter().any(|p| self::checks_images(p)) {

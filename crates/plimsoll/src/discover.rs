@@ -95,6 +95,13 @@ pub fn display_path(p: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
+/// Whether a config's globs match `p`: relative to `base` (the config's
+/// directory) or as given.
+fn config_glob_matches(globs: &GlobSet, p: &Path, base: &Path) -> bool {
+    let rel = p.strip_prefix(base).unwrap_or(p);
+    globs.is_match(rel) || globs.is_match(PathBuf::from(display_path(p)))
+}
+
 /// What a directory search reads: the kinds asked for (all by default) and
 /// the `[targets] kubernetes` globs; fills in which files those globs named.
 pub struct Wanted {
@@ -120,9 +127,8 @@ impl Wanted {
         self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
     }
 
-    /// The kind a directory search reads `path` as, if any (`rel`: the path
-    /// relative to the config's directory).
-    fn kind(&self, path: &Path, rel: &Path) -> Option<TargetKind> {
+    /// The kind a directory search reads `path` as, if any.
+    fn kind(&self, path: &Path, base: &Path) -> Option<TargetKind> {
         let name = path.file_name()?.to_string_lossy();
         let kind = if is_dockerfile_name(&name) {
             TargetKind::Dockerfile
@@ -134,9 +140,7 @@ impl Wanted {
                 plimsoll_manifests::Kind::GitlabCi => TargetKind::GitlabCi,
                 plimsoll_manifests::Kind::Devcontainer => TargetKind::Devcontainer,
             }
-        } else if self.kubernetes.is_match(rel)
-            || self.kubernetes.is_match(PathBuf::from(display_path(path)))
-        {
+        } else if config_glob_matches(&self.kubernetes, path, base) {
             TargetKind::Kubernetes
         } else {
             return None;
@@ -157,11 +161,7 @@ pub fn discover(
     wanted: &mut Wanted,
 ) -> Result<Vec<PathBuf>, DiscoverError> {
     let mut kubernetes = std::collections::HashSet::new();
-    let excluded = |p: &Path| {
-        let rel = p.strip_prefix(base).unwrap_or(p);
-        let shown = PathBuf::from(display_path(p));
-        exclude.is_match(rel) || exclude.is_match(&shown)
-    };
+    let excluded = |p: &Path| config_glob_matches(exclude, p, base);
     let mut out = Vec::new();
     for root in paths {
         if !root.exists() {
@@ -181,8 +181,7 @@ pub fn discover(
                 continue;
             }
             let path = entry.path();
-            let rel = path.strip_prefix(base).unwrap_or(path);
-            let Some(kind) = wanted.kind(path, rel) else {
+            let Some(kind) = wanted.kind(path, base) else {
                 continue;
             };
             if excluded(path) {

@@ -9,7 +9,6 @@ use plimsoll_manifests::Kind;
 use plimsoll_report::{Finding, RunError};
 
 use super::{Engine, FileResult, call_plugin};
-use crate::fix;
 use crate::suppress::Suppressions;
 
 /// The manifest kind of a file that is not a Dockerfile: by its name, else
@@ -39,7 +38,9 @@ pub fn images_from(file: &std::path::Path) -> Result<Vec<String>, crate::UsageEr
         usage(format!(
             "this {} does not parse: {e} (line {})",
             kind.describe(),
-            text[..e.offset.min(text.len())].matches('\n').count() + 1
+            plimsoll_dockerfile::LineIndex::new(&text)
+                .position(&text, e.offset)
+                .line
         ))
     })?;
     let mut out: Vec<String> = Vec::new();
@@ -153,62 +154,30 @@ impl Engine {
             target.manifest.images.len()
         );
         let mut errors = Vec::new();
-        let (mut findings, mut suppressed) = self.manifest_findings(&target, &path, &mut errors);
-        if let Some((unsafe_fixes, file)) = fix {
-            let original = target.text.clone();
-            for _round in 0..10 {
-                let (edits, chosen) = fix::choose_edits(&findings, unsafe_fixes);
-                if edits.is_empty() {
-                    break;
-                }
-                let Some(new_text) = fix::apply(&target.text, &edits) else {
-                    break;
-                };
-                let refused = |why: String| RunError {
-                    kind: "fix-refused".into(),
-                    plugin: None,
-                    target: Some(path.clone()),
-                    message: format!("fixes for {path} were not applied: {why}"),
-                    line: None,
-                };
-                let new_target = match ManifestTarget::parse(kind, new_text, &self.manifest_options)
-                {
-                    Ok(t) => t,
-                    Err(e) => {
-                        errors.push(refused(format!("the result would not parse ({e})")));
-                        break;
-                    }
-                };
-                let fields = |t: &ManifestTarget| {
-                    t.manifest
-                        .images
-                        .iter()
-                        .map(|i| i.field.clone())
-                        .collect::<Vec<_>>()
-                };
-                if fields(&new_target) != fields(&target) {
-                    errors.push(refused(
-                        "the result would not name images in the same places".into(),
-                    ));
-                    break;
-                }
-                res.fixed += chosen.len();
-                res.applied
-                    .extend(chosen.iter().map(|&i| findings[i].clone()));
-                target = new_target;
-                errors.clear();
-                (findings, suppressed) = self.manifest_findings(&target, &path, &mut errors);
-            }
-            if target.text != original {
-                res.original = Some(original);
-                if let Some(file) = file {
-                    errors.extend(fix::write_fixed(file, &path, had_bom, &target.text));
-                }
-            }
-        }
-        res.findings = findings;
+        (res.findings, res.suppressed) = self.manifest_findings(&target, &path, &mut errors);
         res.errors = errors;
-        res.suppressed = suppressed;
+        if let Some((unsafe_fixes, file)) = fix {
+            let fields = |t: &ManifestTarget| -> Vec<String> {
+                t.manifest.images.iter().map(|i| i.field.clone()).collect()
+            };
+            target = self.fix_rounds(
+                &path,
+                target,
+                |t| &t.text,
+                |old, text| {
+                    let new = ManifestTarget::parse(kind, text, &self.manifest_options)
+                        .map_err(|e| format!("the result would not parse ({e})"))?;
+                    if fields(&new) != fields(old) {
+                        return Err("the result would not name images in the same places".into());
+                    }
+                    Ok(new)
+                },
+                |t, errors| self.manifest_findings(t, &path, errors),
+                unsafe_fixes,
+                file.map(|f| (f, had_bom)),
+                &mut res,
+            );
+        }
         res.text = Some(target.text);
         res
     }
