@@ -20,6 +20,19 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The environment every plimsoll run of these tests gets: the shared
+/// compiled-plugin cache and its key, no colour.
+fn plimsoll_env() -> [(&'static str, std::ffi::OsString); 3] {
+    [
+        ("PLIMSOLL_CACHE_DIR", shared_cache().into()),
+        (
+            "PLIMSOLL_CACHE_KEY",
+            shared_cache().with_extension("key").into(),
+        ),
+        ("NO_COLOR", "1".into()),
+    ]
+}
+
 fn python() -> Option<String> {
     let py = std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
@@ -141,9 +154,7 @@ fn run_action_full(
     c.arg(root().join("tests/action/run_action.py"))
         .arg(root().join("action.yml"))
         .arg(workdir)
-        .env("PLIMSOLL_CACHE_DIR", shared_cache())
-        .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
-        .env("NO_COLOR", "1")
+        .envs(plimsoll_env())
         .env_remove("PLIMSOLL_CONFIG");
     for (k, v) in inputs {
         c.arg(format!("{k}={v}"));
@@ -612,9 +623,7 @@ fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
             .current_dir(&repo)
             .env("PATH", &path)
             .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
-            .env("PLIMSOLL_CACHE_DIR", shared_cache())
-            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
-            .env("NO_COLOR", "1")
+            .envs(plimsoll_env())
             .output()
             .unwrap()
     };
@@ -1070,9 +1079,7 @@ fn the_update_workflow_opens_one_pull_request_and_keeps_it_current() {
             .env("GITHUB_REPOSITORY_OWNER", "acme")
             .env("GITHUB_REF_NAME", "main")
             .env("PLIMSOLL_DB_DIR", &repo.db)
-            .env("PLIMSOLL_CACHE_DIR", shared_cache())
-            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
-            .env("NO_COLOR", "1")
+            .envs(plimsoll_env())
             .env_remove("PLIMSOLL_CONFIG")
             .output()
             .unwrap();
@@ -1190,9 +1197,7 @@ fn the_gitlab_pins_job_opens_one_merge_request_and_keeps_it_current() {
             .env("CI_PROJECT_ID", "42")
             .env("CI_DEFAULT_BRANCH", "main")
             .env("PLIMSOLL_DB_DIR", &repo.db)
-            .env("PLIMSOLL_CACHE_DIR", shared_cache())
-            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
-            .env("NO_COLOR", "1")
+            .envs(plimsoll_env())
             .env_remove("PLIMSOLL_CONFIG")
             .output()
             .unwrap();
@@ -1303,9 +1308,7 @@ fn the_container_image_builds_daemonlessly_and_passes_its_own_checks() {
         let o = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
             .args(args)
             .current_dir(root())
-            .env("PLIMSOLL_CACHE_DIR", shared_cache())
-            .env("PLIMSOLL_CACHE_KEY", shared_cache().with_extension("key"))
-            .env("NO_COLOR", "1")
+            .envs(plimsoll_env())
             .output()
             .unwrap();
         (
