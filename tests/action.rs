@@ -552,22 +552,116 @@ fn example_workflows_pass_actionlint() {
     assert!(String::from_utf8_lossy(&out.stderr).contains(" 0 problem(s)"));
 }
 
+/// The plimsoll-cli wheel built from this workspace by maturin, as the
+/// release builds it (crates/plimsoll/pyproject.toml; the dev profile here),
+/// in `dir` beside setuptools' wheel (downloaded by scripts/test into
+/// `PLIMSOLL_WHEELHOUSE`): all pip needs to install the hooks with no index.
+fn wheelhouse(dir: &Path) -> Option<PathBuf> {
+    let maturin = venv_tool("maturin")?;
+    let Some(setuptools) = std::env::var_os("PLIMSOLL_WHEELHOUSE")
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .and_then(|d| {
+            d.flatten().map(|e| e.path()).find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("setuptools-")
+            })
+        })
+    else {
+        skip("no setuptools wheel in PLIMSOLL_WHEELHOUSE (bash scripts/test downloads it)");
+        return None;
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(&setuptools, dir.join(setuptools.file_name().unwrap())).unwrap();
+    let out = Command::new(maturin)
+        .args(["build", "--offline", "--locked", "--profile", "dev"])
+        // A wheel for this machine only: the release builds manylinux and
+        // musllinux wheels in their containers.
+        .args(["--compatibility", "linux", "--quiet", "-o"])
+        .arg(dir)
+        .arg("-m")
+        .arg(root().join("crates/plimsoll/Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "maturin build failed (bash scripts/test runs `cargo fetch` first):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(dir.to_path_buf())
+}
+
+/// The wheel is plimsoll, installable by pip with nothing else, and the
+/// hooks' pyproject.toml asks for the wheel of the workspace's version.
+#[test]
+fn the_wheel_installs_plimsoll_with_pip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(wheels) = wheelhouse(&tmp.path().join("wheels")) else {
+        return;
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let shim: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root().join("pyproject.toml")).unwrap()).unwrap();
+    assert_eq!(shim["project"]["version"].as_str(), Some(version));
+    assert_eq!(
+        shim["project"]["dependencies"].as_array().unwrap()[0].as_str(),
+        Some(format!("plimsoll-cli=={version}").as_str())
+    );
+    let py = std::env::var("PLIMSOLL_TOOLS_PYTHON").unwrap();
+    let venv = tmp.path().join("venv");
+    let st = Command::new(&py)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-index",
+            "--find-links",
+        ])
+        .arg(&wheels)
+        .arg("plimsoll-cli")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(venv.join("bin/plimsoll"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.starts_with(&format!("plimsoll {version} (")),
+        "{printed}"
+    );
+}
+
 /// `.pre-commit-hooks.yaml` through pre-commit itself (`try-repo` on a git
-/// repository holding this checkout's hooks file), with this build of
-/// plimsoll on PATH.
+/// repository holding this checkout's hooks file and pyproject.toml):
+/// pre-commit installs plimsoll from the locally built wheel (pip, no index,
+/// no plimsoll on PATH) and runs the hooks on the staged files.
 #[test]
 fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
     let Some(pc) = venv_tool("pre-commit") else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
+    let Some(wheels) = wheelhouse(&tmp.path().join("wheels")) else {
+        return;
+    };
     let hooks = tmp.path().join("hooks");
     std::fs::create_dir_all(&hooks).unwrap();
-    std::fs::copy(
-        root().join(".pre-commit-hooks.yaml"),
-        hooks.join(".pre-commit-hooks.yaml"),
-    )
-    .unwrap();
+    for file in [".pre-commit-hooks.yaml", "pyproject.toml"] {
+        std::fs::copy(root().join(file), hooks.join(file)).unwrap();
+    }
     let repo = tmp.path().join("repo");
     std::fs::create_dir_all(repo.join("svc")).unwrap();
     let git = |dir: &Path, args: &[&str]| {
@@ -609,27 +703,37 @@ fn pre_commit_hooks_lint_and_fix_staged_dockerfiles() {
     .unwrap();
     git(&repo, &["add", "."]);
 
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_plimsoll")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
+    // No plimsoll on PATH: the hooks run the one pre-commit installed from
+    // the wheel (try-repo keeps its environments in a directory of its own).
+    const PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+    assert!(
+        PATH.split(':')
+            .all(|d| !Path::new(d).join("plimsoll").exists()),
+        "a plimsoll on {PATH} would stand in for the wheel's"
     );
+    let home = tmp.path().join("pre-commit-home");
     let run = |hook: &str| {
         Command::new(&pc)
             .arg("try-repo")
             .arg(&hooks)
             .args([hook, "--all-files"])
             .current_dir(&repo)
-            .env("PATH", &path)
-            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
+            .env("PATH", PATH)
+            .env("PRE_COMMIT_HOME", &home)
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheels)
             .envs(plimsoll_env())
             .output()
             .unwrap()
     };
     let lint = run("plimsoll");
     let text = String::from_utf8_lossy(&lint.stdout);
-    assert_eq!(lint.status.code(), Some(1), "{text}");
+    assert_eq!(
+        lint.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
     assert!(text.contains("PL3003"), "{text}");
     assert!(text.contains("svc/Dockerfile"), "{text}");
     assert!(
