@@ -20,6 +20,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+pub mod cosign_sig;
+pub mod slsa;
+
 use base64::Engine;
 use plimsoll_oci::{ErrorKind as RegistryErrorKind, ImageRef, Registry, RegistryError};
 use serde::Serialize;
@@ -62,6 +65,27 @@ pub enum FailureKind {
     InvalidAuthority,
     /// The registry could not be asked (see the message).
     Registry,
+    /// The signing certificate was not valid when the signature was made
+    /// (the transparency log's time, or now without one).
+    CertificateExpired,
+    /// The transparency-log bundle's signed entry timestamp does not verify
+    /// with the key of the log it names, or names a log not trusted.
+    TlogSetInvalid,
+    /// The policy requires a transparency-log entry and there is none.
+    TlogMissing,
+    /// The transparency-log entry is about another signature, payload,
+    /// certificate or key.
+    TlogEntryMismatch,
+    /// An attestation's predicate is not of the required type or content.
+    PredicateMismatch,
+    /// The provenance names a builder that is not trusted or required.
+    BuilderMismatch,
+    /// The provenance names another source repository.
+    SourceMismatch,
+    /// The image was built from another branch.
+    BranchMismatch,
+    /// The image was not built from the required tag.
+    TagMismatch,
 }
 
 impl FailureKind {
@@ -77,6 +101,15 @@ impl FailureKind {
             FailureKind::InvalidBundle => "invalid-bundle",
             FailureKind::InvalidAuthority => "invalid-authority",
             FailureKind::Registry => "registry",
+            FailureKind::CertificateExpired => "certificate-expired",
+            FailureKind::TlogSetInvalid => "tlog-set-invalid",
+            FailureKind::TlogMissing => "tlog-missing",
+            FailureKind::TlogEntryMismatch => "tlog-entry-mismatch",
+            FailureKind::PredicateMismatch => "predicate-mismatch",
+            FailureKind::BuilderMismatch => "builder-mismatch",
+            FailureKind::SourceMismatch => "source-mismatch",
+            FailureKind::BranchMismatch => "branch-mismatch",
+            FailureKind::TagMismatch => "tag-mismatch",
         }
     }
 }
@@ -91,7 +124,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
         Failure {
             kind,
             message: message.into(),
@@ -133,6 +166,10 @@ pub struct Verified {
     pub docker_reference: Option<String>,
     /// cosign `-a key=value` annotations from the payload's `optional` map.
     pub annotations: BTreeMap<String, String>,
+    /// The transparency-log entry's index, when one was checked.
+    pub log_index: Option<i64>,
+    /// When the log says the signature was made (Unix seconds).
+    pub integrated_time: Option<i64>,
 }
 
 /// A public key authority: PEM (SubjectPublicKeyInfo; ECDSA P-256/P-384,
@@ -140,6 +177,8 @@ pub struct Verified {
 pub struct KeyAuthority {
     key: CosignVerificationKey,
     key_id: String,
+    /// The key's DER (SubjectPublicKeyInfo), to compare with log entries.
+    der: Vec<u8>,
 }
 
 impl KeyAuthority {
@@ -153,7 +192,7 @@ impl KeyAuthority {
         })?;
         let der = pem_body(pem).unwrap_or_default();
         let key_id = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&der)));
-        Ok(KeyAuthority { key, key_id })
+        Ok(KeyAuthority { key, key_id, der })
     }
 
     pub fn key_id(&self) -> &str {
@@ -208,7 +247,7 @@ impl Matcher {
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Matcher::Exact(s) => format!("`{s}`"),
             Matcher::Regex(r) => format!("a match for /{}/", r.as_str()),
@@ -361,6 +400,8 @@ pub fn verify_key(
                 key_id: Some(key.key_id.clone()),
                 docker_reference: reference,
                 annotations,
+                log_index: None,
+                integrated_time: None,
             }),
             Err(f) => failures.push(f),
         }
@@ -382,7 +423,11 @@ pub fn verify_key(
 
 type Checked = (Option<String>, BTreeMap<String, String>);
 
-fn check_payload(payload: &[u8], subject: &Subject, opts: &KeyOptions) -> Result<Checked, Failure> {
+pub(crate) fn check_payload(
+    payload: &[u8],
+    subject: &Subject,
+    opts: &KeyOptions,
+) -> Result<Checked, Failure> {
     let v: serde_json::Value = serde_json::from_slice(payload).map_err(|e| {
         Failure::new(
             FailureKind::InvalidBundle,
@@ -486,6 +531,8 @@ pub fn verify_bundle(
             key_id: None,
             docker_reference: None,
             annotations: BTreeMap::new(),
+            log_index: None,
+            integrated_time: None,
         }),
         Err(VerificationError::Policy(PolicyError::ExtensionCheckFailed {
             extension,
@@ -562,7 +609,7 @@ impl VerificationPolicy for IdentityPolicy<'_> {
     }
 }
 
-fn cert_identity(cert: &x509_cert::Certificate) -> (Option<String>, Option<String>) {
+pub(crate) fn cert_identity(cert: &x509_cert::Certificate) -> (Option<String>, Option<String>) {
     use x509_cert::der::Decode;
     use x509_cert::ext::pkix::SubjectAltName;
     use x509_cert::ext::pkix::name::GeneralName;
