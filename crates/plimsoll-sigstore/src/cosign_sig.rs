@@ -597,17 +597,16 @@ pub fn verify_sig_layer(
         repository: String::new(),
         digest: digest.to_string(),
     };
-    let (docker_reference, annotations) = crate::check_payload(
-        &layer.payload,
-        &subject,
-        &crate::KeyOptions {
-            check_reference: check.check_reference.clone(),
-        },
-    )
-    .map_err(|mut f| {
-        f.message = f.message.trim_start_matches('@').to_string();
-        f
-    })?;
+    let (docker_reference, annotations) =
+        crate::check_payload(&layer.payload, &subject, check.check_reference.as_deref()).map_err(
+            |mut f| {
+                // Said without the repository, which the caller prefixes.
+                if let Some(rest) = f.message.strip_prefix(&format!("@{digest}: ")) {
+                    f.message = rest.to_string();
+                }
+                f
+            },
+        )?;
     established.finish(check, docker_reference, annotations)
 }
 

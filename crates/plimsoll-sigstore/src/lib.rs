@@ -30,7 +30,7 @@ use sha2::Digest;
 use sigstore::bundle::Bundle;
 use sigstore::bundle::verify::policy::{PolicyError, VerificationPolicy};
 use sigstore::bundle::verify::{ArtifactDigest, VerificationError, blocking::Verifier};
-use sigstore::crypto::{CosignVerificationKey, Signature};
+use sigstore::crypto::CosignVerificationKey;
 
 /// Media type of a cosign simple-signing payload layer.
 pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -260,6 +260,8 @@ pub struct KeylessAuthority {
     pub identity: Matcher,
     pub issuer: Matcher,
     verifier: Verifier,
+    /// The same trusted root, for cosign v2 `.sig` signatures.
+    trust: cosign_sig::Trust,
 }
 
 impl KeylessAuthority {
@@ -282,10 +284,12 @@ impl KeylessAuthority {
         )
         .map_err(|e| bad(&e))?;
         let verifier = Verifier::new(Default::default(), root).map_err(|e| bad(&e))?;
+        let trust = cosign_sig::Trust::from_trusted_root(trusted_root, what)?;
         Ok(KeylessAuthority {
             identity,
             issuer,
             verifier,
+            trust,
         })
     }
 }
@@ -320,12 +324,17 @@ impl Subject {
 }
 
 /// Options of the key-based check.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct KeyOptions {
     /// Require the payload's docker-reference to be this repository
     /// (`registry/repo`); cosign checks it unless told not to, mirrors and
     /// re-tagged copies need it off.
     pub check_reference: Option<String>,
+    /// What to do with a signature's Rekor bundle. Without log keys in
+    /// `trust` there is nothing to check it with, and it is ignored.
+    pub tlog: cosign_sig::Tlog,
+    /// The transparency logs' keys (a trusted root's), for `tlog`.
+    pub trust: Option<cosign_sig::Trust>,
 }
 
 /// Verifies cosign's `.sig` signatures of `subject` with `key`. Every
@@ -361,49 +370,27 @@ pub fn verify_key(
         }
         Err(e) => return Err(e.into()),
     };
-    let doc: serde_json::Value = serde_json::from_slice(&manifest.body)
-        .map_err(|e| Failure::new(FailureKind::InvalidBundle, format!("{tag}: not JSON: {e}")))?;
-    let layers = doc["layers"].as_array().cloned().unwrap_or_default();
+    let layers = sig_layers(registry, subject, &tag, &manifest.body)?;
+    let no_logs = cosign_sig::Trust::default();
+    let (trust, tlog) = match &opts.trust {
+        Some(t) if t.log_ids().next().is_some() => (t, opts.tlog),
+        _ => (&no_logs, cosign_sig::Tlog::Ignore),
+    };
+    let check = cosign_sig::SigCheck {
+        signer: cosign_sig::Signer::Key(key),
+        trust,
+        tlog,
+        check_reference: opts.check_reference.clone(),
+    };
     let mut verified = Vec::new();
     let mut failures: Vec<Failure> = Vec::new();
-    for layer in layers.iter().filter(|l| l["mediaType"] == SIMPLE_SIGNING) {
-        let (Some(digest), Some(sig)) = (
-            layer["digest"].as_str(),
-            layer["annotations"][SIGNATURE_ANNOTATION].as_str(),
-        ) else {
-            failures.push(Failure::new(
-                FailureKind::BadSignature,
-                format!("{tag}: a signature layer without digest or signature annotation"),
-            ));
-            continue;
-        };
-        let payload = registry.blob(&subject.repository, digest, MAX_PAYLOAD)?;
-        if key
-            .key
-            .verify_signature(Signature::Base64Encoded(sig.as_bytes()), &payload)
-            .is_err()
-        {
-            failures.push(Failure::new(
-                FailureKind::BadSignature,
-                format!(
-                    "{}@{}: the signature does not verify with key {} (signed by another key, or the payload was changed after signing)",
-                    subject.repository, subject.digest, key.key_id
-                ),
-            ));
-            continue;
-        }
-        match check_payload(&payload, subject, opts) {
-            Ok((reference, annotations)) => verified.push(Verified {
-                method: "key",
-                identity: None,
-                issuer: None,
-                key_id: Some(key.key_id.clone()),
-                docker_reference: reference,
-                annotations,
-                log_index: None,
-                integrated_time: None,
-            }),
-            Err(f) => failures.push(f),
+    for layer in &layers {
+        match cosign_sig::verify_sig_layer(layer, &subject.digest, &check) {
+            Ok(v) => verified.push(v),
+            Err(mut f) => {
+                f.message = format!("{}@{}: {}", subject.repository, subject.digest, f.message);
+                failures.push(f);
+            }
         }
     }
     if !verified.is_empty() {
@@ -421,12 +408,65 @@ pub fn verify_key(
     }))
 }
 
+/// The signature layers of a `.sig` manifest, blobs fetched (each at most
+/// 1 MiB: cosign's payloads are a few hundred bytes).
+fn sig_layers(
+    registry: &Registry,
+    subject: &Subject,
+    tag: &str,
+    manifest: &[u8],
+) -> Result<Vec<cosign_sig::SigLayer>, Failure> {
+    let doc: serde_json::Value = serde_json::from_slice(manifest)
+        .map_err(|e| Failure::new(FailureKind::InvalidBundle, format!("{tag}: not JSON: {e}")))?;
+    let mut out = Vec::new();
+    for layer in doc["layers"].as_array().into_iter().flatten() {
+        let media_type = layer["mediaType"].as_str().unwrap_or("").to_string();
+        if media_type != SIMPLE_SIGNING {
+            continue;
+        }
+        let Some(digest) = layer["digest"].as_str() else {
+            return Err(Failure::new(
+                FailureKind::InvalidBundle,
+                format!("{tag}: a signature layer without a digest"),
+            ));
+        };
+        out.push(cosign_sig::SigLayer {
+            media_type,
+            payload: registry.blob(&subject.repository, digest, MAX_PAYLOAD)?,
+            annotations: layer["annotations"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// The `.sig` manifest of `subject`, when there is one.
+fn sig_manifest(
+    registry: &Registry,
+    subject: &Subject,
+) -> Result<Option<(String, Vec<u8>)>, Failure> {
+    let Some(tag) = subject.sig_tag() else {
+        return Ok(None);
+    };
+    match registry.manifest(&tag) {
+        Ok(m) => Ok(Some((tag, m.body))),
+        Err(e) if e.kind == RegistryErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 type Checked = (Option<String>, BTreeMap<String, String>);
 
 pub(crate) fn check_payload(
     payload: &[u8],
     subject: &Subject,
-    opts: &KeyOptions,
+    check_reference: Option<&str>,
 ) -> Result<Checked, Failure> {
     let v: serde_json::Value = serde_json::from_slice(payload).map_err(|e| {
         Failure::new(
@@ -455,8 +495,8 @@ pub(crate) fn check_payload(
     let reference = v["critical"]["identity"]["docker-reference"]
         .as_str()
         .map(str::to_string);
-    if let Some(want) = &opts.check_reference
-        && reference.as_deref() != Some(want.as_str())
+    if let Some(want) = check_reference
+        && reference.as_deref() != Some(want)
     {
         return Err(Failure::new(
             FailureKind::ReferenceMismatch,
@@ -691,19 +731,25 @@ pub fn discover_bundles(registry: &Registry, subject: &Subject) -> Result<Vec<Ve
     Ok(bundles)
 }
 
-/// Keyless verification of a registry image: every stored bundle that
-/// verifies against `authority`, or the most telling failure.
+/// Keyless verification of a registry image: every signature that verifies
+/// against `authority` — Sigstore bundles among its referrers (cosign v3)
+/// and certificate signatures of its `.sig` tag (cosign v2, with their Rekor
+/// SET checked offline) — or the most telling failure.
 pub fn verify_keyless(
     registry: &Registry,
     subject: &Subject,
     authority: &KeylessAuthority,
 ) -> Result<Vec<Verified>, Failure> {
     let bundles = discover_bundles(registry, subject)?;
-    if bundles.is_empty() {
+    let sig_layers = match sig_manifest(registry, subject)? {
+        Some((tag, body)) => sig_layers(registry, subject, &tag, &body)?,
+        None => Vec::new(),
+    };
+    if bundles.is_empty() && sig_layers.is_empty() {
         return Err(Failure::new(
             FailureKind::Unsigned,
             format!(
-                "{}@{} has no Sigstore bundle (none among its OCI referrers)",
+                "{}@{} has no signature (no Sigstore bundle among its OCI referrers, no cosign .sig tag)",
                 subject.repository, subject.digest
             ),
         ));
@@ -716,12 +762,36 @@ pub fn verify_keyless(
             Err(f) => failures.push(f),
         }
     }
+    let policy = cosign_sig::CertificatePolicy {
+        identity: authority.identity.clone(),
+        issuer: authority.issuer.clone(),
+        claims: Vec::new(),
+    };
+    let check = cosign_sig::SigCheck {
+        signer: cosign_sig::Signer::Certificate(&policy),
+        trust: &authority.trust,
+        tlog: cosign_sig::Tlog::Required,
+        check_reference: None,
+    };
+    for layer in &sig_layers {
+        match cosign_sig::verify_sig_layer(layer, &subject.digest, &check) {
+            Ok(v) => verified.push(v),
+            Err(mut f) => {
+                f.message = format!("{}@{}: {}", subject.repository, subject.digest, f.message);
+                failures.push(f);
+            }
+        }
+    }
     if !verified.is_empty() {
         return Ok(verified);
     }
     failures.sort_by_key(|f| match f.kind {
         FailureKind::IdentityMismatch | FailureKind::IssuerMismatch => 0,
-        FailureKind::DigestMismatch | FailureKind::UntrustedCertificate => 1,
+        FailureKind::DigestMismatch
+        | FailureKind::UntrustedCertificate
+        | FailureKind::CertificateExpired
+        | FailureKind::TlogSetInvalid
+        | FailureKind::TlogEntryMismatch => 1,
         _ => 2,
     });
     Err(failures.remove(0))

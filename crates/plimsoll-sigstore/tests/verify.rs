@@ -91,6 +91,7 @@ fn a_good_signature_verifies_and_says_by_which_key() {
     let by_digest = format!("{}/library/signed@{}", s.plain, digest("SIGNED"));
     let opts = KeyOptions {
         check_reference: Some(format!("{}/library/signed", s.plain)),
+        ..Default::default()
     };
     check(&reg, &by_digest, &key, &opts).unwrap();
     // An index is signed by its index digest.
@@ -148,6 +149,7 @@ fn every_bad_case_fails_and_says_which_check() {
     // A signature made for another repository, when the reference is checked.
     let opts = KeyOptions {
         check_reference: Some(format!("{}/library/mirror", s.plain)),
+        ..Default::default()
     };
     let e = check(
         &reg,
@@ -470,4 +472,158 @@ fn keyless_bundles_are_found_among_the_referrers_of_a_registry_image() {
     .unwrap_err();
     assert_eq!(e.kind, FailureKind::Unsigned, "{e}");
     assert!(e.message.contains("no Sigstore bundle"), "{e}");
+}
+
+// ------------------------------------- cosign v2 `.sig`, from a registry ----
+
+/// Pushes containers/image's real cosign v2 signatures as a `.sig` manifest
+/// of `subject` into a repository of its own (tests/support/push_sig.py).
+fn push_sig(s: &Stack, name: &str, subject: &str, signatures: &[&str]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let v2 = root.join("../shared/testdata/sigstore-v2/containers-image");
+    let repo = format!("plimsoll-e2e/{name}-{}", std::process::id());
+    let out = std::process::Command::new("python3")
+        .arg(root.join("tests/support/push_sig.py"))
+        .arg(root.join("../shared/stack/lib"))
+        .arg(&s.plain)
+        .arg(&repo)
+        .arg(subject)
+        .args(signatures.iter().map(|f| v2.join(f)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!("{}/{repo}", s.plain)
+}
+
+fn v2_file(rel: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/testdata/sigstore-v2")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+fn sha256_of(rel: &str) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(v2_file(rel))))
+}
+
+/// A keyless cosign v2 signature (Fulcio certificate, Rekor SET) found under
+/// the image's `.sig` tag through the registry client and verified with the
+/// keyless authority's trusted root, as images signed on GitHub are.
+#[test]
+fn keyless_sig_signatures_are_found_under_the_sig_tag() {
+    let Some(s) = stack() else { return };
+    let subject_digest =
+        sha256_of("containers-image/dir-img-cosign-fulcio-rekor-valid/manifest.json");
+    let repo = push_sig(
+        &s,
+        "keyless-v2",
+        &subject_digest,
+        &[
+            // An attachment that is not a signature, and the signature.
+            "dir-img-cosign-other-attachment/signature-1",
+            "dir-img-cosign-fulcio-rekor-valid/signature-1",
+        ],
+    );
+    let root = v2_file("sigstore-root-signing/trusted_root.json");
+    let authority = |identity: &str| {
+        KeylessAuthority::new(
+            exact(identity),
+            exact("https://github.com/login/oauth"),
+            &root,
+            "trusted_root.json",
+        )
+        .unwrap()
+    };
+    let reg = registry();
+    let subject = Subject::resolve(&reg, &format!("{repo}@{subject_digest}")).unwrap();
+    let got =
+        plimsoll_sigstore::verify_keyless(&reg, &subject, &authority("mitr@redhat.com")).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].identity.as_deref(), Some("mitr@redhat.com"));
+    assert_eq!(got[0].log_index, Some(11605770));
+    assert_eq!(got[0].integrated_time, Some(1674247893));
+
+    let e = plimsoll_sigstore::verify_keyless(&reg, &subject, &authority("someone@example.com"))
+        .unwrap_err();
+    assert_eq!(e.kind, FailureKind::IdentityMismatch, "{e}");
+    assert!(e.message.contains("mitr@redhat.com"), "{e}");
+
+    // The same signature under another image's tag names that mismatch.
+    let other_digest = sha256_of("containers-image/dir-img-cosign-valid/manifest.json");
+    let other = push_sig(
+        &s,
+        "keyless-v2-moved",
+        &other_digest,
+        &["dir-img-cosign-fulcio-rekor-valid/signature-1"],
+    );
+    let subject = Subject::resolve(&reg, &format!("{other}@{other_digest}")).unwrap();
+    let e = plimsoll_sigstore::verify_keyless(&reg, &subject, &authority("mitr@redhat.com"))
+        .unwrap_err();
+    assert_eq!(e.kind, FailureKind::DigestMismatch, "{e}");
+}
+
+/// A key-based signature with a Rekor bundle: verified with the key, and its
+/// SET with the trusted root's log key when one is configured; another
+/// key's signature carrying that SET is caught by the log entry.
+#[test]
+fn key_sig_signatures_with_a_rekor_bundle_from_a_registry() {
+    use plimsoll_sigstore::cosign_sig::{Tlog, Trust};
+    let Some(s) = stack() else { return };
+    let subject_digest = sha256_of("containers-image/dir-img-cosign-key-rekor-valid/manifest.json");
+    let repo = push_sig(
+        &s,
+        "key-rekor-v2",
+        &subject_digest,
+        &["dir-img-cosign-key-rekor-valid/signature-1"],
+    );
+    let reg = registry();
+    let subject = Subject::resolve(&reg, &format!("{repo}@{subject_digest}")).unwrap();
+    let key =
+        KeyAuthority::from_pem(&v2_file("containers-image/cosign2.pub"), "cosign2.pub").unwrap();
+    let trust = || {
+        Some(
+            Trust::from_trusted_root(
+                &v2_file("sigstore-root-signing/trusted_root.json"),
+                "trusted_root.json",
+            )
+            .unwrap(),
+        )
+    };
+    let got = verify_key(
+        &reg,
+        &subject,
+        &key,
+        &KeyOptions {
+            tlog: Tlog::Required,
+            trust: trust(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(got[0].log_index, Some(11608800));
+    // Without log keys the bundle cannot be checked and is not claimed.
+    let got = verify_key(&reg, &subject, &key, &KeyOptions::default()).unwrap();
+    assert_eq!(got[0].log_index, None);
+    // Another key: bad signature, whatever the bundle says.
+    let cosign =
+        KeyAuthority::from_pem(&v2_file("containers-image/cosign.pub"), "cosign.pub").unwrap();
+    let e = verify_key(
+        &reg,
+        &subject,
+        &cosign,
+        &KeyOptions {
+            tlog: Tlog::Required,
+            trust: trust(),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::BadSignature, "{e}");
 }

@@ -165,6 +165,7 @@ impl RegistryServices {
                     &key,
                     &plimsoll_sigstore::KeyOptions {
                         check_reference: docker_reference.clone(),
+                        ..Default::default()
                     },
                 )
                 .map_err(failed)?
