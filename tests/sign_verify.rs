@@ -491,3 +491,222 @@ fn manifest_images_are_held_to_the_policy() {
     let r = run(&p, &["compose.yaml"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+/// The shared Sigstore v2 fixtures (real, not ours) and the script that
+/// pushes them; `None` (skipped) when ../shared lacks them.
+fn v2_fixtures() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/sigstore-v2");
+    if dir.join("SOURCES.md").exists() {
+        return Some(dir);
+    }
+    support::skip(&format!("{} is absent", dir.display()));
+    None
+}
+
+/// Runs tests/support/`script` with the stack's client; its stdout.
+fn push(s: &Stack, script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = std::process::Command::new("python3")
+        .arg(here.join("tests/support").join(script))
+        .arg(here.join("../shared/stack/lib"))
+        .arg(&s.plain)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A cosign v2 keyless `.sig` signature (containers/image's) and SLSA
+/// provenance attestations (slsa-verifier's), stored in the registry as
+/// cosign stores them, held to `[sign-verify]` policies: the signature's
+/// identity, the provenance's builder, source and branch, each failure named.
+#[test]
+fn cosign_v2_signatures_and_slsa_provenance_end_to_end() {
+    let Some(s) = stack() else { return };
+    let Some(v2) = v2_fixtures() else { return };
+    let pid = std::process::id();
+    let sig_repo = format!("plimsoll-e2e/v2-sig-{pid}");
+    let sig_digest = "sha256:0489474da8ea22426ece86ace6c1c0026ab2fd3cdfbbd62b7e94650266c37d9a";
+    let sig_file = v2.join("containers-image/dir-img-cosign-fulcio-rekor-valid/signature-1");
+    push(
+        &s,
+        "push_sig.py",
+        &[sig_repo.as_ref(), sig_digest.as_ref(), sig_file.as_os_str()],
+    );
+    let att_repo = format!("plimsoll-e2e/v2-att-{pid}");
+    let layout = v2.join("slsa-verifier/gha_generic_container-v1.5.0/container_workflow_dispatch");
+    let att_digest = push(&s, "push_att.py", &[att_repo.as_ref(), layout.as_os_str()]);
+    let root = v2.join("sigstore-root-signing/trusted_root.json");
+
+    let config = |email: &str, branch: &str| {
+        format!(
+            r#"[sign-verify]
+check-base-images = true
+
+[[sign-verify.policies]]
+name = "people"
+images = ["{reg}/{sig_repo}"]
+report-verified = true
+[[sign-verify.policies.authorities]]
+keyless = {{ identity = "{email}", issuer = "https://github.com/login/oauth", trusted-root = {root:?} }}
+
+[[sign-verify.policies]]
+name = "provenance"
+images = ["{reg}/{att_repo}"]
+[[sign-verify.policies.authorities]]
+keyless = {{ identity-regex = "^https://github\\.com/slsa-framework/slsa-github-generator/", issuer = "https://token.actions.githubusercontent.com", trusted-root = {root:?}, github-workflow-repository = "slsa-framework/example-package" }}
+attestations = [{{ predicate-type = "slsaprovenance", slsa = {{ source-uri = "github.com/slsa-framework/example-package", source-branch = "{branch}" }} }}]
+"#,
+            reg = s.plain,
+            root = root.display().to_string(),
+        )
+    };
+    let p = Project::new();
+    p.file(
+        "Dockerfile",
+        &format!(
+            "FROM {reg}/{sig_repo}@{sig_digest} AS signed\nFROM {reg}/{att_repo}@{att_digest}\n",
+            reg = s.plain
+        ),
+    );
+    p.file("plimsoll.toml", &config("mitr@redhat.com", "main"));
+    let r = p.run(&["check", "--select", "PL7", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let f = findings(&r);
+    // The policy that asked for it says what verified, as cosign does.
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].0, f[0].1.as_str()), (1, "note"));
+    assert!(
+        f[0].2.contains("signed by `mitr@redhat.com` (issuer `https://github.com/login/oauth`), transparency-log entry 11605770 at 2023-01-20T20:51:33Z"),
+        "{}",
+        f[0].2
+    );
+
+    p.file("plimsoll.toml", &config("someone@example.com", "master"));
+    let r = p.run(&["check", "--select", "PL7001", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = findings(&r);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(
+        f[0].0 == 1 && f[0].2.contains("identity-mismatch") && f[0].2.contains("mitr@redhat.com"),
+        "{}",
+        f[0].2
+    );
+    assert!(
+        f[1].0 == 2 && f[1].2.contains("branch-mismatch") && f[1].2.contains("refs/heads/main"),
+        "{}",
+        f[1].2
+    );
+}
+
+/// `cosign verify`-style flags: a policy for the run's images without a
+/// config file; what verified is reported (PL7002, a note), a failure is
+/// PL7001, and flags that do not make an authority are usage errors.
+#[test]
+fn cosign_verify_flags_on_the_command_line() {
+    let Some(s) = stack() else { return };
+    let p = Project::new();
+    p.file("keys/cosign.pub", &s.cosign_pub);
+    p.file("keys/other.pub", &s.other_pub);
+    let signed = format!("{}/library/signed:1.0", s.plain);
+    let r = p.run(&[
+        "check",
+        "--image",
+        &signed,
+        "--key",
+        "keys/cosign.pub",
+        "--select",
+        "PL7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let f = image_findings(&r);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "note");
+    assert!(
+        f[0].1.contains("satisfies signature policy `command line`")
+            && f[0].1.contains("signed by key sha256:"),
+        "{}",
+        f[0].1
+    );
+    let r = p.run(&[
+        "check",
+        "--image",
+        &signed,
+        "--key",
+        "keys/other.pub",
+        "--select",
+        "PL7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = image_findings(&r);
+    assert!(
+        f.len() == 1 && f[0].0 == "error" && f[0].1.contains("bad-signature"),
+        "{f:?}"
+    );
+    // Keyless flags: the stack's images carry key signatures only.
+    let Some(v2) = v2_fixtures() else { return };
+    let root = v2.join("sigstore-root-signing/trusted_root.json");
+    let root = root.to_str().unwrap();
+    let r = p.run(&[
+        "check",
+        "--image",
+        &signed,
+        "--certificate-identity",
+        "mitr@redhat.com",
+        "--certificate-oidc-issuer",
+        "https://github.com/login/oauth",
+        "--trusted-root",
+        root,
+        "--select",
+        "PL7",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = image_findings(&r);
+    assert!(
+        f.len() == 1
+            && f[0].1.contains("untrusted-certificate")
+            && f[0].1.contains("signed with a key"),
+        "{f:?}"
+    );
+    for (args, says) in [
+        (
+            vec!["--certificate-identity", "x"],
+            "needs both --certificate-identity[-regexp] and --certificate-oidc-issuer",
+        ),
+        (
+            vec![
+                "--certificate-identity",
+                "x",
+                "--certificate-oidc-issuer",
+                "y",
+            ],
+            "needs --trusted-root",
+        ),
+        (
+            vec!["--key", "keys/cosign.pub", "--certificate-oidc-issuer", "y"],
+            "not --key",
+        ),
+        (
+            vec!["--source-uri", "github.com/o/r"],
+            "need --key or --certificate-identity",
+        ),
+    ] {
+        let mut all = vec!["check", "--image", &signed];
+        all.extend(args.iter().copied());
+        let r = p.run(&all);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+    }
+}

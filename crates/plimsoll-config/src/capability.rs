@@ -57,7 +57,7 @@ impl Capability {
     }
 
     /// The capability behind an imported interface name (`registry`, or a
-    /// full `plimsoll:plugin/registry@0.1.3`).
+    /// full `plimsoll:plugin/registry@0.1.4`).
     pub fn from_import(import: &str) -> Option<Capability> {
         let iface = import
             .strip_prefix("plimsoll:plugin/")
@@ -138,11 +138,11 @@ mod tests {
                 serde_json::Value::String(c.as_str().into())
             );
             assert_eq!(
-                Capability::from_import(&format!("plimsoll:plugin/{}@0.1.3", c.wit_interface())),
+                Capability::from_import(&format!("plimsoll:plugin/{}@0.1.4", c.wit_interface())),
                 Some(*c)
             );
         }
-        assert_eq!(Capability::from_import("plimsoll:plugin/log@0.1.3"), None);
+        assert_eq!(Capability::from_import("plimsoll:plugin/log@0.1.4"), None);
         let e = "pakages".parse::<Capability>().unwrap_err();
         assert_eq!(e.suggestion, Some(Capability::Packages));
     }

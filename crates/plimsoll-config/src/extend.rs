@@ -119,6 +119,7 @@ const FILE_PATHS: &[&[&str]] = &[
     &["scan", "vex"],
     &["scan", "ignore-file"],
     &["sign-verify", "policies", "authorities", "key"],
+    &["sign-verify", "policies", "authorities", "trusted-root"],
     &[
         "sign-verify",
         "policies",

@@ -88,6 +88,30 @@ pub struct VerifiedSignature {
     pub issuer: Option<String>,
     pub key_id: Option<String>,
     pub annotations: Vec<(String, String)>,
+    /// The transparency-log entry checked with it: (index, integrated time).
+    pub log_entry: Option<(i64, i64)>,
+}
+
+/// What a verification requires besides the authority (mirrors the WIT
+/// `verify-options`; the default is what `verify` does).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct VerifyOptions {
+    /// `required`, `optional` or `ignore`; empty: the authority's default
+    /// (required for keyless, optional for keys).
+    pub tlog: String,
+    /// Key authorities: a trusted root whose log keys check Rekor bundles.
+    pub trusted_root: Option<String>,
+    /// Keyless: (claim name, value, is regex).
+    pub claims: Vec<(String, String, bool)>,
+}
+
+/// An in-toto attestation that verified (mirrors the WIT `attestation`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attestation {
+    pub predicate_type: String,
+    /// The in-toto statement, JSON.
+    pub statement: String,
+    pub signer: VerifiedSignature,
 }
 
 /// Why a verification did not pass.
@@ -128,9 +152,31 @@ pub trait Services: Send + Sync {
     /// Signature verification; the default has none.
     fn verify_signature(
         &self,
+        reference: &str,
+        authority: &Authority,
+    ) -> Result<Vec<VerifiedSignature>, VerifyError> {
+        self.verify_signature_with(reference, authority, &VerifyOptions::default())
+    }
+    /// Signature verification with options; the default has none.
+    fn verify_signature_with(
+        &self,
         _reference: &str,
         _authority: &Authority,
+        _options: &VerifyOptions,
     ) -> Result<Vec<VerifiedSignature>, VerifyError> {
+        Err(VerifyError::Host(HostError::Unavailable(
+            "no signature verifier is configured for this run".into(),
+        )))
+    }
+    /// The attestations of an image signed by `authority`; the default has
+    /// no verifier.
+    fn verify_attestations(
+        &self,
+        _reference: &str,
+        _authority: &Authority,
+        _options: &VerifyOptions,
+        _predicate_type: Option<&str>,
+    ) -> Result<Vec<Attestation>, VerifyError> {
         Err(VerifyError::Host(HostError::Unavailable(
             "no signature verifier is configured for this run".into(),
         )))

@@ -48,6 +48,13 @@ impl Date {
     }
 }
 
+/// A Unix time (seconds) as RFC 3339 UTC: `2023-01-20T20:51:33Z`.
+pub fn rfc3339(secs: i64) -> String {
+    let d = Date::from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!("{d}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)

@@ -37,6 +37,7 @@
 
 extern crate self as plimsoll_plugin_sdk;
 
+pub mod attestations;
 pub mod date;
 pub mod document;
 pub mod finding;
@@ -61,7 +62,7 @@ pub use serde_json;
 /// Settings as the config gave them (a JSON object; `{}` when none).
 pub type Settings = serde_json::Value;
 
-/// The generated WIT bindings (`plimsoll:plugin@0.1.3`). Generated for the widest
+/// The generated WIT bindings (`plimsoll:plugin@0.1.4`). Generated for the widest
 /// Dockerfile world; a component only imports the interfaces it actually calls, so
 /// a plugin that never calls [`registry`] does not ask for that capability.
 pub mod bindings {

@@ -90,6 +90,11 @@ pub enum Claim {
 }
 
 impl Claim {
+    /// By its name (`github-workflow-repository`...).
+    pub fn from_name(name: &str) -> Option<Claim> {
+        Claim::ALL.into_iter().find(|c| c.name() == name)
+    }
+
     /// Fulcio's (v1, raw string) extension for the claim.
     fn oid(self) -> &'static str {
         match self {
@@ -394,15 +399,7 @@ pub fn verify_certificate(
     let key = CosignVerificationKey::try_from(cert.tbs_certificate().subject_public_key_info())
         .map_err(|e| untrusted(format!("the certificate's key cannot be used: {e}")))?;
     let (identity, issuer) = crate::cert_identity(&cert);
-    let mut claims = BTreeMap::new();
-    for ext in cert.tbs_certificate().extensions().into_iter().flatten() {
-        let oid = ext.extn_id.to_string();
-        if let Some(claim) = Claim::ALL.iter().find(|c| c.oid() == oid)
-            && let Ok(v) = std::str::from_utf8(ext.extn_value.as_bytes())
-        {
-            claims.insert(*claim, v.to_string());
-        }
-    }
+    let claims = cert_claims(&cert);
     Ok((
         CertificateInfo {
             identity,
@@ -415,30 +412,29 @@ pub fn verify_certificate(
     ))
 }
 
+/// The Fulcio claims a certificate carries.
+pub(crate) fn cert_claims(cert: &x509_cert::Certificate) -> BTreeMap<Claim, String> {
+    let mut claims = BTreeMap::new();
+    for ext in cert.tbs_certificate().extensions().into_iter().flatten() {
+        let oid = ext.extn_id.to_string();
+        if let Some(claim) = Claim::ALL.iter().find(|c| c.oid() == oid)
+            && let Ok(v) = std::str::from_utf8(ext.extn_value.as_bytes())
+        {
+            claims.insert(*claim, v.to_string());
+        }
+    }
+    claims
+}
+
 /// id-kp-codeSigning (1.3.6.1.5.5.7.3.3), DER contents: required when the
 /// certificate lists extended key usages (Fulcio's always do); one without
 /// any (a private PKI's) is good for any use, as Go's x509 (cosign) treats it.
 const CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
 
 pub(crate) fn rfc3339(t: i64) -> String {
-    let secs = t.rem_euclid(86_400);
-    let days = t.div_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| format!("{t} (Unix time)"))
 }
 
 /// The key a layer's signature must verify with, once the signer is
@@ -513,6 +509,15 @@ impl Established<'_> {
 /// then the signer: the configured key, or a certificate trusted at that
 /// time.
 fn establish<'a>(layer: &SigLayer, check: &SigCheck<'a>) -> Result<Established<'a>, Failure> {
+    // A key signature under a keyless policy: say so before anything else.
+    if matches!(check.signer, Signer::Certificate(_))
+        && !layer.annotations.contains_key(CERTIFICATE_ANNOTATION)
+    {
+        return Err(Failure::new(
+            FailureKind::UntrustedCertificate,
+            "the signature has no certificate (signed with a key, not keyless)",
+        ));
+    }
     let entry = match (check.tlog, layer.annotations.get(BUNDLE_ANNOTATION)) {
         (Tlog::Ignore, _) | (Tlog::Optional, None) => None,
         (Tlog::Required, None) => {

@@ -21,7 +21,6 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 pub mod cosign_sig;
-pub mod slsa;
 
 use base64::Engine;
 use plimsoll_oci::{ErrorKind as RegistryErrorKind, ImageRef, Registry, RegistryError};
@@ -259,6 +258,11 @@ impl Matcher {
 pub struct KeylessAuthority {
     pub identity: Matcher,
     pub issuer: Matcher,
+    /// Fulcio claims the certificate must also carry (GitHub workflow...).
+    pub claims: Vec<(cosign_sig::Claim, Matcher)>,
+    /// The transparency log of cosign v2 `.sig` signatures (`Ignore` means
+    /// the certificate is checked now, when a Fulcio one has expired).
+    pub tlog: cosign_sig::Tlog,
     verifier: Verifier,
     /// The same trusted root, for cosign v2 `.sig` signatures.
     trust: cosign_sig::Trust,
@@ -288,10 +292,123 @@ impl KeylessAuthority {
         Ok(KeylessAuthority {
             identity,
             issuer,
+            claims: Vec::new(),
+            tlog: cosign_sig::Tlog::Required,
             verifier,
             trust,
         })
     }
+}
+
+impl KeylessAuthority {
+    fn certificate_policy(&self) -> cosign_sig::CertificatePolicy {
+        cosign_sig::CertificatePolicy {
+            identity: self.identity.clone(),
+            issuer: self.issuer.clone(),
+            claims: self.claims.clone(),
+        }
+    }
+}
+
+/// Who signed an attestation.
+pub enum AttestationSigner<'a> {
+    Key(&'a KeyAuthority, &'a KeyOptions),
+    Keyless(&'a KeylessAuthority),
+}
+
+/// The in-toto attestations of `subject` that cosign attached (`cosign
+/// attest`: DSSE envelopes under the `sha256-<hex>.att` tag) and that verify
+/// for `signer`, optionally of one predicate type; when none does, the most
+/// telling failure.
+pub fn verify_attestations(
+    registry: &Registry,
+    subject: &Subject,
+    signer: AttestationSigner<'_>,
+    predicate_type: Option<&str>,
+) -> Result<Vec<cosign_sig::Attestation>, Failure> {
+    let Some(hex) = subject.digest.strip_prefix("sha256:") else {
+        return Err(Failure::new(
+            FailureKind::Unsigned,
+            format!(
+                "{}@{}: only sha256 digests have attestation tags",
+                subject.repository, subject.digest
+            ),
+        ));
+    };
+    let tag = format!("{}:sha256-{hex}.att", subject.repository);
+    let manifest = match registry.manifest(&tag) {
+        Ok(m) => m.body,
+        Err(e) if e.kind == RegistryErrorKind::NotFound => {
+            return Err(Failure::new(
+                FailureKind::Unsigned,
+                format!(
+                    "{}@{} has no attestations (no tag sha256-{hex}.att)",
+                    subject.repository, subject.digest
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let layers = layers_of(registry, subject, &tag, &manifest, cosign_sig::DSSE)?;
+    let no_logs = cosign_sig::Trust::default();
+    let policy;
+    let check = match signer {
+        AttestationSigner::Key(key, opts) => {
+            let (trust, tlog) = match &opts.trust {
+                Some(t) if t.log_ids().next().is_some() => (t, opts.tlog),
+                _ => (&no_logs, cosign_sig::Tlog::Ignore),
+            };
+            cosign_sig::SigCheck {
+                signer: cosign_sig::Signer::Key(key),
+                trust,
+                tlog,
+                check_reference: None,
+            }
+        }
+        AttestationSigner::Keyless(authority) => {
+            policy = authority.certificate_policy();
+            cosign_sig::SigCheck {
+                signer: cosign_sig::Signer::Certificate(&policy),
+                trust: &authority.trust,
+                tlog: authority.tlog,
+                check_reference: None,
+            }
+        }
+    };
+    let mut verified = Vec::new();
+    let mut failures = Vec::new();
+    for layer in &layers {
+        match cosign_sig::verify_att_layer(layer, &subject.digest, &check) {
+            Ok(a) if predicate_type.is_none_or(|t| t == a.predicate_type) => verified.push(a),
+            Ok(a) => failures.push(Failure::new(
+                FailureKind::PredicateMismatch,
+                format!(
+                    "{}@{}: an attestation of `{}`, not `{}`",
+                    subject.repository,
+                    subject.digest,
+                    a.predicate_type,
+                    predicate_type.unwrap_or_default()
+                ),
+            )),
+            Err(mut f) => {
+                f.message = format!("{}@{}: {}", subject.repository, subject.digest, f.message);
+                failures.push(f);
+            }
+        }
+    }
+    if !verified.is_empty() {
+        return Ok(verified);
+    }
+    failures.sort_by_key(|f| match f.kind {
+        FailureKind::IdentityMismatch
+        | FailureKind::IssuerMismatch
+        | FailureKind::DigestMismatch => 0,
+        FailureKind::PredicateMismatch => 2,
+        _ => 1,
+    });
+    Err(failures.into_iter().next().unwrap_or_else(|| {
+        Failure::new(FailureKind::Unsigned, format!("{tag} holds no attestation"))
+    }))
 }
 
 /// The image a signature is checked for.
@@ -416,12 +533,23 @@ fn sig_layers(
     tag: &str,
     manifest: &[u8],
 ) -> Result<Vec<cosign_sig::SigLayer>, Failure> {
+    layers_of(registry, subject, tag, manifest, SIMPLE_SIGNING)
+}
+
+/// The layers of `media_type` of a `.sig`/`.att` manifest, blobs fetched.
+fn layers_of(
+    registry: &Registry,
+    subject: &Subject,
+    tag: &str,
+    manifest: &[u8],
+    wanted: &str,
+) -> Result<Vec<cosign_sig::SigLayer>, Failure> {
     let doc: serde_json::Value = serde_json::from_slice(manifest)
         .map_err(|e| Failure::new(FailureKind::InvalidBundle, format!("{tag}: not JSON: {e}")))?;
     let mut out = Vec::new();
     for layer in doc["layers"].as_array().into_iter().flatten() {
         let media_type = layer["mediaType"].as_str().unwrap_or("").to_string();
-        if media_type != SIMPLE_SIGNING {
+        if media_type != wanted {
             continue;
         }
         let Some(digest) = layer["digest"].as_str() else {
@@ -556,6 +684,7 @@ pub fn verify_bundle(
     let policy = IdentityPolicy {
         identity: &authority.identity,
         issuer: &authority.issuer,
+        claims: &authority.claims,
         seen: Mutex::new((None, None)),
     };
     let result =
@@ -579,10 +708,10 @@ pub fn verify_bundle(
             expected,
             actual,
         })) => {
-            let kind = if extension == "identity" {
-                FailureKind::IdentityMismatch
-            } else {
+            let kind = if extension == "issuer" {
                 FailureKind::IssuerMismatch
+            } else {
+                FailureKind::IdentityMismatch
             };
             Err(Failure::new(
                 kind,
@@ -622,6 +751,7 @@ const SUBJECT_ALT_NAME: &str = "2.5.29.17";
 struct IdentityPolicy<'a> {
     identity: &'a Matcher,
     issuer: &'a Matcher,
+    claims: &'a [(cosign_sig::Claim, Matcher)],
     seen: Mutex<(Option<String>, Option<String>)>,
 }
 
@@ -644,6 +774,17 @@ impl VerificationPolicy for IdentityPolicy<'_> {
                 expected: self.issuer.describe(),
                 actual: issuer,
             });
+        }
+        let claims = cosign_sig::cert_claims(cert);
+        for (claim, want) in self.claims {
+            let got = claims.get(claim);
+            if !got.is_some_and(|g| want.matches(g)) {
+                return Err(PolicyError::ExtensionCheckFailed {
+                    extension: claim.name().into(),
+                    expected: want.describe(),
+                    actual: got.cloned().unwrap_or_else(|| "absent".into()),
+                });
+            }
         }
         Ok(())
     }
@@ -762,15 +903,11 @@ pub fn verify_keyless(
             Err(f) => failures.push(f),
         }
     }
-    let policy = cosign_sig::CertificatePolicy {
-        identity: authority.identity.clone(),
-        issuer: authority.issuer.clone(),
-        claims: Vec::new(),
-    };
+    let policy = authority.certificate_policy();
     let check = cosign_sig::SigCheck {
         signer: cosign_sig::Signer::Certificate(&policy),
         trust: &authority.trust,
-        tlog: cosign_sig::Tlog::Required,
+        tlog: authority.tlog,
         check_reference: None,
     };
     for layer in &sig_layers {

@@ -627,3 +627,104 @@ fn key_sig_signatures_with_a_rekor_bundle_from_a_registry() {
     .unwrap_err();
     assert_eq!(e.kind, FailureKind::BadSignature, "{e}");
 }
+
+/// slsa-verifier's real `cosign attest` attestations (keyless, SLSA v0.2
+/// provenance), pushed under the subject's `.att` tag, found and verified
+/// through the registry client; the statement is what the SLSA policy reads.
+#[test]
+fn attestations_are_found_under_the_att_tag() {
+    use plimsoll_plugin_sdk::attestations::{SlsaPolicy, Statement, check_provenance};
+    let Some(s) = stack() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let trusted = v2_file("sigstore-root-signing/trusted_root.json");
+    let reg = registry();
+    for version in ["v1.5.0", "v2.1.0"] {
+        let repo = format!("plimsoll-e2e/slsa-{version}-{}", std::process::id());
+        let out = std::process::Command::new("python3")
+            .arg(root.join("tests/support/push_att.py"))
+            .arg(root.join("../shared/stack/lib"))
+            .arg(&s.plain)
+            .arg(&repo)
+            .arg(root.join(format!(
+                "../shared/testdata/sigstore-v2/slsa-verifier/gha_generic_container-{version}/container_workflow_dispatch"
+            )))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let digest = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let subject = Subject::resolve(&reg, &format!("{}/{repo}@{digest}", s.plain)).unwrap();
+        let authority = KeylessAuthority::new(
+            Matcher::regex("^https://github\\.com/slsa-framework/slsa-github-generator/").unwrap(),
+            exact("https://token.actions.githubusercontent.com"),
+            &trusted,
+            "trusted_root.json",
+        )
+        .unwrap();
+        let found = plimsoll_sigstore::verify_attestations(
+            &reg,
+            &subject,
+            plimsoll_sigstore::AttestationSigner::Keyless(&authority),
+            Some("https://slsa.dev/provenance/v0.2"),
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1, "{version}");
+        let a = &found[0];
+        let st = Statement {
+            predicate_type: &a.predicate_type,
+            statement: &a.statement,
+            method: a.verified.method,
+            identity: a.verified.identity.as_deref(),
+        };
+        let policy = SlsaPolicy {
+            source_uri: "github.com/slsa-framework/example-package".into(),
+            source_branch: Some("main".into()),
+            ..Default::default()
+        };
+        check_provenance(&st, &policy).unwrap();
+
+        // Another predicate type is not there.
+        let e = plimsoll_sigstore::verify_attestations(
+            &reg,
+            &subject,
+            plimsoll_sigstore::AttestationSigner::Keyless(&authority),
+            Some("https://cyclonedx.org/bom"),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, FailureKind::PredicateMismatch, "{e}");
+        // Signed by the generator, not by someone else.
+        let other = KeylessAuthority::new(
+            exact("https://github.com/acme/release.yml"),
+            exact("https://token.actions.githubusercontent.com"),
+            &trusted,
+            "trusted_root.json",
+        )
+        .unwrap();
+        let e = plimsoll_sigstore::verify_attestations(
+            &reg,
+            &subject,
+            plimsoll_sigstore::AttestationSigner::Keyless(&other),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, FailureKind::IdentityMismatch, "{e}");
+    }
+    // An image without attestations.
+    let unsigned = Subject::resolve(
+        &reg,
+        &format!("{}/library/signed@{}", s.plain, digest("SIGNED")),
+    )
+    .unwrap();
+    let key = KeyAuthority::from_pem(&s.cosign_pub, "cosign.pub").unwrap();
+    let e = plimsoll_sigstore::verify_attestations(
+        &reg,
+        &unsigned,
+        plimsoll_sigstore::AttestationSigner::Key(&key, &KeyOptions::default()),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, FailureKind::Unsigned, "{e}");
+}

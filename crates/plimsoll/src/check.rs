@@ -872,7 +872,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             fix: (args.fix || args.diff).then_some(args.unsafe_fixes),
             exclude: &args.exclude,
             kinds: &args.kinds,
-            overrides: scan_overrides(args),
+            overrides: overrides(args)?,
             registry_fatal: false,
             only_plugins: None,
             fresh_tags: false,
@@ -881,6 +881,141 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             diff: args.diff,
         },
     )
+}
+
+/// The command line's settings for the built-ins: `[scan]` flags, and a
+/// signature policy from the `cosign verify`-style flags.
+fn overrides(args: &CheckArgs) -> Result<Option<serde_json::Value>, UsageError> {
+    let mut all = serde_json::Map::new();
+    if let Some(serde_json::Value::Object(scan)) = scan_overrides(args) {
+        all.extend(scan);
+    }
+    if let Some(policy) = verify_policy(&args.verify)? {
+        all.insert(
+            "sign-verify".into(),
+            serde_json::json!({ "policies": [policy] }),
+        );
+    }
+    Ok((!all.is_empty()).then_some(serde_json::Value::Object(all)))
+}
+
+/// `--key`, `--certificate-identity`... as one `[[sign-verify.policies]]`
+/// entry for every image of the run, reporting what verified (PL7002).
+fn verify_policy(v: &crate::cli::VerifyArgs) -> Result<Option<serde_json::Value>, UsageError> {
+    use serde_json::{Value, json};
+    let abs = |f: &std::path::Path| {
+        std::env::current_dir()
+            .map(|d| d.join(f))
+            .unwrap_or_else(|_| f.to_path_buf())
+            .display()
+            .to_string()
+    };
+    let identity = match (&v.certificate_identity, &v.certificate_identity_regexp) {
+        (Some(i), _) => Some(("identity", i)),
+        (None, Some(r)) => Some(("identity-regex", r)),
+        (None, None) => None,
+    };
+    let issuer = match (
+        &v.certificate_oidc_issuer,
+        &v.certificate_oidc_issuer_regexp,
+    ) {
+        (Some(i), _) => Some(("issuer", i)),
+        (None, Some(r)) => Some(("issuer-regex", r)),
+        (None, None) => None,
+    };
+    let claims = [
+        (
+            "github-workflow-trigger",
+            &v.certificate_github_workflow_trigger,
+        ),
+        ("github-workflow-sha", &v.certificate_github_workflow_sha),
+        ("github-workflow-name", &v.certificate_github_workflow_name),
+        (
+            "github-workflow-repository",
+            &v.certificate_github_workflow_repository,
+        ),
+        ("github-workflow-ref", &v.certificate_github_workflow_ref),
+    ];
+    let mut authority = serde_json::Map::new();
+    match (&v.key, identity, issuer) {
+        (Some(key), None, _) => {
+            if issuer.is_some() || claims.iter().any(|(_, c)| c.is_some()) {
+                return Err(UsageError(
+                    "--certificate-* flags are for keyless signatures, not --key".into(),
+                ));
+            }
+            authority.insert("key".into(), abs(key).into());
+            if let Some(root) = &v.trusted_root {
+                authority.insert("trusted-root".into(), abs(root).into());
+            }
+        }
+        (None, Some((ik, iv)), Some((sk, sv))) => {
+            let Some(root) = &v.trusted_root else {
+                return Err(UsageError(
+                    "keyless verification needs --trusted-root FILE (a Sigstore trusted_root.json; plimsoll does not fetch one)".into(),
+                ));
+            };
+            let mut keyless = serde_json::Map::new();
+            keyless.insert(ik.into(), iv.clone().into());
+            keyless.insert(sk.into(), sv.clone().into());
+            keyless.insert("trusted-root".into(), abs(root).into());
+            for (name, value) in claims {
+                if let Some(value) = value {
+                    keyless.insert(name.into(), value.clone().into());
+                }
+            }
+            authority.insert("keyless".into(), Value::Object(keyless));
+        }
+        (None, Some(_), None) | (None, None, Some(_)) => {
+            return Err(UsageError(
+                "keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]".into(),
+            ));
+        }
+        _ => {
+            let given = v.trusted_root.is_some()
+                || v.insecure_ignore_tlog
+                || v.attestation_type.is_some()
+                || v.source_uri.is_some()
+                || claims.iter().any(|(_, c)| c.is_some());
+            if given {
+                return Err(UsageError(
+                    "signature flags need --key or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp]".into(),
+                ));
+            }
+            return Ok(None);
+        }
+    }
+    if v.insecure_ignore_tlog {
+        authority.insert("tlog".into(), "ignore".into());
+    }
+    let attestation_type = v
+        .attestation_type
+        .clone()
+        .or_else(|| v.source_uri.as_ref().map(|_| "slsaprovenance".to_string()));
+    if let Some(kind) = attestation_type {
+        let mut required = json!({ "predicate-type": kind });
+        if let Some(uri) = &v.source_uri {
+            let mut slsa = json!({ "source-uri": uri });
+            for (k, val) in [
+                ("source-branch", &v.source_branch),
+                ("source-tag", &v.source_tag),
+                ("source-versioned-tag", &v.source_versioned_tag),
+                ("builder-id", &v.builder_id),
+            ] {
+                if let Some(val) = val {
+                    slsa[k] = val.clone().into();
+                }
+            }
+            required["slsa"] = slsa;
+        }
+        authority.insert("attestations".into(), json!([required]));
+    }
+    Ok(Some(json!({
+        "name": "command line",
+        "images": ["**"],
+        "report-verified": true,
+        "authorities": [Value::Object(authority)],
+    })))
 }
 
 /// `--min-cvss`, `--severity`, `--ignore-unfixed`, merged over `[scan]`.

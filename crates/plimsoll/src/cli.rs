@@ -272,6 +272,110 @@ pub struct CheckArgs {
     /// `[[scan.ignore]]`.
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// `cosign verify`-style flags: a signature policy for the images of this
+/// run without a config file. The images must be signed by the key, or by
+/// the certificate identity and issuer; every check's verdict is PL7001, and
+/// what verified is reported as PL7002 (a note: signer, issuer, log entry).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Signatures (as cosign verify, slsa-verifier)")]
+pub struct VerifyArgs {
+    /// Require the images to be signed with this public key (PEM: ECDSA,
+    /// RSA, Ed25519), as `cosign verify --key`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp"])]
+    pub key: Option<PathBuf>,
+
+    /// Require a keyless signature whose certificate names exactly this
+    /// identity (an email, or a workflow URI such as
+    /// `https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main`).
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+
+    /// Like --certificate-identity, by an unanchored regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Option<String>,
+
+    /// The OIDC issuer the certificate must name
+    /// (`https://token.actions.githubusercontent.com`).
+    #[arg(
+        long,
+        value_name = "ISSUER",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+
+    /// Like --certificate-oidc-issuer, by an unanchored regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+
+    /// A Sigstore `trusted_root.json` (Fulcio CAs, Rekor keys): required for
+    /// keyless signatures; with --key, checks their Rekor bundles. Never
+    /// fetched: Sigstore's is in its root-signing repository.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+
+    /// The certificate's GitHub workflow trigger (`push`...).
+    #[arg(long, value_name = "TRIGGER")]
+    pub certificate_github_workflow_trigger: Option<String>,
+
+    /// The certificate's GitHub workflow commit.
+    #[arg(long, value_name = "SHA")]
+    pub certificate_github_workflow_sha: Option<String>,
+
+    /// The certificate's GitHub workflow name.
+    #[arg(long, value_name = "NAME")]
+    pub certificate_github_workflow_name: Option<String>,
+
+    /// The certificate's GitHub repository (`owner/repo`).
+    #[arg(long, value_name = "REPO")]
+    pub certificate_github_workflow_repository: Option<String>,
+
+    /// The certificate's GitHub ref (`refs/heads/main`).
+    #[arg(long, value_name = "REF")]
+    pub certificate_github_workflow_ref: Option<String>,
+
+    /// Accept signatures without a transparency-log entry, and do not check
+    /// the entries there are (as cosign; keyless certificates are then
+    /// checked at the current time, and expire within minutes).
+    #[arg(long)]
+    pub insecure_ignore_tlog: bool,
+
+    /// Require an attestation of this predicate type instead of a signature
+    /// (as `cosign verify-attestation --type`): a URI, or `slsaprovenance`,
+    /// `slsaprovenance1`, `spdxjson`, `cyclonedx`, `vuln`.
+    #[arg(long, value_name = "TYPE")]
+    pub attestation_type: Option<String>,
+
+    /// SLSA provenance: the source repository the image was built from
+    /// (`github.com/org/repo`), as `slsa-verifier verify-image --source-uri`;
+    /// implies `--attestation-type slsaprovenance`.
+    #[arg(long, value_name = "URI")]
+    pub source_uri: Option<String>,
+
+    /// SLSA provenance: built from this branch.
+    #[arg(long, value_name = "BRANCH", requires = "source_uri")]
+    pub source_branch: Option<String>,
+
+    /// SLSA provenance: built from this tag.
+    #[arg(long, value_name = "TAG", requires = "source_uri")]
+    pub source_tag: Option<String>,
+
+    /// SLSA provenance: built from a tag of this version (`v1`, `v1.2`).
+    #[arg(long, value_name = "VERSION", requires = "source_uri")]
+    pub source_versioned_tag: Option<String>,
+
+    /// SLSA provenance: the builder (with or without `@ref`); default: the
+    /// SLSA GitHub generator's workflows at a release tag.
+    #[arg(long, value_name = "ID", requires = "source_uri")]
+    pub builder_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

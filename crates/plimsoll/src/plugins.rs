@@ -201,6 +201,20 @@ pub fn specs_with_inert(
             }
             "sign-verify" => {
                 let mut s = LoadedConfig::table_json(cfg.config.sign_verify.as_ref());
+                // `check --key/--certificate-identity...`: one more policy.
+                if let Some(extra) = overrides
+                    .and_then(|o| o.get("sign-verify"))
+                    .and_then(|o| o.get("policies"))
+                    .and_then(|p| p.as_array())
+                    && let Some(obj) = s.as_object_mut()
+                {
+                    let list = obj
+                        .entry("policies")
+                        .or_insert_with(|| serde_json::json!([]));
+                    if let Some(list) = list.as_array_mut() {
+                        list.extend(extra.iter().cloned());
+                    }
+                }
                 let images = checking == Some(true);
                 let on = |key: &str| s.get(key) == Some(&serde_json::Value::Bool(true));
                 let applies = (images || on("check-base-images") || on("check-manifest-images"))
@@ -516,9 +530,9 @@ fn read_ignore_file(settings: &mut serde_json::Value, base: &Path) -> Result<(),
 }
 
 /// Plugins cannot open files, so the host reads what `[sign-verify]` names
-/// by path — `key` files (unless already inline PEM) and keyless
-/// `trusted-root` files, relative to the config file — and hands the plugin
-/// their contents.
+/// by path — `key` files (unless already inline PEM) and `trusted-root`
+/// files (keyless, or a key authority's for Rekor bundles), relative to the
+/// config file — and hands the plugin their contents.
 fn inline_sign_verify_files(settings: &mut serde_json::Value, base: &Path) -> Result<(), String> {
     let Some(policies) = settings.get_mut("policies").and_then(|p| p.as_array_mut()) else {
         return Ok(());
@@ -552,6 +566,13 @@ fn inline_sign_verify_files(settings: &mut serde_json::Value, base: &Path) -> Re
             {
                 let json = read(root, "trusted root")?;
                 a["keyless"]["trusted-root"] = json.into();
+            }
+            // A key authority's trusted root (for its Rekor bundles).
+            if let Some(root) = a.get("trusted-root").and_then(|r| r.as_str())
+                && !root.trim_start().starts_with('{')
+            {
+                let json = read(root, "trusted root")?;
+                a["trusted-root"] = json.into();
             }
         }
     }

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use plimsoll_config::LoadedConfig;
 use plimsoll_host::{
-    Authority, HostError, Manifest, Platform, PlatformManifest, Resolved, Services,
-    VerifiedSignature, VerifyError,
+    Attestation, Authority, HostError, Manifest, Platform, PlatformManifest, Resolved, Services,
+    VerifiedSignature, VerifyError, VerifyOptions,
 };
 use plimsoll_oci::{ErrorKind, Registry, RegistryError, RegistryOptions};
 use plimsoll_report::RunError;
@@ -31,7 +31,7 @@ pub struct RegistryServices {
     seen: Mutex<HashSet<String>>,
     /// Verifications already made this run: a base image shared by many
     /// Dockerfiles is fetched and checked once per authority.
-    verified: Mutex<HashMap<(String, Authority), VerificationSlot>>,
+    verified: Mutex<HashMap<(String, Authority, VerifyOptions), VerificationSlot>>,
     /// The local vulnerability database, and whether it may be updated.
     vulndb: Option<crate::db_cmds::RunDb>,
     /// Inventories of images plugins asked about (`packages.of-image`).
@@ -39,6 +39,26 @@ pub struct RegistryServices {
 }
 
 type Verification = Result<Vec<VerifiedSignature>, VerifyError>;
+
+/// An authority ready to verify with.
+enum Signer {
+    Key(
+        plimsoll_sigstore::KeyAuthority,
+        plimsoll_sigstore::KeyOptions,
+    ),
+    Keyless(Box<plimsoll_sigstore::KeylessAuthority>),
+}
+
+fn verified_signature(v: plimsoll_sigstore::Verified) -> VerifiedSignature {
+    VerifiedSignature {
+        method: v.method.to_string(),
+        identity: v.identity,
+        issuer: v.issuer,
+        key_id: v.key_id,
+        annotations: v.annotations.into_iter().collect(),
+        log_entry: v.log_index.zip(v.integrated_time),
+    }
+}
 type InventorySlot = Arc<OnceLock<Result<plimsoll_packages::Inventory, HostError>>>;
 type VerificationSlot = Arc<OnceLock<Verification>>;
 
@@ -135,13 +155,10 @@ impl RegistryServices {
         plimsoll_oci::read_ca_files(&self.options.ca_files).map(|_| ())
     }
 
-    /// cosign key-based signatures and keyless bundles of `reference`.
-    fn verify_uncached(&self, reference: &str, authority: &Authority) -> Verification {
-        let client = match self.client() {
-            Ok(c) => c,
-            Err(e) => return Err(VerifyError::Host(host_error(e.clone()))),
-        };
-        let failed = |f: plimsoll_sigstore::Failure| match f.registry_kind {
+    /// The failure of a verification as the plugin sees it: a registry
+    /// problem is the host's (and noted as a run error when fatal).
+    fn verify_failed(&self, f: plimsoll_sigstore::Failure) -> VerifyError {
+        match f.registry_kind {
             Some(kind) => VerifyError::Host(
                 self.note::<()>(Err(RegistryError::new(kind, f.message)))
                     .unwrap_err(),
@@ -150,54 +167,113 @@ impl RegistryServices {
                 kind: f.kind.as_str().to_string(),
                 message: f.message,
             },
+        }
+    }
+
+    /// The registry client, the image's digest, and the authority in
+    /// plimsoll-sigstore's terms.
+    fn prepare(
+        &self,
+        reference: &str,
+        authority: &Authority,
+        options: &VerifyOptions,
+    ) -> Result<(&Registry, plimsoll_sigstore::Subject, Signer), VerifyError> {
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(e) => return Err(VerifyError::Host(host_error(e.clone()))),
+        };
+        let failed = |f| self.verify_failed(f);
+        let tlog = match options.tlog.as_str() {
+            "" => None,
+            t => Some(
+                plimsoll_sigstore::cosign_sig::Tlog::parse(t).ok_or_else(|| {
+                    VerifyError::Failed {
+                        kind: "invalid-authority".into(),
+                        message: format!(
+                            "tlog must be \"required\", \"optional\" or \"ignore\", not `{t}`"
+                        ),
+                    }
+                })?,
+            ),
         };
         let subject = plimsoll_sigstore::Subject::resolve(client, reference).map_err(failed)?;
-        let verified = match authority {
-            Authority::Key {
-                pem,
-                docker_reference,
-            } => {
-                let key = plimsoll_sigstore::KeyAuthority::from_pem(pem.as_bytes(), "the key")
+        let signer =
+            match authority {
+                Authority::Key {
+                    pem,
+                    docker_reference,
+                } => {
+                    let key = plimsoll_sigstore::KeyAuthority::from_pem(pem.as_bytes(), "the key")
+                        .map_err(failed)?;
+                    let trust = match &options.trusted_root {
+                        Some(root) => Some(
+                            plimsoll_sigstore::cosign_sig::Trust::from_trusted_root(
+                                root.as_bytes(),
+                                "the trusted root",
+                            )
+                            .map_err(failed)?,
+                        ),
+                        None => None,
+                    };
+                    Signer::Key(
+                        key,
+                        plimsoll_sigstore::KeyOptions {
+                            check_reference: docker_reference.clone(),
+                            tlog: tlog.unwrap_or(plimsoll_sigstore::cosign_sig::Tlog::Optional),
+                            trust,
+                        },
+                    )
+                }
+                Authority::Keyless {
+                    identity,
+                    identity_is_regex,
+                    issuer,
+                    issuer_is_regex,
+                    trusted_root,
+                } => {
+                    use plimsoll_sigstore::Matcher;
+                    let mut authority = plimsoll_sigstore::KeylessAuthority::new(
+                        Matcher::new(identity, *identity_is_regex).map_err(failed)?,
+                        Matcher::new(issuer, *issuer_is_regex).map_err(failed)?,
+                        trusted_root.as_bytes(),
+                        "the trusted root",
+                    )
                     .map_err(failed)?;
-                plimsoll_sigstore::verify_key(
-                    client,
-                    &subject,
-                    &key,
-                    &plimsoll_sigstore::KeyOptions {
-                        check_reference: docker_reference.clone(),
-                        ..Default::default()
-                    },
-                )
-                .map_err(failed)?
+                    for (name, value, is_regex) in &options.claims {
+                        let claim = plimsoll_sigstore::cosign_sig::Claim::from_name(name)
+                            .ok_or_else(|| VerifyError::Failed {
+                                kind: "invalid-authority".into(),
+                                message: format!("unknown certificate claim `{name}`"),
+                            })?;
+                        authority
+                            .claims
+                            .push((claim, Matcher::new(value, *is_regex).map_err(failed)?));
+                    }
+                    if let Some(t) = tlog {
+                        authority.tlog = t;
+                    }
+                    Signer::Keyless(Box::new(authority))
+                }
+            };
+        Ok((client, subject, signer))
+    }
+
+    /// cosign key-based signatures and keyless bundles of `reference`.
+    fn verify_uncached(
+        &self,
+        reference: &str,
+        authority: &Authority,
+        options: &VerifyOptions,
+    ) -> Verification {
+        let (client, subject, signer) = self.prepare(reference, authority, options)?;
+        let verified = match &signer {
+            Signer::Key(key, opts) => plimsoll_sigstore::verify_key(client, &subject, key, opts),
+            Signer::Keyless(authority) => {
+                plimsoll_sigstore::verify_keyless(client, &subject, authority)
             }
-            Authority::Keyless {
-                identity,
-                identity_is_regex,
-                issuer,
-                issuer_is_regex,
-                trusted_root,
-            } => {
-                use plimsoll_sigstore::Matcher;
-                let authority = plimsoll_sigstore::KeylessAuthority::new(
-                    Matcher::new(identity, *identity_is_regex).map_err(failed)?,
-                    Matcher::new(issuer, *issuer_is_regex).map_err(failed)?,
-                    trusted_root.as_bytes(),
-                    "the trusted root",
-                )
-                .map_err(failed)?;
-                plimsoll_sigstore::verify_keyless(client, &subject, &authority).map_err(failed)?
-            }
-        };
-        Ok(verified
-            .into_iter()
-            .map(|v| VerifiedSignature {
-                method: v.method.to_string(),
-                identity: v.identity,
-                issuer: v.issuer,
-                key_id: v.key_id,
-                annotations: v.annotations.into_iter().collect(),
-            })
-            .collect())
+        }
+        .map_err(|f| self.verify_failed(f))?;
+        Ok(verified.into_iter().map(verified_signature).collect())
     }
 
     /// The registry client, made on first use.
@@ -360,15 +436,45 @@ impl Services for RegistryServices {
         .clone()
     }
 
-    fn verify_signature(&self, reference: &str, authority: &Authority) -> Verification {
+    fn verify_signature_with(
+        &self,
+        reference: &str,
+        authority: &Authority,
+        options: &VerifyOptions,
+    ) -> Verification {
         let cell = self
             .verified
             .lock()
             .unwrap()
-            .entry((reference.to_string(), authority.clone()))
+            .entry((reference.to_string(), authority.clone(), options.clone()))
             .or_default()
             .clone();
-        cell.get_or_init(|| self.verify_uncached(reference, authority))
+        cell.get_or_init(|| self.verify_uncached(reference, authority, options))
             .clone()
+    }
+
+    fn verify_attestations(
+        &self,
+        reference: &str,
+        authority: &Authority,
+        options: &VerifyOptions,
+        predicate_type: Option<&str>,
+    ) -> Result<Vec<Attestation>, VerifyError> {
+        let (client, subject, signer) = self.prepare(reference, authority, options)?;
+        let signer_ref = match &signer {
+            Signer::Key(key, opts) => plimsoll_sigstore::AttestationSigner::Key(key, opts),
+            Signer::Keyless(a) => plimsoll_sigstore::AttestationSigner::Keyless(a),
+        };
+        let found =
+            plimsoll_sigstore::verify_attestations(client, &subject, signer_ref, predicate_type)
+                .map_err(|f| self.verify_failed(f))?;
+        Ok(found
+            .into_iter()
+            .map(|a| Attestation {
+                predicate_type: a.predicate_type,
+                statement: a.statement.to_string(),
+                signer: verified_signature(a.verified),
+            })
+            .collect())
     }
 }

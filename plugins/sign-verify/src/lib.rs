@@ -15,7 +15,7 @@ mod policy;
 
 use plimsoll_plugin_sdk::images::{ImageKind, image_uses};
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::signatures::{self, Authority, KeyAuthority, VerifyError};
+use plimsoll_plugin_sdk::signatures::{self, Authority, KeyAuthority, Verified, VerifyError};
 
 pub use policy::{AuthoritySpec, Mode, Policy, Settings as SignSettings, glob_match};
 
@@ -68,7 +68,40 @@ declare_rule! {
     };
 }
 
-pub static RULES: &[&Rule] = &[&POLICY_FAILED];
+declare_rule! {
+    /// ## What it does
+    /// Reports an image that satisfies a signature policy whose
+    /// `report-verified = true` — always the policy `plimsoll check --image
+    /// REF --key ...` / `--certificate-identity ...` makes — saying what was
+    /// verified: the signer (key id, or certificate identity and OIDC
+    /// issuer), the transparency-log entry and its time, and for attestations
+    /// the predicate, builder and source. A note: it never fails a run.
+    ///
+    /// ## Why is this bad?
+    /// It is not: it is the record `cosign verify` prints, kept in every
+    /// output format (JSON, SARIF) so a CI log shows who vouched for the
+    /// image.
+    ///
+    /// ## Example
+    /// ```console
+    /// plimsoll check --image ghcr.io/org/app@sha256:... --key cosign.pub
+    /// ```
+    ///
+    /// ## Use instead
+    /// Nothing to change. `--ignore PL7002` leaves the record out.
+    ///
+    /// ## References
+    /// - `cosign verify`; `slsa-verifier verify-image`
+    pub static VERIFIED = Rule {
+        id: "PL7002",
+        name: "signature-verified",
+        summary: "Image satisfies its signature policy (what was verified)",
+        level: Level::Note,
+        tags: &["supply-chain", "signatures"],
+    };
+}
+
+pub static RULES: &[&Rule] = &[&POLICY_FAILED, &VERIFIED];
 
 pub struct SignVerify;
 
@@ -108,7 +141,8 @@ plimsoll_plugin_sdk::dockerfile_plugin!(SignVerify);
 /// The outcome of holding one image to one policy.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Pass,
+    /// Passed; what verified (who signed, the log entry, the attestation).
+    Pass(String),
     Fail(Vec<String>),
 }
 
@@ -116,54 +150,162 @@ pub enum Outcome {
 pub fn evaluate(reference: &str, policy: &Policy) -> Outcome {
     let mut reasons = Vec::new();
     for a in &policy.authorities {
-        let (label, authority) = match a {
-            AuthoritySpec::Static { pass: true } => return Outcome::Pass,
+        let (label, authority, extra) = match a {
+            AuthoritySpec::Static { pass: true } => {
+                return Outcome::Pass("static: pass".into());
+            }
             AuthoritySpec::Static { pass: false } => {
                 reasons.push("the policy fails every image it matches (static: fail)".into());
                 continue;
             }
-            AuthoritySpec::Key { label, pem } => (
+            AuthoritySpec::Key { label, pem, extra } => (
                 label.clone(),
                 Authority::Key(KeyAuthority {
                     public_key: pem.clone(),
                     docker_reference: policy.check_reference.then(|| policy::canonical(reference)),
                 }),
+                extra,
             ),
-            AuthoritySpec::Keyless { label, authority } => {
-                (label.clone(), Authority::Keyless(authority.clone()))
-            }
+            AuthoritySpec::Keyless {
+                label,
+                authority,
+                extra,
+            } => (label.clone(), Authority::Keyless(authority.clone()), extra),
         };
-        match signatures::verify(reference, &authority) {
-            Ok(sigs) => {
-                let with_annotations = sigs.iter().any(|s| {
-                    policy
-                        .annotations
-                        .iter()
-                        .all(|(k, v)| s.annotations.iter().any(|(sk, sv)| sk == k && sv == v))
-                });
-                if with_annotations {
-                    return Outcome::Pass;
-                }
-                let want: Vec<String> = policy
-                    .annotations
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                reasons.push(format!(
-                    "{label}: signed, but no signature carries the required annotations {}",
-                    want.join(", ")
-                ));
-            }
-            Err(VerifyError::Failed(f)) => {
-                reasons.push(format!("{label}: {} ({})", f.message, f.kind))
-            }
-            Err(VerifyError::Host(e)) => reasons.push(format!(
-                "{label}: could not be verified: {}",
-                host_reason(&e)
-            )),
+        let verdict = if extra.attestations.is_empty() {
+            signatures_pass(reference, &authority, extra, policy)
+        } else {
+            attestations_pass(reference, &authority, extra)
+        };
+        match verdict {
+            Ok(said) => return Outcome::Pass(format!("{label}: {said}")),
+            Err(reason) => reasons.push(format!("{label}: {reason}")),
         }
     }
     Outcome::Fail(reasons)
+}
+
+/// Why a verification failed, as a reason.
+fn verify_reason(e: &VerifyError) -> String {
+    match e {
+        VerifyError::Failed(f) => format!("{} ({})", f.message, f.kind),
+        VerifyError::Host(e) => format!("could not be verified: {}", host_reason(e)),
+    }
+}
+
+/// "signed by identity X (issuer Y), log entry N of T" or "signed by key K".
+fn describe(v: &Verified) -> String {
+    let s = &v.signature;
+    let who = match (&s.identity, &s.issuer, &s.key_id) {
+        (Some(i), Some(iss), _) => format!("signed by `{i}` (issuer `{iss}`)"),
+        (Some(i), None, _) => format!("signed by `{i}`"),
+        (None, _, Some(k)) => format!("signed by key {k}"),
+        _ => "signed".to_string(),
+    };
+    match &v.log_entry {
+        Some(e) => format!(
+            "{who}, transparency-log entry {} at {}",
+            e.index,
+            plimsoll_plugin_sdk::date::rfc3339(e.integrated_time)
+        ),
+        None => who,
+    }
+}
+
+/// The signatures of `reference` by `authority`, with the policy's
+/// required annotations.
+fn signatures_pass(
+    reference: &str,
+    authority: &Authority,
+    extra: &policy::Extra,
+    policy: &Policy,
+) -> Result<String, String> {
+    let sigs = signatures::verify_with(reference, authority, &extra.options)
+        .map_err(|e| verify_reason(&e))?;
+    let with_annotations = sigs.iter().find(|v| {
+        policy.annotations.iter().all(|(k, want)| {
+            v.signature
+                .annotations
+                .iter()
+                .any(|(sk, sv)| sk == k && sv == want)
+        })
+    });
+    match with_annotations {
+        Some(v) => Ok(describe(v)),
+        None => {
+            let want: Vec<String> = policy
+                .annotations
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            Err(format!(
+                "signed, but no signature carries the required annotations {}",
+                want.join(", ")
+            ))
+        }
+    }
+}
+
+/// Every required attestation of `reference`, signed by `authority`, with
+/// its predicate's checks (SLSA provenance, field equalities).
+fn attestations_pass(
+    reference: &str,
+    authority: &Authority,
+    extra: &policy::Extra,
+) -> Result<String, String> {
+    use plimsoll_plugin_sdk::attestations::{Statement, check_fields, check_provenance};
+    let mut said = Vec::new();
+    for required in &extra.attestations {
+        let found = signatures::verify_attestations(
+            reference,
+            authority,
+            &extra.options,
+            Some(&required.predicate_type),
+        )
+        .map_err(|e| verify_reason(&e))?;
+        let mut why = Vec::new();
+        let mut passed = None;
+        for a in &found {
+            let Ok(statement) = plimsoll_plugin_sdk::serde_json::from_str(&a.statement) else {
+                why.push("an attestation whose statement is not JSON".to_string());
+                continue;
+            };
+            let st = Statement {
+                predicate_type: &a.predicate_type,
+                statement: &statement,
+                method: &a.signer.signature.method,
+                identity: a.signer.signature.identity.as_deref(),
+            };
+            let checked = match &required.slsa {
+                Some(slsa) => check_provenance(&st, slsa).map(|p| {
+                    format!(
+                        " built by `{}` from `{}`{}",
+                        p.builder_id,
+                        p.source,
+                        p.git_ref.map(|r| format!(" at `{r}`")).unwrap_or_default()
+                    )
+                }),
+                None => Ok(String::new()),
+            }
+            .and_then(|built| check_fields(&st, &required.fields).map(|()| built));
+            match checked {
+                Ok(built) => {
+                    passed = Some(format!(
+                        "`{}` attestation{built}, {}",
+                        required.predicate_type,
+                        describe(&a.signer)
+                    ));
+                    break;
+                }
+                Err(f) => why.push(f.to_string()),
+            }
+        }
+        match passed {
+            Some(p) => said.push(p),
+            None => return Err(why.join("; ")),
+        }
+    }
+    Ok(said.join("; "))
 }
 
 fn host_reason(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
@@ -181,27 +323,40 @@ fn host_reason(e: &plimsoll_plugin_sdk::registry::HostError) -> String {
 fn hold(verify: &str, shown: &str, canonical: &str, s: &SignSettings) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in s.policies.iter().filter(|p| p.matches(canonical)) {
-        if let Outcome::Fail(reasons) = evaluate(verify, p) {
-            // policy-controller's warn mode admits the image and warns: a
-            // note here, shown but below the default `--fail-on warning`.
-            let (level, admitted) = match p.mode {
-                Mode::Enforce => (Level::Error, ""),
-                Mode::Warn => (Level::Note, " (warn mode: reported, not enforced)"),
-            };
-            out.push(
-                Finding::new(
-                    &POLICY_FAILED,
-                    format!(
-                        "`{shown}` does not satisfy signature policy `{}`{admitted}: {}",
-                        p.name,
-                        reasons.join("; ")
-                    ),
-                )
-                .level(level)
-                .property("policy", p.name.clone())
-                .property("mode", p.mode.as_str()),
-            );
-        }
+        let reasons = match evaluate(verify, p) {
+            Outcome::Pass(said) => {
+                if p.report_verified {
+                    out.push(
+                        Finding::new(
+                            &VERIFIED,
+                            format!("`{shown}` satisfies signature policy `{}`: {said}", p.name),
+                        )
+                        .property("policy", p.name.clone()),
+                    );
+                }
+                continue;
+            }
+            Outcome::Fail(reasons) => reasons,
+        };
+        // policy-controller's warn mode admits the image and warns: a
+        // note here, shown but below the default `--fail-on warning`.
+        let (level, admitted) = match p.mode {
+            Mode::Enforce => (Level::Error, ""),
+            Mode::Warn => (Level::Note, " (warn mode: reported, not enforced)"),
+        };
+        out.push(
+            Finding::new(
+                &POLICY_FAILED,
+                format!(
+                    "`{shown}` does not satisfy signature policy `{}`{admitted}: {}",
+                    p.name,
+                    reasons.join("; ")
+                ),
+            )
+            .level(level)
+            .property("policy", p.name.clone())
+            .property("mode", p.mode.as_str()),
+        );
     }
     out
 }

@@ -2,8 +2,9 @@
 //! trusted roots already read (plugins cannot open files), everything else as
 //! written in plimsoll.toml.
 
+use plimsoll_plugin_sdk::attestations::SlsaPolicy;
 use plimsoll_plugin_sdk::serde_json::{Map, Value};
-use plimsoll_plugin_sdk::signatures::KeylessAuthority;
+use plimsoll_plugin_sdk::signatures::{CertificateClaim, KeylessAuthority, VerifyOptions};
 
 pub const SCHEMA: &str = r##"{
   "type": "object",
@@ -22,6 +23,7 @@ pub const SCHEMA: &str = r##"{
           "name": {"type": "string"},
           "images": {"type": "array", "items": {"type": "string"}, "description": "Globs over image names (registry/repository); `*` stays within a path segment, `**` crosses `/`."},
           "mode": {"enum": ["enforce", "warn"], "description": "enforce: a failure is an error; warn: a note (reported, does not fail the default gate)."},
+          "report-verified": {"type": "boolean", "description": "Also report each image that satisfies the policy (PL7002, a note) with who signed it and the transparency-log entry, as cosign verify prints."},
           "check-reference": {"type": "boolean", "description": "Key-based signatures must name this image's repository in their payload's docker-reference (cosign verify does not check it; mirrors and re-tagged copies fail it)."},
           "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Annotations a verified signature must carry (cosign sign -a k=v)."},
           "authorities": {
@@ -32,13 +34,40 @@ pub const SCHEMA: &str = r##"{
               "properties": {
                 "name": {"type": "string"},
                 "key": {"type": "string", "description": "A PEM public key file (relative to plimsoll.toml) or inline PEM."},
+                "trusted-root": {"type": "string", "description": "With `key`: a Sigstore trusted_root.json whose Rekor keys check the signatures' transparency-log bundles."},
                 "keyless": {
                   "type": "object",
                   "additionalProperties": false,
                   "properties": {
                     "identity": {"type": "string"}, "identity-regex": {"type": "string"},
                     "issuer": {"type": "string"}, "issuer-regex": {"type": "string"},
-                    "trusted-root": {"type": "string", "description": "A Sigstore trusted_root.json (relative to plimsoll.toml)."}
+                    "trusted-root": {"type": "string", "description": "A Sigstore trusted_root.json (relative to plimsoll.toml)."},
+                    "github-workflow-trigger": {"type": "string"}, "github-workflow-sha": {"type": "string"},
+                    "github-workflow-name": {"type": "string"}, "github-workflow-repository": {"type": "string"},
+                    "github-workflow-ref": {"type": "string"}
+                  }
+                },
+                "tlog": {"enum": ["required", "optional", "ignore"], "description": "The transparency-log bundle of cosign v2 signatures: required (keyless default), optional (key default: checked when present and a trusted root is given), ignore (cosign --insecure-ignore-tlog)."},
+                "attestations": {
+                  "type": "array",
+                  "description": "In-toto attestations (cosign attest) the image must carry, signed by this authority; when given, they are what the authority checks.",
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["predicate-type"],
+                    "properties": {
+                      "predicate-type": {"type": "string", "description": "A predicate type URI, or cosign's short names: slsaprovenance, slsaprovenance02, slsaprovenance1, spdxjson, cyclonedx, vuln."},
+                      "slsa": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["source-uri"],
+                        "properties": {
+                          "source-uri": {"type": "string"}, "source-branch": {"type": "string"}, "source-tag": {"type": "string"},
+                          "source-versioned-tag": {"type": "string"}, "builder-id": {"type": "string"}
+                        }
+                      },
+                      "fields": {"type": "object", "description": "Statement fields (dot paths, e.g. predicate.buildType) and the JSON values they must equal."}
+                    }
                   }
                 },
                 "static": {"enum": ["pass", "fail"]}
@@ -71,14 +100,46 @@ pub enum AuthoritySpec {
     Key {
         label: String,
         pem: String,
+        extra: Extra,
     },
     Keyless {
         label: String,
         authority: KeylessAuthority,
+        extra: Extra,
     },
     Static {
         pass: bool,
     },
+}
+
+/// What an authority requires besides who signed.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    pub options: VerifyOptions,
+    /// When not empty, the attestations the authority checks (instead of
+    /// signatures), as policy-controller's `authorities[].attestations`.
+    pub attestations: Vec<Required>,
+}
+
+/// An attestation an image must carry.
+#[derive(Debug, Clone)]
+pub struct Required {
+    pub predicate_type: String,
+    pub slsa: Option<SlsaPolicy>,
+    pub fields: Vec<(String, Value)>,
+}
+
+/// cosign's `--type` short names for predicate types.
+pub fn predicate_type(name: &str) -> String {
+    match name {
+        "slsaprovenance" | "slsaprovenance02" => "https://slsa.dev/provenance/v0.2",
+        "slsaprovenance1" => "https://slsa.dev/provenance/v1",
+        "spdx" | "spdxjson" => "https://spdx.dev/Document",
+        "cyclonedx" => "https://cyclonedx.org/bom",
+        "vuln" => "https://cosign.sigstore.dev/attestation/vuln/v1",
+        other => other,
+    }
+    .to_string()
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +152,8 @@ pub struct Policy {
     /// Key-based signatures must name the image's repository in their
     /// payload's docker-reference.
     pub check_reference: bool,
+    /// Report images that pass (PL7002) with what verified.
+    pub report_verified: bool,
 }
 
 impl Policy {
@@ -176,6 +239,7 @@ fn policy(p: &Value, i: usize) -> Result<Policy, String> {
             "annotations",
             "authorities",
             "check-reference",
+            "report-verified",
         ],
         &at0,
     )?;
@@ -227,6 +291,11 @@ fn policy(p: &Value, i: usize) -> Result<Policy, String> {
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(format!("{at}: `check-reference` must be true or false")),
     };
+    let report_verified = match p.get("report-verified") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(format!("{at}: `report-verified` must be true or false")),
+    };
     Ok(Policy {
         name,
         images,
@@ -234,12 +303,25 @@ fn policy(p: &Value, i: usize) -> Result<Policy, String> {
         annotations,
         authorities,
         check_reference,
+        report_verified,
     })
 }
 
 fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
     let obj = a.as_object().ok_or(format!("{at} must be a table"))?;
-    known(obj, &["name", "key", "keyless", "static"], at)?;
+    known(
+        obj,
+        &[
+            "name",
+            "key",
+            "keyless",
+            "static",
+            "tlog",
+            "trusted-root",
+            "attestations",
+        ],
+        at,
+    )?;
     let kinds = ["key", "keyless", "static"]
         .iter()
         .filter(|k| obj.contains_key(**k))
@@ -254,12 +336,23 @@ fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
         if !pem.contains("-----BEGIN") {
             return Err(format!("{at}: `key` is not a PEM public key"));
         }
+        let mut extra = extra(a, at)?;
+        extra.options.trusted_root = string(a, "trusted-root", at)?;
         return Ok(AuthoritySpec::Key {
             label: label.unwrap_or_else(|| "key".into()),
             pem,
+            extra,
         });
     }
     if let Some(s) = string(a, "static", at)? {
+        if ["tlog", "trusted-root", "attestations"]
+            .iter()
+            .any(|k| obj.contains_key(*k))
+        {
+            return Err(format!(
+                "{at}: a static authority takes no `tlog`, `trusted-root` or `attestations`"
+            ));
+        }
         return match s.as_str() {
             "pass" => Ok(AuthoritySpec::Static { pass: true }),
             "fail" => Ok(AuthoritySpec::Static { pass: false }),
@@ -279,9 +372,19 @@ fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
             "issuer",
             "issuer-regex",
             "trusted-root",
+            "github-workflow-trigger",
+            "github-workflow-sha",
+            "github-workflow-name",
+            "github-workflow-repository",
+            "github-workflow-ref",
         ],
         at,
     )?;
+    if obj.contains_key("trusted-root") {
+        return Err(format!(
+            "{at}: a keyless authority's trusted root goes inside `keyless`"
+        ));
+    }
     let pick = |exact: &str, regex: &str| -> Result<(String, bool), String> {
         match (string(&kv, exact, at)?, string(&kv, regex, at)?) {
             (Some(e), None) => Ok((e, false)),
@@ -296,6 +399,22 @@ fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
     let trusted_root = string(&kv, "trusted-root", at)?.ok_or(format!(
         "{at}: keyless needs `trusted-root` (a Sigstore trusted_root.json)"
     ))?;
+    let mut extra = extra(a, at)?;
+    for claim in [
+        "github-workflow-trigger",
+        "github-workflow-sha",
+        "github-workflow-name",
+        "github-workflow-repository",
+        "github-workflow-ref",
+    ] {
+        if let Some(value) = string(&kv, claim, at)? {
+            extra.options.claims.push(CertificateClaim {
+                name: claim.into(),
+                value,
+                is_regex: false,
+            });
+        }
+    }
     Ok(AuthoritySpec::Keyless {
         label: label.unwrap_or_else(|| format!("keyless {identity}")),
         authority: KeylessAuthority {
@@ -305,6 +424,77 @@ fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
             issuer_is_regex,
             trusted_root,
         },
+        extra,
+    })
+}
+
+/// `tlog` and `attestations` of an authority.
+fn extra(a: &Value, at: &str) -> Result<Extra, String> {
+    let tlog = match string(a, "tlog", at)?.as_deref() {
+        None => String::new(),
+        Some(t @ ("required" | "optional" | "ignore")) => t.to_string(),
+        Some(other) => {
+            return Err(format!(
+                "{at}: `tlog` must be \"required\", \"optional\" or \"ignore\", not \"{other}\""
+            ));
+        }
+    };
+    let mut attestations = Vec::new();
+    if let Some(list) = a.get("attestations") {
+        let list = list
+            .as_array()
+            .filter(|l| !l.is_empty())
+            .ok_or(format!("{at}: `attestations` must be a non-empty list"))?;
+        for (i, r) in list.iter().enumerate() {
+            let at = format!("{at}, attestation #{}", i + 1);
+            let obj = r.as_object().ok_or(format!("{at} must be a table"))?;
+            known(obj, &["predicate-type", "slsa", "fields"], &at)?;
+            let kind = string(r, "predicate-type", &at)?
+                .ok_or(format!("{at}: `predicate-type` is required"))?;
+            let slsa = match r.get("slsa") {
+                None => None,
+                Some(Value::Object(m)) => {
+                    known(
+                        m,
+                        &[
+                            "source-uri",
+                            "source-branch",
+                            "source-tag",
+                            "source-versioned-tag",
+                            "builder-id",
+                        ],
+                        &at,
+                    )?;
+                    let sv = Value::Object(m.clone());
+                    Some(SlsaPolicy {
+                        source_uri: string(&sv, "source-uri", &at)?
+                            .ok_or(format!("{at}: `slsa` needs `source-uri`"))?,
+                        source_branch: string(&sv, "source-branch", &at)?,
+                        source_tag: string(&sv, "source-tag", &at)?,
+                        source_versioned_tag: string(&sv, "source-versioned-tag", &at)?,
+                        builder_id: string(&sv, "builder-id", &at)?,
+                    })
+                }
+                Some(_) => return Err(format!("{at}: `slsa` must be a table")),
+            };
+            let fields = match r.get("fields") {
+                None => Vec::new(),
+                Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                Some(_) => return Err(format!("{at}: `fields` must be a table")),
+            };
+            attestations.push(Required {
+                predicate_type: predicate_type(&kind),
+                slsa,
+                fields,
+            });
+        }
+    }
+    Ok(Extra {
+        options: VerifyOptions {
+            tlog,
+            ..Default::default()
+        },
+        attestations,
     })
 }
 

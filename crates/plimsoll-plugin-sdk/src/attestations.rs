@@ -1,12 +1,39 @@
-//! Policies on verified in-toto attestations: SLSA provenance as
-//! slsa-verifier's `verify-image` checks it (`--source-uri`,
-//! `--source-branch`, `--source-tag`, `--source-versioned-tag`,
-//! `--builder-id`), and a generic form for any predicate (field equalities).
-//! The attestation's signature, log entry and signer are checked first
-//! ([`crate::cosign_sig::verify_att_layer`]); these look at what it says.
+//! Policies on in-toto attestations the host verified
+//! ([`crate::signatures::verify_attestations`]: signature, transparency log,
+//! signer, subject): SLSA provenance as slsa-verifier's `verify-image` checks
+//! it (`--source-uri`, `--source-branch`, `--source-tag`,
+//! `--source-versioned-tag`, `--builder-id`), and a generic form for any
+//! predicate (field equalities). Pure functions over the statement, so a
+//! team's own plugin can apply them too.
 
-use crate::cosign_sig::Attestation;
-use crate::{Failure, FailureKind};
+use serde_json::Value;
+
+/// Why an attestation does not satisfy a policy: a failure kind as the
+/// `signatures` interface names them (`builder-mismatch`,
+/// `source-mismatch`, `branch-mismatch`, `tag-mismatch`,
+/// `predicate-mismatch`) and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.kind)
+    }
+}
+
+/// What is checked: the predicate type, the in-toto statement, and who
+/// signed it (`keyless` signers' certificate identity is the builder).
+#[derive(Debug, Clone, Copy)]
+pub struct Statement<'a> {
+    pub predicate_type: &'a str,
+    pub statement: &'a Value,
+    /// `key` or `keyless`.
+    pub method: &'a str,
+    pub identity: Option<&'a str>,
+}
 
 /// SLSA provenance predicate types understood.
 pub const PROVENANCE_V02: &str = "https://slsa.dev/provenance/v0.2";
@@ -42,8 +69,8 @@ pub struct Provenance {
     pub git_ref: Option<String>,
 }
 
-fn fail(kind: FailureKind, message: String) -> Failure {
-    Failure::new(kind, message)
+fn fail(kind: &'static str, message: String) -> Failure {
+    Failure { kind, message }
 }
 
 /// `git+https://github.com/o/r@refs/heads/main` -> (`github.com/o/r`, ref).
@@ -64,9 +91,9 @@ fn split_source(uri: &str) -> (String, Option<String>) {
 
 /// Checks a verified attestation as SLSA provenance of `policy`'s source,
 /// built by a trusted builder.
-pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Provenance, Failure> {
+pub fn check_provenance(att: &Statement<'_>, policy: &SlsaPolicy) -> Result<Provenance, Failure> {
     let p = &att.statement["predicate"];
-    let (builder_id, source_uri, env_ref) = match att.predicate_type.as_str() {
+    let (builder_id, source_uri, env_ref) = match att.predicate_type {
         PROVENANCE_V02 => (
             p["builder"]["id"].as_str(),
             p["invocation"]["configSource"]["uri"].as_str(),
@@ -84,7 +111,7 @@ pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Proven
         }
         other => {
             return Err(fail(
-                FailureKind::PredicateMismatch,
+                "predicate-mismatch",
                 format!(
                     "the attestation's predicate is `{other}`, not SLSA provenance ({PROVENANCE_V02} or {PROVENANCE_V1})"
                 ),
@@ -95,12 +122,12 @@ pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Proven
 
     // The builder: the provenance's claim must be the signer's identity
     // (the workflow Fulcio certified), and a trusted or the required one.
-    if let Some(identity) = &att.verified.identity
-        && att.verified.method == "keyless"
-        && identity != &builder_id
+    if let Some(identity) = att.identity
+        && att.method == "keyless"
+        && identity != builder_id
     {
         return Err(fail(
-            FailureKind::BuilderMismatch,
+            "builder-mismatch",
             format!("the provenance names builder `{builder_id}` but was signed by `{identity}`"),
         ));
     }
@@ -116,7 +143,7 @@ pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Proven
     };
     if !builder_ok {
         return Err(fail(
-            FailureKind::BuilderMismatch,
+            "builder-mismatch",
             match &policy.builder_id {
                 Some(want) => format!("built by `{builder_id}`, not the required builder `{want}`"),
                 None => format!(
@@ -130,7 +157,7 @@ pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Proven
     let (want_source, _) = split_source(&policy.source_uri);
     if source != want_source {
         return Err(fail(
-            FailureKind::SourceMismatch,
+            "source-mismatch",
             format!("built from `{source}`, not `{want_source}`"),
         ));
     }
@@ -146,7 +173,7 @@ pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Proven
         && branch != Some(want.as_str())
     {
         return Err(fail(
-            FailureKind::BranchMismatch,
+            "branch-mismatch",
             format!("built from `{shown}`, not branch `{want}`"),
         ));
     }
@@ -154,7 +181,7 @@ pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Proven
         && tag != Some(want.as_str())
     {
         return Err(fail(
-            FailureKind::TagMismatch,
+            "tag-mismatch",
             format!("built from `{shown}`, not tag `{want}`"),
         ));
     }
@@ -162,7 +189,7 @@ pub fn check_provenance(att: &Attestation, policy: &SlsaPolicy) -> Result<Proven
         && !tag.is_some_and(|t| versioned_match(t, want))
     {
         return Err(fail(
-            FailureKind::TagMismatch,
+            "tag-mismatch",
             format!("built from `{shown}`, not a tag of version `{want}`"),
         ));
     }
@@ -188,12 +215,9 @@ fn versioned_match(tag: &str, want: &str) -> bool {
 /// The generic policy: each `path = value` must hold in the statement
 /// (`predicate.builder.id`, `subject.0.name`: dot-separated keys and array
 /// indexes), compared as JSON values.
-pub fn check_fields(
-    att: &Attestation,
-    fields: &[(String, serde_json::Value)],
-) -> Result<(), Failure> {
+pub fn check_fields(att: &Statement<'_>, fields: &[(String, Value)]) -> Result<(), Failure> {
     for (path, want) in fields {
-        let mut at = &att.statement;
+        let mut at: &Value = att.statement;
         for key in path.split('.') {
             at = match key.parse::<usize>() {
                 Ok(i) if at.is_array() => &at[i],
@@ -202,7 +226,7 @@ pub fn check_fields(
         }
         if at != want {
             return Err(fail(
-                FailureKind::PredicateMismatch,
+                "predicate-mismatch",
                 format!(
                     "`{path}` is {}, not {want}",
                     if at.is_null() {
