@@ -710,3 +710,102 @@ fn cosign_verify_flags_on_the_command_line() {
         assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
     }
 }
+
+/// The stack's real key signatures with Rekor-style bundles made by a test
+/// log key (tests/support/rekor_bundle.py: hashedrekord entry, signed entry
+/// timestamp by the openssl CLI), in a registry as cosign v2 stores them: a
+/// key authority with that log's trusted root and `tlog = "required"`
+/// verifies them and says which entry; another log's root, or a signature
+/// without a bundle, fails with the reason named.
+#[test]
+fn key_signatures_with_a_transparency_log_bundle_end_to_end() {
+    let Some(s) = stack() else { return };
+    let Some(digest) = support::stack_var("SIGNED_DIGEST") else {
+        return;
+    };
+    let p = Project::new();
+    p.file("cosign.pub", &s.cosign_pub);
+    let dir = p.path();
+    let pid = std::process::id();
+    let mut roots = Vec::new();
+    for name in ["log", "other-log"] {
+        let key = dir.join(format!("{name}.pem"));
+        let st = std::process::Command::new("openssl")
+            .args([
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+            ])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let root = dir.join(format!("{name}-root.json"));
+        push(
+            &s,
+            "rekor_bundle.py",
+            &[
+                "library/signed".as_ref(),
+                digest.as_ref(),
+                format!("plimsoll-e2e/{name}-{pid}").as_ref(),
+                dir.join("cosign.pub").as_os_str(),
+                key.as_os_str(),
+                root.as_os_str(),
+            ],
+        );
+        roots.push(root);
+    }
+    p.file(
+        "Dockerfile",
+        &format!(
+            "FROM {reg}/plimsoll-e2e/log-{pid}@{digest} AS logged\nFROM {reg}/library/signed@{digest}\n",
+            reg = s.plain
+        ),
+    );
+    let config = |root: &str| {
+        format!(
+            "[sign-verify]\ncheck-base-images = true\n\
+             [[sign-verify.policies]]\nname = \"logged\"\nimages = [\"{}/**\"]\nreport-verified = true\n\
+             [[sign-verify.policies.authorities]]\nkey = \"cosign.pub\"\ntrusted-root = \"{root}\"\ntlog = \"required\"\n",
+            s.plain
+        )
+    };
+    p.file("plimsoll.toml", &config("log-root.json"));
+    let r = p.run(&["check", "--select", "PL7", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let f = findings(&r);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert!(
+        f[0].0 == 1 && f[0].1 == "note" && f[0].2.contains("transparency-log entry 1000 at "),
+        "{f:?}"
+    );
+    assert!(
+        f[1].0 == 2 && f[1].1 == "error" && f[1].2.contains("(tlog-missing)"),
+        "{f:?}"
+    );
+
+    p.file("plimsoll.toml", &config("other-log-root.json"));
+    let r = p.run(&["check", "--select", "PL7001", "--format", "json"]);
+    let f = findings(&r);
+    assert!(
+        f[0].0 == 1
+            && f[0].2.contains("(tlog-set-invalid)")
+            && f[0].2.contains("which the trust root does not list"),
+        "{f:?}"
+    );
+    // Optional: a signature without a bundle passes, one with a bundle
+    // from an unknown log still fails.
+    p.file(
+        "plimsoll.toml",
+        &config("other-log-root.json").replace("\"required\"", "\"optional\""),
+    );
+    let r = p.run(&["check", "--select", "PL7001", "--format", "json"]);
+    let f = findings(&r);
+    assert!(
+        f.len() == 1 && f[0].0 == 1 && f[0].2.contains("(tlog-set-invalid)"),
+        "{f:?}"
+    );
+}
