@@ -1235,3 +1235,146 @@ fn a_run_nested_hundreds_deep_is_a_finding_not_a_plugin_crash() {
     assert!(found.contains(&"PL2101".to_string()), "{found:?}");
     assert!(!r.stderr.contains("trap"), "{}", r.stderr);
 }
+
+/// The result cache (ruff's model): an unchanged file is not checked again
+/// by a plugin whose answer hangs on nothing else; a changed file, plugin
+/// or setting is; the selection is applied to the cached answer; a
+/// truncated entry is recomputed; `--no-result-cache` and `--no-cache`
+/// bypass it. `-vv` logs each lookup. A private cache directory, so the
+/// entries counted are this test's.
+#[test]
+fn the_result_cache_recomputes_what_changed_and_nothing_else() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    let dockerfile = "FROM debian:12\nRUN apt-get install -y curl\nMAINTAINER x\n";
+    p.file("Dockerfile", dockerfile);
+    p.file("plimsoll.toml", "[lint]\nmax-wasted-bytes = 1000\n");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["-vv", "check", "--offline", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push("Dockerfile");
+        let r = support::Run::from(
+            p.command(&args)
+                .env("PLIMSOLL_CACHE_DIR", &cache)
+                .output()
+                .unwrap(),
+        );
+        let count = |what: &str| {
+            r.stderr
+                .lines()
+                .filter(|l| l.contains(what) && l.contains("plugin") && l.contains("lint"))
+                .count()
+        };
+        let (hits, misses) = (count("result cache hit"), count("result cache miss"));
+        let findings = r.json()["findings"].to_string();
+        (findings, hits, misses)
+    };
+    let entries = || {
+        walk(&cache.join("results"))
+            .into_iter()
+            .filter(|f| f.is_file())
+            .collect::<Vec<_>>()
+    };
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            out.push(e.path());
+            if e.path().is_dir() {
+                out.extend(walk(&e.path()));
+            }
+        }
+        out
+    }
+
+    let (first, hits, misses) = run(&[]);
+    assert_eq!((hits, misses), (0, 1));
+    assert!(first.contains("PL3003"), "{first}");
+    assert_eq!(entries().len(), 1);
+    let (again, hits, misses) = run(&[]);
+    assert_eq!((hits, misses), (1, 0));
+    assert_eq!(again, first);
+
+    // The selection is applied to the cached answer, either way.
+    let (some, hits, _) = run(&["--select", "PL3003"]);
+    assert_eq!(hits, 1);
+    assert!(some.contains("PL3003") && !some.contains("PL1"), "{some}");
+    let (all, hits, _) = run(&[]);
+    assert_eq!((hits, all.as_str()), (1, first.as_str()));
+
+    // A changed file, a changed setting: checked again.
+    p.file("Dockerfile", &format!("{dockerfile}USER 1000\n"));
+    let (changed, hits, misses) = run(&[]);
+    assert_eq!((hits, misses), (0, 1));
+    assert_ne!(changed, first);
+    p.file("Dockerfile", dockerfile);
+    p.file("plimsoll.toml", "[lint]\nmax-wasted-bytes = 2000\n");
+    let (_, hits, misses) = run(&[]);
+    assert_eq!((hits, misses), (0, 1));
+
+    // A truncated entry is recomputed (and rewritten), never trusted.
+    for f in entries() {
+        let bytes = std::fs::read(&f).unwrap();
+        std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    let (recomputed, hits, misses) = run(&[]);
+    assert_eq!((hits, misses), (0, 1));
+    assert_eq!(recomputed, first);
+    let (_, hits, _) = run(&[]);
+    assert_eq!(hits, 1);
+
+    // Bypassed: no lookups, nothing written.
+    let before = entries().len();
+    p.file("Dockerfile", &format!("{dockerfile}USER 1001\n"));
+    for flag in ["--no-result-cache", "--no-cache"] {
+        let (_, hits, misses) = run(&[flag]);
+        assert_eq!((hits, misses), (0, 0), "{flag}");
+        assert_eq!(entries().len(), before, "{flag}");
+    }
+}
+
+/// A plugin from config is cached under its own bytes: another build of it
+/// is asked again.
+#[test]
+fn the_result_cache_is_keyed_by_the_plugin_bytes() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    p.file("Dockerfile", "FROM debian:12\n");
+    p.file(
+        "plimsoll.toml",
+        "[[plugins]]\nname = \"labels\"\nsource = \"labels.wasm\"\n",
+    );
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/plugins/required-labels-wit-0.1.0.wasm");
+    let run = || {
+        let r = support::Run::from(
+            p.command(&[
+                "-vv",
+                "check",
+                "--offline",
+                "--select",
+                "CORP010",
+                "Dockerfile",
+            ])
+            .env("PLIMSOLL_CACHE_DIR", &cache)
+            .output()
+            .unwrap(),
+        );
+        let count = |what: &str| {
+            r.stderr
+                .lines()
+                .filter(|l| l.contains(what) && l.contains("labels"))
+                .count()
+        };
+        assert!(r.stdout.contains("CORP0"), "{}{}", r.stdout, r.stderr);
+        (count("result cache hit"), count("result cache miss"))
+    };
+    std::fs::copy(
+        plimsoll_test_programs::EXAMPLE_REQUIRED_LABELS,
+        p.path().join("labels.wasm"),
+    )
+    .unwrap();
+    assert_eq!(run(), (0, 1));
+    assert_eq!(run(), (1, 0));
+    std::fs::copy(&fixture, p.path().join("labels.wasm")).unwrap();
+    assert_eq!(run(), (0, 1));
+}

@@ -136,6 +136,11 @@ pub struct Plugin {
 }
 
 impl Plugin {
+    /// The effective settings handed to the plugin (JSON).
+    pub fn settings_json(&self) -> &str {
+        &self.settings_json
+    }
+
     /// The capabilities its imports ask for, in [`Capability::ALL`] order.
     pub fn capabilities(&self) -> Vec<Capability> {
         imported_capabilities(&self.imports)

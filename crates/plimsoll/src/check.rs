@@ -44,6 +44,8 @@ pub struct Engine {
     /// use no registry, signatures, vulnerability or package data): the
     /// ones whose ignores PL0003 may call unused.
     self_contained: std::collections::HashSet<String>,
+    /// What self-contained plugins found in files already checked.
+    results: crate::result_cache::ResultCache,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is
@@ -267,6 +269,10 @@ pub fn engine(
             manifest_options: plimsoll_manifests::Options {
                 crd_images: cfg.config.targets.crd_images,
             },
+            results: crate::result_cache::ResultCache::new(
+                global.cache_root().as_deref(),
+                !global.no_result_cache,
+            ),
         },
         errors,
     ))
@@ -286,7 +292,26 @@ impl Engine {
             if !p.rules.iter().any(|r| self.selection.enabled(r)) {
                 continue;
             }
-            match call_plugin(p, path, || self.host.check_dockerfile(p, doc, path)) {
+            let key = self
+                .self_contained
+                .contains(&p.name)
+                .then(|| self.results.key(p, path, doc.text.as_bytes()))
+                .flatten();
+            let call = || match key.as_deref().and_then(|k| self.results.get(k)) {
+                Some(cached) => {
+                    tracing::debug!(plugin = %p.name, path, "result cache hit");
+                    Ok(cached)
+                }
+                None => {
+                    let found = self.host.check_dockerfile(p, doc, path)?;
+                    if let Some(k) = &key {
+                        tracing::debug!(plugin = %p.name, path, "result cache miss");
+                        self.results.put(k, &found);
+                    }
+                    Ok(found)
+                }
+            };
+            match call_plugin(p, path, call) {
                 Ok(f) => raw.extend(f),
                 Err(e) => errors.push(e),
             }

@@ -39,12 +39,18 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Do not use or write the compiled-plugin cache.
+    /// Use no cache at all: compiled plugins, check results and registry
+    /// answers are neither read nor written.
     #[arg(long, global = true)]
     pub no_cache: bool,
 
-    /// Cache directory for compiled plugins and registry answers (default:
-    /// $XDG_CACHE_HOME/plimsoll).
+    /// Check every file again: do not read or write the result cache (what
+    /// each plugin found in each unchanged file), keeping the other caches.
+    #[arg(long, global = true, env = "PLIMSOLL_NO_RESULT_CACHE")]
+    pub no_result_cache: bool,
+
+    /// Cache directory for compiled plugins, check results and registry
+    /// answers (default: $XDG_CACHE_HOME/plimsoll).
     #[arg(long, global = true, value_name = "DIR", env = "PLIMSOLL_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 

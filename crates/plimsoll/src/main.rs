@@ -18,6 +18,7 @@ mod plugin_new;
 mod plugin_oci;
 mod plugins;
 mod registry;
+mod result_cache;
 mod sbom;
 mod select;
 mod suppress;
