@@ -1321,6 +1321,17 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     assert_eq!(recomputed, first);
     let (_, hits, _) = run(&[]);
     assert_eq!(hits, 1);
+    // An entry edited to hide the findings fails its MAC (the key lives
+    // outside the cache directory): recomputed, not believed.
+    for f in entries() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let at = text.find("\"findings\":[").unwrap() + "\"findings\":[".len();
+        let end = text.rfind(']').unwrap();
+        std::fs::write(&f, format!("{}{}", &text[..at], &text[end..])).unwrap();
+    }
+    let (recomputed, hits, misses) = run(&[]);
+    assert_eq!((hits, misses), (0, 1));
+    assert_eq!(recomputed, first);
 
     // Bypassed: no lookups, nothing written.
     let before = entries().len();

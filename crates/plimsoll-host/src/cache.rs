@@ -115,6 +115,20 @@ impl CompileCache {
         }
     }
 
+    /// A MAC under this cache's key (kept outside the cache directory) over
+    /// `data`, separated by `domain`, for other caches kept beside the
+    /// compiled plugins (check results); `None` when there is no
+    /// trustworthy key, and then no such cache should be used either.
+    pub fn mac_of(&self, domain: &str, data: &[u8]) -> Option<[u8; 32]> {
+        let key = self.mac_key.as_ref()?;
+        let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+        m.update(b"plimsoll ");
+        m.update(domain.as_bytes());
+        m.update(b"\0");
+        m.update(data);
+        Some(m.finalize().into_bytes().into())
+    }
+
     fn path_for(&self, sha256: &str) -> PathBuf {
         self.dir.join(format!("{sha256}-{}.cwasm", self.engine_key))
     }

@@ -120,6 +120,18 @@ impl Host {
         })
     }
 
+    /// The day plugins see (Unix seconds at midnight UTC; `PLIMSOLL_NOW`
+    /// fixes it for tests).
+    pub fn today_secs(&self) -> u64 {
+        self.today.as_secs()
+    }
+
+    /// A MAC under the compiled-plugin cache's key (see
+    /// [`CompileCache::mac_of`]); `None` without a trustworthy cache.
+    pub fn cache_mac(&self, domain: &str, data: &[u8]) -> Option<[u8; 32]> {
+        self.cache.as_ref()?.mac_of(domain, data)
+    }
+
     pub(crate) fn new_store(
         &self,
         plugin: &str,

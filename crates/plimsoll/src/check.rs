@@ -253,6 +253,11 @@ pub fn engine(
         })
         .map(|p| p.name.clone())
         .collect();
+    let results = crate::result_cache::ResultCache::new(
+        global.cache_root().as_deref(),
+        !global.no_result_cache,
+        &host,
+    );
     Ok((
         Engine {
             host,
@@ -269,10 +274,7 @@ pub fn engine(
             manifest_options: plimsoll_manifests::Options {
                 crd_images: cfg.config.targets.crd_images,
             },
-            results: crate::result_cache::ResultCache::new(
-                global.cache_root().as_deref(),
-                !global.no_result_cache,
-            ),
+            results,
         },
         errors,
     ))
@@ -297,7 +299,7 @@ impl Engine {
                 .contains(&p.name)
                 .then(|| self.results.key(p, path, doc.text.as_bytes()))
                 .flatten();
-            let call = || match key.as_deref().and_then(|k| self.results.get(k)) {
+            let call = || match key.as_deref().and_then(|k| self.results.get(&self.host, k)) {
                 Some(cached) => {
                     tracing::debug!(plugin = %p.name, path, "result cache hit");
                     Ok(cached)
@@ -306,7 +308,7 @@ impl Engine {
                     let found = self.host.check_dockerfile(p, doc, path)?;
                     if let Some(k) = &key {
                         tracing::debug!(plugin = %p.name, path, "result cache miss");
-                        self.results.put(k, &found);
+                        self.results.put(&self.host, k, &found);
                     }
                     Ok(found)
                 }
