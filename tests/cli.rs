@@ -1389,3 +1389,41 @@ fn the_result_cache_is_keyed_by_the_plugin_bytes() {
     std::fs::copy(&fixture, p.path().join("labels.wasm")).unwrap();
     assert_eq!(run(), (0, 1));
 }
+
+/// A built-in none of whose rules is selected is not loaded once its rules
+/// are known (the rule cache, filled by any run that loaded it): `--select
+/// lint` does not load `pin`, and pin's ids stay valid selectors.
+#[test]
+fn built_ins_the_selection_turns_off_are_not_loaded() {
+    let p = Project::new();
+    p.file("Dockerfile", "FROM debian:12\nMAINTAINER x\n");
+    let loaded = |args: &[&str]| {
+        let mut all = vec!["-v", "check", "--offline", "--format", "json"];
+        all.extend_from_slice(args);
+        let r = p.run(&all);
+        let plugins: Vec<String> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("loaded") && l.contains("rules"))
+            .filter_map(|l| l.split("plugin=").nth(1))
+            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+            .collect();
+        (r, plugins)
+    };
+    let (_, all) = loaded(&[]);
+    assert!(all.contains(&"pin".to_string()), "{all:?}");
+    let (r, some) = loaded(&["--select", "lint"]);
+    assert_eq!(some, ["lint"], "{}", r.stderr);
+    assert!(r.stdout.contains("PL3003"), "{}", r.stdout);
+    let (r, some) = loaded(&["--select", "PL6001"]);
+    assert_eq!(some, ["pin"], "{}", r.stderr);
+    assert!(
+        r.stdout.contains("PL6001") && !r.stdout.contains("PL3003"),
+        "{}",
+        r.stdout
+    );
+    // Settings to validate: loaded whatever the selection.
+    p.file("plimsoll.toml", "[pin]\nbogus = 1\n");
+    let (r, _) = loaded(&["--select", "lint"]);
+    assert_ne!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

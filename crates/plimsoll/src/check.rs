@@ -196,8 +196,40 @@ pub fn engine(
         o.only_plugins,
         o.for_checking.then_some(o.images),
     );
+    // Built-ins whose rules the selection turns all off are not loaded when
+    // their rules are known from an earlier run and they have no settings to
+    // validate (`--select lint` does not load `pin`).
+    let selection = Selection::new(cfg, select, ignore);
+    let rule_cache = crate::result_cache::RuleCache::new(global.cache_root().as_deref(), &host);
+    let mut idle_rules: Vec<RuleInfo> = Vec::new();
+    let specs: Vec<_> = specs
+        .into_iter()
+        .filter(|spec| {
+            let plimsoll_host::PluginSource::Builtin(_, sha) = &spec.source else {
+                return true;
+            };
+            if !spec.settings.as_object().is_some_and(|o| o.is_empty()) {
+                return true;
+            }
+            match rule_cache.get(&host, sha) {
+                Some(rules) if !rules.iter().any(|r| selection.enabled(r)) => {
+                    tracing::debug!(plugin = %spec.name, "not loaded: none of its rules is selected");
+                    idle_rules.extend(rules);
+                    false
+                }
+                _ => true,
+            }
+        })
+        .collect();
     let (loaded, load_errors) = plugins::load(&host, &specs, cfg);
     errors.extend(load_errors);
+    for p in &loaded {
+        if let Some(spec) = specs.iter().find(|s| s.name == p.name)
+            && let plimsoll_host::PluginSource::Builtin(_, sha) = &spec.source
+        {
+            rule_cache.put(&host, sha, &p.rules);
+        }
+    }
     let mut rules: HashMap<String, RuleInfo> = plugins::host_rules()
         .into_iter()
         .map(|r| (r.id.clone(), r))
@@ -207,8 +239,8 @@ pub fn engine(
             rules.insert(r.id.clone(), r.clone());
         }
     }
-    let selection = Selection::new(cfg, select, ignore);
     let mut all: Vec<RuleInfo> = rules.values().cloned().collect();
+    all.extend(idle_rules);
     let mut unknown = selection.unknown_selectors(&all);
     if !unknown.is_empty() && !inert.is_empty() {
         // A selector may name a rule of a built-in this config leaves idle

@@ -24,14 +24,73 @@ use plimsoll_host::Host;
 use plimsoll_report::Finding;
 use sha2::{Digest, Sha256};
 
-/// MAC domain of result entries.
-const DOMAIN: &str = "result-cache";
+/// Small JSON entries under the cache directory, each stored as its MAC
+/// (hex, under the compiled-plugin cache's key), a newline and the JSON:
+/// one that does not verify or parse is ignored, never trusted.
+#[derive(Debug, Default)]
+struct MacStore {
+    /// `None`: disabled.
+    dir: Option<PathBuf>,
+    /// MAC domain: entries of one store never verify as another's.
+    domain: &'static str,
+}
+
+impl MacStore {
+    fn new(root: Option<&Path>, sub: &str, domain: &'static str, host: &Host) -> MacStore {
+        let dir = root
+            .filter(|_| host.cache_mac(domain, b"").is_some())
+            .map(|r| r.join(sub));
+        MacStore { dir, domain }
+    }
+
+    fn file(&self, key: &str) -> Option<PathBuf> {
+        Some(self.dir.as_ref()?.join(&key[..2]).join(&key[2..]))
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, host: &Host, key: &str) -> Option<T> {
+        let bytes = std::fs::read(self.file(key)?).ok()?;
+        let newline = bytes.iter().position(|&b| b == b'\n')?;
+        let (mac, json) = (&bytes[..newline], &bytes[newline + 1..]);
+        let want = hex::encode(host.cache_mac(self.domain, json)?);
+        if mac != want.as_bytes() {
+            tracing::debug!("{}: entry {key} does not verify; recomputed", self.domain);
+            return None;
+        }
+        serde_json::from_slice(json).ok()
+    }
+
+    /// Best effort (a cache that cannot be written only costs the next run
+    /// time); written to a temporary file and renamed, so a reader never
+    /// sees half an entry.
+    fn put<T: serde::Serialize>(&self, host: &Host, key: &str, value: &T) {
+        let Some(file) = self.file(key) else { return };
+        let Some(dir) = file.parent() else { return };
+        let Ok(json) = serde_json::to_vec(value) else {
+            return;
+        };
+        let Some(mac) = host.cache_mac(self.domain, &json) else {
+            return;
+        };
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            std::fs::create_dir_all(dir)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            tmp.write_all(hex::encode(mac).as_bytes())?;
+            tmp.write_all(b"\n")?;
+            tmp.write_all(&json)?;
+            tmp.persist(&file).map_err(|e| e.error)?;
+            Ok(())
+        };
+        if let Err(e) = write() {
+            tracing::debug!("{}: cannot write {}: {e}", self.domain, file.display());
+        }
+    }
+}
 
 /// The result cache of one run.
 #[derive(Debug, Default)]
 pub struct ResultCache {
-    /// `<cache dir>/results`; `None`: disabled.
-    dir: Option<PathBuf>,
+    store: MacStore,
     /// What every key of this run shares (version, binary, day).
     salt: String,
 }
@@ -42,36 +101,36 @@ struct Entry {
     findings: Vec<Finding>,
 }
 
+/// What this plimsoll binary is, for keys: version, commit, and the
+/// executable's size and modification time.
+fn binary_identity() -> String {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{modified}", m.len())
+        })
+        .unwrap_or_default();
+    format!("{}\n{exe}", crate::version::LONG)
+}
+
 impl ResultCache {
     /// A cache under `root` (the cache directory), or a disabled one when
     /// not `enabled` or `host` has no trustworthy cache key.
     pub fn new(root: Option<&Path>, enabled: bool, host: &Host) -> ResultCache {
-        let Some(root) = root.filter(|_| enabled) else {
-            return ResultCache::default();
-        };
-        if host.cache_mac(DOMAIN, b"").is_none() {
-            return ResultCache::default();
-        }
-        let exe = std::env::current_exe()
-            .and_then(std::fs::metadata)
-            .map(|m| {
-                let modified = m
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                format!("{}:{modified}", m.len())
-            })
-            .unwrap_or_default();
         ResultCache {
-            dir: Some(root.join("results")),
-            salt: format!("{}\n{exe}\n{}\n", crate::version::LONG, host.today_secs()),
+            store: MacStore::new(root.filter(|_| enabled), "results", "result-cache", host),
+            salt: format!("{}\n{}\n", binary_identity(), host.today_secs()),
         }
     }
 
     /// The key of `plugin`'s answer for the file `path` holding `text`.
     pub fn key(&self, plugin: &plimsoll_host::Plugin, path: &str, text: &[u8]) -> Option<String> {
-        self.dir.as_ref()?;
+        self.store.dir.as_ref()?;
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
         for part in [
@@ -87,52 +146,71 @@ impl ResultCache {
         Some(hex::encode(h.finalize()))
     }
 
-    fn file(&self, key: &str) -> Option<PathBuf> {
-        Some(self.dir.as_ref()?.join(&key[..2]).join(&key[2..]))
-    }
-
     /// The cached answer for `key`, when there is one that verifies.
-    /// Stored as the MAC (hex), a newline, the entry's JSON.
     pub fn get(&self, host: &Host, key: &str) -> Option<Vec<Finding>> {
-        let bytes = std::fs::read(self.file(key)?).ok()?;
-        let newline = bytes.iter().position(|&b| b == b'\n')?;
-        let (mac, json) = (&bytes[..newline], &bytes[newline + 1..]);
-        let want = hex::encode(host.cache_mac(DOMAIN, json)?);
-        if mac != want.as_bytes() {
-            tracing::debug!("result cache: entry {key} does not verify; recomputed");
-            return None;
-        }
-        let entry: Entry = serde_json::from_slice(json).ok()?;
+        let entry: Entry = self.store.get(host, key)?;
         (entry.key == key).then_some(entry.findings)
     }
 
-    /// Stores an answer (best effort: a cache that cannot be written only
-    /// costs the next run time). Written to a temporary file and renamed, so
-    /// a reader never sees half an entry.
+    /// Stores an answer.
     pub fn put(&self, host: &Host, key: &str, findings: &[Finding]) {
-        let Some(file) = self.file(key) else { return };
-        let Some(dir) = file.parent() else { return };
-        let Ok(json) = serde_json::to_vec(&Entry {
+        let entry = Entry {
             key: key.to_string(),
             findings: findings.to_vec(),
-        }) else {
-            return;
         };
-        let Some(mac) = host.cache_mac(DOMAIN, &json) else {
-            return;
-        };
-        let write = || -> std::io::Result<()> {
-            use std::io::Write;
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            tmp.write_all(hex::encode(mac).as_bytes())?;
-            tmp.write_all(b"\n")?;
-            tmp.write_all(&json)?;
-            tmp.persist(&file).map_err(|e| e.error)?;
-            Ok(())
-        };
-        if let Err(e) = write() {
-            tracing::debug!("result cache: cannot write {}: {e}", file.display());
+        self.store.put(host, key, &entry);
+    }
+}
+
+/// The rules of built-in plugins, by component sha256: a run whose
+/// selection turns all of a built-in's rules off does not load it (`--select
+/// lint` never loads `pin`), and still knows its rule ids for selectors.
+/// Rules are the component's own (its `info`), whatever the settings.
+#[derive(Debug, Default)]
+pub struct RuleCache {
+    store: MacStore,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Rules {
+    sha256: String,
+    rules: Vec<plimsoll_report::RuleInfo>,
+}
+
+impl RuleCache {
+    pub fn new(root: Option<&Path>, host: &Host) -> RuleCache {
+        RuleCache {
+            store: MacStore::new(root, "rules", "rule-cache", host),
         }
+    }
+
+    fn key(sha256: &str) -> String {
+        let sha = sha256.trim_start_matches("sha256:");
+        hex::encode(Sha256::digest(format!("{}\n{sha}", binary_identity())))
+    }
+
+    /// The rules of the built-in whose component is `sha256`, when known.
+    pub fn get(&self, host: &Host, sha256: &str) -> Option<Vec<plimsoll_report::RuleInfo>> {
+        let r: Rules = self.store.get(host, &Self::key(sha256))?;
+        (r.sha256 == sha256).then_some(r.rules)
+    }
+
+    /// Remembers a loaded built-in's rules (without their docs).
+    pub fn put(&self, host: &Host, sha256: &str, rules: &[plimsoll_report::RuleInfo]) {
+        let rules = rules
+            .iter()
+            .map(|r| plimsoll_report::RuleInfo {
+                docs: String::new(),
+                ..r.clone()
+            })
+            .collect();
+        self.store.put(
+            host,
+            &Self::key(sha256),
+            &Rules {
+                sha256: sha256.to_string(),
+                rules,
+            },
+        );
     }
 }
