@@ -123,7 +123,17 @@ fn a_plugins_text_is_inert_in_every_format() {
     for format in FORMATS {
         let out = run_in_actions(
             &p,
-            &["check", "--select", "hostile", "-v", "--format", format],
+            // The plugin must run each time (its log line is checked): a
+            // cached answer replays findings, not log lines.
+            &[
+                "check",
+                "--no-result-cache",
+                "--select",
+                "hostile",
+                "-v",
+                "--format",
+                format,
+            ],
         );
         assert_eq!(out.code, 0, "{format}: {}", out.stderr);
         assert_inert(format, "stdout", &out.stdout);
@@ -142,7 +152,15 @@ fn a_plugins_text_is_inert_in_every_format() {
     // `-v` shows the plugin's log line, on one line.
     let out = run_in_actions(
         &p,
-        &["check", "--select", "hostile", "-v", "--format", "json"],
+        &[
+            "check",
+            "--no-result-cache",
+            "--select",
+            "hostile",
+            "-v",
+            "--format",
+            "json",
+        ],
     );
     assert!(
         out.stderr.contains("seen\\n::add-mask::s3cret"),
