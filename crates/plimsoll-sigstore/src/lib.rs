@@ -308,6 +308,19 @@ impl KeylessAuthority {
             claims: self.claims.clone(),
         }
     }
+
+    /// The check of cosign v2 layers against `policy` (this authority's).
+    fn sig_check<'a>(
+        &'a self,
+        policy: &'a cosign_sig::CertificatePolicy,
+    ) -> cosign_sig::SigCheck<'a> {
+        cosign_sig::SigCheck {
+            signer: cosign_sig::Signer::Certificate(policy),
+            trust: &self.trust,
+            tlog: self.tlog,
+            check_reference: None,
+        }
+    }
 }
 
 /// Who signed an attestation.
@@ -350,65 +363,37 @@ pub fn verify_attestations(
         Err(e) => return Err(e.into()),
     };
     let layers = layers_of(registry, subject, &tag, &manifest, cosign_sig::DSSE)?;
-    let no_logs = cosign_sig::Trust::default();
+    let empty = cosign_sig::Trust::default();
     let policy;
     let check = match signer {
-        AttestationSigner::Key(key, opts) => {
-            let (trust, tlog) = match &opts.trust {
-                Some(t) if t.log_ids().next().is_some() => (t, opts.tlog),
-                _ => (&no_logs, cosign_sig::Tlog::Ignore),
-            };
-            cosign_sig::SigCheck {
-                signer: cosign_sig::Signer::Key(key),
-                trust,
-                tlog,
-                check_reference: None,
-            }
-        }
+        AttestationSigner::Key(key, opts) => key_check(key, opts, &empty),
         AttestationSigner::Keyless(authority) => {
             policy = authority.certificate_policy();
-            cosign_sig::SigCheck {
-                signer: cosign_sig::Signer::Certificate(&policy),
-                trust: &authority.trust,
-                tlog: authority.tlog,
-                check_reference: None,
-            }
+            authority.sig_check(&policy)
         }
     };
-    let mut verified = Vec::new();
-    let mut failures = Vec::new();
-    for layer in &layers {
-        match cosign_sig::verify_att_layer(layer, &subject.digest, &check) {
-            Ok(a) if predicate_type.is_none_or(|t| t == a.predicate_type) => verified.push(a),
-            Ok(a) => failures.push(Failure::new(
+    let results = layers.iter().map(|layer| {
+        let a = cosign_sig::verify_att_layer(layer, &subject.digest, &check)?;
+        match predicate_type {
+            Some(t) if t != a.predicate_type => Err(Failure::new(
                 FailureKind::PredicateMismatch,
-                format!(
-                    "{}@{}: an attestation of `{}`, not `{}`",
-                    subject.repository,
-                    subject.digest,
-                    a.predicate_type,
-                    predicate_type.unwrap_or_default()
-                ),
+                format!("an attestation of `{}`, not `{t}`", a.predicate_type),
             )),
-            Err(mut f) => {
-                f.message = format!("{}@{}: {}", subject.repository, subject.digest, f.message);
-                failures.push(f);
-            }
+            _ => Ok(a),
         }
-    }
-    if !verified.is_empty() {
-        return Ok(verified);
-    }
-    failures.sort_by_key(|f| match f.kind {
-        FailureKind::IdentityMismatch
-        | FailureKind::IssuerMismatch
-        | FailureKind::DigestMismatch => 0,
-        FailureKind::PredicateMismatch => 2,
-        _ => 1,
     });
-    Err(failures.into_iter().next().unwrap_or_else(|| {
-        Failure::new(FailureKind::Unsigned, format!("{tag} holds no attestation"))
-    }))
+    verified_or_most_telling(
+        subject,
+        results,
+        |k| match k {
+            FailureKind::IdentityMismatch
+            | FailureKind::IssuerMismatch
+            | FailureKind::DigestMismatch => 0,
+            FailureKind::PredicateMismatch => 2,
+            _ => 1,
+        },
+        || Failure::new(FailureKind::Unsigned, format!("{tag} holds no attestation")),
+    )
 }
 
 /// The image a signature is checked for.
@@ -488,41 +473,24 @@ pub fn verify_key(
         Err(e) => return Err(e.into()),
     };
     let layers = sig_layers(registry, subject, &tag, &manifest.body)?;
-    let no_logs = cosign_sig::Trust::default();
-    let (trust, tlog) = match &opts.trust {
-        Some(t) if t.log_ids().next().is_some() => (t, opts.tlog),
-        _ => (&no_logs, cosign_sig::Tlog::Ignore),
-    };
-    let check = cosign_sig::SigCheck {
-        signer: cosign_sig::Signer::Key(key),
-        trust,
-        tlog,
-        check_reference: opts.check_reference.clone(),
-    };
-    let mut verified = Vec::new();
-    let mut failures: Vec<Failure> = Vec::new();
-    for layer in &layers {
-        match cosign_sig::verify_sig_layer(layer, &subject.digest, &check) {
-            Ok(v) => verified.push(v),
-            Err(mut f) => {
-                f.message = format!("{}@{}: {}", subject.repository, subject.digest, f.message);
-                failures.push(f);
-            }
-        }
-    }
-    if !verified.is_empty() {
-        return Ok(verified);
-    }
-    failures.sort_by_key(|f| match f.kind {
-        FailureKind::DigestMismatch | FailureKind::ReferenceMismatch => 0,
-        _ => 1,
-    });
-    Err(failures.into_iter().next().unwrap_or_else(|| {
-        Failure::new(
-            FailureKind::Unsigned,
-            format!("{tag} holds no cosign signature layer"),
-        )
-    }))
+    let empty = cosign_sig::Trust::default();
+    let check = key_check(key, opts, &empty);
+    verified_or_most_telling(
+        subject,
+        layers
+            .iter()
+            .map(|l| cosign_sig::verify_sig_layer(l, &subject.digest, &check)),
+        |k| match k {
+            FailureKind::DigestMismatch | FailureKind::ReferenceMismatch => 0,
+            _ => 1,
+        },
+        || {
+            Failure::new(
+                FailureKind::Unsigned,
+                format!("{tag} holds no cosign signature layer"),
+            )
+        },
+    )
 }
 
 /// The signature layers of a `.sig` manifest, blobs fetched (each at most
@@ -587,6 +555,54 @@ fn sig_manifest(
         Err(e) if e.kind == RegistryErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The key check of `opts`: its transparency-log mode and trust, or none
+/// when it has no log keys to check a bundle with (`empty` stands in).
+fn key_check<'a>(
+    key: &'a KeyAuthority,
+    opts: &'a KeyOptions,
+    empty: &'a cosign_sig::Trust,
+) -> cosign_sig::SigCheck<'a> {
+    let (trust, tlog) = match &opts.trust {
+        Some(t) if t.log_ids().next().is_some() => (t, opts.tlog),
+        _ => (empty, cosign_sig::Tlog::Ignore),
+    };
+    cosign_sig::SigCheck {
+        signer: cosign_sig::Signer::Key(key),
+        trust,
+        tlog,
+        check_reference: opts.check_reference.clone(),
+    }
+}
+
+/// Every verification that passed, or the most telling failure (lowest
+/// `rank`), each failure's message prefixed with the image; `none` when
+/// there was nothing to verify.
+fn verified_or_most_telling<T>(
+    subject: &Subject,
+    results: impl IntoIterator<Item = Result<T, Failure>>,
+    rank: impl Fn(FailureKind) -> u8,
+    none: impl FnOnce() -> Failure,
+) -> Result<Vec<T>, Failure> {
+    let mut verified = Vec::new();
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(v) => verified.push(v),
+            Err(mut f) => {
+                if !f.message.starts_with(&format!("{}@", subject.repository)) {
+                    f.message = format!("{}@{}: {}", subject.repository, subject.digest, f.message);
+                }
+                failures.push(f);
+            }
+        }
+    }
+    if !verified.is_empty() {
+        return Ok(verified);
+    }
+    failures.sort_by_key(|f| rank(f.kind));
+    Err(failures.into_iter().next().unwrap_or_else(none))
 }
 
 type Checked = (Option<String>, BTreeMap<String, String>);
@@ -895,41 +911,28 @@ pub fn verify_keyless(
             ),
         ));
     }
-    let mut verified = Vec::new();
-    let mut failures = Vec::new();
-    for b in &bundles {
-        match verify_bundle(b, &subject.digest, authority) {
-            Ok(v) => verified.push(v),
-            Err(f) => failures.push(f),
-        }
-    }
     let policy = authority.certificate_policy();
-    let check = cosign_sig::SigCheck {
-        signer: cosign_sig::Signer::Certificate(&policy),
-        trust: &authority.trust,
-        tlog: authority.tlog,
-        check_reference: None,
-    };
-    for layer in &sig_layers {
-        match cosign_sig::verify_sig_layer(layer, &subject.digest, &check) {
-            Ok(v) => verified.push(v),
-            Err(mut f) => {
-                f.message = format!("{}@{}: {}", subject.repository, subject.digest, f.message);
-                failures.push(f);
-            }
-        }
-    }
-    if !verified.is_empty() {
-        return Ok(verified);
-    }
-    failures.sort_by_key(|f| match f.kind {
-        FailureKind::IdentityMismatch | FailureKind::IssuerMismatch => 0,
-        FailureKind::DigestMismatch
-        | FailureKind::UntrustedCertificate
-        | FailureKind::CertificateExpired
-        | FailureKind::TlogSetInvalid
-        | FailureKind::TlogEntryMismatch => 1,
-        _ => 2,
-    });
-    Err(failures.remove(0))
+    let check = authority.sig_check(&policy);
+    let results = bundles
+        .iter()
+        .map(|b| verify_bundle(b, &subject.digest, authority))
+        .chain(
+            sig_layers
+                .iter()
+                .map(|l| cosign_sig::verify_sig_layer(l, &subject.digest, &check)),
+        );
+    verified_or_most_telling(
+        subject,
+        results,
+        |k| match k {
+            FailureKind::IdentityMismatch | FailureKind::IssuerMismatch => 0,
+            FailureKind::DigestMismatch
+            | FailureKind::UntrustedCertificate
+            | FailureKind::CertificateExpired
+            | FailureKind::TlogSetInvalid
+            | FailureKind::TlogEntryMismatch => 1,
+            _ => 2,
+        },
+        || Failure::new(FailureKind::Unsigned, "no signature"),
+    )
 }
