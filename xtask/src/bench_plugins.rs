@@ -151,6 +151,8 @@ pub fn run() -> anyhow::Result<()> {
                 "json",
                 "--fail-on",
                 "never",
+                // Every run asks the plugin (not the result cache).
+                "--no-result-cache",
                 "--select",
                 lang.rule,
             ])
