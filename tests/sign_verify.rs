@@ -222,22 +222,10 @@ fn keyless_policies_verify_bundles_stored_in_the_registry() {
     }
     let digest = "sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172";
     let repo = format!("plimsoll-e2e/keyless-e2e-{}", std::process::id());
-    let out = std::process::Command::new("python3")
-        .arg(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../tests/support/push_bundle.py"),
-        )
-        .arg(shared.join("stack/lib"))
-        .arg(&s.plain)
-        .arg(&repo)
-        .arg(digest)
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    push(
+        &s,
+        "push_bundle.py",
+        &[repo.as_ref(), digest.as_ref(), bundle.as_os_str()],
     );
 
     let config = |identity: &str| {

@@ -339,28 +339,16 @@ pub fn verify_attestations(
     signer: AttestationSigner<'_>,
     predicate_type: Option<&str>,
 ) -> Result<Vec<cosign_sig::Attestation>, Failure> {
-    let Some(hex) = subject.digest.strip_prefix("sha256:") else {
+    let Some((tag, manifest)) = attached_manifest(registry, subject, "att")? else {
         return Err(Failure::new(
             FailureKind::Unsigned,
             format!(
-                "{}@{}: only sha256 digests have attestation tags",
-                subject.repository, subject.digest
+                "{}@{} has no attestations (no tag {})",
+                subject.repository,
+                subject.digest,
+                attached_tag_name(subject, "att")
             ),
         ));
-    };
-    let tag = format!("{}:sha256-{hex}.att", subject.repository);
-    let manifest = match registry.manifest(&tag) {
-        Ok(m) => m.body,
-        Err(e) if e.kind == RegistryErrorKind::NotFound => {
-            return Err(Failure::new(
-                FailureKind::Unsigned,
-                format!(
-                    "{}@{} has no attestations (no tag sha256-{hex}.att)",
-                    subject.repository, subject.digest
-                ),
-            ));
-        }
-        Err(e) => return Err(e.into()),
     };
     let layers = layers_of(registry, subject, &tag, &manifest, cosign_sig::DSSE)?;
     let empty = cosign_sig::Trust::default();
@@ -419,9 +407,11 @@ impl Subject {
         })
     }
 
-    fn sig_tag(&self) -> Option<String> {
+    /// The tag cosign attaches `suffix` (`sig`, `att`) under:
+    /// `repo:sha256-<hex>.<suffix>` (only sha256 digests have one).
+    fn attached_tag(&self, suffix: &str) -> Option<String> {
         let hex = self.digest.strip_prefix("sha256:")?;
-        Some(format!("{}:sha256-{hex}.sig", self.repository))
+        Some(format!("{}:sha256-{hex}.{suffix}", self.repository))
     }
 }
 
@@ -448,31 +438,18 @@ pub fn verify_key(
     key: &KeyAuthority,
     opts: &KeyOptions,
 ) -> Result<Vec<Verified>, Failure> {
-    let tag = subject.sig_tag().ok_or_else(|| {
-        Failure::new(
+    let Some((tag, manifest)) = attached_manifest(registry, subject, "sig")? else {
+        return Err(Failure::new(
             FailureKind::Unsigned,
             format!(
-                "{}@{}: only sha256 digests have cosign signature tags",
-                subject.repository, subject.digest
+                "{}@{} has no cosign signature (no tag {})",
+                subject.repository,
+                subject.digest,
+                attached_tag_name(subject, "sig")
             ),
-        )
-    })?;
-    let manifest = match registry.manifest(&tag) {
-        Ok(m) => m,
-        Err(e) if e.kind == RegistryErrorKind::NotFound => {
-            return Err(Failure::new(
-                FailureKind::Unsigned,
-                format!(
-                    "{}@{} has no cosign signature (no tag {})",
-                    subject.repository,
-                    subject.digest,
-                    tag.rsplit(':').next().unwrap_or(&tag)
-                ),
-            ));
-        }
-        Err(e) => return Err(e.into()),
+        ));
     };
-    let layers = sig_layers(registry, subject, &tag, &manifest.body)?;
+    let layers = sig_layers(registry, subject, &tag, &manifest)?;
     let empty = cosign_sig::Trust::default();
     let check = key_check(key, opts, &empty);
     verified_or_most_telling(
@@ -542,18 +519,31 @@ fn layers_of(
     Ok(out)
 }
 
-/// The `.sig` manifest of `subject`, when there is one.
-fn sig_manifest(
+/// The manifest cosign attached to `subject` under its `.<suffix>` tag,
+/// with that tag, when there is one.
+fn attached_manifest(
     registry: &Registry,
     subject: &Subject,
+    suffix: &str,
 ) -> Result<Option<(String, Vec<u8>)>, Failure> {
-    let Some(tag) = subject.sig_tag() else {
+    let Some(tag) = subject.attached_tag(suffix) else {
         return Ok(None);
     };
     match registry.manifest(&tag) {
         Ok(m) => Ok(Some((tag, m.body))),
         Err(e) if e.kind == RegistryErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// `sha256-<hex>.<suffix>`, or why there is no such tag, for messages.
+fn attached_tag_name(subject: &Subject, suffix: &str) -> String {
+    match subject.attached_tag(suffix) {
+        Some(t) => t.rsplit(':').next().unwrap_or(&t).to_string(),
+        None => format!(
+            "for a {} digest: only sha256 digests have one",
+            subject.digest.split(':').next().unwrap_or("non-sha256")
+        ),
     }
 }
 
@@ -898,7 +888,7 @@ pub fn verify_keyless(
     authority: &KeylessAuthority,
 ) -> Result<Vec<Verified>, Failure> {
     let bundles = discover_bundles(registry, subject)?;
-    let sig_layers = match sig_manifest(registry, subject)? {
+    let sig_layers = match attached_manifest(registry, subject, "sig")? {
         Some((tag, body)) => sig_layers(registry, subject, &tag, &body)?,
         None => Vec::new(),
     };

@@ -413,27 +413,36 @@ fn an_untrusted_or_expired_certificate_fails() {
 
 // --------------------------------------------- keyless, from a registry ----
 
-/// Pushes the real bundle as cosign v3 stores it (an artifact listed in the
-/// referrers fallback index) into a repository of its own; returns it.
-fn push_keyless(s: &Stack) -> Option<String> {
+/// Runs tests/support/`script` with the stack's own client library and
+/// registry, then `args`; what it printed.
+fn push_with(s: &Stack, script: &str, args: &[&std::ffi::OsStr]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let lib = root.join("../shared/stack/lib");
-    let bundle =
-        root.join("../shared/testdata/sigstore/cosign-v3-bundle-kubewarden-controller.json");
-    let repo = format!("plimsoll-e2e/keyless-{}", std::process::id());
     let out = std::process::Command::new("python3")
-        .arg(root.join("tests/support/push_bundle.py"))
-        .arg(&lib)
+        .arg(root.join("tests/support").join(script))
+        .arg(root.join("../shared/stack/lib"))
         .arg(&s.plain)
-        .arg(&repo)
-        .arg(DIGEST)
-        .arg(&bundle)
+        .args(args)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Pushes the real bundle as cosign v3 stores it (an artifact listed in the
+/// referrers fallback index) into a repository of its own; returns it.
+fn push_keyless(s: &Stack) -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bundle =
+        root.join("../shared/testdata/sigstore/cosign-v3-bundle-kubewarden-controller.json");
+    let repo = format!("plimsoll-e2e/keyless-{}", std::process::id());
+    push_with(
+        s,
+        "push_bundle.py",
+        &[repo.as_ref(), DIGEST.as_ref(), bundle.as_os_str()],
     );
     Some(format!("{}/{repo}", s.plain))
 }
@@ -479,23 +488,13 @@ fn keyless_bundles_are_found_among_the_referrers_of_a_registry_image() {
 /// Pushes containers/image's real cosign v2 signatures as a `.sig` manifest
 /// of `subject` into a repository of its own (tests/support/push_sig.py).
 fn push_sig(s: &Stack, name: &str, subject: &str, signatures: &[&str]) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let v2 = root.join("../shared/testdata/sigstore-v2/containers-image");
+    let v2 = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/sigstore-v2/containers-image");
     let repo = format!("plimsoll-e2e/{name}-{}", std::process::id());
-    let out = std::process::Command::new("python3")
-        .arg(root.join("tests/support/push_sig.py"))
-        .arg(root.join("../shared/stack/lib"))
-        .arg(&s.plain)
-        .arg(&repo)
-        .arg(subject)
-        .args(signatures.iter().map(|f| v2.join(f)))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let files: Vec<PathBuf> = signatures.iter().map(|f| v2.join(f)).collect();
+    let mut args: Vec<&std::ffi::OsStr> = vec![repo.as_ref(), subject.as_ref()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    push_with(s, "push_sig.py", &args);
     format!("{}/{repo}", s.plain)
 }
 
@@ -640,22 +639,10 @@ fn attestations_are_found_under_the_att_tag() {
     let reg = registry();
     for version in ["v1.5.0", "v2.1.0"] {
         let repo = format!("plimsoll-e2e/slsa-{version}-{}", std::process::id());
-        let out = std::process::Command::new("python3")
-            .arg(root.join("tests/support/push_att.py"))
-            .arg(root.join("../shared/stack/lib"))
-            .arg(&s.plain)
-            .arg(&repo)
-            .arg(root.join(format!(
-                "../shared/testdata/sigstore-v2/slsa-verifier/gha_generic_container-{version}/container_workflow_dispatch"
-            )))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let digest = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let layout = root.join(format!(
+            "../shared/testdata/sigstore-v2/slsa-verifier/gha_generic_container-{version}/container_workflow_dispatch"
+        ));
+        let digest = push_with(&s, "push_att.py", &[repo.as_ref(), layout.as_os_str()]);
         let subject = Subject::resolve(&reg, &format!("{}/{repo}@{digest}", s.plain)).unwrap();
         let authority = KeylessAuthority::new(
             Matcher::regex("^https://github\\.com/slsa-framework/slsa-github-generator/").unwrap(),

@@ -202,31 +202,31 @@ pub fn engine(
     let selection = Selection::new(cfg, select, ignore);
     let rule_cache = crate::result_cache::RuleCache::new(global.cache_root().as_deref(), &host);
     let mut idle_rules: Vec<RuleInfo> = Vec::new();
+    // Built-ins loaded without their rules in the cache: remembered below.
+    let mut unknown_rules: Vec<(String, &'static str)> = Vec::new();
     let specs: Vec<_> = specs
         .into_iter()
         .filter(|spec| {
-            let plimsoll_host::PluginSource::Builtin(_, sha) = &spec.source else {
+            let plimsoll_host::PluginSource::Builtin(_, sha) = spec.source else {
                 return true;
             };
-            if !spec.settings.as_object().is_some_and(|o| o.is_empty()) {
+            let Some(rules) = rule_cache.get(&host, sha) else {
+                unknown_rules.push((spec.name.clone(), sha));
                 return true;
+            };
+            let no_settings = spec.settings.as_object().is_some_and(|o| o.is_empty());
+            if no_settings && !rules.iter().any(|r| selection.enabled(r)) {
+                tracing::debug!(plugin = %spec.name, "not loaded: none of its rules is selected");
+                idle_rules.extend(rules);
+                return false;
             }
-            match rule_cache.get(&host, sha) {
-                Some(rules) if !rules.iter().any(|r| selection.enabled(r)) => {
-                    tracing::debug!(plugin = %spec.name, "not loaded: none of its rules is selected");
-                    idle_rules.extend(rules);
-                    false
-                }
-                _ => true,
-            }
+            true
         })
         .collect();
     let (loaded, load_errors) = plugins::load(&host, &specs, cfg);
     errors.extend(load_errors);
-    for p in &loaded {
-        if let Some(spec) = specs.iter().find(|s| s.name == p.name)
-            && let plimsoll_host::PluginSource::Builtin(_, sha) = &spec.source
-        {
+    for (name, sha) in unknown_rules {
+        if let Some(p) = loaded.iter().find(|p| p.name == name) {
             rule_cache.put(&host, sha, &p.rules);
         }
     }

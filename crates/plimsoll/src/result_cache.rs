@@ -122,10 +122,12 @@ impl ResultCache {
     /// A cache under `root` (the cache directory), or a disabled one when
     /// not `enabled` or `host` has no trustworthy cache key.
     pub fn new(root: Option<&Path>, enabled: bool, host: &Host) -> ResultCache {
-        ResultCache {
-            store: MacStore::new(root.filter(|_| enabled), "results", "result-cache", host),
-            salt: format!("{}\n{}\n", binary_identity(), host.today_secs()),
-        }
+        let store = MacStore::new(root.filter(|_| enabled), "results", "result-cache", host);
+        let salt = match store.dir {
+            Some(_) => format!("{}\n{}\n", binary_identity(), host.today_secs()),
+            None => String::new(),
+        };
+        ResultCache { store, salt }
     }
 
     /// The key of `plugin`'s answer for the file `path` holding `text`.
@@ -169,6 +171,8 @@ impl ResultCache {
 #[derive(Debug, Default)]
 pub struct RuleCache {
     store: MacStore,
+    /// This binary, read once (keys hang on it).
+    binary: String,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -179,24 +183,32 @@ struct Rules {
 
 impl RuleCache {
     pub fn new(root: Option<&Path>, host: &Host) -> RuleCache {
-        RuleCache {
-            store: MacStore::new(root, "rules", "rule-cache", host),
-        }
+        let store = MacStore::new(root, "rules", "rule-cache", host);
+        let binary = if store.dir.is_some() {
+            binary_identity()
+        } else {
+            String::new()
+        };
+        RuleCache { store, binary }
     }
 
-    fn key(sha256: &str) -> String {
+    fn key(&self, sha256: &str) -> String {
         let sha = sha256.trim_start_matches("sha256:");
-        hex::encode(Sha256::digest(format!("{}\n{sha}", binary_identity())))
+        hex::encode(Sha256::digest(format!("{}\n{sha}", self.binary)))
     }
 
     /// The rules of the built-in whose component is `sha256`, when known.
     pub fn get(&self, host: &Host, sha256: &str) -> Option<Vec<plimsoll_report::RuleInfo>> {
-        let r: Rules = self.store.get(host, &Self::key(sha256))?;
+        self.store.dir.as_ref()?;
+        let r: Rules = self.store.get(host, &self.key(sha256))?;
         (r.sha256 == sha256).then_some(r.rules)
     }
 
     /// Remembers a loaded built-in's rules (without their docs).
     pub fn put(&self, host: &Host, sha256: &str, rules: &[plimsoll_report::RuleInfo]) {
+        if self.store.dir.is_none() {
+            return;
+        }
         let rules = rules
             .iter()
             .map(|r| plimsoll_report::RuleInfo {
@@ -206,7 +218,7 @@ impl RuleCache {
             .collect();
         self.store.put(
             host,
-            &Self::key(sha256),
+            &self.key(sha256),
             &Rules {
                 sha256: sha256.to_string(),
                 rules,
