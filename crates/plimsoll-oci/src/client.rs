@@ -207,7 +207,7 @@ fn tls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig, RegistryErro
     }
     roots.add_parsable_certificates(native.certs);
     roots.add_parsable_certificates(extra);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| RegistryError::new(ErrorKind::Config, format!("TLS setup: {e}")))?
