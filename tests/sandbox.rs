@@ -209,10 +209,7 @@ fn corrupt_cache_entry_is_recompiled() {
             .unwrap()
     };
     assert_eq!(run().status.code(), Some(1));
-    let entries: Vec<_> = std::fs::read_dir(cache.path().join("components"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let entries = compiled_entries(&cache.path().join("components"));
     assert!(!entries.is_empty());
     for e in &entries {
         std::fs::write(e, b"garbage").unwrap();
@@ -227,6 +224,16 @@ fn corrupt_cache_entry_is_recompiled() {
     for e in &entries {
         assert!(std::fs::metadata(e).unwrap().len() > 1000, "rewritten");
     }
+}
+
+/// The compiled plugins in a cache's `components` directory (each `.cwasm`
+/// has its MAC beside it in `.cwasm.mac`).
+fn compiled_entries(components: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(components)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect()
 }
 
 /// `check --format json --select lint` with its own compiled-plugin cache
@@ -265,18 +272,18 @@ fn poisoned_cache_entries_are_refused_and_recompiled() {
     assert_eq!(again, clean);
     assert!(log.contains("plugin=lint cache=Hit"), "{log}");
     let components = cache.path().join("components");
-    let mut entries: Vec<_> = std::fs::read_dir(&components)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut entries = compiled_entries(&components);
     entries.sort_by_key(|e| std::fs::metadata(e).unwrap().len());
     assert!(entries.len() >= 2, "{entries:?}");
     let biggest = entries.last().unwrap().clone();
     let original = std::fs::read(&biggest).unwrap();
 
-    // Swapped: every entry replaced by another plugin's (valid) entry.
+    // Swapped: the entry replaced by another plugin's (valid) entry, its
+    // code and its MAC.
+    let mac_of = |p: &Path| p.with_extension("cwasm.mac");
     let other = std::fs::read(&entries[0]).unwrap();
     std::fs::write(&biggest, &other).unwrap();
+    std::fs::copy(mac_of(&entries[0]), mac_of(&biggest)).unwrap();
     let (code, swapped, log) = run("cache.key");
     assert_eq!((code, &swapped), (1, &clean), "{log}");
     assert!(log.contains("authentication failed"), "{log}");
@@ -296,6 +303,13 @@ fn poisoned_cache_entries_are_refused_and_recompiled() {
         original,
         "recompiled the same"
     );
+
+    // Its MAC removed: the code alone is not trusted.
+    std::fs::remove_file(mac_of(&biggest)).unwrap();
+    let (code, bare, log) = run("cache.key");
+    assert_eq!((code, &bare), (1, &clean), "{log}");
+    assert!(log.contains("its MAC is missing"), "{log}");
+    assert_eq!(std::fs::read(&biggest).unwrap(), original);
 
     // Another machine's entries (another key) are not trusted either.
     let (code, other_key, log) = run("other.key");

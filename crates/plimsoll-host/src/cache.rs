@@ -3,27 +3,29 @@
 //!
 //! A `.cwasm` is native code that wasmtime maps executable, and CI caches
 //! (actions/cache, GitLab's cache) restore this directory from storage that
-//! other jobs can write. So every entry carries an HMAC-SHA256 over the
+//! other jobs can write. So every entry has a MAC (keyed BLAKE3) over the
 //! engine key, the component's sha256 and the compiled bytes, keyed by a
 //! secret that lives *outside* the cache directory (`cache.key` in the
-//! state directory, created 0600 on first use). An entry whose MAC does not
-//! verify — swapped for another plugin's, patched, written by another
-//! machine, truncated — is recompiled, never run. The file is read once into
-//! memory, verified, and deserialised from those same bytes, so it cannot
-//! change between the check and the use. A cache or key directory that
-//! others may write is not used at all.
+//! state directory, created 0600 on first use), kept beside it in
+//! `<entry>.mac`. An entry whose MAC does not verify — swapped for another
+//! plugin's, patched, written by another machine, truncated — is recompiled,
+//! never run. A cache or key directory that others may write is not used at
+//! all.
+//!
+//! A hit costs no copy of the code: the entry is mapped, hashed from the
+//! mapping, and handed to wasmtime, which maps the same file (copy-on-write)
+//! as the plugin's code. Entries are only ever replaced by rename, so a
+//! mapped entry never changes under a run; the only writer that could patch
+//! one in place is a process of this same user, which could as well replace
+//! the binary.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-type HmacSha256 = Hmac<Sha256>;
-
-/// Bytes of the MAC at the start of every entry.
+/// Bytes of a MAC.
 const MAC_LEN: usize = 32;
 
 /// Where compiled plugins live: `$PLIMSOLL_CACHE_DIR`, else
@@ -93,6 +95,8 @@ impl CompileCache {
     pub fn new(dir: PathBuf, key_file: Option<PathBuf>, engine: &Engine) -> Self {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
+        // The entries' layout: code in `.cwasm`, its MAC in `.cwasm.mac`.
+        "entry layout 2".hash(&mut h);
         let dir = dir.join("components");
         let (mac_key, fresh_key) = match key_file {
             Some(k) => match trusted_key(&dir, &k) {
@@ -121,12 +125,12 @@ impl CompileCache {
     /// trustworthy key, and then no such cache should be used either.
     pub fn mac_of(&self, domain: &str, data: &[u8]) -> Option<[u8; 32]> {
         let key = self.mac_key.as_ref()?;
-        let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+        let mut m = blake3::Hasher::new_keyed(key);
         m.update(b"plimsoll ");
         m.update(domain.as_bytes());
         m.update(b"\0");
         m.update(data);
-        Some(m.finalize().into_bytes().into())
+        Some(m.finalize().into())
     }
 
     fn path_for(&self, sha256: &str) -> PathBuf {
@@ -135,14 +139,15 @@ impl CompileCache {
 
     /// The MAC of an entry: over the engine key, the component's sha256 and
     /// the compiled bytes.
-    fn mac(&self, key: &[u8; 32], sha256: &str, compiled: &[u8]) -> HmacSha256 {
-        let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    fn mac(&self, key: &[u8; 32], sha256: &str, compiled: &[u8]) -> blake3::Hash {
+        let mut m = blake3::Hasher::new_keyed(key);
+        m.update(b"plimsoll component\0");
         m.update(self.engine_key.as_bytes());
         m.update(b"\0");
         m.update(sha256.as_bytes());
         m.update(b"\0");
         m.update(compiled);
-        m
+        m.finalize()
     }
 
     /// Loads the component for `bytes` (whose sha256 is `sha256`) from the
@@ -157,41 +162,44 @@ impl CompileCache {
             return Component::new(engine, bytes).map(|c| (c, CacheOutcome::Disabled));
         };
         let path = self.path_for(sha256);
+        let mac_path = path.with_extension("cwasm.mac");
         let mut outcome = CacheOutcome::Miss;
-        if let Ok(entry) = std::fs::read(&path) {
-            match self.verified(key, sha256, &entry) {
-                Some(compiled) => {
-                    // SAFETY: these bytes carry a MAC under a key only this
-                    // user can read, over this engine's key and this
-                    // component's sha256: we wrote them with
+        if let Ok(file) = std::fs::File::open(&path) {
+            match self.verified(key, sha256, &file, &mac_path) {
+                Ok(()) => {
+                    // SAFETY: this entry carries a MAC under a key only this
+                    // user can read, over this engine's key, this component's
+                    // sha256 and these bytes: we wrote it with
                     // `Engine::precompile_component` for this component on
-                    // an engine with the same compatibility hash. They were
-                    // read once and verified in memory, so they cannot change
-                    // between the check and this use.
-                    match unsafe { Component::deserialize(engine, compiled) } {
+                    // an engine with the same compatibility hash. Entries are
+                    // replaced by rename only (see the module's docs).
+                    match unsafe { Component::deserialize_file(engine, &path) } {
                         Ok(c) => return Ok((c, CacheOutcome::Hit)),
                         Err(e) => {
                             tracing::warn!("discarding cache entry {}: {e}", path.display())
                         }
                     }
                 }
-                None if self.fresh_key => tracing::info!(
-                    "discarding cache entry {}: authentication failed against this machine's new cache key (a cache restored from elsewhere); recompiling",
+                Err(why) if self.fresh_key => tracing::info!(
+                    "discarding cache entry {}: {why} against this machine's new cache key (a cache restored from elsewhere); recompiling",
                     path.display()
                 ),
-                None => tracing::warn!(
-                    "discarding cache entry {}: it was not written by this plimsoll for this plugin (authentication failed)",
+                Err(why) => tracing::warn!(
+                    "discarding cache entry {}: it was not written by this plimsoll for this plugin ({why})",
                     path.display()
                 ),
             }
+            let _ = std::fs::remove_file(&mac_path);
             let _ = std::fs::remove_file(&path);
             outcome = CacheOutcome::Corrupt;
         }
         let compiled = engine.precompile_component(bytes)?;
-        let mut entry = Vec::with_capacity(MAC_LEN + compiled.len());
-        entry.extend_from_slice(&self.mac(key, sha256, &compiled).finalize().into_bytes());
-        entry.extend_from_slice(&compiled);
-        if let Err(e) = write_atomically(&path, &entry) {
+        let mac = self.mac(key, sha256, &compiled);
+        // The MAC first, the code second: a run in between finds no entry
+        // and compiles the plugin itself, rather than code without its MAC.
+        if let Err(e) = write_atomically(&mac_path, mac.as_bytes())
+            .and_then(|()| write_atomically(&path, &compiled))
+        {
             tracing::warn!("cannot write cache entry {}: {e}", path.display());
         }
         // SAFETY: `compiled` was produced just now by this engine.
@@ -199,17 +207,28 @@ impl CompileCache {
         Ok((component, outcome))
     }
 
-    /// The compiled bytes of an entry whose MAC verifies.
-    fn verified<'a>(&self, key: &[u8; 32], sha256: &str, entry: &'a [u8]) -> Option<&'a [u8]> {
-        if entry.len() <= MAC_LEN {
-            return None;
-        }
-        let (tag, compiled) = entry.split_at(MAC_LEN);
-        // Constant-time comparison.
-        self.mac(key, sha256, compiled)
-            .verify_slice(tag)
+    /// Whether the entry open in `file` verifies against the MAC in
+    /// `mac_path`; why not, otherwise.
+    fn verified(
+        &self,
+        key: &[u8; 32],
+        sha256: &str,
+        file: &std::fs::File,
+        mac_path: &Path,
+    ) -> Result<(), &'static str> {
+        let want: [u8; MAC_LEN] = std::fs::read(mac_path)
             .ok()
-            .map(|_| compiled)
+            .and_then(|m| m.try_into().ok())
+            .ok_or("its MAC is missing")?;
+        // SAFETY: a read-only private mapping of a cache entry; entries are
+        // replaced by rename, never written in place (module docs).
+        let map = unsafe { memmap2::Mmap::map(file) }.map_err(|_| "it cannot be mapped")?;
+        // `blake3::Hash`'s equality is constant-time.
+        if self.mac(key, sha256, &map) == blake3::Hash::from_bytes(want) {
+            Ok(())
+        } else {
+            Err("authentication failed")
+        }
     }
 }
 

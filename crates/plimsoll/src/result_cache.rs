@@ -11,7 +11,7 @@
 //! capability that reaches a registry, signatures, vulnerability data or
 //! packages.
 //!
-//! Each entry carries an HMAC under the compiled-plugin cache's key, which
+//! Each entry carries a MAC (keyed BLAKE3) under the compiled-plugin cache's key, which
 //! lives outside the cache directory: an entry that does not verify, does
 //! not parse or names another key (edited to hide a finding, truncated,
 //! foreign) is recomputed and rewritten, never trusted; without a
