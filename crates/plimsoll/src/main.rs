@@ -32,6 +32,20 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// No transparent huge pages for this process. mimalloc asks for them
+/// (`MADV_HUGEPAGE`) on its arenas, and the kernel then zeroes 2 MiB at the
+/// first touch of each: a one-file check peaked at 33 MiB and the corpus at
+/// 131 MiB with them, 21 and 101 MiB without, at the same speed (measured
+/// with `farm-bench`). What mimalloc's own
+/// `MIMALLOC_ALLOW_THP=0` does, set before the first worker thread.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a process attribute; no memory is touched.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// Process exit codes (DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {
@@ -140,6 +154,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
 
 fn main() {
     let _ = output::RUN_STARTED.set(std::time::SystemTime::now());
+    no_huge_pages();
     // `plimsoll rules | head`: a closed pipe ends the process quietly, as it
     // does for every other Unix tool, instead of a "failed printing" panic.
     #[cfg(unix)]
