@@ -35,6 +35,27 @@ fn pool_config() -> PoolingAllocationConfig {
     pool
 }
 
+/// Epoch ticks for a duration, at least one.
+fn ticks(d: Duration) -> u64 {
+    d.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1) as u64
+}
+
+/// Starts a call on `store`, fresh or kept from an earlier call of the same
+/// plugin: every per-call account (time, host calls, log lines, the image)
+/// starts full or empty again, and the deadline is the call's own.
+pub(crate) fn new_call(store: &mut Store<StoreState>) {
+    let state = store.data_mut();
+    state.logs_left = 200;
+    state.image = None;
+    let clock = &mut state.clock;
+    clock.started = Instant::now();
+    clock.in_host = Duration::ZERO;
+    clock.host_calls_left = clock.max_host_calls;
+    clock.exceeded = None;
+    let deadline = ticks(clock.guest_budget);
+    store.set_epoch_deadline(deadline);
+}
+
 /// A wall clock that only tells the date: plugins need "today" (end-of-life
 /// tables, ignore expiry) but get no timing side channel.
 struct DayClock(Duration);
@@ -152,10 +173,11 @@ impl Host {
             limiter: Limiter {
                 memory_bytes: limits.memory_bytes,
                 exceeded: None,
+                grown_to: 0,
             },
             plugin: Arc::from(plugin),
             stderr,
-            logs_left: 200,
+            logs_left: 0,
             services: self.services.clone(),
             granted: granted.clone(),
             clock: budget::CallBudget {
@@ -163,7 +185,7 @@ impl Host {
                 in_host: Duration::ZERO,
                 guest_budget: limits.timeout,
                 wall_budget: limits.wall_timeout,
-                host_calls_left: limits.max_host_calls,
+                host_calls_left: 0,
                 max_host_calls: limits.max_host_calls,
                 run_host_calls: self.run_host_calls.clone(),
                 exceeded: None,
@@ -172,8 +194,6 @@ impl Host {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let ticks = |d: Duration| d.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks(limits.timeout));
         store.epoch_deadline_callback(move |mut ctx| {
             let clock = &mut ctx.data_mut().clock;
             if clock.past_wall_deadline() {
@@ -192,6 +212,7 @@ impl Host {
                 )))
             }
         });
+        new_call(&mut store);
         store
     }
 

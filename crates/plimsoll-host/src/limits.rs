@@ -37,6 +37,8 @@ impl Default for Limits {
 pub(crate) struct Limiter {
     pub(crate) memory_bytes: usize,
     pub(crate) exceeded: Option<String>,
+    /// The largest linear memory the instance has grown to.
+    pub(crate) grown_to: usize,
 }
 
 const MAX_TABLE_ELEMENTS: usize = 100_000;
@@ -57,6 +59,7 @@ impl ResourceLimiter for Limiter {
             ));
             return Ok(false);
         }
+        self.grown_to = self.grown_to.max(desired);
         Ok(true)
     }
 

@@ -133,6 +133,57 @@ pub struct Plugin {
     /// The manifest kinds the plugin checks, asked once (`kinds`) the first
     /// time a manifest is checked.
     pub(crate) manifest_kinds: std::sync::OnceLock<Result<Vec<String>, PluginFailure>>,
+    /// Instances whose last call ended cleanly, for the next call (see
+    /// [`Warm`]).
+    pub(crate) warm: std::sync::Mutex<Vec<Warm>>,
+}
+
+/// An instance kept for the plugin's next call, with its store.
+///
+/// Plugins are instantiated once per batch of calls, not once per target:
+/// a worker thread's instance checks up to [`Warm::MAX_CALLS`] targets in a
+/// row, then a fresh one takes over. An instance is only kept after a call
+/// that ended cleanly — no trap, no limit or budget reached, nothing written
+/// to stderr — and while its memory is under [`Warm::MAX_MEMORY`] (and half
+/// the plugin's limit), so a plugin that leaks cannot fail a later target
+/// for an earlier one's sake. Per-call accounts (time, host calls, log
+/// lines) start afresh on every call. What a plugin keeps in its own memory
+/// between calls (a cache, a counter) may or may not be there on the next
+/// call, which may be on another worker: a check must depend on its
+/// arguments only (docs/plugins/authoring.md).
+pub(crate) struct Warm {
+    pub(crate) store: wasmtime::Store<StoreState>,
+    pub(crate) instance: wasmtime::component::Instance,
+    /// Calls this instance has answered.
+    pub(crate) calls: u32,
+}
+
+impl Warm {
+    /// Calls one instance answers before a fresh one takes over.
+    pub(crate) const MAX_CALLS: u32 = 256;
+    /// The largest linear memory an instance may have grown to and be kept.
+    pub(crate) const MAX_MEMORY: usize = 64 << 20;
+}
+
+impl Plugin {
+    /// An instance an earlier call left clean, if any.
+    pub(crate) fn take_warm(&self) -> Option<Warm> {
+        self.warm.lock().ok()?.pop()
+    }
+
+    /// Keeps `warm` for a later call when it may still serve one.
+    pub(crate) fn give_back(&self, mut warm: Warm) {
+        let state = warm.store.data_mut();
+        state.image = None;
+        let clean = warm.calls < Warm::MAX_CALLS
+            && state.limiter.exceeded.is_none()
+            && state.clock.exceeded.is_none()
+            && state.limiter.grown_to <= Warm::MAX_MEMORY.min(self.limits.memory_bytes / 2)
+            && state.stderr.contents().is_empty();
+        if clean && let Ok(mut idle) = self.warm.lock() {
+            idle.push(warm);
+        }
+    }
 }
 
 impl Plugin {
@@ -454,12 +505,18 @@ impl Host {
                 f
             })?;
         }
+        // The instance that validated the settings checks the first target.
+        let mut validated = None;
         if validate {
             let mut store = self.new_store(name, &spec.limits, &granted);
-            let verdict = pre
+            let (verdict, instance) = pre
                 .instantiate(&mut store)
-                .and_then(|inst| plugin_idx.load(&mut store, &inst))
-                .and_then(|p| p.call_validate_settings(&mut store, &settings_json))
+                .and_then(|inst| {
+                    let verdict = plugin_idx
+                        .load(&mut store, &inst)?
+                        .call_validate_settings(&mut store, &settings_json)?;
+                    Ok((verdict, inst))
+                })
                 .map_err(|e| self.failure(name, &spec.limits, &store, "validate-settings", e))?;
             if let Err(e) = verdict {
                 return Err(fail(
@@ -467,6 +524,11 @@ impl Host {
                     format!("rejected its settings: {}", e.message),
                 ));
             }
+            validated = Some(Warm {
+                store,
+                instance,
+                calls: 0,
+            });
         }
 
         let plugin = Plugin {
@@ -495,6 +557,7 @@ impl Host {
             image_idx,
             manifest_idx,
             manifest_kinds: Default::default(),
+            warm: Default::default(),
         };
         if let Some(embedded) = embedded {
             let actual = plugin.metadata();
@@ -507,6 +570,9 @@ impl Host {
                     ),
                 ));
             }
+        }
+        if let Some(warm) = validated {
+            plugin.give_back(warm);
         }
         Ok(plugin)
     }

@@ -8,9 +8,10 @@ use wasmtime::{Store, Trap};
 
 use crate::bindings::exports::plimsoll::plugin::image_check;
 use crate::bindings::plimsoll::plugin::types as wtypes;
+use crate::plugin::Warm;
 use crate::store::StoreState;
 use crate::{
-    FailureKind, Host, ImageTarget, ImageView, Limits, ManifestTarget, Plugin, PluginFailure,
+    FailureKind, engine, Host, ImageTarget, ImageView, Limits, ManifestTarget, Plugin, PluginFailure,
     convert,
 };
 use plimsoll_dockerfile::Dockerfile;
@@ -185,9 +186,10 @@ impl Host {
         )
     }
 
-    /// One call into a plugin: a fresh store (`prepare` may hand it what the
-    /// call reads), a fresh instance, the call, and the budget checked after
-    /// it; any failure classified and named after `what`.
+    /// One call into a plugin: a store and instance (one this worker's
+    /// earlier call left clean, else a fresh one; `prepare` may hand it
+    /// what the call reads), the call, and the budget checked after it; any
+    /// failure classified and named after `what`.
     fn call<T>(
         &self,
         plugin: &Plugin,
@@ -196,14 +198,38 @@ impl Host {
         call: impl FnOnce(&mut Store<StoreState>, &Instance) -> wasmtime::Result<T>,
     ) -> Result<T, PluginFailure> {
         let name = plugin.name.as_str();
-        let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
+        let (mut store, instance) = match plugin.take_warm() {
+            Some(Warm {
+                mut store,
+                instance,
+                calls,
+            }) => {
+                engine::new_call(&mut store);
+                (store, Ok((instance, calls)))
+            }
+            None => {
+                let mut store = self.new_store(name, &plugin.limits, &plugin.granted);
+                let instance = plugin.pre.instantiate(&mut store).map(|i| (i, 0));
+                (store, instance)
+            }
+        };
         prepare(store.data_mut());
-        plugin
-            .pre
-            .instantiate(&mut store)
-            .and_then(|inst| call(&mut store, &inst))
-            .and_then(|r| within_budget(&mut store).map(|_| r))
-            .map_err(|e| self.failure(name, &plugin.limits, &store, what, e))
+        let result = instance.and_then(|(instance, calls)| {
+            let r = call(&mut store, &instance)?;
+            within_budget(&mut store)?;
+            Ok((r, instance, calls))
+        });
+        match result {
+            Ok((r, instance, calls)) => {
+                plugin.give_back(Warm {
+                    store,
+                    instance,
+                    calls: calls + 1,
+                });
+                Ok(r)
+            }
+            Err(e) => Err(self.failure(name, &plugin.limits, &store, what, e)),
+        }
     }
 
     /// Validates what a check returned: the plugin's own error, the finding
