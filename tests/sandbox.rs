@@ -94,6 +94,38 @@ fn memory_bomb_hits_the_memory_limit() {
     assert_lint_reports(&lint);
 }
 
+/// An instance checks several targets in a row, but one that has grown
+/// past half its memory limit is not kept: a plugin leaking 20 MiB a call
+/// under a 64 MiB limit checks twelve files without reaching the limit
+/// (kept with one call's leak, replaced after the second).
+#[test]
+fn instances_serve_several_targets_but_a_leaking_one_is_replaced() {
+    let p = project_with(&hostile("leak", "memory-mib = 64"));
+    for i in 0..12 {
+        p.file(&format!("svc{i}/Dockerfile"), DOCKERFILE);
+    }
+    let r = p.run(&["check", "--format", "json", "--select", "HOSTILE001"]);
+    let j = r.json();
+    assert_eq!(j["errors"].as_array().unwrap().len(), 0, "{}", r.stderr);
+    let messages: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 13, "{messages:?}");
+    assert!(
+        messages.contains(&"call 2 of this instance"),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .all(|m| *m == "call 1 of this instance" || *m == "call 2 of this instance"),
+        "{messages:?}"
+    );
+}
+
 #[test]
 fn panic_is_a_trap_naming_the_plugin() {
     let p = project_with(&hostile("panic", ""));

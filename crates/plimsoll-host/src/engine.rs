@@ -78,11 +78,11 @@ impl Host {
             .epoch_interruption(true)
             .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32))
             .parallel_compilation(true);
-        // A fresh instance per (plugin, target) is the isolation contract; the
-        // pooling allocator makes that cheap by reusing linear-memory slots
-        // instead of an mmap/munmap (and a TLB shootdown) per file, but setting
-        // the pool up costs ~8 ms, so callers ask for it only when many
-        // instances will follow. Where the address space cannot hold the pool
+        // A fresh instance per (plugin, batch of targets) is the isolation
+        // contract (`plugin::Warm`); the pooling allocator makes the fresh
+        // ones cheap by reusing linear-memory slots instead of an mmap/munmap
+        // (and a TLB shootdown) per instance, but setting the pool up costs
+        // ~8 ms, so callers ask for it only when many targets will follow. Where the address space cannot hold the pool
         // (a tight `ulimit -v`), fall back to allocating on demand.
         if config.pooling {
             cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config()));

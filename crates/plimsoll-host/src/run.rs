@@ -1,5 +1,6 @@
-//! Running a loaded plugin on a target: a fresh store, the call, its
-//! failures classified, its findings validated.
+//! Running a loaded plugin on a target: a store and instance per batch of
+//! calls (`plugin::Warm`), the call, its failures classified, its findings
+//! validated.
 
 use std::sync::Arc;
 
@@ -11,8 +12,8 @@ use crate::bindings::plimsoll::plugin::types as wtypes;
 use crate::plugin::Warm;
 use crate::store::StoreState;
 use crate::{
-    FailureKind, engine, Host, ImageTarget, ImageView, Limits, ManifestTarget, Plugin, PluginFailure,
-    convert,
+    FailureKind, Host, ImageTarget, ImageView, Limits, ManifestTarget, Plugin, PluginFailure,
+    convert, engine,
 };
 use plimsoll_dockerfile::Dockerfile;
 use plimsoll_report as report;

@@ -1,7 +1,7 @@
 //! A plugin that misbehaves on request (`settings.behaviour`), so the host's
 //! sandbox can be tested: loop forever, allocate without bound, panic, report an
 //! undeclared rule, point outside the file, flood findings, log a line cut
-//! inside a character, or fail politely.
+//! inside a character, leak memory across calls, or fail politely.
 
 use plimsoll_plugin_sdk::prelude::*;
 
@@ -76,6 +76,18 @@ impl DockerfilePlugin for Hostile {
                 Ok(vec![f])
             }
             "flood" => Ok((0..200_000).map(|_| ok()).collect()),
+            // Keeps 20 MiB more on every call and says how many calls this
+            // instance has answered: instances serve several targets, and
+            // one that grew too large is not kept for the next.
+            "leak" => {
+                static CALLS: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let calls = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                std::mem::forget(std::hint::black_box(vec![1u8; 20 << 20]));
+                Ok(vec![
+                    Finding::new(&RULE, format!("call {calls} of this instance")).at(first),
+                ])
+            }
             // Text that tries to drive a GitHub runner and a terminal, in a
             // log line, on stderr and in a finding's message.
             "inject" => {
