@@ -7,7 +7,7 @@
 //! engine key, the component's sha256 and the compiled bytes, keyed by a
 //! secret that lives *outside* the cache directory (`cache.key` in the
 //! state directory, created 0600 on first use), kept beside it in
-//! `<entry>.mac`. An entry whose MAC does not verify — swapped for another
+//! `<entry>.cwasm.mac`. An entry whose MAC does not verify — swapped for another
 //! plugin's, patched, written by another machine, truncated — is recompiled,
 //! never run. A cache or key directory that others may write is not used at
 //! all.

@@ -41,12 +41,12 @@ fn ticks(d: Duration) -> u64 {
 }
 
 /// Starts a call on `store`, fresh or kept from an earlier call of the same
-/// plugin: every per-call account (time, host calls, log lines, the image)
-/// starts full or empty again, and the deadline is the call's own.
+/// plugin: every per-call account (time, host calls, log lines) starts full
+/// again, and the deadline is the call's own. (A kept store's image was
+/// let go when it was kept: `Plugin::give_back`.)
 pub(crate) fn new_call(store: &mut Store<StoreState>) {
     let state = store.data_mut();
     state.logs_left = 200;
-    state.image = None;
     let clock = &mut state.clock;
     clock.started = Instant::now();
     clock.in_host = Duration::ZERO;
@@ -82,8 +82,9 @@ impl Host {
         // contract (`plugin::Warm`); the pooling allocator makes the fresh
         // ones cheap by reusing linear-memory slots instead of an mmap/munmap
         // (and a TLB shootdown) per instance, but setting the pool up costs
-        // ~8 ms, so callers ask for it only when many targets will follow. Where the address space cannot hold the pool
-        // (a tight `ulimit -v`), fall back to allocating on demand.
+        // ~8 ms, so callers ask for it only when many targets will follow.
+        // Where the address space cannot hold the pool (a tight `ulimit -v`),
+        // fall back to allocating on demand.
         if config.pooling {
             cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config()));
         }

@@ -36,8 +36,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// (`MADV_HUGEPAGE`) on its arenas, and the kernel then zeroes 2 MiB at the
 /// first touch of each: a one-file check peaked at 33 MiB and the corpus at
 /// 131 MiB with them, 21 and 101 MiB without, at the same speed (measured
-/// with `farm-bench`). What mimalloc's own
-/// `MIMALLOC_ALLOW_THP=0` does, set before the first worker thread.
+/// with `farm-bench`). What mimalloc's own `MIMALLOC_ALLOW_THP=0` does,
+/// set before the first worker thread.
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: a process attribute; no memory is touched.
