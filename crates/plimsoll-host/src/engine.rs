@@ -18,16 +18,23 @@ use crate::{
 
 /// How often the epoch advances; time limits are multiples of it.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Instances alive at once: one per worker thread plus plugins loading in
-/// parallel, with room to spare.
-const POOL_INSTANCES: u32 = 128;
+/// Instances alive at once: each worker thread holds at most one instance
+/// of each plugin, and each plugin keeps at most one idle instance per
+/// worker (plus the one that validated its settings). Sixteen plugins per
+/// worker is room to spare; the pool's set-up costs an `mprotect` per slot,
+/// so it is not sized for machines larger than this one.
+fn pool_instances() -> u32 {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+    16 * (workers + 1)
+}
 
 fn pool_config() -> PoolingAllocationConfig {
+    let instances = pool_instances();
     let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(POOL_INSTANCES)
-        .total_core_instances(POOL_INSTANCES * 4)
-        .total_memories(POOL_INSTANCES)
-        .total_tables(POOL_INSTANCES * 4)
+    pool.total_component_instances(instances)
+        .total_core_instances(instances * 4)
+        .total_memories(instances)
+        .total_tables(instances * 4)
         // Reset small heaps with memset rather than madvise + page faults.
         // Measured on the corpus: 4-8 MiB beats 0-1 MiB by ~15% wall time.
         .linear_memory_keep_resident(8 << 20)

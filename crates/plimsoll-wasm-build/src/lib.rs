@@ -38,10 +38,11 @@ pub fn build_components(packages: &[&str]) -> Vec<PathBuf> {
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        root.join("Cargo.lock").display()
-    );
+    // The lock file pins the plugins' dependencies; the manifest holds the
+    // `wasm-plugin` profile they are built with.
+    for file in ["Cargo.lock", "Cargo.toml"] {
+        println!("cargo:rerun-if-changed={}", root.join(file).display());
+    }
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);

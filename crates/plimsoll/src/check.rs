@@ -73,10 +73,13 @@ fn call_plugin(
 fn read_limited(file: &std::path::Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let f = std::fs::File::open(file)?;
-    if f.metadata()?.len() > limit {
+    let len = f.metadata()?.len();
+    if len > limit {
         return Ok(None);
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata (+1 to see the end without growing): one
+    // read for a file that did not change, not a doubling series.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     f.take(limit + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }

@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 
 use plimsoll_plugin_sdk::images::{ImageKind, ImageUse, image_uses, manifest_uses, split};
 use plimsoll_plugin_sdk::prelude::*;
+
+// As the lint plugin (see there).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 use plimsoll_plugin_sdk::registry::{self, HostError, Resolved};
 
 pub use settings::{PinSettings, PlatformDigests};

@@ -13,6 +13,11 @@ use plimsoll_plugin_sdk::installed::{self, Inventory, Package};
 use plimsoll_plugin_sdk::osv;
 use plimsoll_plugin_sdk::prelude::*;
 
+// As the lint plugin (see there).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use settings::ScanSettings;
 
 declare_rule! {

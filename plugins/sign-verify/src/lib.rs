@@ -15,6 +15,11 @@ mod policy;
 
 use plimsoll_plugin_sdk::images::{ImageKind, image_uses};
 use plimsoll_plugin_sdk::prelude::*;
+
+// As the lint plugin (see there).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 use plimsoll_plugin_sdk::signatures::{self, Authority, KeyAuthority, Verified, VerifyError};
 
 pub use policy::{AuthoritySpec, Mode, Policy, Settings as SignSettings, glob_match};
