@@ -100,8 +100,9 @@ pub fn measure(mut cmd: Command) -> anyhow::Result<(Duration, i64, i32)> {
     let child = cmd.spawn().context("spawning benchmark command")?;
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
-    // SAFETY: plain wait4 on our own child; `rusage` is a plain C struct.
+    // SAFETY: `rusage` is a plain C struct, valid all zeroes.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child, writing into the two locals.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let elapsed = t.elapsed();
     if r < 0 {
