@@ -1,28 +1,23 @@
 //! The `plimsoll` command.
 
 mod check;
-mod check_cmds;
 mod cli;
+mod commands;
 mod contain;
-mod db_cmds;
 mod discover;
-mod docs_cmds;
 #[cfg(test)]
 mod docs_commands;
 mod fix;
 mod image_view;
 mod output;
-mod pin;
-mod plugin_cmds;
-mod plugin_new;
 mod plugin_oci;
 mod plugins;
 mod registry;
 mod result_cache;
-mod sbom;
 mod select;
 mod suppress;
 mod version;
+mod vulndb;
 
 use clap::Parser;
 
@@ -90,46 +85,48 @@ fn init_logging(verbose: u8) {
 
 fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        cli::Command::Check(args) => check::run(&cli.global, args),
-        cli::Command::Pin(args) => pin::run(&cli.global, args),
-        cli::Command::Rules(args) => check_cmds::rules(&cli.global, args),
-        cli::Command::Explain { rule } => check_cmds::explain(&cli.global, rule),
+        cli::Command::Check(args) => commands::check::run(&cli.global, args),
+        cli::Command::Pin(args) => commands::pin::run(&cli.global, args),
+        cli::Command::Rules(args) => commands::rules::rules(&cli.global, args),
+        cli::Command::Explain { rule } => commands::rules::explain(&cli.global, rule),
         cli::Command::Plugin(cli::PluginCommand::List { format }) => {
-            check_cmds::plugin_list(&cli.global, *format)
+            commands::plugin::list(&cli.global, *format)
         }
         cli::Command::Plugin(cli::PluginCommand::Inspect { file, format }) => {
-            plugin_cmds::plugin_inspect(&cli.global, file, *format)
+            commands::plugin::inspect(&cli.global, file, *format)
         }
         cli::Command::Plugin(cli::PluginCommand::New {
             name,
             lang,
             dir,
             sdk,
-        }) => plugin_new::run(name, *lang, dir.as_deref(), sdk.as_deref()),
+        }) => commands::plugin_new::run(name, *lang, dir.as_deref(), sdk.as_deref()),
         cli::Command::Plugin(cli::PluginCommand::Test {
             file,
             fixtures,
             settings,
             grants,
-        }) => plugin_cmds::plugin_test(&cli.global, file, fixtures, settings.as_deref(), grants),
+        }) => commands::plugin::test(&cli.global, file, fixtures, settings.as_deref(), grants),
         cli::Command::Plugin(cli::PluginCommand::Push { file, reference }) => {
-            plugin_oci::push(&cli.global, file, reference)
+            commands::plugin::push(&cli.global, file, reference)
         }
         cli::Command::Plugin(cli::PluginCommand::Annotate { file, output }) => {
-            plugin_cmds::plugin_annotate(&cli.global, file, output.as_deref())
+            commands::plugin::annotate(&cli.global, file, output.as_deref())
         }
-        cli::Command::ConfigSchema => check_cmds::config_schema(),
+        cli::Command::ConfigSchema => commands::config::config_schema(),
         cli::Command::Db(cli::DbCommand::Update { source, ecosystems }) => {
-            db_cmds::update(&cli.global, source.as_deref(), ecosystems)
+            commands::db::update(&cli.global, source.as_deref(), ecosystems)
         }
-        cli::Command::Db(cli::DbCommand::Import { files }) => db_cmds::import(&cli.global, files),
-        cli::Command::Db(cli::DbCommand::Status) => db_cmds::status(&cli.global),
+        cli::Command::Db(cli::DbCommand::Import { files }) => {
+            commands::db::import(&cli.global, files)
+        }
+        cli::Command::Db(cli::DbCommand::Status) => commands::db::status(&cli.global),
         cli::Command::Sbom {
             image,
             format,
             output,
             platform,
-        } => sbom::run(
+        } => commands::sbom::run(
             &cli.global,
             image,
             *format,
@@ -137,18 +134,18 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
             platform.as_deref(),
         ),
         cli::Command::Migrate(cli::MigrateCommand::Hadolint { file, write }) => {
-            check_cmds::migrate_hadolint(file.as_deref(), *write)
+            commands::config::migrate_hadolint(file.as_deref(), *write)
         }
         cli::Command::Debug(cli::DebugCommand::Parse { files, format }) => {
-            check_cmds::debug_parse(files, *format)
+            commands::debug::parse(files, *format)
         }
         cli::Command::Debug(cli::DebugCommand::Packages {
             target,
             format,
             platform,
-        }) => sbom::debug_packages(&cli.global, target, *format, platform.as_deref()),
-        cli::Command::Completions { shell } => docs_cmds::completions(*shell),
-        cli::Command::Manpage { dir } => docs_cmds::manpage(dir.as_deref()),
+        }) => commands::debug::packages(&cli.global, target, *format, platform.as_deref()),
+        cli::Command::Completions { shell } => commands::docs::completions(*shell),
+        cli::Command::Manpage { dir } => commands::docs::manpage(dir.as_deref()),
     }
 }
 

@@ -171,7 +171,7 @@ pub fn specs_with_inert(
             "scan" => {
                 let mut s = LoadedConfig::table_json(cfg.config.scan.as_ref());
                 if let Some(obj) = s.as_object_mut() {
-                    for key in crate::db_cmds::HOST_KEYS {
+                    for key in crate::vulndb::HOST_KEYS {
                         obj.remove(*key);
                     }
                 }

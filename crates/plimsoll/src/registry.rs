@@ -33,7 +33,7 @@ pub struct RegistryServices {
     /// Dockerfiles is fetched and checked once per authority.
     verified: Mutex<HashMap<(String, Authority, VerifyOptions), VerificationSlot>>,
     /// The local vulnerability database, and whether it may be updated.
-    vulndb: Option<crate::db_cmds::RunDb>,
+    vulndb: Option<crate::vulndb::RunDb>,
     /// Inventories of images plugins asked about (`packages.of-image`).
     inventories: Mutex<HashMap<String, InventorySlot>>,
 }
@@ -139,7 +139,7 @@ impl RegistryServices {
     }
 
     /// Answers `vulnerabilities` queries from `db`.
-    pub fn with_vulndb(mut self, db: crate::db_cmds::RunDb) -> Self {
+    pub fn with_vulndb(mut self, db: crate::vulndb::RunDb) -> Self {
         self.vulndb = Some(db);
         self
     }

@@ -1,12 +1,11 @@
-//! `plimsoll db update | import | status`: the local vulnerability database
-//! (OSV data) that the scan plugin queries through the `vulnerabilities`
-//! capability, and how a run reaches it ([`RunDb`]): like Trivy and Grype,
+//! The local vulnerability database (OSV data) that the scan plugin queries
+//! through the `vulnerabilities` capability: where it lives, downloading an
+//! ecosystem, and how a run reaches it ([`RunDb`]): like Trivy and Grype,
 //! `check` downloads an ecosystem it needs when it is missing or stale
 //! (only that ecosystem, once per run); `--skip-db-update` (air-gapped
 //! runners that `db import`) and `--offline` never download.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -14,9 +13,8 @@ use plimsoll_config::LoadedConfig;
 use plimsoll_oci::Registry;
 use plimsoll_vulndb::{Db, DbError, DbErrorKind, ImportStats, Vuln};
 
+use crate::UsageError;
 use crate::cli::GlobalArgs;
-use crate::registry::RegistryServices;
-use crate::{ExitCode, UsageError};
 
 /// Where OSV publishes: `<URL>/<Ecosystem>/all.zip`.
 pub const DEFAULT_SOURCE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
@@ -44,7 +42,7 @@ fn scan_key<'a>(cfg: &'a LoadedConfig, key: &str) -> Option<&'a toml::Value> {
 /// `PLIMSOLL_DB_SOURCE`, else OSV's bucket — and whether the repository's
 /// configuration chose it (`[scan] db-source`) rather than whoever runs
 /// plimsoll.
-fn source_and_chooser(cfg: &LoadedConfig, given: Option<&str>) -> (String, bool) {
+pub(crate) fn source_and_chooser(cfg: &LoadedConfig, given: Option<&str>) -> (String, bool) {
     let configured = || scan_key(cfg, "db-source").and_then(|v| v.as_str().map(str::to_string));
     let (s, by_repository) = match given {
         Some(g) => (g.to_string(), false),
@@ -249,7 +247,7 @@ pub fn now() -> u64 {
         })
 }
 
-fn report(stats: &plimsoll_vulndb::ImportStats, from: &str) {
+pub(crate) fn report(stats: &plimsoll_vulndb::ImportStats, from: &str) {
     let ecos: Vec<String> = stats
         .ecosystems
         .iter()
@@ -260,83 +258,4 @@ fn report(stats: &plimsoll_vulndb::ImportStats, from: &str) {
         stats.records,
         ecos.join(", ")
     );
-}
-
-pub fn import(global: &GlobalArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let db = Db::new(db_dir(global)?);
-    for f in files {
-        let bytes = std::fs::read(f)
-            .map_err(|e| UsageError(format!("cannot read {}: {e}", f.display())))?;
-        match db.import_zip(&bytes, &f.display().to_string(), now()) {
-            Ok(stats) => report(&stats, &f.display().to_string()),
-            Err(e) => {
-                crate::diag!("error: {e}");
-                return Ok(ExitCode::CheckFailed);
-            }
-        }
-    }
-    Ok(ExitCode::Ok)
-}
-
-pub fn update(
-    global: &GlobalArgs,
-    source: Option<&str>,
-    ecosystems: &[String],
-) -> anyhow::Result<ExitCode> {
-    let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
-        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let db = Db::new(db_dir(global)?);
-    let services = RegistryServices::new(crate::registry::options(global, &cfg), true);
-    let client = services
-        .client()
-        .as_ref()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (source, by_repository) = source_and_chooser(&cfg, source);
-    let wanted: Vec<String> = if ecosystems.is_empty() {
-        DEFAULT_ECOSYSTEMS.iter().map(|e| e.to_string()).collect()
-    } else {
-        ecosystems.to_vec()
-    };
-    let mut failed = false;
-    for eco in &wanted {
-        if let Err(e) = fetch(client, &db, &source, by_repository, eco) {
-            crate::diag!("error: {eco}: {e}");
-            failed = true;
-        }
-    }
-    Ok(if failed {
-        ExitCode::CheckFailed
-    } else {
-        ExitCode::Ok
-    })
-}
-
-pub fn status(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let dir = db_dir(global)?;
-    let db = Db::new(&dir);
-    let rows = db.status();
-    let mut out = anstream::stdout().lock();
-    if rows.is_empty() {
-        writeln!(
-            out,
-            "no vulnerability data in {}: run `plimsoll db update` (or `plimsoll db import FILE.zip`)",
-            dir.display()
-        )?;
-        return Ok(ExitCode::CheckFailed);
-    }
-    writeln!(
-        out,
-        "{:<24} {:>9} {:>10}  SOURCE",
-        "ECOSYSTEM", "PACKAGES", "AGE (days)"
-    )?;
-    let now = now();
-    for (eco, imported, packages, source) in rows {
-        writeln!(
-            out,
-            "{eco:<24} {packages:>9} {:>10}  {source}",
-            now.saturating_sub(imported) / 86400
-        )?;
-    }
-    Ok(ExitCode::Ok)
 }

@@ -1,11 +1,19 @@
-//! `plimsoll plugin inspect | annotate`: what a plugin component is, and
-//! its metadata embedded as a custom section.
+//! `plimsoll plugin list | inspect | annotate | test | push` (`plugin new`
+//! is `plugin_new.rs`): the plugins a run loads, what a component is, its
+//! metadata embedded as a custom section, its fixtures run, and the
+//! component published to an OCI registry (pulling is `plugin_oci.rs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use plimsoll_config::LoadedConfig;
+use plimsoll_oci::ImageRef;
+
 use crate::cli::{GlobalArgs, ListFormat as Format};
-use crate::{ExitCode, UsageError, check};
+use crate::commands::rules::print_errors;
+use crate::plugin_oci::{OCI_MANIFEST, WASM_CONFIG, WASM_LAYER};
+use crate::registry::RegistryServices;
+use crate::{ExitCode, UsageError, check, plugins};
 
 /// A spec that offers every capability, so that inspection shows what the
 /// plugin imports instead of refusing it; nothing is called but its metadata.
@@ -40,7 +48,7 @@ fn inspected(
     }))
 }
 
-pub fn plugin_inspect(
+pub fn inspect(
     global: &GlobalArgs,
     file: &std::path::Path,
     format: Format,
@@ -151,7 +159,7 @@ pub fn annotated(
 /// `plimsoll plugin annotate FILE [-o OUT]`: asks the plugin for its
 /// metadata (as `inspect` does) and embeds it as a `dev.plimsoll.metadata`
 /// custom section, written atomically.
-pub fn plugin_annotate(
+pub fn annotate(
     global: &GlobalArgs,
     file: &Path,
     output: Option<&Path>,
@@ -234,7 +242,7 @@ pub fn expectations(text: &str) -> Result<Expectations, String> {
 /// `plimsoll plugin test FILE [FIXTURE...]`: the plugin through the real
 /// host on each fixture; its findings must be exactly what the fixture's
 /// `# expect:` comments say.
-pub fn plugin_test(
+pub fn test(
     global: &GlobalArgs,
     file: &Path,
     fixtures: &[PathBuf],
@@ -371,4 +379,158 @@ pub fn plugin_test(
     } else {
         ExitCode::Findings
     })
+}
+
+pub fn list(global: &GlobalArgs, format: Format) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir()?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let host = check::new_host(global, None, 0)?;
+    let registry =
+        crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), false);
+    let (specs, mut errors) = plugins::specs(&cfg, &registry, None, None, false);
+    let (loaded, load_errors) = plugins::load(&host, &specs, &cfg);
+    errors.extend(load_errors);
+    if format == Format::Json {
+        let list: Vec<serde_json::Value> = loaded
+            .iter()
+            .map(|p| {
+                let schema = p
+                    .settings_schema
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+                serde_json::json!({
+                    "name": p.name,
+                    "version": p.version,
+                    "description": p.description,
+                    "source": p.source,
+                    "sha256": p.sha256,
+                    "imports": p.imports,
+                    "rules": p.rules.iter().map(|r| &r.id).collect::<Vec<_>>(),
+                    "settings_schema": schema,
+                })
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+        return Ok(print_errors(&errors));
+    }
+    let mut out = crate::output::Guarded::stdout();
+    writeln!(
+        out,
+        "{:<16} {:<9} {:<6} {:<40} IMPORTS (beyond WASI)",
+        "NAME", "VERSION", "RULES", "SOURCE"
+    )?;
+    for p in &loaded {
+        let imports: Vec<&str> = p
+            .imports
+            .iter()
+            .filter(|i| !i.starts_with("wasi:"))
+            .map(|s| s.as_str())
+            .collect();
+        writeln!(
+            out,
+            "{:<16} {:<9} {:<6} {:<40} {}",
+            p.name,
+            p.version,
+            p.rules.len(),
+            p.source,
+            imports.join(", ")
+        )?;
+    }
+    Ok(print_errors(&errors))
+}
+
+/// `plimsoll plugin push FILE REF`: annotates the component with its
+/// metadata, uploads it as a wasm OCI artifact and prints the digest
+/// reference to put in plimsoll.toml.
+pub fn push(global: &GlobalArgs, file: &Path, reference: &str) -> anyhow::Result<ExitCode> {
+    let reference = reference.strip_prefix("oci://").unwrap_or(reference);
+    let r = ImageRef::parse(reference)
+        .map_err(|e| UsageError(format!("`{reference}` is not an OCI reference: {e}")))?;
+    if r.digest.is_some() {
+        return Err(UsageError(format!(
+            "`{reference}`: push to a tag (`registry/repo:1.0`); the digest is what you get back"
+        ))
+        .into());
+    }
+    let (plugin, annotated) = match annotated(global, file)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let meta = plugin.metadata();
+    let cwd = std::env::current_dir()?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
+    let registry = RegistryServices::new(crate::registry::options(global, &cfg), true);
+    let client = registry
+        .client()
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let repository = r.repository_name();
+    let layer = client.push_blob(&repository, &annotated)?;
+    let config = serde_json::json!({
+        "architecture": "wasm",
+        "os": "wasip2",
+        "layerDigests": [layer],
+        "component": {
+            "imports": plugin.imports,
+            "exports": meta.checks.iter().map(|c| format!("plimsoll:plugin/{c}-check@{}", meta.wit_version)).collect::<Vec<_>>(),
+        },
+    });
+    let config = serde_json::to_vec(&config)?;
+    let config_digest = client.push_blob(&repository, &config)?;
+    let mut annotations = serde_json::Map::new();
+    for (k, v) in [
+        ("org.opencontainers.image.title", meta.name.clone()),
+        ("org.opencontainers.image.version", meta.version.clone()),
+        (
+            "org.opencontainers.image.description",
+            meta.description.clone(),
+        ),
+        ("dev.plimsoll.plugin.wit-version", meta.wit_version.clone()),
+        (
+            "dev.plimsoll.plugin.rules",
+            meta.rules
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            "dev.plimsoll.plugin.capabilities",
+            meta.capabilities.join(","),
+        ),
+    ] {
+        annotations.insert(k.into(), v.into());
+    }
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": WASM_CONFIG, "digest": config_digest, "size": config.len()},
+        "layers": [{
+            "mediaType": WASM_LAYER,
+            "digest": layer,
+            "size": annotated.len(),
+            "annotations": {"org.opencontainers.image.title": file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()},
+        }],
+        "annotations": annotations,
+    });
+    let body = serde_json::to_vec(&manifest)?;
+    let digest = client.push_manifest(reference, &body, OCI_MANIFEST)?;
+    let pinned = r.at_digest(&digest);
+    crate::diag!(
+        "pushed {} {} ({} rules, {} bytes) to {reference}",
+        meta.name,
+        meta.version,
+        meta.rules.len(),
+        annotated.len()
+    );
+    anstream::println!("oci://{pinned}");
+    crate::diag!(
+        "use it in plimsoll.toml:\n  [[plugins]]\n  name = \"{}\"\n  source = \"oci://{pinned}\"",
+        meta.name
+    );
+    Ok(ExitCode::Ok)
 }

@@ -9,58 +9,73 @@ use std::path::{Path, PathBuf};
 use crate::cli::PluginLang;
 use crate::{ExitCode, UsageError};
 
-const WIT: &str = include_str!("../../../wit/plimsoll.wit");
+const WIT: &str = include_str!("../../../../wit/plimsoll.wit");
 const FIXTURES: &[(&str, &str)] = &[
     (
         "fixtures/elsewhere.Dockerfile",
-        include_str!("../templates/fixtures/elsewhere.Dockerfile"),
+        include_str!("../../templates/fixtures/elsewhere.Dockerfile"),
     ),
     (
         "fixtures/allowed.Dockerfile",
-        include_str!("../templates/fixtures/allowed.Dockerfile"),
+        include_str!("../../templates/fixtures/allowed.Dockerfile"),
     ),
 ];
 
 const RUST: &[(&str, &str)] = &[
-    ("Cargo.toml", include_str!("../templates/rust/Cargo.toml")),
+    (
+        "Cargo.toml",
+        include_str!("../../templates/rust/Cargo.toml"),
+    ),
     (
         "rust-toolchain.toml",
-        include_str!("../templates/rust/rust-toolchain.toml"),
+        include_str!("../../templates/rust/rust-toolchain.toml"),
     ),
-    ("src/lib.rs", include_str!("../templates/rust/src/lib.rs")),
-    ("README.md", include_str!("../templates/rust/README.md")),
+    (
+        "src/lib.rs",
+        include_str!("../../templates/rust/src/lib.rs"),
+    ),
+    ("README.md", include_str!("../../templates/rust/README.md")),
     (
         "plimsoll.toml",
-        include_str!("../templates/rust/plimsoll.toml"),
+        include_str!("../../templates/rust/plimsoll.toml"),
     ),
-    (".gitignore", include_str!("../templates/rust/gitignore")),
+    (".gitignore", include_str!("../../templates/rust/gitignore")),
 ];
 
 const PYTHON: &[(&str, &str)] = &[
-    ("app.py", include_str!("../templates/python/app.py")),
-    ("build.sh", include_str!("../templates/python/build.sh")),
+    ("app.py", include_str!("../../templates/python/app.py")),
+    ("build.sh", include_str!("../../templates/python/build.sh")),
     (
         "requirements.txt",
-        include_str!("../templates/python/requirements.txt"),
+        include_str!("../../templates/python/requirements.txt"),
     ),
-    ("README.md", include_str!("../templates/python/README.md")),
+    (
+        "README.md",
+        include_str!("../../templates/python/README.md"),
+    ),
     (
         "plimsoll.toml",
-        include_str!("../templates/python/plimsoll.toml"),
+        include_str!("../../templates/python/plimsoll.toml"),
     ),
-    (".gitignore", include_str!("../templates/python/gitignore")),
+    (
+        ".gitignore",
+        include_str!("../../templates/python/gitignore"),
+    ),
     ("wit/plimsoll.wit", WIT),
 ];
 
 const JS: &[(&str, &str)] = &[
-    ("plugin.js", include_str!("../templates/js/plugin.js")),
-    ("package.json", include_str!("../templates/js/package.json")),
-    ("README.md", include_str!("../templates/js/README.md")),
+    ("plugin.js", include_str!("../../templates/js/plugin.js")),
+    (
+        "package.json",
+        include_str!("../../templates/js/package.json"),
+    ),
+    ("README.md", include_str!("../../templates/js/README.md")),
     (
         "plimsoll.toml",
-        include_str!("../templates/js/plimsoll.toml"),
+        include_str!("../../templates/js/plimsoll.toml"),
     ),
-    (".gitignore", include_str!("../templates/js/gitignore")),
+    (".gitignore", include_str!("../../templates/js/gitignore")),
     ("wit/plimsoll.wit", WIT),
 ];
 

@@ -14,11 +14,11 @@ use plimsoll_packages::Inventory;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::cli::{GlobalArgs, ListFormat, SbomFormat};
+use crate::cli::{GlobalArgs, SbomFormat};
 use crate::{ExitCode, UsageError};
 
 fn now_rfc3339() -> String {
-    let secs = crate::db_cmds::now() as i64;
+    let secs = crate::vulndb::now() as i64;
     time::OffsetDateTime::from_unix_timestamp(secs)
         .ok()
         .and_then(|t| {
@@ -248,29 +248,9 @@ fn spdx(source: &str, image: &Image, inv: &Inventory) -> serde_json::Value {
     })
 }
 
-/// The largest SBOM read (Syft's SPDX of a large image is tens of MB).
-const MAX_SBOM: u64 = 512 << 20;
-
-/// An SBOM file's bytes, refusing ones too large to be an SBOM.
-pub fn read_sbom_file(file: &str) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let mut data = Vec::new();
-    f.take(MAX_SBOM + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| format!("cannot read {file}: {e}"))?;
-    if data.len() as u64 > MAX_SBOM {
-        return Err(format!(
-            "{file} is larger than {} MiB: not an SBOM plimsoll reads",
-            MAX_SBOM >> 20
-        ));
-    }
-    Ok(data)
-}
-
 /// Opens an image for a command; an image that cannot be read is reported
 /// on stderr and answers the exit code.
-fn open(
+pub(crate) fn open(
     global: &GlobalArgs,
     reference: &str,
     platform: Option<&str>,
@@ -288,64 +268,6 @@ fn open(
             Err(ExitCode::CheckFailed)
         }
     })
-}
-
-/// `plimsoll debug packages TARGET`: the inventory of an image or SBOM.
-pub fn debug_packages(
-    global: &GlobalArgs,
-    target: &str,
-    format: ListFormat,
-    platform: Option<&str>,
-) -> anyhow::Result<ExitCode> {
-    let inv = if let Some(file) = target.strip_prefix("sbom:") {
-        let bytes = read_sbom_file(file).map_err(UsageError)?;
-        match plimsoll_packages::sbom::read(&String::from_utf8_lossy(&bytes)) {
-            Ok(s) => s.inventory,
-            Err(e) => {
-                crate::diag!("error: invalid-sbom: {file}: {e}");
-                return Ok(ExitCode::CheckFailed);
-            }
-        }
-    } else {
-        match open(global, target, platform)? {
-            Ok(i) => match crate::image_view::inventory(&i) {
-                Ok(inv) => inv,
-                Err(e) => {
-                    crate::diag!("error: unreadable-packages: {target}: {e}");
-                    return Ok(ExitCode::CheckFailed);
-                }
-            },
-            Err(code) => return Ok(code),
-        }
-    };
-    let mut out = std::io::stdout().lock();
-    match format {
-        ListFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&inv)?)?,
-        ListFormat::Human => {
-            if let Some(os) = &inv.os {
-                writeln!(
-                    out,
-                    "{} {} (vulnerability data: {})",
-                    os.id,
-                    os.version_id,
-                    os.ecosystem().unwrap_or_else(|| "none known".into())
-                )?;
-            }
-            for p in &inv.packages {
-                let source = match (&p.source, &p.source_version) {
-                    (Some(s), Some(v)) => format!("  (source {s} {v})"),
-                    (Some(s), None) => format!("  (source {s})"),
-                    _ => String::new(),
-                };
-                writeln!(out, "{:<7} {} {}{source}", p.kind, p.name, p.version)?;
-            }
-            for db in &inv.unsupported {
-                writeln!(out, "not read: /{db}")?;
-            }
-            writeln!(out, "{} packages", inv.packages.len())?;
-        }
-    }
-    Ok(ExitCode::Ok)
 }
 
 pub fn run(
