@@ -597,16 +597,8 @@ fn is_rule_set(s: &str) -> bool {
 
 /// 1-based line and column (in chars) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
+    let p = plimsoll_dockerfile::LineIndex::new(text).position(text, offset);
+    (p.line as usize, p.column as usize)
 }
 
 /// For toml's "unknown field `x`, expected one of `a`, `b`": the closest known key.

@@ -248,16 +248,16 @@ fn render_results(
                 .filter_map(|x| {
                     let Location::File { path, .. } = &f.location else { return None };
                     let src = report.sources.get(path)?;
-                    let idx = crate::LineIndexLite::new(src);
+                    let idx = plimsoll_dockerfile::LineIndex::new(src);
                     Some(json!({
                         "description": { "text": x.description },
                         "artifactChanges": [{
                             "artifactLocation": { "uri": path, "uriBaseId": "%SRCROOT%" },
                             "replacements": x.edits.iter().map(|e| {
-                                let (sl, sc) = idx.line_col(src, e.start);
-                                let (el, ec) = idx.line_col(src, e.end);
+                                let start = idx.position(src, e.start);
+                                let end = idx.position(src, e.end);
                                 json!({
-                                    "deletedRegion": { "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec },
+                                    "deletedRegion": { "startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column },
                                     "insertedContent": { "text": e.replacement },
                                 })
                             }).collect::<Vec<_>>(),
