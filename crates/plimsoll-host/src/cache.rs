@@ -22,6 +22,8 @@
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use plimsoll_fs::AtomicWrite;
+
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -197,8 +199,10 @@ impl CompileCache {
         let mac = self.mac(key, sha256, &compiled);
         // The MAC first, the code second: a run in between finds no entry
         // and compiles the plugin itself, rather than code without its MAC.
-        if let Err(e) = write_atomically(&mac_path, mac.as_bytes())
-            .and_then(|()| write_atomically(&path, &compiled))
+        let entry = AtomicWrite::new().private_dirs().durable();
+        if let Err(e) = entry
+            .write(&mac_path, mac.as_bytes())
+            .and_then(|()| entry.write(&path, &compiled))
         {
             tracing::warn!("cannot write cache entry {}: {e}", path.display());
         }
@@ -249,7 +253,7 @@ fn trusted_key(cache_dir: &Path, key_file: &Path) -> Result<([u8; 32], bool), St
     }
     if let Some(parent) = key_file.parent() {
         if !parent.exists() {
-            create_private_dir(parent)
+            plimsoll_fs::create_dirs(parent, true)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
         others_may_write(parent)?;
@@ -268,7 +272,12 @@ fn trusted_key(cache_dir: &Path, key_file: &Path) -> Result<([u8; 32], bool), St
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut key = [0u8; 32];
             getrandom::fill(&mut key).map_err(|e| format!("no randomness for a key: {e}"))?;
-            write_private(key_file, &key)
+            // Private (0600), flushed, and never over a key another process
+            // wrote meanwhile.
+            AtomicWrite::new()
+                .durable()
+                .keep_existing()
+                .write(key_file, &key)
                 .map_err(|e| format!("cannot write {}: {e}", key_file.display()))?;
             // Another process may have made it first: use what is there.
             std::fs::read(key_file)
@@ -307,45 +316,5 @@ fn others_may_write(p: &Path) -> Result<(), String> {
 
 #[cfg(not(unix))]
 fn others_may_write(_: &Path) -> Result<(), String> {
-    Ok(())
-}
-
-fn create_private_dir(p: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(p)
-}
-
-/// Writes a new file readable only by its owner, atomically.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    tmp.as_file().sync_all()?;
-    // Another process may have made the key meanwhile: keep theirs.
-    match tmp.persist_noclobber(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e.error),
-    }
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    if !dir.exists() {
-        create_private_dir(dir)?;
-    }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

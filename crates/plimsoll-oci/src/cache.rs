@@ -151,14 +151,7 @@ impl DiskCache {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) {
-    let Some(dir) = path.parent() else { return };
-    let result = std::fs::create_dir_all(dir).and_then(|_| {
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut tmp, bytes)?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    });
-    if let Err(e) = result {
+    if let Err(e) = plimsoll_fs::AtomicWrite::new().write(path, bytes) {
         tracing::debug!("registry cache: cannot write {}: {e}", path.display());
     }
 }

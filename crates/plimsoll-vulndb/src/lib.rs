@@ -382,13 +382,14 @@ impl Db {
         })?;
         for (eco, index) in indexes {
             stats.ecosystems.insert(eco.clone(), index.packages.len());
-            let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| {
-                DbError::new(DbErrorKind::Io, format!("{}: {e}", self.dir.display()))
-            })?;
-            serde_json::to_writer(&mut tmp, &index)
-                .map_err(|e| DbError::new(DbErrorKind::Io, e.to_string()))?;
-            tmp.persist(self.dir.join(file_name(&eco)))
-                .map_err(|e| DbError::new(DbErrorKind::Io, e.to_string()))?;
+            let path = self.dir.join(file_name(&eco));
+            plimsoll_fs::AtomicWrite::new()
+                .write_with(&path, |f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    serde_json::to_writer(&mut w, &index)?;
+                    std::io::Write::flush(&mut w)
+                })
+                .map_err(|e| DbError::new(DbErrorKind::Io, format!("{}: {e}", path.display())))?;
             self.loaded.lock().unwrap().remove(&eco);
         }
         Ok(stats)

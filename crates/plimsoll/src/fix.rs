@@ -75,7 +75,8 @@ pub fn write_fixed(
         out.extend_from_slice(b"\xEF\xBB\xBF");
     }
     out.extend_from_slice(text.as_bytes());
-    write_atomically(file, &out)
+    plimsoll_fs::AtomicWrite::user_file()
+        .write(file, &out)
         .err()
         .map(|e| plimsoll_report::RunError {
             kind: "fix-write".into(),
@@ -84,69 +85,4 @@ pub fn write_fixed(
             message: format!("cannot write fixes to {path}: {e}"),
             line: None,
         })
-}
-
-/// Replaces `path` with `bytes` atomically (same directory, then rename), keeping
-/// its permissions.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    // `-o /dev/null` or a named pipe: write through. Renaming a temp file over
-    // them would replace the device node with a regular file (it did, once,
-    // and every later `> /dev/null` on the machine wrote into that file).
-    if let Ok(meta) = std::fs::metadata(path)
-        && !meta.is_file()
-    {
-        if meta.is_dir() {
-            return Err(std::io::Error::other("is a directory"));
-        }
-        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
-        return std::io::Write::write_all(&mut f, bytes);
-    }
-    // A symlinked file stays a symlink: replace what it points to.
-    let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            resolved = std::fs::canonicalize(path)?;
-            resolved.as_path()
-        }
-        _ => path,
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    match std::fs::metadata(path) {
-        Ok(meta) => {
-            let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
-        }
-        // A new file gets what `>` would give it (0666 less the umask), not
-        // the temp file's private 0600.
-        #[cfg(unix)]
-        Err(_) => {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(
-                tmp.path(),
-                std::fs::Permissions::from_mode(0o666 & !umask()),
-            );
-        }
-        #[cfg(not(unix))]
-        Err(_) => {}
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// The process umask (read by setting it and putting it back; plimsoll does
-/// not create files concurrently with this).
-#[cfg(unix)]
-fn umask() -> u32 {
-    // SAFETY: umask(2) cannot fail and only swaps the process's mask.
-    unsafe {
-        let old = libc::umask(0o022);
-        libc::umask(old);
-        #[allow(clippy::useless_conversion)]
-        u32::from(old)
-    }
 }

@@ -255,7 +255,8 @@ pub fn emit(
             Format::Junit => junit::render(report, fail),
         };
         match dest {
-            Some(path) => crate::fix::write_atomically(path, text.as_bytes())
+            Some(path) => plimsoll_fs::AtomicWrite::user_file()
+                .write(path, text.as_bytes())
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
             // Only human output carries styles; machine formats go out as is.
             None if *format == Format::Human => {

@@ -64,24 +64,19 @@ impl MacStore {
     /// sees half an entry.
     fn put<T: serde::Serialize>(&self, host: &Host, key: &str, value: &T) {
         let Some(file) = self.file(key) else { return };
-        let Some(dir) = file.parent() else { return };
         let Ok(json) = serde_json::to_vec(value) else {
             return;
         };
         let Some(mac) = host.cache_mac(self.domain, &json) else {
             return;
         };
-        let write = || -> std::io::Result<()> {
+        let written = plimsoll_fs::AtomicWrite::new().write_with(&file, |f| {
             use std::io::Write;
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            tmp.write_all(hex::encode(mac).as_bytes())?;
-            tmp.write_all(b"\n")?;
-            tmp.write_all(&json)?;
-            tmp.persist(&file).map_err(|e| e.error)?;
-            Ok(())
-        };
-        if let Err(e) = write() {
+            f.write_all(hex::encode(mac).as_bytes())?;
+            f.write_all(b"\n")?;
+            f.write_all(&json)
+        });
+        if let Err(e) = written {
             tracing::debug!("{}: cannot write {}: {e}", self.domain, file.display());
         }
     }

@@ -46,7 +46,8 @@ fn write_pages(
     let mut buf = Vec::new();
     clap_mangen::Man::new(page).render(&mut buf)?;
     let path = dir.join(format!("{name}.1"));
-    crate::fix::write_atomically(&path, &buf)
+    plimsoll_fs::AtomicWrite::user_file()
+        .write(&path, &buf)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     written.push(path);
     for sub in cmd.get_subcommands() {

@@ -171,7 +171,8 @@ pub fn annotate(
     let out: PathBuf = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| file.to_path_buf());
-    crate::fix::write_atomically(&out, &annotated)
+    plimsoll_fs::AtomicWrite::user_file()
+        .write(&out, &annotated)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     crate::diag!(
         "annotated {} ({} {}, {} rules) -> {}",

@@ -300,7 +300,8 @@ pub fn run(
     };
     let text = serde_json::to_string_pretty(&doc)? + "\n";
     match output {
-        Some(p) if p != Path::new("-") => crate::fix::write_atomically(p, text.as_bytes())
+        Some(p) if p != Path::new("-") => plimsoll_fs::AtomicWrite::user_file()
+            .write(p, text.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
         _ => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
