@@ -150,7 +150,7 @@ pub struct PluginInfo {
     pub description: &'static str,
     pub rules: Vec<&'static Rule>,
     /// JSON Schema of the settings.
-    pub settings_schema: Option<&'static str>,
+    pub settings_schema: Option<std::borrow::Cow<'static, str>>,
 }
 
 impl PluginInfo {
@@ -169,8 +169,10 @@ impl PluginInfo {
         self
     }
 
-    pub fn settings_schema(mut self, schema: &'static str) -> Self {
-        self.settings_schema = Some(schema);
+    /// The settings' JSON Schema: written out (`&'static str`), or derived
+    /// from the settings struct with [`crate::settings_schema`].
+    pub fn settings_schema(mut self, schema: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        self.settings_schema = Some(schema.into());
         self
     }
 }

@@ -57,7 +57,22 @@ pub use document::Document;
 pub use finding::{Applicability, Edit, Finding, Fix, Level, Location, PluginInfo, Rule};
 pub use manifest::{Manifest, ManifestImage};
 pub use plimsoll_dockerfile as dockerfile;
+pub use schemars;
 pub use serde_json;
+
+/// The JSON Schema of a settings struct, for [`PluginInfo::settings_schema`]:
+/// `#[derive(schemars::JsonSchema)]` on the struct beside its `Deserialize`
+/// makes the published schema the struct itself (field doc comments become
+/// the descriptions `plimsoll plugin inspect` and the docs show; serde's
+/// renames, defaults and `deny_unknown_fields` are honoured), so the two
+/// cannot drift. `title` heads it.
+pub fn settings_schema<T: schemars::JsonSchema>(title: &str) -> String {
+    let mut schema = schemars::schema_for!(T);
+    if let Some(o) = schema.as_object_mut() {
+        o.insert("title".into(), title.into());
+    }
+    serde_json::to_string(&schema).expect("a JSON Schema serialises")
+}
 
 /// Settings as the config gave them (a JSON object; `{}` when none).
 pub type Settings = serde_json::Value;
@@ -233,7 +248,7 @@ pub mod __private {
             version: info.version.to_string(),
             description: info.description.to_string(),
             rules: info.rules.iter().map(|r| r.to_wit()).collect(),
-            settings_schema: info.settings_schema.map(str::to_string),
+            settings_schema: info.settings_schema.map(std::borrow::Cow::into_owned),
         }
     }
 

@@ -82,7 +82,7 @@ impl DockerfilePlugin for Lint {
             &rules::RULES.iter().map(|r| r.rule).collect::<Vec<_>>(),
         )
         .description("Dockerfile best practices, security and correctness")
-        .settings_schema(settings::SCHEMA)
+        .settings_schema(settings::schema())
     }
 
     fn validate_settings(settings: &Settings) -> Result<(), String> {

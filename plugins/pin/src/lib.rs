@@ -30,7 +30,7 @@ impl DockerfilePlugin for Pin {
     fn info() -> PluginInfo {
         PluginInfo::new("pin", env!("CARGO_PKG_VERSION"), RULES)
             .description("Image references pinned to digests, and those pins current")
-            .settings_schema(settings::SCHEMA)
+            .settings_schema(settings::schema())
     }
 
     fn validate_settings(settings: &Settings) -> Result<(), String> {

@@ -2,25 +2,18 @@
 //! `update` with `--update`) itself.
 
 use plimsoll_plugin_sdk::registry::Resolved;
+use plimsoll_plugin_sdk::schemars::{self, JsonSchema};
 use serde::Deserialize;
 
-pub const SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "pin settings ([pin] in plimsoll.toml)",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "platform-digests": {"enum": ["reject", "allow", "require"], "description": "A digest of one platform's manifest where the image is multi-platform: `reject` (default; pin the index), `allow`, or `require` (pin the manifest of `platform`, or of the stage's literal FROM --platform)."},
-    "platform": {"type": "string", "pattern": "^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$", "description": "Platform pinned when platform-digests = \"require\" (default linux/amd64)."},
-    "ignore-images": {"type": "array", "items": {"type": "string"}, "description": "References starting with any of these (as written or canonical, e.g. `registry.corp.example/`) are not checked."},
-    "verify-pins": {"type": "boolean", "description": "Check pinned digests against the registry (default true)."},
-    "resolve-unpinned": {"type": "boolean", "description": "Resolve unpinned references to offer a digest fix (default false in `check`, true in `plimsoll pin`)."},
-    "update": {"type": "boolean", "description": "Offer fixes that move stale pins to the current digest (`plimsoll pin --update`)."},
-    "update-advice": {"type": "boolean", "description": "When a pin is stale and vulnerability data is present (`plimsoll db update`), say which fixable vulnerabilities updating to the tag's current digest removes: both images' packages are read and matched (default true)."}
-  }
-}"#;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// The JSON Schema of [`PinSettings`], derived from it (field docs are the
+/// descriptions).
+pub fn schema() -> String {
+    plimsoll_plugin_sdk::settings_schema::<PinSettings>("pin settings ([pin] in plimsoll.toml)")
+}
+/// A digest of one platform's manifest where the image is multi-platform:
+/// `reject` (default; pin the index), `allow`, or `require` (pin the
+/// manifest of `platform`, or of the stage's literal FROM --platform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlatformDigests {
     #[default]
@@ -29,21 +22,29 @@ pub enum PlatformDigests {
     Require,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PinSettings {
+    /// A digest of one platform's manifest where the image is multi-platform: `reject` (default; pin the index), `allow`, or `require` (pin the manifest of `platform`, or of the stage's literal FROM --platform).
     #[serde(default)]
     pub platform_digests: PlatformDigests,
+    /// Platform pinned when platform-digests = "require" (default linux/amd64).
     #[serde(default = "default_platform")]
+    #[schemars(regex(pattern = r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"))]
     pub platform: String,
+    /// References starting with any of these (as written or canonical, e.g. `registry.corp.example/`) are not checked.
     #[serde(default)]
     pub ignore_images: Vec<String>,
+    /// Check pinned digests against the registry (default true).
     #[serde(default = "yes")]
     pub verify_pins: bool,
+    /// Resolve unpinned references to offer a digest fix (default false in `check`, true in `plimsoll pin`).
     #[serde(default)]
     pub resolve_unpinned: bool,
+    /// Offer fixes that move stale pins to the current digest (`plimsoll pin --update`).
     #[serde(default)]
     pub update: bool,
+    /// When a pin is stale and vulnerability data is present (`plimsoll db update`), say which fixable vulnerabilities updating to the tag's current digest removes: both images' packages are read and matched (default true).
     #[serde(default = "yes")]
     pub update_advice: bool,
 }
@@ -115,5 +116,31 @@ mod tests {
         assert!(!s.ignored("ghcr.io/x/y:1"));
         assert_eq!(s.platform_digests, PlatformDigests::Reject);
         assert!(s.verify_pins);
+    }
+
+    /// The published schema and the struct agree (see the lint plugin's
+    /// test of the same name).
+    #[test]
+    fn schema_and_struct_agree() {
+        use serde_json::json;
+        let schema: serde_json::Value = serde_json::from_str(&schema()).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        for v in [
+            json!({}),
+            json!({"platform-digests": "require", "platform": "linux/arm64/v8"}),
+            json!({"ignore-images": ["docker.io/library/"], "verify-pins": false}),
+            json!({"resolve-unpinned": true, "update": true, "update-advice": false}),
+        ] {
+            assert!(PinSettings::from_json(&v).is_ok(), "{v}");
+            assert!(validator.is_valid(&v), "the schema refuses {v}");
+        }
+        for v in [
+            json!({"nope": 1}),
+            json!({"platform-digests": "sometimes"}),
+            json!({"platform": "linux"}),
+            json!({"verify-pins": "yes"}),
+        ] {
+            assert!(!validator.is_valid(&v), "the schema accepts {v}");
+        }
     }
 }
