@@ -688,7 +688,8 @@ fn external_plugins_check_images_named_with_dash_dash_image() {
     ]);
     assert_eq!(
         r.json()["checks"],
-        serde_json::json!({"dockerfile": true, "image": true})
+        serde_json::json!({"dockerfile": true, "dockerfile_input": "text", "image": true}),
+        "a plugin built with the Rust SDK takes the Dockerfile as text (WIT 0.1.5)"
     );
 }
 

@@ -269,6 +269,8 @@ fn a_plugin_built_against_wit_0_1_0_keeps_loading() {
     let j = r.json();
     assert_eq!(j["name"], "required-labels");
     assert_eq!(j["annotated"], true, "its metadata section still reads");
+    // Built before `dockerfile-text-check` existed: it gets the records.
+    assert_eq!(j["checks"]["dockerfile_input"], "records");
     assert!(
         j["imports"]
             .as_array()

@@ -157,7 +157,7 @@ fn ungranted_capability_is_refused_at_load() {
     assert_failure(
         &errors,
         "plugin-import-denied",
-        "imports `plimsoll:plugin/registry@0.1.4` but the config does not grant it the `registry` capability",
+        "imports `plimsoll:plugin/registry@0.1.5` but the config does not grant it the `registry` capability",
     );
     assert_lint_reports(&lint);
     // Granted, it loads and its calls reach the host.

@@ -57,7 +57,7 @@ impl Capability {
     }
 
     /// The capability behind an imported interface name (`registry`, or a
-    /// full `plimsoll:plugin/registry@0.1.4`).
+    /// full `plimsoll:plugin/registry@0.1.5`).
     pub fn from_import(import: &str) -> Option<Capability> {
         let iface = import
             .strip_prefix("plimsoll:plugin/")

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, types::ComponentItem};
 
 use crate::bindings::exports::plimsoll::plugin::{
-    dockerfile_check, image_check, manifest_check, plugin as wplugin,
+    dockerfile_check, dockerfile_text_check, image_check, manifest_check, plugin as wplugin,
 };
 use crate::store::StoreState;
 use crate::{
@@ -109,7 +109,8 @@ pub struct Plugin {
     pub imports: Vec<String>,
     pub cache: CacheOutcome,
     pub load_time: Duration,
-    /// The plugin checks Dockerfiles (exports `dockerfile-check`).
+    /// The plugin checks Dockerfiles (exports `dockerfile-text-check` or
+    /// `dockerfile-check`).
     pub checks_dockerfiles: bool,
     /// The plugin checks images (exports `image-check`).
     pub checks_images: bool,
@@ -127,7 +128,7 @@ pub struct Plugin {
     pub(crate) limits: Limits,
     pub(crate) granted: Arc<[Capability]>,
     pub(crate) pre: wasmtime::component::InstancePre<StoreState>,
-    pub(crate) dockerfile_idx: Option<dockerfile_check::GuestIndices>,
+    pub(crate) dockerfile_idx: Option<DockerfileExport>,
     pub(crate) image_idx: Option<image_check::GuestIndices>,
     pub(crate) manifest_idx: Option<manifest_check::GuestIndices>,
     /// The manifest kinds the plugin checks, asked once (`kinds`) the first
@@ -136,6 +137,15 @@ pub struct Plugin {
     /// Instances whose last call ended cleanly, for the next call (see
     /// [`Warm`]).
     pub(crate) warm: std::sync::Mutex<Vec<Warm>>,
+}
+
+/// How a plugin takes a Dockerfile, one crossing either way: as its path and
+/// text, parsed by the plugin itself (`dockerfile-text-check`, what the Rust
+/// SDK exports: it parses with this same parser), or as the records the
+/// host parsed (`dockerfile-check`, for plugins in other languages).
+pub(crate) enum DockerfileExport {
+    Text(dockerfile_text_check::GuestIndices),
+    Records(dockerfile_check::GuestIndices),
 }
 
 /// An instance kept for the plugin's next call, with its store.
@@ -190,6 +200,16 @@ impl Plugin {
     /// The effective settings handed to the plugin (JSON).
     pub fn settings_json(&self) -> &str {
         &self.settings_json
+    }
+
+    /// How the plugin takes a Dockerfile: `"text"` (`dockerfile-text-check`,
+    /// it parses the text itself), `"records"` (`dockerfile-check`, the
+    /// host's parse), or `None` when it checks no Dockerfiles.
+    pub fn dockerfile_input(&self) -> Option<&'static str> {
+        self.dockerfile_idx.as_ref().map(|e| match e {
+            DockerfileExport::Text(_) => "text",
+            DockerfileExport::Records(_) => "records",
+        })
     }
 
     /// The capabilities its imports ask for, in [`Capability::ALL`] order.
@@ -439,14 +459,17 @@ impl Host {
             .instantiate_pre(&component)
             .map_err(bad_exports)?;
         let plugin_idx = wplugin::GuestIndices::new(&pre).map_err(bad_exports)?;
-        let dockerfile_idx = dockerfile_check::GuestIndices::new(&pre).ok();
+        let dockerfile_idx = dockerfile_text_check::GuestIndices::new(&pre)
+            .map(DockerfileExport::Text)
+            .or_else(|_| dockerfile_check::GuestIndices::new(&pre).map(DockerfileExport::Records))
+            .ok();
         let image_idx = image_check::GuestIndices::new(&pre).ok();
         let manifest_idx = manifest_check::GuestIndices::new(&pre).ok();
         if dockerfile_idx.is_none() && image_idx.is_none() && manifest_idx.is_none() {
             return Err(fail(
                 FailureKind::BadExports,
                 format!(
-                    "exports no check: it must export at least one of `plimsoll:plugin/dockerfile-check@{WIT_VERSION}`, `plimsoll:plugin/image-check@{WIT_VERSION}` and `plimsoll:plugin/manifest-check@{WIT_VERSION}`"
+                    "exports no check: it must export at least one of `plimsoll:plugin/dockerfile-text-check@{WIT_VERSION}` (or `dockerfile-check`), `plimsoll:plugin/image-check@{WIT_VERSION}` and `plimsoll:plugin/manifest-check@{WIT_VERSION}`"
                 ),
             ));
         }

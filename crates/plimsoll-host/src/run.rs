@@ -9,7 +9,7 @@ use wasmtime::{Store, Trap};
 
 use crate::bindings::exports::plimsoll::plugin::image_check;
 use crate::bindings::plimsoll::plugin::types as wtypes;
-use crate::plugin::Warm;
+use crate::plugin::{DockerfileExport, Warm};
 use crate::store::StoreState;
 use crate::{
     FailureKind, Host, ImageTarget, ImageView, Limits, ManifestTarget, Plugin, PluginFailure,
@@ -70,7 +70,8 @@ impl Host {
         f
     }
 
-    /// Runs a plugin's `dockerfile-check` on one parsed Dockerfile.
+    /// Runs a plugin's Dockerfile check on one parsed Dockerfile: its text
+    /// for `dockerfile-text-check`, its records for `dockerfile-check`.
     pub fn check_dockerfile(
         &self,
         plugin: &Plugin,
@@ -80,16 +81,31 @@ impl Host {
         let Some(idx) = &plugin.dockerfile_idx else {
             return Ok(Vec::new());
         };
-        let wit_doc = convert::document(doc, path);
-        let result = self.call(
-            plugin,
-            &format!("check of {path}"),
-            |_| {},
-            |store, inst| {
-                idx.load(&mut *store, inst)?
-                    .call_check(store, &wit_doc, &plugin.settings_json)
-            },
-        )?;
+        let settings = &plugin.settings_json;
+        let what = format!("check of {path}");
+        let result = match idx {
+            DockerfileExport::Text(idx) => self.call(
+                plugin,
+                &what,
+                |_| {},
+                |store, inst| {
+                    idx.load(&mut *store, inst)?
+                        .call_check_text(store, path, &doc.text, settings)
+                },
+            )?,
+            DockerfileExport::Records(idx) => {
+                let wit_doc = convert::document(doc, path);
+                self.call(
+                    plugin,
+                    &what,
+                    |_| {},
+                    |store, inst| {
+                        idx.load(&mut *store, inst)?
+                            .call_check(store, &wit_doc, settings)
+                    },
+                )?
+            }
+        };
         let target = convert::TargetText::File {
             path,
             text: &doc.text,

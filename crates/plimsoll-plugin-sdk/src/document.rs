@@ -4,9 +4,10 @@ use plimsoll_dockerfile::{Dockerfile, Instruction, Span, Stage};
 
 use crate::bindings::plimsoll::plugin::types as wt;
 
-/// A Dockerfile as the host parsed it. The host passes the text and its parse as
-/// WIT records; Rust plugins re-parse the text with the very same parser to get the
-/// richer [`Dockerfile`] (spans for every word, `--mount` key/values, stages).
+/// A Dockerfile to check. The host passes its path and text
+/// (`dockerfile-text-check`) and the SDK parses it with the very parser the
+/// host uses, into the rich [`Dockerfile`] (spans for every word, `--mount`
+/// key/values, stages): one crossing, no records built and thrown away.
 #[derive(Debug, Clone)]
 pub struct Document {
     pub path: String,
@@ -22,12 +23,6 @@ impl Document {
                 parsed,
             })
             .map_err(|e| format!("{path}: {e}"))
-    }
-
-    pub(crate) fn from_wit(
-        doc: crate::bindings::plimsoll::plugin::dockerfile::Document,
-    ) -> Result<Document, String> {
-        Self::parse(&doc.path, &doc.text)
     }
 
     pub fn text(&self) -> &str {

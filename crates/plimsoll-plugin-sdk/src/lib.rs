@@ -77,9 +77,11 @@ pub fn settings_schema<T: schemars::JsonSchema>(title: &str) -> String {
 /// Settings as the config gave them (a JSON object; `{}` when none).
 pub type Settings = serde_json::Value;
 
-/// The generated WIT bindings (`plimsoll:plugin@0.1.4`). Generated for the widest
-/// Dockerfile world; a component only imports the interfaces it actually calls, so
-/// a plugin that never calls [`registry`] does not ask for that capability.
+/// The generated WIT bindings (`plimsoll:plugin@0.1.5`), for the `sdk`
+/// world: every capability, every check, the Dockerfile as text
+/// (`check-text`). A component only imports the interfaces it actually
+/// calls, so a plugin that never calls [`registry`] does not ask for that
+/// capability.
 pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
@@ -162,16 +164,18 @@ macro_rules! dockerfile_plugin {
             }
         }
 
-        impl $crate::bindings::exports::plimsoll::plugin::dockerfile_check::Guest for __PlimsollExports {
-            fn check(
-                doc: $crate::bindings::plimsoll::plugin::dockerfile::Document,
+        impl $crate::bindings::exports::plimsoll::plugin::dockerfile_text_check::Guest for __PlimsollExports {
+            fn check_text(
+                path: String,
+                text: String,
                 settings: String,
             ) -> Result<
                 Vec<$crate::bindings::plimsoll::plugin::types::Finding>,
                 $crate::bindings::plimsoll::plugin::types::PluginError,
             > {
                 $crate::__private::check(
-                    doc,
+                    &path,
+                    &text,
                     &settings,
                     <$plugin as $crate::DockerfilePlugin>::check,
                 )
@@ -239,7 +243,7 @@ pub mod __private {
 
     use crate::bindings::exports::plimsoll::plugin::image_check as wimg;
     use crate::bindings::exports::plimsoll::plugin::plugin as wplugin;
-    use crate::bindings::plimsoll::plugin::{dockerfile as wd, manifest as wm, types as wt};
+    use crate::bindings::plimsoll::plugin::{manifest as wm, types as wt};
     use crate::{Document, Finding, ImageTarget, Manifest, PluginInfo, Settings};
 
     pub fn metadata(info: PluginInfo) -> wplugin::PluginInfo {
@@ -269,13 +273,16 @@ pub mod __private {
         validate(&s).map_err(|message| wt::PluginError { message })
     }
 
+    /// `check-text`: the plugin parses the text with the host's own parser
+    /// (the one Dockerfile crossing; see `dockerfile-text-check` in the WIT).
     pub fn check(
-        doc: wd::Document,
+        path: &str,
+        text: &str,
         settings: &str,
         check: fn(&Document, &Settings) -> Result<Vec<Finding>, String>,
     ) -> Result<Vec<wt::Finding>, wt::PluginError> {
         let settings = parse_settings(settings)?;
-        let doc = Document::from_wit(doc).map_err(|message| wt::PluginError { message })?;
+        let doc = Document::parse(path, text).map_err(|message| wt::PluginError { message })?;
         let findings = check(&doc, &settings).map_err(|message| wt::PluginError { message })?;
         Ok(findings
             .into_iter()

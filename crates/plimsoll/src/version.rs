@@ -9,5 +9,5 @@ pub const LONG: &str = concat!(
     env!("PLIMSOLL_COMMIT"),
     " ",
     env!("PLIMSOLL_COMMIT_DATE"),
-    ", plugin contract plimsoll:plugin@0.1.4)"
+    ", plugin contract plimsoll:plugin@0.1.5)"
 );

@@ -71,7 +71,11 @@ pub fn inspect(
             "size": std::fs::metadata(file).map(|m| m.len()).unwrap_or(0),
             "imports": p.imports,
             "capabilities": capabilities,
-            "checks": { "dockerfile": p.checks_dockerfiles, "image": p.checks_images },
+            "checks": {
+                "dockerfile": p.checks_dockerfiles,
+                "dockerfile_input": p.dockerfile_input(),
+                "image": p.checks_images,
+            },
             "annotated": p.annotated,
             "rules": p.rules,
             "settings_schema": schema,
@@ -98,12 +102,17 @@ pub fn inspect(
         }
     )?;
     writeln!(out, "imports:      {}", p.imports.join(", "))?;
+    let dockerfiles = match p.dockerfile_input() {
+        Some("text") => Some("Dockerfiles as text (dockerfile-text-check)"),
+        Some(_) => Some("Dockerfiles as parsed records (dockerfile-check)"),
+        None => None,
+    };
     let checks: Vec<&str> = [
-        (p.checks_dockerfiles, "Dockerfiles (dockerfile-check)"),
-        (p.checks_images, "images (image-check)"),
+        dockerfiles,
+        p.checks_images.then_some("images (image-check)"),
     ]
     .into_iter()
-    .filter_map(|(yes, what)| yes.then_some(what))
+    .flatten()
     .collect();
     writeln!(out, "checks:       {}", checks.join(", "))?;
     writeln!(
