@@ -353,3 +353,14 @@ macro_rules! diag {
         $crate::output::eprint(&format!($($arg)*))
     };
 }
+
+pub(crate) fn print_errors(errors: &[plimsoll_report::RunError]) -> ExitCode {
+    for e in errors {
+        crate::diag!("error: {}: {}", e.kind, e.message);
+    }
+    if errors.is_empty() {
+        ExitCode::Ok
+    } else {
+        ExitCode::CheckFailed
+    }
+}

@@ -478,3 +478,24 @@ impl Services for RegistryServices {
             .collect())
     }
 }
+
+/// Opens an image for a command (`sbom`, `debug packages`); an image that
+/// cannot be read is reported on stderr and answers the exit code.
+pub(crate) fn open_image_reporting(
+    global: &GlobalArgs,
+    reference: &str,
+    platform: Option<&str>,
+) -> anyhow::Result<Result<plimsoll_oci::Image, crate::ExitCode>> {
+    let cwd = std::env::current_dir()?;
+    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
+        .map_err(|e| crate::UsageError(format!("invalid configuration: {e}")))?;
+    let platform = crate::check::parse_platform(platform)?;
+    let services = RegistryServices::new(options(global, &cfg), true);
+    Ok(match services.open_image(reference, platform.as_ref()) {
+        Ok(i) => Ok(i),
+        Err(e) => {
+            crate::diag!("error: {}: cannot read image {reference}: {e}", e.kind());
+            Err(crate::ExitCode::CheckFailed)
+        }
+    })
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::check::read_sbom_file;
 use crate::cli::{GlobalArgs, ListFormat, ListFormat as Format};
-use crate::commands::sbom::open;
+use crate::registry::open_image_reporting;
 use crate::{ExitCode, UsageError};
 
 pub fn parse(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
@@ -97,7 +97,7 @@ pub fn packages(
             }
         }
     } else {
-        match open(global, target, platform)? {
+        match open_image_reporting(global, target, platform)? {
             Ok(i) => match crate::image_view::inventory(&i) {
                 Ok(inv) => inv,
                 Err(e) => {

@@ -10,7 +10,7 @@ use plimsoll_config::LoadedConfig;
 use plimsoll_oci::ImageRef;
 
 use crate::cli::{GlobalArgs, ListFormat as Format};
-use crate::commands::rules::print_errors;
+use crate::output::print_errors;
 use crate::plugin_oci::{OCI_MANIFEST, WASM_CONFIG, WASM_LAYER};
 use crate::registry::RegistryServices;
 use crate::{ExitCode, UsageError, check, plugins};

@@ -7,6 +7,7 @@ use plimsoll_config::LoadedConfig;
 use plimsoll_report::RuleInfo;
 
 use crate::cli::{GlobalArgs, ListFormat as Format, RulesArgs};
+use crate::output::print_errors;
 use crate::{ExitCode, UsageError, check};
 
 fn all_rules(
@@ -19,17 +20,6 @@ fn all_rules(
     let mut rules: Vec<RuleInfo> = engine.rules.into_values().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     Ok((rules, errors))
-}
-
-pub(crate) fn print_errors(errors: &[plimsoll_report::RunError]) -> ExitCode {
-    for e in errors {
-        crate::diag!("error: {}: {}", e.kind, e.message);
-    }
-    if errors.is_empty() {
-        ExitCode::Ok
-    } else {
-        ExitCode::CheckFailed
-    }
 }
 
 pub fn rules(global: &GlobalArgs, args: &RulesArgs) -> anyhow::Result<ExitCode> {

@@ -8,14 +8,14 @@
 use std::io::Write;
 use std::path::Path;
 
-use plimsoll_config::LoadedConfig;
 use plimsoll_oci::Image;
 use plimsoll_packages::Inventory;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::ExitCode;
 use crate::cli::{GlobalArgs, SbomFormat};
-use crate::{ExitCode, UsageError};
+use crate::registry::open_image_reporting;
 
 fn now_rfc3339() -> String {
     let secs = crate::vulndb::now() as i64;
@@ -248,28 +248,6 @@ fn spdx(source: &str, image: &Image, inv: &Inventory) -> serde_json::Value {
     })
 }
 
-/// Opens an image for a command; an image that cannot be read is reported
-/// on stderr and answers the exit code.
-pub(crate) fn open(
-    global: &GlobalArgs,
-    reference: &str,
-    platform: Option<&str>,
-) -> anyhow::Result<Result<Image, ExitCode>> {
-    let cwd = std::env::current_dir()?;
-    let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
-        .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let platform = crate::check::parse_platform(platform)?;
-    let services =
-        crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), true);
-    Ok(match services.open_image(reference, platform.as_ref()) {
-        Ok(i) => Ok(i),
-        Err(e) => {
-            crate::diag!("error: {}: cannot read image {reference}: {e}", e.kind());
-            Err(ExitCode::CheckFailed)
-        }
-    })
-}
-
 pub fn run(
     global: &GlobalArgs,
     reference: &str,
@@ -277,7 +255,7 @@ pub fn run(
     output: Option<&Path>,
     platform: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let image = match open(global, reference, platform)? {
+    let image = match open_image_reporting(global, reference, platform)? {
         Ok(i) => i,
         Err(code) => return Ok(code),
     };
