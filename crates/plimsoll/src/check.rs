@@ -883,21 +883,6 @@ impl Engine {
     }
 }
 
-/// `--platform os/arch[/variant]`.
-pub fn parse_platform(
-    platform: Option<&str>,
-) -> Result<Option<plimsoll_oci::Platform>, UsageError> {
-    platform
-        .map(|p| {
-            plimsoll_oci::Platform::parse(p).ok_or_else(|| {
-                UsageError(format!(
-                    "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
-                ))
-            })
-        })
-        .transpose()
-}
-
 /// Whether a loaded plugin has image rules: it exports `image-check`, and,
 /// for a built-in, declares image checks (the SDK exports an empty
 /// `image-check` from every Rust plugin). Config plugins cannot take a
@@ -1203,7 +1188,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     // model): a service's own config applies to its Dockerfiles whatever
     // directory the run starts from. `--config` names one for everything.
     let groups = group_by_config(global.config.is_some(), &cfg, files)?;
-    let platform = parse_platform(plan.platform)?;
+    let platform = crate::registry::parse_platform(plan.platform)?;
     let mut report = Report::default();
     let mut diffs: Vec<(String, String, String)> = Vec::new();
     let mut rules: BTreeMap<String, RuleInfo> = BTreeMap::new();

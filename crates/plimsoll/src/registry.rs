@@ -489,7 +489,7 @@ pub(crate) fn open_image_reporting(
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| crate::UsageError(format!("invalid configuration: {e}")))?;
-    let platform = crate::check::parse_platform(platform)?;
+    let platform = parse_platform(platform)?;
     let services = RegistryServices::new(options(global, &cfg), true);
     Ok(match services.open_image(reference, platform.as_ref()) {
         Ok(i) => Ok(i),
@@ -498,4 +498,19 @@ pub(crate) fn open_image_reporting(
             Err(crate::ExitCode::CheckFailed)
         }
     })
+}
+
+/// `--platform os/arch[/variant]`.
+pub fn parse_platform(
+    platform: Option<&str>,
+) -> Result<Option<plimsoll_oci::Platform>, crate::UsageError> {
+    platform
+        .map(|p| {
+            plimsoll_oci::Platform::parse(p).ok_or_else(|| {
+                crate::UsageError(format!(
+                    "--platform {p}: expected os/arch[/variant], e.g. linux/arm64"
+                ))
+            })
+        })
+        .transpose()
 }
