@@ -43,8 +43,8 @@ mod layering {
                 .collect();
             let name = match parts.as_slice() {
                 [dir, m] if dir == "commands" && m != "mod" => format!("commands::{m}"),
-                [dir, ..] => dir.clone(),
-                [m] => m.clone(),
+                // `check.rs`, and `check/manifests.rs` as part of `check`.
+                [first, ..] => first.clone(),
                 [] => unreachable!(),
             };
             let text = std::fs::read_to_string(f).unwrap();
