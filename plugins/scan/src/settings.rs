@@ -241,3 +241,41 @@ impl ScanSettings {
             || severity.is_some_and(|s| self.severity.iter().any(|w| w.eq_ignore_ascii_case(s)))
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+    use plimsoll_plugin_sdk::serde_json::json;
+
+    /// The hand-written schema and the parser agree: settings the parser
+    /// takes the schema accepts (the host never refuses good settings), and
+    /// the schema refuses unknown keys and wrong types before the plugin is
+    /// asked.
+    #[test]
+    fn schema_and_parser_agree() {
+        let schema: Value = plimsoll_plugin_sdk::serde_json::from_str(SCHEMA).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        for v in [
+            json!({}),
+            json!({"min-cvss": 9.5, "severity": ["CRITICAL", "HIGH"], "ignore-unfixed": true}),
+            json!({"ignore": [{"id": "CVE-2024-1", "until": "2030-01-01", "reason": "not reachable"}]}),
+            json!({"vulnerabilities": false, "licenses": {"deny": ["GPL-3.0-*"], "allow": ["MIT"]}}),
+            json!({"vex": [{"statements": []}], "db-max-age-days": 0, "skip-db-update": true}),
+            json!({"ignore-file": ".trivyignore", "db-source": "https://mirror.example/osv"}),
+        ] {
+            assert!(ScanSettings::from_json(&v).is_ok(), "{v}");
+            assert!(validator.is_valid(&v), "the schema refuses {v}");
+        }
+        for v in [
+            json!({"nope": 1}),
+            json!({"min-cvss": "high"}),
+            json!({"min-cvss": 11}),
+            json!({"severity": "HIGH"}),
+            json!({"ignore": [{"reason": "no id"}]}),
+            json!({"licenses": {"deny": "GPL-3.0"}}),
+            json!({"db-max-age-days": -1}),
+        ] {
+            assert!(!validator.is_valid(&v), "the schema accepts {v}");
+        }
+    }
+}

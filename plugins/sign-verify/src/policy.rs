@@ -599,4 +599,38 @@ mod tests {
         assert_eq!(ok.policies[0].mode, Mode::Warn);
         assert_eq!(ok.policies[0].authorities.len(), 2);
     }
+
+    /// The hand-written schema and the parser agree: settings the parser
+    /// takes the schema accepts, and the schema refuses unknown keys, wrong
+    /// types and missing required keys before the plugin is asked.
+    #[test]
+    fn schema_and_parser_agree() {
+        use serde_json::json;
+        let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let keyless = json!({"keyless": {"identity": "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main", "issuer": "https://token.actions.githubusercontent.com", "trusted-root": "trusted_root.json"}});
+        for v in [
+            json!({}),
+            json!({"check-base-images": true, "check-manifest-images": false}),
+            json!({"policies": [{"name": "ours", "images": ["ghcr.io/org/**"], "authorities": [keyless]}]}),
+            json!({"policies": [{"name": "warned", "images": ["**"], "mode": "warn", "report-verified": true,
+                "authorities": [{"static": "pass"}]}]}),
+        ] {
+            assert!(
+                Settings::from_json(&v).is_ok(),
+                "{v}: {:?}",
+                Settings::from_json(&v).err()
+            );
+            assert!(validator.is_valid(&v), "the schema refuses {v}");
+        }
+        for v in [
+            json!({"nope": 1}),
+            json!({"check-base-images": "yes"}),
+            json!({"policies": [{"images": ["**"], "authorities": [keyless]}]}),
+            json!({"policies": [{"name": "x", "images": ["**"], "mode": "sometimes", "authorities": [keyless]}]}),
+            json!({"policies": [{"name": "x", "images": ["**"], "authorities": [{"tlog": "maybe"}]}]}),
+        ] {
+            assert!(!validator.is_valid(&v), "the schema accepts {v}");
+        }
+    }
 }
