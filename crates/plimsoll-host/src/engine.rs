@@ -20,9 +20,10 @@ use crate::{
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Instances alive at once: each worker thread holds at most one instance
 /// of each plugin, and each plugin keeps at most one idle instance per
-/// worker (plus the one that validated its settings). Sixteen plugins per
-/// worker is room to spare; the pool's set-up costs an `mprotect` per slot,
-/// so it is not sized for machines larger than this one.
+/// worker (plus the one that validated its settings). Room for sixteen
+/// plugins per worker, sized by this machine's cores: the pool's set-up
+/// costs an `mprotect` per slot, so a fixed size is too small on a large
+/// runner or wasteful on a small one.
 fn pool_instances() -> u32 {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
     16 * (workers + 1)

@@ -83,29 +83,25 @@ impl Host {
         };
         let settings = &plugin.settings_json;
         let what = format!("check of {path}");
-        let result = match idx {
-            DockerfileExport::Text(idx) => self.call(
-                plugin,
-                &what,
-                |_| {},
-                |store, inst| {
-                    idx.load(&mut *store, inst)?
-                        .call_check_text(store, path, &doc.text, settings)
-                },
-            )?,
-            DockerfileExport::Records(idx) => {
-                let wit_doc = convert::document(doc, path);
-                self.call(
-                    plugin,
-                    &what,
-                    |_| {},
-                    |store, inst| {
-                        idx.load(&mut *store, inst)?
-                            .call_check(store, &wit_doc, settings)
-                    },
-                )?
-            }
+        // Records are built only for a plugin that takes them.
+        let records = match idx {
+            DockerfileExport::Records(_) => Some(convert::document(doc, path)),
+            DockerfileExport::Text(_) => None,
         };
+        let result = self.call(
+            plugin,
+            &what,
+            |_| {},
+            |store, inst| match (idx, &records) {
+                (DockerfileExport::Text(idx), _) => idx
+                    .load(&mut *store, inst)?
+                    .call_check_text(store, path, &doc.text, settings),
+                (DockerfileExport::Records(idx), Some(records)) => idx
+                    .load(&mut *store, inst)?
+                    .call_check(store, records, settings),
+                (DockerfileExport::Records(_), None) => unreachable!("records are built above"),
+            },
+        )?;
         let target = convert::TargetText::File {
             path,
             text: &doc.text,
