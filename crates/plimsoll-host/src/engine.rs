@@ -12,8 +12,8 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use crate::limits::Limiter;
 use crate::store::StoreState;
 use crate::{
-    Capability, CompileCache, FailureKind, Host, HostConfig, Limits, NoServices, PluginFailure,
-    bindings, budget, cache,
+    Capability, CompileCache, FailureKind, Host, HostConfig, Limits, PluginFailure, bindings,
+    budget, cache,
 };
 
 /// How often the epoch advances; time limits are multiples of it.
@@ -145,7 +145,7 @@ impl Host {
             engine,
             linker,
             today: Duration::from_secs(now - now % 86_400),
-            services: config.services.unwrap_or_else(|| Arc::new(NoServices)),
+            services: Arc::new(config.services),
             run_host_calls: Arc::default(),
         })
     }

@@ -20,7 +20,7 @@ pub(crate) struct StoreState {
     pub(crate) plugin: Arc<str>,
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) logs_left: u32,
-    pub(crate) services: Arc<dyn Services>,
+    pub(crate) services: Arc<Services>,
     pub(crate) granted: Arc<[Capability]>,
     pub(crate) clock: budget::CallBudget,
     /// The image of the current `check-image` call.
@@ -54,8 +54,8 @@ impl StoreState {
     }
 
     /// The services behind the capabilities.
-    pub(crate) fn services(&self) -> &dyn Services {
-        &*self.services
+    pub(crate) fn services(&self) -> &Services {
+        &self.services
     }
 }
 

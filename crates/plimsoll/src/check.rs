@@ -10,10 +10,10 @@ use plimsoll_config::LoadedConfig;
 use plimsoll_dockerfile::Dockerfile;
 use plimsoll_host::{Host, Plugin};
 use plimsoll_report::{Finding, Location, Position, Region, Report, RuleInfo, RunError};
+use plimsoll_services::RunServices;
 
 use crate::cli::{FailOn, GlobalArgs, OutputArgs};
 use crate::discover::{discover, display_path, exclude_set};
-use crate::registry::RegistryServices;
 use crate::select::Selection;
 use crate::suppress::Suppressions;
 use crate::{ExitCode, UsageError, contain, fix, output, plugins};
@@ -26,7 +26,9 @@ pub struct Engine {
     pub plugins: Vec<Arc<Plugin>>,
     pub rules: HashMap<String, RuleInfo>,
     pub selection: Selection,
-    pub registry: Arc<RegistryServices>,
+    /// The services behind the capabilities (the registry client with
+    /// them).
+    pub services: Arc<RunServices>,
     /// `--platform` for multi-platform images.
     pub platform: Option<plimsoll_oci::Platform>,
     /// `[limits] max-file-mib`, in bytes.
@@ -144,7 +146,7 @@ const POOLING_FROM_TARGETS: usize = 40;
 
 pub fn new_host(
     global: &GlobalArgs,
-    services: Option<Arc<dyn plimsoll_host::Services>>,
+    services: plimsoll_host::Services,
     targets: usize,
 ) -> Result<Host, anyhow::Error> {
     Host::new(plimsoll_host::HostConfig {
@@ -186,15 +188,15 @@ pub fn engine(
     if o.fresh_tags {
         registry_options.tag_ttl = std::time::Duration::ZERO;
     }
-    let mut services = RegistryServices::new(registry_options, o.registry_fatal);
+    let mut services = RunServices::new(registry_options, o.registry_fatal);
     if let Some(db) = crate::vulndb::open(global, cfg, o.images) {
         services = services.with_vulndb(db);
     }
-    let registry = Arc::new(services);
-    let host = new_host(global, Some(registry.clone()), o.targets)?;
+    let services = Arc::new(services);
+    let host = new_host(global, services.host_services(), o.targets)?;
     let (specs, mut errors, inert) = plugins::specs_with_inert(
         cfg,
-        &registry,
+        &services,
         o.overrides,
         o.only_plugins,
         o.for_checking.then_some(o.images),
@@ -299,7 +301,7 @@ pub fn engine(
             plugins: loaded,
             rules,
             selection,
-            registry,
+            services,
             platform: None,
             max_file_bytes: cfg.config.limits.max_file_bytes(),
             inline_ignores: cfg.config.inline_ignores.unwrap_or(true),
@@ -515,7 +517,8 @@ impl Engine {
     fn open_image(&self, reference: &str) -> Result<Arc<plimsoll_oci::Image>, RunError> {
         let started = std::time::Instant::now();
         let image = self
-            .registry
+            .services
+            .registry()
             .open_image(reference, self.platform.as_ref())
             .map_err(|e| RunError {
                 kind: e.kind().to_string(),
@@ -537,7 +540,7 @@ impl Engine {
     /// on it. An image that cannot be resolved or read is a run error (exit
     /// 3): it was not checked.
     fn check_image(&self, reference: &str) -> FileResult {
-        use plimsoll_host::Services;
+        use plimsoll_host::RegistryService;
         let mut res = FileResult {
             path: reference.to_string(),
             ..Default::default()
@@ -569,7 +572,7 @@ impl Engine {
                 canonical: reference.to_string(),
                 digest: i.manifest_digest.clone(),
             },
-            _ => match self.registry.resolve(reference) {
+            _ => match self.services.registry().resolve(reference) {
                 Ok(r) => plimsoll_host::ImageTarget {
                     reference: reference.to_string(),
                     canonical: r.canonical,
@@ -592,7 +595,7 @@ impl Engine {
             .iter()
             .map(|p| {
                 opened.clone().filter(|_| p.reads_images).map(|i| {
-                    Arc::new(crate::image_view::View::new(i, inventory.clone()))
+                    Arc::new(plimsoll_services::View::new(i, inventory.clone()))
                         as Arc<dyn plimsoll_host::ImageView>
                 })
             })
@@ -661,7 +664,7 @@ impl Engine {
         let views = runs
             .iter()
             .map(|_| {
-                Some(Arc::new(crate::image_view::SbomView(inventory.clone()))
+                Some(Arc::new(plimsoll_services::SbomView(inventory.clone()))
                     as Arc<dyn plimsoll_host::ImageView>)
             })
             .collect();
@@ -1235,7 +1238,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             targets.extend(plan.images.iter().map(|i| Target::Image(i)));
             targets.extend(plan.sboms.iter().map(Target::Sbom));
         }
-        if let Err(e) = engine.registry.validate()
+        if let Err(e) = engine.services.registry().validate()
             && e.kind == plimsoll_oci::ErrorKind::Config
         {
             return Err(UsageError(e.message).into());
@@ -1261,8 +1264,10 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             report.fixed += r.fixed;
             report.applied.extend(r.applied);
         }
-        report.errors.extend(engine.registry.take_errors());
-        if let Some(s) = engine.registry.stats() {
+        report
+            .errors
+            .extend(engine.services.registry().take_errors());
+        if let Some(s) = engine.services.registry().stats() {
             tracing::info!(
                 "registry: {} HTTP requests ({} manifests, {} tokens, {} registry probes, {} tag lists, {} retries), {} cache hits",
                 s.http_requests(),

@@ -8,7 +8,6 @@ mod discover;
 #[cfg(test)]
 mod docs_commands;
 mod fix;
-mod image_view;
 mod output;
 mod plugin_oci;
 mod plugins;

@@ -9,10 +9,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use plimsoll_host::{Authority, PluginSource, Services, VerifyError};
+use plimsoll_host::{Authority, PluginSource, SignatureService, VerifyError, VerifyOptions};
 use plimsoll_oci::ImageRef;
 
-use crate::registry::RegistryServices;
+use plimsoll_services::RunServices;
 
 pub const WASM_LAYER: &str = "application/vnd.wasm.content.layer.v1+wasm";
 pub const WASM_CONFIG: &str = "application/vnd.wasm.config.v1+json";
@@ -24,14 +24,15 @@ const MAX_PLUGIN_BYTES: usize = 128 << 20;
 /// allowed with a warning), checking its signature first when `signature`
 /// asks for one.
 pub fn pull(
-    registry: &RegistryServices,
+    services: &RunServices,
     reference: &str,
     signature: Option<&toml::Table>,
     base: &Path,
 ) -> Result<PluginSource, String> {
     let at = format!("oci://{reference}");
     let r = ImageRef::parse(reference).map_err(|e| format!("source `{at}`: {e}"))?;
-    let client = registry
+    let client = services
+        .registry()
         .client()
         .as_ref()
         .map_err(|e| format!("source `{at}`: {e}"))?;
@@ -46,7 +47,10 @@ pub fn pull(
     }
     if let Some(sig) = signature {
         let authority = authority(sig, base)?;
-        match registry.verify_signature(&pinned, &authority) {
+        match services
+            .signatures()
+            .verify(&pinned, &authority, &VerifyOptions::default())
+        {
             Ok(_) => {}
             Err(VerifyError::Failed { kind, message }) => {
                 return Err(format!(

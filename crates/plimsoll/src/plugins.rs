@@ -9,7 +9,7 @@ use plimsoll_config::LoadedConfig;
 use plimsoll_host::{Host, Limits, Plugin, PluginFailure, PluginSource, PluginSpec};
 use plimsoll_report::{Level, RuleInfo, RunError};
 
-use crate::registry::RegistryServices;
+use plimsoll_services::RunServices;
 
 /// Rules owned by the host itself (not by a plugin).
 pub fn host_rules() -> Vec<RuleInfo> {
@@ -118,14 +118,14 @@ fn spec_error(name: &str, message: String) -> RunError {
 /// loading them; listing commands load everything.
 pub fn specs(
     cfg: &LoadedConfig,
-    registry: &RegistryServices,
+    services: &RunServices,
     overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
     for_checking: bool,
 ) -> (Vec<PluginSpec>, Vec<RunError>) {
     let (specs, errors, _inert) = specs_with_inert(
         cfg,
-        registry,
+        services,
         overrides,
         only,
         for_checking.then_some(false),
@@ -139,7 +139,7 @@ pub fn specs(
 /// apply whatever `check-base-images` and `check-manifest-images` say).
 pub fn specs_with_inert(
     cfg: &LoadedConfig,
-    registry: &RegistryServices,
+    services: &RunServices,
     overrides: Option<&serde_json::Value>,
     only: Option<&[&str]>,
     checking: Option<bool>,
@@ -155,7 +155,7 @@ pub fn specs_with_inert(
         // Whether vulnerability data exists is asked once, and only for a
         // built-in that has a use for it (a directory listing).
         let data = !b.with_vulnerability_data.is_empty()
-            && *vulnerability_data.get_or_init(|| registry.has_vulnerability_data());
+            && *vulnerability_data.get_or_init(|| services.has_vulnerability_data());
         let capabilities = b.grants(data);
         // A checking run without images or SBOMs never calls a built-in that
         // only checks images (scan): it is not loaded (its rules stay valid
@@ -248,7 +248,7 @@ pub fn specs_with_inert(
         let name = entry.name.get_ref().clone();
         let src = entry.source.get_ref();
         let source = if let Some(reference) = src.strip_prefix("oci://") {
-            match crate::plugin_oci::pull(registry, reference, entry.signature.as_ref(), &base) {
+            match crate::plugin_oci::pull(services, reference, entry.signature.as_ref(), &base) {
                 Ok(s) => s,
                 Err(message) => {
                     errors.push(spec_error(&name, message));

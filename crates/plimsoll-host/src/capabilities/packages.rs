@@ -50,7 +50,8 @@ impl wpkg::Host for StoreState {
         }
         self.host_call(Capability::Packages, 1, |s| {
             s.services()
-                .image_inventory(&reference)
+                .packages()
+                .and_then(|p| p.image_inventory(&reference))
                 .map(wit_inventory)
                 .map_err(host_error)
         })

@@ -34,7 +34,8 @@ impl wreg::Host for StoreState {
     fn resolve(&mut self, reference: String) -> Result<wreg::Resolved, wtypes::HostError> {
         self.host_call(Capability::Registry, 1, |s| {
             s.services()
-                .resolve(&reference)
+                .registry()
+                .and_then(|r| r.resolve(&reference))
                 .map(wit_resolved)
                 .map_err(host_error)
         })
@@ -53,7 +54,8 @@ impl wreg::Host for StoreState {
         }
         let calls = references.len().max(1) as u64;
         match self.host_call(Capability::Registry, calls, |s| {
-            Ok(s.services().resolve_many(&references))
+            let registry = s.services().registry().map_err(host_error)?;
+            Ok(registry.resolve_many(&references))
         }) {
             Ok(found) => found
                 .into_iter()
@@ -66,7 +68,8 @@ impl wreg::Host for StoreState {
     fn fetch_manifest(&mut self, reference: String) -> Result<wreg::Manifest, wtypes::HostError> {
         self.host_call(Capability::Registry, 1, |s| {
             s.services()
-                .fetch_manifest(&reference)
+                .registry()
+                .and_then(|r| r.fetch_manifest(&reference))
                 .map(|m| wreg::Manifest {
                     digest: m.digest,
                     media_type: m.media_type,
@@ -78,7 +81,10 @@ impl wreg::Host for StoreState {
 
     fn list_tags(&mut self, repository: String) -> Result<Vec<String>, wtypes::HostError> {
         self.host_call(Capability::Registry, 1, |s| {
-            s.services().list_tags(&repository).map_err(host_error)
+            s.services()
+                .registry()
+                .and_then(|r| r.list_tags(&repository))
+                .map_err(host_error)
         })
     }
 }

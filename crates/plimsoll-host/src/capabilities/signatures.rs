@@ -93,7 +93,7 @@ impl StoreState {
         reference: &str,
         authority: &services::Authority,
         options: &services::VerifyOptions,
-        call: impl FnOnce(&dyn services::Services) -> Result<T, services::VerifyError>,
+        call: impl FnOnce(&dyn services::SignatureService) -> Result<T, services::VerifyError>,
     ) -> Result<T, wsig::VerifyError> {
         let too_large =
             size(authority, options, reference) > MAX_AUTHORITY_BYTES || reference.len() > 4096;
@@ -103,7 +103,8 @@ impl StoreState {
                     "authority, options or reference too large".into(),
                 ));
             }
-            Ok(call(s.services()))
+            let signatures = s.services().signatures().map_err(host_error)?;
+            Ok(call(signatures))
         })
         .map_err(wsig::VerifyError::Host)?
         .map_err(verify_error)
@@ -119,7 +120,7 @@ impl wsig::Host for StoreState {
         let authority = self::authority(authority);
         let options = services::VerifyOptions::default();
         self.signatures_call(&reference, &authority, &options, |s| {
-            s.verify_signature(&reference, &authority)
+            s.verify(&reference, &authority, &options)
         })
         .map(|list| list.into_iter().map(signature).collect())
     }
@@ -133,7 +134,7 @@ impl wsig::Host for StoreState {
         let authority = self::authority(authority);
         let options = self::options(options);
         self.signatures_call(&reference, &authority, &options, |s| {
-            s.verify_signature_with(&reference, &authority, &options)
+            s.verify(&reference, &authority, &options)
         })
         .map(|list| list.into_iter().map(verified).collect())
     }

@@ -19,7 +19,8 @@ impl wvul::Host for StoreState {
                 ));
             }
             s.services()
-                .vulnerabilities(&ecosystem, &package)
+                .vulnerabilities()
+                .and_then(|v| v.vulnerabilities(&ecosystem, &package))
                 .map_err(host_error)
         })?;
         Ok(found

@@ -8,8 +8,10 @@ use plimsoll_config::LoadedConfig;
 use plimsoll_vulndb::Db;
 
 use crate::cli::GlobalArgs;
-use crate::registry::RegistryServices;
-use crate::vulndb::{DEFAULT_ECOSYSTEMS, db_dir, fetch, now, report, source_and_chooser};
+use plimsoll_services::RunServices;
+use plimsoll_services::vulnerabilities::{fetch, now, report};
+
+use crate::vulndb::{DEFAULT_ECOSYSTEMS, db_dir, mirror};
 use crate::{ExitCode, UsageError};
 
 pub fn import(global: &GlobalArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
@@ -18,7 +20,7 @@ pub fn import(global: &GlobalArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode
         let bytes = std::fs::read(f)
             .map_err(|e| UsageError(format!("cannot read {}: {e}", f.display())))?;
         match db.import_zip(&bytes, &f.display().to_string(), now()) {
-            Ok(stats) => report(&stats, &f.display().to_string()),
+            Ok(stats) => crate::output::eprint(&report(&stats, &f.display().to_string())),
             Err(e) => {
                 crate::diag!("error: {e}");
                 return Ok(ExitCode::CheckFailed);
@@ -37,12 +39,13 @@ pub fn update(
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
     let db = Db::new(db_dir(global)?);
-    let services = RegistryServices::new(crate::registry::options(global, &cfg), true);
+    let services = RunServices::new(crate::registry::options(global, &cfg), true);
     let client = services
+        .registry()
         .client()
         .as_ref()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (source, by_repository) = source_and_chooser(&cfg, source);
+    let source = mirror(&cfg, source);
     let wanted: Vec<String> = if ecosystems.is_empty() {
         DEFAULT_ECOSYSTEMS.iter().map(|e| e.to_string()).collect()
     } else {
@@ -50,7 +53,7 @@ pub fn update(
     };
     let mut failed = false;
     for eco in &wanted {
-        if let Err(e) = fetch(client, &db, &source, by_repository, eco) {
+        if let Err(e) = fetch(client, &db, &source, eco, crate::output::eprint) {
             crate::diag!("error: {eco}: {e}");
             failed = true;
         }

@@ -98,7 +98,7 @@ pub fn packages(
         }
     } else {
         match open_image_reporting(global, target, platform)? {
-            Ok(i) => match crate::image_view::inventory(&i) {
+            Ok(i) => match plimsoll_services::inventory(&i) {
                 Ok(inv) => inv,
                 Err(e) => {
                     crate::diag!("error: unreadable-packages: {target}: {e}");

@@ -12,8 +12,8 @@ use plimsoll_oci::ImageRef;
 use crate::cli::{GlobalArgs, ListFormat as Format};
 use crate::output::print_errors;
 use crate::plugin_oci::{OCI_MANIFEST, WASM_CONFIG, WASM_LAYER};
-use crate::registry::RegistryServices;
 use crate::{ExitCode, UsageError, check, plugins};
+use plimsoll_services::RunServices;
 
 /// A spec that offers every capability, so that inspection shows what the
 /// plugin imports instead of refusing it; nothing is called but its metadata.
@@ -41,7 +41,7 @@ fn inspected(
     if !file.is_file() {
         return Err(UsageError(format!("{}: no such file", file.display())).into());
     }
-    let host = check::new_host(global, None, 0)?;
+    let host = check::new_host(global, plimsoll_host::Services::default(), 0)?;
     Ok(host.inspect(&inspection_spec(file)).map_err(|e| {
         crate::diag!("error: {}: {e}", file.display());
         ExitCode::CheckFailed
@@ -295,11 +295,8 @@ pub fn test(
     let cwd = std::env::current_dir()?;
     let cfg = plimsoll_config::LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let registry = std::sync::Arc::new(crate::registry::RegistryServices::new(
-        crate::registry::options(global, &cfg),
-        false,
-    ));
-    let host = check::new_host(global, Some(registry), files.len())?;
+    let services = RunServices::new(crate::registry::options(global, &cfg), false);
+    let host = check::new_host(global, services.host_services(), files.len())?;
     let mut spec = inspection_spec(file);
     spec.capabilities = grants.to_vec();
     let mut loaded: std::collections::HashMap<String, plimsoll_host::Plugin> = Default::default();
@@ -395,10 +392,9 @@ pub fn list(global: &GlobalArgs, format: Format) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let host = check::new_host(global, None, 0)?;
-    let registry =
-        crate::registry::RegistryServices::new(crate::registry::options(global, &cfg), false);
-    let (specs, mut errors) = plugins::specs(&cfg, &registry, None, None, false);
+    let host = check::new_host(global, plimsoll_host::Services::default(), 0)?;
+    let services = RunServices::new(crate::registry::options(global, &cfg), false);
+    let (specs, mut errors) = plugins::specs(&cfg, &services, None, None, false);
     let (loaded, load_errors) = plugins::load(&host, &specs, &cfg);
     errors.extend(load_errors);
     if format == Format::Json {
@@ -473,8 +469,9 @@ pub fn push(global: &GlobalArgs, file: &Path, reference: &str) -> anyhow::Result
     let cwd = std::env::current_dir()?;
     let cfg = LoadedConfig::discover(global.config.as_deref(), &cwd)
         .map_err(|e| UsageError(format!("invalid configuration: {e}")))?;
-    let registry = RegistryServices::new(crate::registry::options(global, &cfg), true);
-    let client = registry
+    let services = RunServices::new(crate::registry::options(global, &cfg), true);
+    let client = services
+        .registry()
         .client()
         .as_ref()
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -18,7 +18,7 @@ use crate::cli::{GlobalArgs, SbomFormat};
 use crate::registry::open_image_reporting;
 
 fn now_rfc3339() -> String {
-    let secs = crate::vulndb::now() as i64;
+    let secs = plimsoll_services::vulnerabilities::now() as i64;
     time::OffsetDateTime::from_unix_timestamp(secs)
         .ok()
         .and_then(|t| {
@@ -259,7 +259,7 @@ pub fn run(
         Ok(i) => i,
         Err(code) => return Ok(code),
     };
-    let inv = match crate::image_view::inventory(&image) {
+    let inv = match plimsoll_services::inventory(&image) {
         Ok(inv) => inv,
         Err(e) => {
             crate::diag!("error: unreadable-packages: {reference}: {e}");
