@@ -34,24 +34,28 @@
 //!
 //! Unit tests run the same code natively: [`testing::check`] parses a Dockerfile
 //! string exactly as the host does and calls your plugin.
+//!
+//! This crate is the author surface: the bindings, rules, findings and
+//! fixes, the capabilities (`registry`, `image`, `installed`, `signatures`,
+//! `vulnerabilities`, each with a native stand-in for tests) and the test
+//! harness. The analysis the built-in plugins share — what a `RUN` runs
+//! (shell commands and syntax tree), package-manager commands, each
+//! ecosystem's version order, OSV matching, the images a file uses,
+//! attestation policies — is the `plimsoll-analysis` crate; a plugin that
+//! wants it depends on both.
 
 extern crate self as plimsoll_plugin_sdk;
 
-pub mod attestations;
 pub mod date;
 pub mod document;
 pub mod finding;
 pub mod image;
-pub mod images;
 pub mod installed;
 pub mod manifest;
-pub mod osv;
-pub mod packages;
 pub mod registry;
-pub mod shell;
 pub mod signatures;
 pub mod testing;
-pub mod versions;
+pub mod vulnerabilities;
 
 pub use document::Document;
 pub use finding::{Applicability, Edit, Finding, Fix, Level, Location, PluginInfo, Rule};

@@ -592,8 +592,8 @@ fn slsa_fixture(version: &str) -> (SigLayer, String) {
 /// The statement as plugins see it.
 fn statement(
     a: &plimsoll_sigstore::cosign_sig::Attestation,
-) -> plimsoll_plugin_sdk::attestations::Statement<'_> {
-    plimsoll_plugin_sdk::attestations::Statement {
+) -> plimsoll_analysis::attestations::Statement<'_> {
+    plimsoll_analysis::attestations::Statement {
         predicate_type: &a.predicate_type,
         statement: &a.statement,
         method: a.verified.method,
@@ -630,7 +630,7 @@ fn attestation(
 /// them, each rejection with its reason.
 #[test]
 fn slsa_provenance_of_the_container_generator() {
-    use plimsoll_plugin_sdk::attestations::{SlsaPolicy, check_fields, check_provenance};
+    use plimsoll_analysis::attestations::{SlsaPolicy, check_fields, check_provenance};
     for (version, log_index) in [("v1.5.0", 14313132), ("v2.1.0", 174304112)] {
         let verified = attestation(version).unwrap_or_else(|e| panic!("{version}: {e}"));
         let att = statement(&verified);

@@ -632,7 +632,7 @@ fn key_sig_signatures_with_a_rekor_bundle_from_a_registry() {
 /// through the registry client; the statement is what the SLSA policy reads.
 #[test]
 fn attestations_are_found_under_the_att_tag() {
-    use plimsoll_plugin_sdk::attestations::{SlsaPolicy, Statement, check_provenance};
+    use plimsoll_analysis::attestations::{SlsaPolicy, Statement, check_provenance};
     let Some(s) = stack() else { return };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let trusted = v2_file("sigstore-root-signing/trusted_root.json");

@@ -34,6 +34,7 @@ pub fn build_components(packages: &[&str]) -> Vec<PathBuf> {
         "plugins",
         "wit",
         "crates/plimsoll-plugin-sdk",
+        "crates/plimsoll-analysis",
         "crates/plimsoll-dockerfile",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());

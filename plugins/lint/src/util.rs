@@ -1,8 +1,8 @@
 //! Helpers shared by rules: RUN scripts parsed once, stage relations, dates.
 
+use plimsoll_analysis::packages::PackageCommand;
+use plimsoll_analysis::shell::{self, Command, RunScript};
 use plimsoll_plugin_sdk::dockerfile::{Dockerfile, Instruction};
-use plimsoll_plugin_sdk::packages::PackageCommand;
-use plimsoll_plugin_sdk::shell::{self, Command, RunScript};
 
 /// A RUN instruction (or ONBUILD RUN) and the scripts it runs.
 pub struct Run<'a> {
@@ -292,7 +292,7 @@ pub fn list(words: &[&str]) -> String {
 
 /// Whether `c` runs a package manager (cheap: by name only).
 fn is_package_manager(c: &Command) -> bool {
-    plimsoll_plugin_sdk::packages::Manager::of(c).is_some()
+    plimsoll_analysis::packages::Manager::of(c).is_some()
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeSet;
 
+use plimsoll_analysis::osv::{self, Match};
 use plimsoll_plugin_sdk::installed;
-use plimsoll_plugin_sdk::osv::{self, Match};
 use plimsoll_plugin_sdk::serde_json::{Value, json};
 
 /// A vulnerability the update removes.
@@ -129,7 +129,9 @@ fn compare(fixable: &[&Match], after: &[Match]) -> Advice {
 mod tests {
     use super::*;
     use plimsoll_plugin_sdk::installed::{Inventory, OsRelease, Package, testing as inv};
-    use plimsoll_plugin_sdk::osv::{AffectedRange, RangeEvent, Vulnerability, testing as db};
+    use plimsoll_plugin_sdk::vulnerabilities::{
+        AffectedRange, RangeEvent, Vulnerability, testing as db,
+    };
 
     fn image(openssl: &str, zlib: &str) -> Inventory {
         let pkg = |name: &str, source: &str, version: &str| Package {

@@ -1,5 +1,5 @@
 //! plimsoll's built-in pin checker. It finds every image a Dockerfile pulls
-//! (SDK [`images`](plimsoll_plugin_sdk::images)), asks the host's `registry`
+//! (SDK [`images`](plimsoll_analysis::images)), asks the host's `registry`
 //! capability what each tag points to — all references of a file in one
 //! `resolve-many` call, so the host resolves them concurrently and once per
 //! run — and reports missing, stale, platform-specific and dangling pins, with
@@ -11,7 +11,7 @@ mod settings;
 
 use std::collections::BTreeMap;
 
-use plimsoll_plugin_sdk::images::{ImageKind, ImageUse, image_uses, manifest_uses, split};
+use plimsoll_analysis::images::{ImageKind, ImageUse, image_uses, manifest_uses, split};
 use plimsoll_plugin_sdk::prelude::*;
 
 // As the lint plugin (see there).

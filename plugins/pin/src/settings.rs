@@ -79,7 +79,7 @@ impl PinSettings {
 
     /// Whether `reference` is exempt from pin checks.
     pub fn ignored(&self, reference: &str) -> bool {
-        let canonical = plimsoll_plugin_sdk::images::normalize(reference);
+        let canonical = plimsoll_analysis::images::normalize(reference);
         self.ignore_images
             .iter()
             .any(|p| reference.starts_with(p.as_str()) || canonical.starts_with(p.as_str()))

@@ -9,8 +9,8 @@
 
 mod settings;
 
+use plimsoll_analysis::osv;
 use plimsoll_plugin_sdk::installed::{self, Inventory, Package};
-use plimsoll_plugin_sdk::osv;
 use plimsoll_plugin_sdk::prelude::*;
 
 // As the lint plugin (see there).

@@ -13,7 +13,7 @@
 
 mod policy;
 
-use plimsoll_plugin_sdk::images::{ImageKind, image_uses};
+use plimsoll_analysis::images::{ImageKind, image_uses};
 use plimsoll_plugin_sdk::prelude::*;
 
 // As the lint plugin (see there).
@@ -258,7 +258,7 @@ fn attestations_pass(
     authority: &Authority,
     extra: &policy::Extra,
 ) -> Result<String, String> {
-    use plimsoll_plugin_sdk::attestations::{Statement, check_fields, check_provenance};
+    use plimsoll_analysis::attestations::{Statement, check_fields, check_provenance};
     let mut said = Vec::new();
     for required in &extra.attestations {
         let found = signatures::verify_attestations(

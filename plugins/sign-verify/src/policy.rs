@@ -2,7 +2,7 @@
 //! trusted roots already read (plugins cannot open files), everything else as
 //! written in plimsoll.toml.
 
-use plimsoll_plugin_sdk::attestations::SlsaPolicy;
+use plimsoll_analysis::attestations::SlsaPolicy;
 use plimsoll_plugin_sdk::serde_json::{Map, Value};
 use plimsoll_plugin_sdk::signatures::{CertificateClaim, KeylessAuthority, VerifyOptions};
 
@@ -501,8 +501,8 @@ fn extra(a: &Value, at: &str) -> Result<Extra, String> {
 /// `registry/repository` of a reference, Docker Hub normalised, tag and
 /// digest removed: what policy globs match against.
 pub fn canonical(reference: &str) -> String {
-    let (name, _, _) = plimsoll_plugin_sdk::images::split(reference);
-    plimsoll_plugin_sdk::images::normalize(name)
+    let (name, _, _) = plimsoll_analysis::images::split(reference);
+    plimsoll_analysis::images::normalize(name)
 }
 
 /// Glob match: `*` any run of characters within one path segment, `**` any

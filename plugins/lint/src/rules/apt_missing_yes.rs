@@ -1,4 +1,4 @@
-use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_analysis::packages::Manager;
 use plimsoll_plugin_sdk::prelude::*;
 
 use crate::Ctx;
@@ -39,7 +39,7 @@ declare_rule! {
 
 /// apt's quiet level: `-q` and `--quiet` add one each (`-qq`, `-q -q`,
 /// `--quiet --quiet`), `-q=N`/`--quiet=N` set it. Level 2 implies `-y`.
-fn quiet_level(c: &plimsoll_plugin_sdk::shell::Command) -> u32 {
+fn quiet_level(c: &plimsoll_analysis::shell::Command) -> u32 {
     let mut level = 0;
     for a in c.args() {
         let v = a.value.as_str();

@@ -1,4 +1,4 @@
-use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_analysis::packages::Manager;
 use plimsoll_plugin_sdk::prelude::*;
 
 use crate::Ctx;

@@ -1,6 +1,6 @@
+use plimsoll_analysis::shell::Sep;
+use plimsoll_analysis::shell::syntax::{Dialect, PartKind, Quoting, ShWord};
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::Sep;
-use plimsoll_plugin_sdk::shell::syntax::{Dialect, PartKind, Quoting, ShWord};
 
 use super::shell_analysis;
 use crate::Ctx;

@@ -1,4 +1,4 @@
-use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_analysis::packages::Manager;
 use plimsoll_plugin_sdk::prelude::*;
 
 use crate::Ctx;
@@ -65,8 +65,8 @@ const MANIFESTS: &[&str] = &[
     "packages.config",
 ];
 
-fn installs_dependencies(c: &plimsoll_plugin_sdk::shell::Command) -> bool {
-    if let Some(pc) = plimsoll_plugin_sdk::packages::PackageCommand::of(c) {
+fn installs_dependencies(c: &plimsoll_analysis::shell::Command) -> bool {
+    if let Some(pc) = plimsoll_analysis::packages::PackageCommand::of(c) {
         return match pc.manager {
             Manager::Npm | Manager::Pnpm => {
                 pc.is(&["ci", "install", "i"]) && pc.packages().is_empty()

@@ -1,5 +1,5 @@
+use plimsoll_analysis::shell::syntax::PartKind;
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::syntax::PartKind;
 
 use super::shell_analysis;
 use crate::Ctx;

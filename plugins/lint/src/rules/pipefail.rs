@@ -1,5 +1,5 @@
+use plimsoll_analysis::shell::{ScriptOrigin, Sep};
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::{ScriptOrigin, Sep};
 
 use crate::Ctx;
 

@@ -1,7 +1,7 @@
 //! Version pinning for the package managers other than apt: one rule per
 //! manager family so `--select DL3018` means what hadolint users expect.
 
-use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_analysis::packages::Manager;
 use plimsoll_plugin_sdk::prelude::*;
 
 use crate::Ctx;

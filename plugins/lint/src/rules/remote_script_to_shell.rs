@@ -1,5 +1,5 @@
+use plimsoll_analysis::shell::Sep;
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::Sep;
 
 use crate::Ctx;
 

@@ -1,6 +1,6 @@
-use plimsoll_plugin_sdk::packages::{Manager, PackageCommand};
+use plimsoll_analysis::packages::{Manager, PackageCommand};
+use plimsoll_analysis::shell::Command;
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::Command;
 
 use crate::Ctx;
 use crate::util::in_final_image;

@@ -48,7 +48,7 @@ declare_rule! {
 fn copied_credentials_file(df: &Dockerfile, ins: &Instruction) -> Option<Finding> {
     let dest = ins.args.last().filter(|_| ins.args.len() >= 2)?;
     let dest = plimsoll_plugin_sdk::dockerfile::unquote(dest, df.escape);
-    let var = plimsoll_plugin_sdk::packages::variables(&dest)
+    let var = plimsoll_analysis::packages::variables(&dest)
         .into_iter()
         .find(|v| is_credential_file_variable(v))?;
     Some(

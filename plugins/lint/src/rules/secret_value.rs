@@ -112,7 +112,7 @@ pub fn check(ctx: &mut Ctx) {
         .iter()
         .flat_map(|r| {
             r.scripts.iter().filter_map(|s| match s.origin {
-                plimsoll_plugin_sdk::shell::ScriptOrigin::Heredoc(i) => {
+                plimsoll_analysis::shell::ScriptOrigin::Heredoc(i) => {
                     r.run.heredocs.get(i).map(|h| h.span)
                 }
                 _ => None,

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
+use plimsoll_analysis::shell::RunScript;
+use plimsoll_analysis::shell::syntax::{ParameterRef, PartKind, Quoting, ShWord, Syntax};
 use plimsoll_plugin_sdk::dockerfile::{Instruction, Span};
-use plimsoll_plugin_sdk::shell::RunScript;
-use plimsoll_plugin_sdk::shell::syntax::{ParameterRef, PartKind, Quoting, ShWord, Syntax};
 
 use crate::Ctx;
 use crate::util;

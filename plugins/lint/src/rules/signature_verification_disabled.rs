@@ -1,4 +1,4 @@
-use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_analysis::packages::Manager;
 use plimsoll_plugin_sdk::prelude::*;
 
 use crate::Ctx;
@@ -40,7 +40,7 @@ pub fn check(ctx: &mut Ctx) {
     for run in &ctx.runs {
         for (script, c) in run.commands() {
             let what: Option<(&str, &str)> =
-                match (plimsoll_plugin_sdk::packages::Manager::of(c), c.name()) {
+                match (plimsoll_analysis::packages::Manager::of(c), c.name()) {
                     (Some(Manager::Apk), _) if c.has_flag(&[], &["allow-untrusted"]) => {
                         Some(("`apk --allow-untrusted`", "CKV2_DOCKER_7"))
                     }

@@ -1,6 +1,6 @@
+use plimsoll_analysis::shell::basename;
+use plimsoll_analysis::shell::syntax::{PartKind, Quoting, SimpleCommand};
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::basename;
-use plimsoll_plugin_sdk::shell::syntax::{PartKind, Quoting, SimpleCommand};
 
 use super::shell_analysis;
 use crate::Ctx;

@@ -44,7 +44,7 @@ pub fn check(ctx: &mut Ctx) {
         if let Some((script, c)) = run.commands().find(|(_, c)| {
             c.words
                 .first()
-                .is_some_and(|w| plimsoll_plugin_sdk::shell::basename(&w.value) == "sudo")
+                .is_some_and(|w| plimsoll_analysis::shell::basename(&w.value) == "sudo")
         }) {
             out.push(
                 Finding::new(
@@ -70,7 +70,7 @@ pub fn check(ctx: &mut Ctx) {
                 .find(|a| a.as_str() != "CMD")
                 .and_then(|a| a.split_whitespace().next().map(str::to_string))
         };
-        if first.as_deref().map(plimsoll_plugin_sdk::shell::basename) == Some("sudo") {
+        if first.as_deref().map(plimsoll_analysis::shell::basename) == Some("sudo") {
             out.push(
                 Finding::new(
                     &RULE,

@@ -1,6 +1,6 @@
-use plimsoll_plugin_sdk::packages::Manager;
+use plimsoll_analysis::packages::Manager;
+use plimsoll_analysis::shell::Sep;
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::Sep;
 
 use crate::Ctx;
 
@@ -148,7 +148,7 @@ pub fn check(ctx: &mut Ctx) {
                 }
                 _ => {}
             }
-            if let Some(pc) = plimsoll_plugin_sdk::packages::PackageCommand::of(c) {
+            if let Some(pc) = plimsoll_analysis::packages::PackageCommand::of(c) {
                 match pc.manager {
                     Manager::Pip if c.has_flag(&[], &["trusted-host"]) => hit(
                         "pip's certificate check (`--trusted-host`)",

@@ -1,5 +1,5 @@
+use plimsoll_analysis::shell::syntax::{PartKind, Quoting};
 use plimsoll_plugin_sdk::prelude::*;
-use plimsoll_plugin_sdk::shell::syntax::{PartKind, Quoting};
 
 use super::shell_analysis;
 use crate::Ctx;

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::path::PathBuf;
 
-use plimsoll_plugin_sdk::versions::Scheme;
+use plimsoll_analysis::versions::Scheme;
 
 fn shared() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")

@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::bindings::plimsoll::plugin::types::HostError;
-pub use crate::bindings::plimsoll::plugin::vulnerabilities::{
-    AffectedRange, RangeEvent, Vulnerability,
+use plimsoll_plugin_sdk::installed::{Inventory, Package};
+use plimsoll_plugin_sdk::vulnerabilities::query;
+pub use plimsoll_plugin_sdk::vulnerabilities::{
+    AffectedRange, HostError, RangeEvent, Vulnerability,
 };
-use crate::installed::{Inventory, Package};
+
 use crate::versions::Scheme;
 
 /// Whether `version` is affected by `v` in `scheme`, and the version that
@@ -195,7 +196,7 @@ pub fn matches(inventory: &Inventory) -> Result<Vec<Match>, HostError> {
     let mut out = Vec::new();
     for ((eco, name, version), (scheme, binaries)) in groups {
         let mut hits = Vec::new();
-        for v in imp::query(&eco, &name)? {
+        for v in query(&eco, &name)? {
             let (hit, fixed) = affected(&v, scheme, &version);
             if hit {
                 hits.push((v, fixed));
@@ -216,57 +217,6 @@ pub fn matches(inventory: &Inventory) -> Result<Vec<Match>, HostError> {
         }
     }
     Ok(out)
-}
-
-#[cfg(target_arch = "wasm32")]
-mod imp {
-    pub use crate::bindings::plimsoll::plugin::vulnerabilities::query;
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-mod imp {
-    use super::*;
-
-    pub fn query(ecosystem: &str, name: &str) -> Result<Vec<Vulnerability>, HostError> {
-        testing::RECORDS.with(|r| {
-            let r = r.borrow();
-            if !r.iter().any(|(e, _, _)| e == ecosystem) {
-                return Err(HostError::NotFound(format!(
-                    "no vulnerability data for {ecosystem}"
-                )));
-            }
-            Ok(r.iter()
-                .filter(|(e, n, _)| e == ecosystem && n == name)
-                .map(|(_, _, v)| v.clone())
-                .collect())
-        })
-    }
-}
-
-/// Native stand-in for unit tests: the records `vulnerabilities.query`
-/// answers on this thread.
-#[cfg(not(target_arch = "wasm32"))]
-pub mod testing {
-    use std::cell::RefCell;
-
-    use super::Vulnerability;
-
-    thread_local! {
-        pub(super) static RECORDS: RefCell<Vec<(String, String, Vulnerability)>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// Adds a record for `name` in `ecosystem` (an ecosystem with no record
-    /// answers `not-found`, as a missing database does).
-    pub fn add_record(ecosystem: &str, name: &str, v: Vulnerability) {
-        RECORDS.with(|r| {
-            r.borrow_mut()
-                .push((ecosystem.to_string(), name.to_string(), v))
-        });
-    }
-
-    pub fn clear() {
-        RECORDS.with(|r| r.borrow_mut().clear());
-    }
 }
 
 #[cfg(test)]
@@ -378,7 +328,7 @@ mod tests {
 
     #[test]
     fn binaries_of_one_source_are_one_match() {
-        use crate::installed::OsRelease;
+        use plimsoll_plugin_sdk::installed::OsRelease;
         let pkg = |name: &str| Package {
             kind: "dpkg".into(),
             name: name.into(),
@@ -399,9 +349,9 @@ mod tests {
             packages: vec![pkg("libssl3"), pkg("openssl")],
             unsupported: vec![],
         };
-        testing::clear();
+        plimsoll_plugin_sdk::vulnerabilities::testing::clear();
         assert!(matches!(matches(&inv), Err(HostError::NotFound(_))));
-        testing::add_record(
+        plimsoll_plugin_sdk::vulnerabilities::testing::add_record(
             "Debian:12",
             "openssl",
             vuln(

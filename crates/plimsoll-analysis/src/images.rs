@@ -64,7 +64,7 @@ pub struct ImageUse {
 /// The images of a manifest, as [`ImageUse`]s: references the host could
 /// not resolve (variables, CI expressions) keep their text and carry the
 /// reason in [`ImageUse::site`]'s error, since nothing can be edited there.
-pub fn manifest_uses(m: &crate::Manifest) -> Vec<ImageUse> {
+pub fn manifest_uses(m: &plimsoll_plugin_sdk::Manifest) -> Vec<ImageUse> {
     m.images
         .iter()
         .map(|i| ImageUse {

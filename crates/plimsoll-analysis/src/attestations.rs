@@ -1,5 +1,5 @@
 //! Policies on in-toto attestations the host verified
-//! ([`crate::signatures::verify_attestations`]: signature, transparency log,
+//! ([`plimsoll_plugin_sdk::signatures::verify_attestations`]: signature, transparency log,
 //! signer, subject): SLSA provenance as slsa-verifier's `verify-image` checks
 //! it (`--source-uri`, `--source-branch`, `--source-tag`,
 //! `--source-versioned-tag`, `--builder-id`), and a generic form for any
