@@ -272,7 +272,16 @@ fn configuration(schema: &Value, plugins: &[Value]) -> String {
             s(p, "description")
         );
         match p.get("settings_schema").filter(|v| !v.is_null()) {
-            Some(sch) => properties_table(&mut out, sch, sch),
+            Some(sch) => {
+                properties_table(&mut out, sch, sch);
+                // The tables its keys refer to (a policy, an authority...).
+                for (def, d) in sch["$defs"].as_object().into_iter().flatten() {
+                    if d["properties"].is_object() {
+                        let _ = write!(out, "\n### `{def}`\n\n{}\n\n", desc(d));
+                        properties_table(&mut out, d, sch);
+                    }
+                }
+            }
             None => out.push_str("No settings.\n"),
         }
     }

@@ -188,7 +188,7 @@ impl DockerfilePlugin for Scan {
     fn info() -> PluginInfo {
         PluginInfo::new("scan", env!("CARGO_PKG_VERSION"), RULES)
             .description("Known vulnerabilities of installed packages (OSV)")
-            .settings_schema(settings::SCHEMA)
+            .settings_schema(settings::schema())
     }
 
     fn validate_settings(settings: &Settings) -> Result<(), String> {

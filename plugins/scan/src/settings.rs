@@ -1,28 +1,112 @@
 //! `[scan]` settings (and the `check` flags of the same names).
 
 use plimsoll_plugin_sdk::date::Date;
-use plimsoll_plugin_sdk::serde_json::Value;
+use plimsoll_plugin_sdk::schemars::{self, JsonSchema};
+use serde::Deserialize;
+use serde_json::Value;
 
-pub const SCHEMA: &str = r##"{
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "min-cvss": {"type": "number", "minimum": 0, "maximum": 10, "description": "Vulnerabilities scored at least this fail the run (default 7.0)."},
-    "severity": {"type": "array", "items": {"type": "string"}, "description": "Severities that fail the run whatever the score (e.g. [\"CRITICAL\", \"HIGH\"]; matched case-insensitively against the record's rating)."},
-    "ignore-unfixed": {"type": "boolean", "description": "Leave out vulnerabilities with no fixed version."},
-    "ignore": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["id"], "properties": {
-      "id": {"type": "string"}, "until": {"type": "string", "description": "YYYY-MM-DD; after it the ignore stops applying."}, "reason": {"type": "string"}}}},
-    "vex": {"type": "array", "items": {"type": ["string", "object"]}, "description": "OpenVEX documents (paths relative to plimsoll.toml): statements `not_affected` or `fixed` for this image and package hide a vulnerability."},
-    "vulnerabilities": {"type": "boolean", "description": "Match packages against the vulnerability database (default true; false: licence checks only, no database needed)."},
-    "licenses": {"type": "object", "additionalProperties": false, "properties": {
-      "deny": {"type": "array", "items": {"type": "string"}, "description": "SPDX licence ids (globs: `GPL-3.0-*`) that fail a package (PL8003)."},
-      "allow": {"type": "array", "items": {"type": "string"}, "description": "When set, licences not listed fail a package (PL8003)."}}},
-    "db-max-age-days": {"type": "integer", "minimum": 0, "description": "Vulnerability data older than this (default 7; 0 = any age) is downloaded again, or refused with --skip-db-update. Read by the host."},
-    "skip-db-update": {"type": "boolean", "description": "Never download vulnerability data during `check` (as --skip-db-update). Read by the host."},
-    "ignore-file": {"type": "string", "description": "A Trivy `.trivyignore` (one id per line, optional `exp:YYYY-MM-DD`), relative to plimsoll.toml, added to `ignore`. Read by the host."},
-    "db-source": {"type": "string", "description": "OSV mirror laid out as `<URL>/<Ecosystem>/all.zip` (default: OSV's bucket; also PLIMSOLL_DB_SOURCE). Read by the host."}
-  }
-}"##;
+/// The JSON Schema of `[scan]`, derived from [`Raw`] (field docs are the
+/// descriptions).
+pub fn schema() -> String {
+    plimsoll_plugin_sdk::settings_schema::<Raw>("scan settings ([scan] in plimsoll.toml)")
+}
+
+// `[scan]` as plimsoll.toml spells it; `ScanSettings::from_json` checks
+// what types cannot say (dates, the CVSS range, VEX documents) and builds
+// the settings the scan uses.
+/// `[scan]` in plimsoll.toml: the vulnerability gate, ignores, VEX,
+/// licences, and the vulnerability database.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Raw {
+    /// Vulnerabilities scored at least this fail the run.
+    #[serde(default = "default_min_cvss")]
+    #[schemars(range(min = 0.0, max = 10.0))]
+    min_cvss: f64,
+    /// Severities that fail the run whatever the score (e.g. ["CRITICAL", "HIGH"]; matched case-insensitively against the record's rating).
+    #[serde(default)]
+    severity: Vec<String>,
+    /// Leave out vulnerabilities with no fixed version.
+    #[serde(default)]
+    ignore_unfixed: bool,
+    /// Vulnerabilities not to report (an id or any of its aliases), each until a date and with a reason.
+    #[serde(default)]
+    ignore: Vec<RawIgnore>,
+    /// OpenVEX documents (paths relative to plimsoll.toml): statements `not_affected` or `fixed` for this image and package hide a vulnerability.
+    #[serde(default)]
+    vex: Vec<RawVex>,
+    /// Match packages against the vulnerability database (false: licence checks only, no database needed).
+    #[serde(default = "yes")]
+    vulnerabilities: bool,
+    /// Licences that fail a package (PL8003).
+    licenses: Option<RawLicenses>,
+    /// Vulnerability data older than this many days (0 = any age) is downloaded again, or refused with --skip-db-update. Read by the host.
+    #[serde(rename = "db-max-age-days", default = "default_max_age")]
+    _db_max_age_days: u32,
+    /// Never download vulnerability data during `check` (as --skip-db-update). Read by the host.
+    #[serde(rename = "skip-db-update")]
+    _skip_db_update: Option<bool>,
+    /// A Trivy `.trivyignore` (one id per line, optional `exp:YYYY-MM-DD`), relative to plimsoll.toml, added to `ignore`. Read by the host.
+    #[serde(rename = "ignore-file")]
+    _ignore_file: Option<String>,
+    /// OSV mirror laid out as `<URL>/<Ecosystem>/all.zip` (default: OSV's bucket; also PLIMSOLL_DB_SOURCE). Read by the host.
+    #[serde(rename = "db-source")]
+    _db_source: Option<String>,
+}
+
+fn default_min_cvss() -> f64 {
+    7.0
+}
+
+fn default_max_age() -> u32 {
+    7
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One `[[scan.ignore]]` entry.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "ignore")]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    /// The vulnerability id (CVE, GHSA, OSV) or one of its aliases.
+    id: String,
+    /// YYYY-MM-DD; after it the ignore stops applying.
+    until: Option<String>,
+    /// Why it is ignored (shown in reports).
+    reason: Option<String>,
+}
+
+/// A `vex` entry: a path in plimsoll.toml, the document itself once the host
+/// has read it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "vex")]
+#[serde(untagged)]
+enum RawVex {
+    Path(
+        #[expect(
+            dead_code,
+            reason = "the host reads the file; the path is the schema's"
+        )]
+        String,
+    ),
+    Document(serde_json::Map<String, Value>),
+}
+
+/// `[scan.licenses]`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(rename = "licenses")]
+#[serde(deny_unknown_fields)]
+struct RawLicenses {
+    /// SPDX licence ids (globs: `GPL-3.0-*`) that fail a package (PL8003).
+    #[serde(default)]
+    deny: Vec<String>,
+    /// When set, licences not listed fail a package (PL8003).
+    #[serde(default)]
+    allow: Vec<String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Ignore {
@@ -115,84 +199,52 @@ fn vex_statements(docs: &[Value]) -> Result<Vec<VexStatement>, String> {
 
 impl ScanSettings {
     pub fn from_json(v: &Value) -> Result<ScanSettings, String> {
-        let min_cvss = match v.get("min-cvss") {
-            None => 7.0,
-            Some(n) => n.as_f64().ok_or("`min-cvss` must be a number")? as f32,
-        };
-        let severity = match v.get("severity") {
-            None => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|s| {
-                    s.as_str()
-                        .map(str::to_ascii_uppercase)
-                        .ok_or("`severity` must list strings")
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => return Err("`severity` must be a list".into()),
-        };
-        let ignore_unfixed = v
-            .get("ignore-unfixed")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let raw: Raw = serde_json::from_value(v.clone())
+            .map_err(|e| format!("invalid [scan] settings: {e}"))?;
+        if !(0.0..=10.0).contains(&raw.min_cvss) {
+            return Err(format!(
+                "invalid [scan] settings: `min-cvss` is a CVSS score from 0 to 10, not {}",
+                raw.min_cvss
+            ));
+        }
         let mut ignore = Vec::new();
-        for (i, e) in v
-            .get("ignore")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let id = e["id"]
-                .as_str()
-                .ok_or(format!("`ignore` #{}: `id` is required", i + 1))?;
-            let until = match e.get("until").and_then(Value::as_str) {
+        for e in raw.ignore {
+            let until = match e.until {
                 None => None,
-                Some(d) => Some(Date::parse(d).ok_or(format!(
-                    "`ignore` {id}: `until` must be YYYY-MM-DD, not `{d}`"
+                Some(d) => Some(Date::parse(&d).ok_or(format!(
+                    "`ignore` {}: `until` must be YYYY-MM-DD, not `{d}`",
+                    e.id
                 ))?),
             };
             ignore.push(Ignore {
-                id: id.to_string(),
+                id: e.id,
                 until,
-                reason: e["reason"].as_str().unwrap_or("").to_string(),
+                reason: e.reason.unwrap_or_default(),
             });
         }
-        let list = |key: &str| -> Result<Vec<String>, String> {
-            match v.get("licenses").and_then(|l| l.get(key)) {
-                None => Ok(Vec::new()),
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .map(|x| {
-                        x.as_str()
-                            .map(str::to_string)
-                            .ok_or(format!("`licenses.{key}` must list strings"))
-                    })
-                    .collect(),
-                Some(_) => Err(format!("`licenses.{key}` must be a list")),
-            }
-        };
+        let documents: Vec<Value> = raw
+            .vex
+            .into_iter()
+            .filter_map(|d| match d {
+                RawVex::Document(d) => Some(Value::Object(d)),
+                // A path the host did not replace by its document (a host
+                // that reads VEX files replaces every one).
+                RawVex::Path(_) => None,
+            })
+            .collect();
+        let licenses = raw.licenses.unwrap_or_default();
         Ok(ScanSettings {
-            deny_licenses: list("deny")?,
-            allow_licenses: list("allow")?,
-            vulnerabilities: v
-                .get("vulnerabilities")
-                .and_then(Value::as_bool)
-                .unwrap_or(true),
-            vex: vex_statements(
-                &v.get("vex")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter(|d| d.is_object())
-                            .cloned()
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default(),
-            )?,
-            min_cvss,
-            severity,
-            ignore_unfixed,
+            deny_licenses: licenses.deny,
+            allow_licenses: licenses.allow,
+            vulnerabilities: raw.vulnerabilities,
+            vex: vex_statements(&documents)?,
+            min_cvss: raw.min_cvss as f32,
+            severity: raw
+                .severity
+                .iter()
+                .map(|s| s.to_ascii_uppercase())
+                .collect(),
+            ignore_unfixed: raw.ignore_unfixed,
             ignore,
             today: Date::today(),
         })
@@ -247,13 +299,13 @@ mod schema_tests {
     use super::*;
     use plimsoll_plugin_sdk::serde_json::json;
 
-    /// The hand-written schema and the parser agree: settings the parser
-    /// takes the schema accepts (the host never refuses good settings), and
-    /// the schema refuses unknown keys and wrong types before the plugin is
-    /// asked.
+    /// The derived schema and the parser agree: settings the parser takes
+    /// the schema accepts (the host never refuses good settings), and the
+    /// schema refuses unknown keys and wrong types before the plugin is
+    /// asked; so does the parser.
     #[test]
     fn schema_and_parser_agree() {
-        let schema: Value = plimsoll_plugin_sdk::serde_json::from_str(SCHEMA).unwrap();
+        let schema: Value = serde_json::from_str(&schema()).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         for v in [
             json!({}),
@@ -276,6 +328,7 @@ mod schema_tests {
             json!({"db-max-age-days": -1}),
         ] {
             assert!(!validator.is_valid(&v), "the schema accepts {v}");
+            assert!(ScanSettings::from_json(&v).is_err(), "the parser takes {v}");
         }
     }
 }

@@ -114,7 +114,7 @@ impl DockerfilePlugin for SignVerify {
     fn info() -> PluginInfo {
         PluginInfo::new("sign-verify", env!("CARGO_PKG_VERSION"), RULES)
             .description("Images signed by the right key or identity (cosign)")
-            .settings_schema(policy::SCHEMA)
+            .settings_schema(policy::schema())
     }
 
     fn validate_settings(settings: &Settings) -> Result<(), String> {

@@ -2,86 +2,168 @@
 //! trusted roots already read (plugins cannot open files), everything else as
 //! written in plimsoll.toml.
 
+use std::collections::BTreeMap;
+
 use plimsoll_analysis::attestations::SlsaPolicy;
-use plimsoll_plugin_sdk::serde_json::{Map, Value};
+use plimsoll_plugin_sdk::schemars::{self, JsonSchema};
 use plimsoll_plugin_sdk::signatures::{CertificateClaim, KeylessAuthority, VerifyOptions};
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
-pub const SCHEMA: &str = r##"{
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "check-base-images": {"type": "boolean", "description": "Hold every base image (FROM, after ARG substitution) of checked Dockerfiles to the policies."},
-    "check-manifest-images": {"type": "boolean", "description": "Hold every image named in checked compose files, Kubernetes manifests, GitHub workflows, GitLab CI files and devcontainer.json to the policies."},
-    "policies": {
-      "type": "array",
-      "description": "Signature policies, as sigstore policy-controller's ClusterImagePolicy: image globs to authorities; every matching policy must pass (docs: Policies / Signatures).",
-      "items": {
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["name", "images", "authorities"],
-        "properties": {
-          "name": {"type": "string"},
-          "images": {"type": "array", "items": {"type": "string"}, "description": "Globs over image names (registry/repository); `*` stays within a path segment, `**` crosses `/`."},
-          "mode": {"enum": ["enforce", "warn"], "description": "enforce: a failure is an error; warn: a note (reported, does not fail the default gate)."},
-          "report-verified": {"type": "boolean", "description": "Also report each image that satisfies the policy (PL7002, a note) with who signed it and the transparency-log entry, as cosign verify prints."},
-          "check-reference": {"type": "boolean", "description": "Key-based signatures must name this image's repository in their payload's docker-reference (cosign verify does not check it; mirrors and re-tagged copies fail it)."},
-          "annotations": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Annotations a verified signature must carry (cosign sign -a k=v)."},
-          "authorities": {
-            "type": "array",
-            "items": {
-              "type": "object",
-              "additionalProperties": false,
-              "properties": {
-                "name": {"type": "string"},
-                "key": {"type": "string", "description": "A PEM public key file (relative to plimsoll.toml) or inline PEM."},
-                "trusted-root": {"type": "string", "description": "With `key`: a Sigstore trusted_root.json whose Rekor keys check the signatures' transparency-log bundles."},
-                "keyless": {
-                  "type": "object",
-                  "additionalProperties": false,
-                  "properties": {
-                    "identity": {"type": "string"}, "identity-regex": {"type": "string"},
-                    "issuer": {"type": "string"}, "issuer-regex": {"type": "string"},
-                    "trusted-root": {"type": "string", "description": "A Sigstore trusted_root.json (relative to plimsoll.toml)."},
-                    "github-workflow-trigger": {"type": "string"}, "github-workflow-sha": {"type": "string"},
-                    "github-workflow-name": {"type": "string"}, "github-workflow-repository": {"type": "string"},
-                    "github-workflow-ref": {"type": "string"}
-                  }
-                },
-                "tlog": {"enum": ["required", "optional", "ignore"], "description": "The transparency-log bundle of cosign v2 signatures: required (keyless default), optional (key default: checked when present and a trusted root is given), ignore (cosign --insecure-ignore-tlog)."},
-                "attestations": {
-                  "type": "array",
-                  "description": "In-toto attestations (cosign attest) the image must carry, signed by this authority; when given, they are what the authority checks.",
-                  "items": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["predicate-type"],
-                    "properties": {
-                      "predicate-type": {"type": "string", "description": "A predicate type URI, or cosign's short names: slsaprovenance, slsaprovenance02, slsaprovenance1, spdxjson, cyclonedx, vuln."},
-                      "slsa": {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["source-uri"],
-                        "properties": {
-                          "source-uri": {"type": "string"}, "source-branch": {"type": "string"}, "source-tag": {"type": "string"},
-                          "source-versioned-tag": {"type": "string"}, "builder-id": {"type": "string"}
-                        }
-                      },
-                      "fields": {"type": "object", "description": "Statement fields (dot paths, e.g. predicate.buildType) and the JSON values they must equal."}
-                    }
-                  }
-                },
-                "static": {"enum": ["pass", "fail"]}
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}"##;
+/// The JSON Schema of `[sign-verify]`, derived from [`Raw`] (field docs
+/// are the descriptions).
+pub fn schema() -> String {
+    plimsoll_plugin_sdk::settings_schema::<Raw>(
+        "sign-verify settings ([sign-verify] in plimsoll.toml)",
+    )
+}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// `[sign-verify]` as plimsoll.toml spells it (after the host has read key
+// and trusted-root files). Its types are the schema; `Settings::from_json`
+// checks what types cannot say (exactly one kind of authority, identity or
+// its regex, a PEM key) and builds the policies the plugin applies.
+/// `[sign-verify]` in plimsoll.toml: which images are held to signature
+/// policies, and the policies.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Raw {
+    /// Hold every base image (FROM, after ARG substitution) of checked Dockerfiles to the policies.
+    #[serde(default)]
+    check_base_images: bool,
+    /// Hold every image named in checked compose files, Kubernetes manifests, GitHub workflows, GitLab CI files and devcontainer.json to the policies.
+    #[serde(default)]
+    check_manifest_images: bool,
+    /// Signature policies, as sigstore policy-controller's ClusterImagePolicy: image globs to authorities; every matching policy must pass (docs: Policies / Signatures).
+    #[serde(default)]
+    policies: Vec<RawPolicy>,
+}
+
+/// One `[[sign-verify.policies]]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "policy")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPolicy {
+    /// Names the policy in findings.
+    name: String,
+    /// Globs over image names (registry/repository); `*` stays within a path segment, `**` crosses `/`.
+    images: Vec<String>,
+    /// enforce: a failure is an error; warn: a note (reported, does not fail the default gate).
+    #[serde(default)]
+    mode: Mode,
+    /// Also report each image that satisfies the policy (PL7002, a note) with who signed it and the transparency-log entry, as cosign verify prints.
+    #[serde(default)]
+    report_verified: bool,
+    /// Key-based signatures must name this image's repository in their payload's docker-reference (cosign verify does not check it; mirrors and re-tagged copies fail it).
+    #[serde(default)]
+    check_reference: bool,
+    /// Annotations a verified signature must carry (cosign sign -a k=v).
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    /// Who must have signed: each authority is `key`, `keyless` or `static`; one that verifies satisfies the policy.
+    authorities: Vec<RawAuthority>,
+}
+
+/// One authority of a policy.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "authority")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAuthority {
+    /// Names the authority in findings.
+    name: Option<String>,
+    /// A PEM public key file (relative to plimsoll.toml) or inline PEM.
+    key: Option<String>,
+    /// With `key`: a Sigstore trusted_root.json whose Rekor keys check the signatures' transparency-log bundles.
+    trusted_root: Option<String>,
+    /// Keyless (Fulcio certificate) signatures: who and which issuer.
+    keyless: Option<RawKeyless>,
+    /// The transparency-log bundle of cosign v2 signatures: required (keyless default), optional (key default: checked when present and a trusted root is given), ignore (cosign --insecure-ignore-tlog).
+    tlog: Option<Tlog>,
+    /// In-toto attestations (cosign attest) the image must carry, signed by this authority; when given, they are what the authority checks.
+    attestations: Option<Vec<RawAttestation>>,
+    /// An authority that always passes or always fails.
+    #[serde(rename = "static")]
+    fixed: Option<Static>,
+}
+
+/// The keyless identity an authority requires.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "keyless")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawKeyless {
+    /// The certificate's identity (SAN), exactly.
+    identity: Option<String>,
+    /// The certificate's identity (SAN), as a regular expression.
+    identity_regex: Option<String>,
+    /// The OIDC issuer, exactly.
+    issuer: Option<String>,
+    /// The OIDC issuer, as a regular expression.
+    issuer_regex: Option<String>,
+    /// A Sigstore trusted_root.json (relative to plimsoll.toml).
+    trusted_root: Option<String>,
+    /// The certificate's GitHub workflow trigger claim.
+    github_workflow_trigger: Option<String>,
+    /// The certificate's GitHub workflow commit claim.
+    github_workflow_sha: Option<String>,
+    /// The certificate's GitHub workflow name claim.
+    github_workflow_name: Option<String>,
+    /// The certificate's GitHub workflow repository claim.
+    github_workflow_repository: Option<String>,
+    /// The certificate's GitHub workflow ref claim.
+    github_workflow_ref: Option<String>,
+}
+
+/// An attestation an authority requires.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "attestation")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAttestation {
+    /// A predicate type URI, or cosign's short names: slsaprovenance, slsaprovenance02, slsaprovenance1, spdxjson, cyclonedx, vuln.
+    predicate_type: String,
+    /// SLSA provenance, checked as slsa-verifier's verify-image does.
+    slsa: Option<RawSlsa>,
+    /// Statement fields (dot paths, e.g. predicate.buildType) and the JSON values they must equal.
+    fields: Option<Map<String, Value>>,
+}
+
+/// slsa-verifier's `verify-image` flags.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(rename = "slsa")]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSlsa {
+    /// The source repository (`github.com/owner/repo`).
+    source_uri: String,
+    /// Built from this branch.
+    source_branch: Option<String>,
+    /// Built from this tag.
+    source_tag: Option<String>,
+    /// Built from a tag of this major (`v1`) or minor (`v1.2`) version.
+    source_versioned_tag: Option<String>,
+    /// The builder id.
+    builder_id: Option<String>,
+}
+
+/// How a transparency-log bundle is required.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Tlog {
+    Required,
+    Optional,
+    Ignore,
+}
+
+/// A static authority's answer.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Static {
+    Pass,
+    Fail,
+}
+
+/// enforce: a failure is an error; warn: a note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
+    #[default]
     Enforce,
     Warn,
 }
@@ -171,243 +253,114 @@ pub struct Settings {
     pub policies: Vec<Policy>,
 }
 
-fn string(v: &Value, key: &str, at: &str) -> Result<Option<String>, String> {
-    match v.get(key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(format!("{at}: `{key}` must be a string")),
-    }
-}
-
-fn known(obj: &Map<String, Value>, keys: &[&str], at: &str) -> Result<(), String> {
-    match obj.keys().find(|k| !keys.contains(&k.as_str())) {
-        Some(k) => Err(format!(
-            "{at}: unknown key `{k}` (expected one of {})",
-            keys.join(", ")
-        )),
-        None => Ok(()),
-    }
-}
-
 impl Settings {
     pub fn from_json(v: &Value) -> Result<Settings, String> {
-        let obj = v.as_object().ok_or("[sign-verify] must be a table")?;
-        known(
-            obj,
-            &["check-base-images", "check-manifest-images", "policies"],
-            "[sign-verify]",
-        )?;
-        let flag = |key: &str| match obj.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(format!("[sign-verify]: `{key}` must be true or false")),
-        };
-        let check_base_images = flag("check-base-images")?;
-        let check_manifest_images = flag("check-manifest-images")?;
-        let mut policies = Vec::new();
-        for (i, p) in obj
-            .get("policies")
-            .map(|p| {
-                p.as_array()
-                    .cloned()
-                    .ok_or("[sign-verify]: `policies` must be a list")
-            })
-            .transpose()?
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            policies.push(policy(p, i)?);
-        }
+        let raw: Raw = serde_path_to_error::deserialize(v).map_err(|e| {
+            let at = e.path().to_string();
+            let at = if at == "." {
+                String::new()
+            } else {
+                format!(" `{at}`")
+            };
+            format!("[sign-verify]{at}: {}", e.into_inner())
+        })?;
         Ok(Settings {
-            check_base_images,
-            check_manifest_images,
-            policies,
+            check_base_images: raw.check_base_images,
+            check_manifest_images: raw.check_manifest_images,
+            policies: raw
+                .policies
+                .into_iter()
+                .map(policy)
+                .collect::<Result<_, _>>()?,
         })
     }
 }
 
-fn policy(p: &Value, i: usize) -> Result<Policy, String> {
-    let at0 = format!("[[sign-verify.policies]] #{}", i + 1);
-    let obj = p.as_object().ok_or(format!("{at0} must be a table"))?;
-    known(
-        obj,
-        &[
-            "name",
-            "images",
-            "mode",
-            "annotations",
-            "authorities",
-            "check-reference",
-            "report-verified",
-        ],
-        &at0,
-    )?;
-    let name = string(p, "name", &at0)?.ok_or(format!("{at0}: `name` is required"))?;
-    let at = format!("policy `{name}`");
-    let images: Vec<String> = p
-        .get("images")
-        .and_then(Value::as_array)
-        .ok_or(format!("{at}: `images` (a list of globs) is required"))?
-        .iter()
-        .map(|g| {
-            g.as_str()
-                .map(str::to_string)
-                .ok_or(format!("{at}: `images` must hold strings"))
-        })
-        .collect::<Result<_, _>>()?;
-    let mode = match string(p, "mode", &at)?.as_deref() {
-        None | Some("enforce") => Mode::Enforce,
-        Some("warn") => Mode::Warn,
-        Some(other) => {
-            return Err(format!(
-                "{at}: `mode` must be \"enforce\" or \"warn\", not \"{other}\""
-            ));
-        }
-    };
-    let annotations = match p.get("annotations") {
-        None => Vec::new(),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| {
-                v.as_str()
-                    .map(|s| (k.clone(), s.to_string()))
-                    .ok_or(format!("{at}: annotation `{k}` must be a string"))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(format!("{at}: `annotations` must be a table")),
-    };
-    let list = p
-        .get("authorities")
-        .and_then(Value::as_array)
-        .filter(|a| !a.is_empty())
-        .ok_or(format!("{at}: at least one authority is required"))?;
-    let mut authorities = Vec::new();
-    for (j, a) in list.iter().enumerate() {
-        authorities.push(authority(a, &format!("{at}, authority #{}", j + 1))?);
+fn policy(p: RawPolicy) -> Result<Policy, String> {
+    let at = format!("policy `{}`", p.name);
+    if p.authorities.is_empty() {
+        return Err(format!("{at}: at least one authority is required"));
     }
-    let check_reference = match p.get("check-reference") {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(format!("{at}: `check-reference` must be true or false")),
-    };
-    let report_verified = match p.get("report-verified") {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(format!("{at}: `report-verified` must be true or false")),
-    };
+    let authorities = p
+        .authorities
+        .into_iter()
+        .enumerate()
+        .map(|(j, a)| authority(a, &format!("{at}, authority #{}", j + 1)))
+        .collect::<Result<_, _>>()?;
     Ok(Policy {
-        name,
-        images,
-        mode,
-        annotations,
+        name: p.name,
+        images: p.images,
+        mode: p.mode,
+        annotations: p.annotations.into_iter().collect(),
         authorities,
-        check_reference,
-        report_verified,
+        check_reference: p.check_reference,
+        report_verified: p.report_verified,
     })
 }
 
-fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
-    let obj = a.as_object().ok_or(format!("{at} must be a table"))?;
-    known(
-        obj,
-        &[
-            "name",
-            "key",
-            "keyless",
-            "static",
-            "tlog",
-            "trusted-root",
-            "attestations",
-        ],
-        at,
-    )?;
-    let kinds = ["key", "keyless", "static"]
+fn authority(a: RawAuthority, at: &str) -> Result<AuthoritySpec, String> {
+    let kinds = [a.key.is_some(), a.keyless.is_some(), a.fixed.is_some()]
         .iter()
-        .filter(|k| obj.contains_key(**k))
+        .filter(|k| **k)
         .count();
     if kinds != 1 {
         return Err(format!(
             "{at}: give exactly one of `key`, `keyless` or `static`"
         ));
     }
-    let label = string(a, "name", at)?;
-    if let Some(pem) = string(a, "key", at)? {
-        if !pem.contains("-----BEGIN") {
-            return Err(format!("{at}: `key` is not a PEM public key"));
-        }
-        let mut extra = extra(a, at)?;
-        extra.options.trusted_root = string(a, "trusted-root", at)?;
-        return Ok(AuthoritySpec::Key {
-            label: label.unwrap_or_else(|| "key".into()),
-            pem,
-            extra,
-        });
-    }
-    if let Some(s) = string(a, "static", at)? {
-        if ["tlog", "trusted-root", "attestations"]
-            .iter()
-            .any(|k| obj.contains_key(*k))
-        {
+    if let Some(fixed) = a.fixed {
+        if a.tlog.is_some() || a.trusted_root.is_some() || a.attestations.is_some() {
             return Err(format!(
                 "{at}: a static authority takes no `tlog`, `trusted-root` or `attestations`"
             ));
         }
-        return match s.as_str() {
-            "pass" => Ok(AuthoritySpec::Static { pass: true }),
-            "fail" => Ok(AuthoritySpec::Static { pass: false }),
-            _ => Err(format!("{at}: `static` must be \"pass\" or \"fail\"")),
-        };
+        return Ok(AuthoritySpec::Static {
+            pass: matches!(fixed, Static::Pass),
+        });
     }
-    let k = obj
-        .get("keyless")
-        .and_then(Value::as_object)
-        .ok_or(format!("{at}: `keyless` must be a table"))?;
-    let kv = Value::Object(k.clone());
-    known(
-        k,
-        &[
-            "identity",
-            "identity-regex",
-            "issuer",
-            "issuer-regex",
-            "trusted-root",
-            "github-workflow-trigger",
-            "github-workflow-sha",
-            "github-workflow-name",
-            "github-workflow-repository",
-            "github-workflow-ref",
-        ],
-        at,
-    )?;
-    if obj.contains_key("trusted-root") {
+    let mut extra = extra(a.tlog, a.attestations, at)?;
+    if let Some(pem) = a.key {
+        if !pem.contains("-----BEGIN") {
+            return Err(format!("{at}: `key` is not a PEM public key"));
+        }
+        extra.options.trusted_root = a.trusted_root;
+        return Ok(AuthoritySpec::Key {
+            label: a.name.unwrap_or_else(|| "key".into()),
+            pem,
+            extra,
+        });
+    }
+    let Some(k) = a.keyless else {
+        unreachable!("exactly one kind of authority was given");
+    };
+    if a.trusted_root.is_some() {
         return Err(format!(
             "{at}: a keyless authority's trusted root goes inside `keyless`"
         ));
     }
-    let pick = |exact: &str, regex: &str| -> Result<(String, bool), String> {
-        match (string(&kv, exact, at)?, string(&kv, regex, at)?) {
+    let pick =
+        |exact: Option<String>, regex: Option<String>, names: (&str, &str)| match (exact, regex) {
             (Some(e), None) => Ok((e, false)),
             (None, Some(r)) => Ok((r, true)),
             _ => Err(format!(
-                "{at}: keyless needs exactly one of `{exact}` or `{regex}`"
+                "{at}: keyless needs exactly one of `{}` or `{}`",
+                names.0, names.1
             )),
-        }
-    };
-    let (identity, identity_is_regex) = pick("identity", "identity-regex")?;
-    let (issuer, issuer_is_regex) = pick("issuer", "issuer-regex")?;
-    let trusted_root = string(&kv, "trusted-root", at)?.ok_or(format!(
+        };
+    let (identity, identity_is_regex) =
+        pick(k.identity, k.identity_regex, ("identity", "identity-regex"))?;
+    let (issuer, issuer_is_regex) = pick(k.issuer, k.issuer_regex, ("issuer", "issuer-regex"))?;
+    let trusted_root = k.trusted_root.ok_or(format!(
         "{at}: keyless needs `trusted-root` (a Sigstore trusted_root.json)"
     ))?;
-    let mut extra = extra(a, at)?;
-    for claim in [
-        "github-workflow-trigger",
-        "github-workflow-sha",
-        "github-workflow-name",
-        "github-workflow-repository",
-        "github-workflow-ref",
+    for (claim, value) in [
+        ("github-workflow-trigger", k.github_workflow_trigger),
+        ("github-workflow-sha", k.github_workflow_sha),
+        ("github-workflow-name", k.github_workflow_name),
+        ("github-workflow-repository", k.github_workflow_repository),
+        ("github-workflow-ref", k.github_workflow_ref),
     ] {
-        if let Some(value) = string(&kv, claim, at)? {
+        if let Some(value) = value {
             extra.options.claims.push(CertificateClaim {
                 name: claim.into(),
                 value,
@@ -416,7 +369,7 @@ fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
         }
     }
     Ok(AuthoritySpec::Keyless {
-        label: label.unwrap_or_else(|| format!("keyless {identity}")),
+        label: a.name.unwrap_or_else(|| format!("keyless {identity}")),
         authority: KeylessAuthority {
             identity,
             identity_is_regex,
@@ -429,69 +382,40 @@ fn authority(a: &Value, at: &str) -> Result<AuthoritySpec, String> {
 }
 
 /// `tlog` and `attestations` of an authority.
-fn extra(a: &Value, at: &str) -> Result<Extra, String> {
-    let tlog = match string(a, "tlog", at)?.as_deref() {
-        None => String::new(),
-        Some(t @ ("required" | "optional" | "ignore")) => t.to_string(),
-        Some(other) => {
-            return Err(format!(
-                "{at}: `tlog` must be \"required\", \"optional\" or \"ignore\", not \"{other}\""
-            ));
-        }
+fn extra(
+    tlog: Option<Tlog>,
+    attestations: Option<Vec<RawAttestation>>,
+    at: &str,
+) -> Result<Extra, String> {
+    let tlog = match tlog {
+        None => "",
+        Some(Tlog::Required) => "required",
+        Some(Tlog::Optional) => "optional",
+        Some(Tlog::Ignore) => "ignore",
     };
-    let mut attestations = Vec::new();
-    if let Some(list) = a.get("attestations") {
-        let list = list
-            .as_array()
-            .filter(|l| !l.is_empty())
-            .ok_or(format!("{at}: `attestations` must be a non-empty list"))?;
-        for (i, r) in list.iter().enumerate() {
-            let at = format!("{at}, attestation #{}", i + 1);
-            let obj = r.as_object().ok_or(format!("{at} must be a table"))?;
-            known(obj, &["predicate-type", "slsa", "fields"], &at)?;
-            let kind = string(r, "predicate-type", &at)?
-                .ok_or(format!("{at}: `predicate-type` is required"))?;
-            let slsa = match r.get("slsa") {
-                None => None,
-                Some(Value::Object(m)) => {
-                    known(
-                        m,
-                        &[
-                            "source-uri",
-                            "source-branch",
-                            "source-tag",
-                            "source-versioned-tag",
-                            "builder-id",
-                        ],
-                        &at,
-                    )?;
-                    let sv = Value::Object(m.clone());
-                    Some(SlsaPolicy {
-                        source_uri: string(&sv, "source-uri", &at)?
-                            .ok_or(format!("{at}: `slsa` needs `source-uri`"))?,
-                        source_branch: string(&sv, "source-branch", &at)?,
-                        source_tag: string(&sv, "source-tag", &at)?,
-                        source_versioned_tag: string(&sv, "source-versioned-tag", &at)?,
-                        builder_id: string(&sv, "builder-id", &at)?,
-                    })
-                }
-                Some(_) => return Err(format!("{at}: `slsa` must be a table")),
-            };
-            let fields = match r.get("fields") {
-                None => Vec::new(),
-                Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                Some(_) => return Err(format!("{at}: `fields` must be a table")),
-            };
-            attestations.push(Required {
-                predicate_type: predicate_type(&kind),
-                slsa,
-                fields,
-            });
+    let attestations = match attestations {
+        None => Vec::new(),
+        Some(list) if list.is_empty() => {
+            return Err(format!("{at}: `attestations` must be a non-empty list"));
         }
-    }
+        Some(list) => list
+            .into_iter()
+            .map(|r| Required {
+                predicate_type: predicate_type(&r.predicate_type),
+                slsa: r.slsa.map(|s| SlsaPolicy {
+                    source_uri: s.source_uri,
+                    source_branch: s.source_branch,
+                    source_tag: s.source_tag,
+                    source_versioned_tag: s.source_versioned_tag,
+                    builder_id: s.builder_id,
+                }),
+                fields: r.fields.unwrap_or_default().into_iter().collect(),
+            })
+            .collect(),
+    };
     Ok(Extra {
         options: VerifyOptions {
-            tlog,
+            tlog: tlog.to_string(),
             ..Default::default()
         },
         attestations,
@@ -584,13 +508,13 @@ mod tests {
         let e = bad(
             serde_json::json!({"policies": [{"name": "ours", "images": ["x"], "mode": "audit", "authorities": [{"static": "pass"}]}]}),
         );
-        assert!(e.contains("`mode`"), "{e}");
+        assert!(e.contains("`policies[0].mode`"), "{e}");
         let e = bad(
             serde_json::json!({"policies": [{"name": "ours", "images": ["x"], "authorities": [{"key": "k", "static": "pass"}]}]}),
         );
         assert!(e.contains("exactly one"), "{e}");
         let e = bad(serde_json::json!({"polices": []}));
-        assert!(e.contains("unknown key `polices`"), "{e}");
+        assert!(e.contains("unknown field `polices`"), "{e}");
         let ok = Settings::from_json(&serde_json::json!({"check-base-images": true, "policies": [
             {"name": "ours", "images": ["a/**"], "mode": "warn", "annotations": {"team": "x"}, "authorities": [
                 {"key": "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n"},
@@ -600,13 +524,14 @@ mod tests {
         assert_eq!(ok.policies[0].authorities.len(), 2);
     }
 
-    /// The hand-written schema and the parser agree: settings the parser
-    /// takes the schema accepts, and the schema refuses unknown keys, wrong
-    /// types and missing required keys before the plugin is asked.
+    /// The derived schema and the parser agree: settings the parser takes
+    /// the schema accepts, and the schema refuses unknown keys, wrong types
+    /// and missing required keys before the plugin is asked; so does the
+    /// parser.
     #[test]
     fn schema_and_parser_agree() {
         use serde_json::json;
-        let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+        let schema: Value = serde_json::from_str(&schema()).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         let keyless = json!({"keyless": {"identity": "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main", "issuer": "https://token.actions.githubusercontent.com", "trusted-root": "trusted_root.json"}});
         for v in [
@@ -631,6 +556,7 @@ mod tests {
             json!({"policies": [{"name": "x", "images": ["**"], "authorities": [{"tlog": "maybe"}]}]}),
         ] {
             assert!(!validator.is_valid(&v), "the schema accepts {v}");
+            assert!(Settings::from_json(&v).is_err(), "the parser takes {v}");
         }
     }
 }
