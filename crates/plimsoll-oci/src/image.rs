@@ -2,7 +2,9 @@
 //! directory (`oci:DIR[:TAG]`) or a `docker save` tarball
 //! (`docker-archive:FILE`) — resolved to one platform's manifest, config and
 //! layers, every blob verified against its digest, and the layers merged
-//! into a [`Filesystem`].
+//! into a [`Filesystem`]. [`ImageSource::parse`] holds the one list of
+//! schemes, including `sbom:FILE` (Grype's spelling), an SBOM standing in
+//! for an image it describes, which has no layers to open.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -19,12 +21,19 @@ use crate::{ErrorKind, Registry, RegistryError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageSource {
     Registry(String),
-    OciLayout { dir: PathBuf, tag: Option<String> },
+    OciLayout {
+        dir: PathBuf,
+        tag: Option<String>,
+    },
     DockerArchive(PathBuf),
+    /// `sbom:FILE`: a CycloneDX or SPDX document listing an image's
+    /// packages (checked as `--sbom FILE`).
+    Sbom(PathBuf),
 }
 
 impl ImageSource {
-    /// `oci:DIR[:TAG]`, `docker-archive:FILE`, or a registry reference.
+    /// `oci:DIR[:TAG]`, `docker-archive:FILE`, `sbom:FILE`, or a registry
+    /// reference.
     pub fn parse(s: &str) -> ImageSource {
         if let Some(rest) = s.strip_prefix("oci:") {
             // `oci:dir:tag` — the tag is after the last `:` that follows the
@@ -42,6 +51,9 @@ impl ImageSource {
         }
         if let Some(file) = s.strip_prefix("docker-archive:") {
             return ImageSource::DockerArchive(PathBuf::from(file));
+        }
+        if let Some(file) = s.strip_prefix("sbom:") {
+            return ImageSource::Sbom(PathBuf::from(file));
         }
         ImageSource::Registry(s.to_string())
     }
@@ -367,6 +379,10 @@ impl Image {
                 Self::from_layout(source, &dir, tag.as_deref(), &want, limits)
             }
             ImageSource::DockerArchive(file) => Self::from_archive(source, &file, &want, limits),
+            ImageSource::Sbom(file) => Err(invalid(format!(
+                "{}: an SBOM lists packages and has no layers to read",
+                file.display()
+            ))),
         }
     }
 
@@ -625,4 +641,50 @@ fn check_diff_ids(config: &Value, blobs: &[LayerBlob]) -> Result<(), ImageError>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scheme_parses_to_its_source() {
+        let parse = ImageSource::parse;
+        assert_eq!(
+            parse("alpine:3.19"),
+            ImageSource::Registry("alpine:3.19".into())
+        );
+        assert_eq!(
+            parse("oci:./layout:1.0"),
+            ImageSource::OciLayout {
+                dir: "./layout".into(),
+                tag: Some("1.0".into())
+            }
+        );
+        // A `:` before the last `/` belongs to the directory.
+        assert_eq!(
+            parse("oci:/tmp/a:b/layout"),
+            ImageSource::OciLayout {
+                dir: "/tmp/a:b/layout".into(),
+                tag: None
+            }
+        );
+        assert_eq!(
+            parse("docker-archive:app.tar"),
+            ImageSource::DockerArchive("app.tar".into())
+        );
+        assert_eq!(
+            parse("sbom:app.cdx.json"),
+            ImageSource::Sbom("app.cdx.json".into())
+        );
+    }
+
+    #[test]
+    fn an_sbom_is_not_opened_as_an_image() {
+        match Image::open("sbom:app.cdx.json", None, None, Limits::default()) {
+            Err(ImageError::Invalid(m)) => assert!(m.contains("no layers"), "{m}"),
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("an SBOM opened as an image"),
+        }
+    }
 }

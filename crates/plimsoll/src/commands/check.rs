@@ -1,19 +1,20 @@
 //! `plimsoll check`: the command line turned into a [`Plan`] (images,
 //! SBOMs, fixes, settings from flags) for the check pipeline.
 
-use std::path::PathBuf;
-
 use crate::check::{Plan, run_plan};
 use crate::cli::{CheckArgs, GlobalArgs};
 use crate::{ExitCode, UsageError};
 
 pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     // `--image sbom:FILE` is Grype's spelling of `--sbom FILE`.
-    let (sbom_images, mut images): (Vec<String>, Vec<String>) = args
-        .image
-        .iter()
-        .cloned()
-        .partition(|i| i.starts_with("sbom:"));
+    let mut images = Vec::new();
+    let mut sboms = args.sbom.clone();
+    for i in &args.image {
+        match plimsoll_oci::ImageSource::parse(i) {
+            plimsoll_oci::ImageSource::Sbom(file) => sboms.push(file),
+            _ => images.push(i.clone()),
+        }
+    }
     for file in &args.images_from {
         for image in crate::check::manifests::images_from(file)? {
             if !images.contains(&image) {
@@ -21,12 +22,6 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let mut sboms = args.sbom.clone();
-    sboms.extend(
-        sbom_images
-            .iter()
-            .map(|i| PathBuf::from(&i["sbom:".len()..])),
-    );
     for image in &images {
         image_reference_usable(image)?;
     }

@@ -87,27 +87,29 @@ pub fn packages(
     format: ListFormat,
     platform: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let inv = if let Some(file) = target.strip_prefix("sbom:") {
-        let bytes = read_sbom_file(file).map_err(UsageError)?;
-        match plimsoll_packages::sbom::read(&String::from_utf8_lossy(&bytes)) {
-            Ok(s) => s.inventory,
-            Err(e) => {
-                crate::diag!("error: invalid-sbom: {file}: {e}");
-                return Ok(ExitCode::CheckFailed);
-            }
-        }
-    } else {
-        match open_image_reporting(global, target, platform)? {
-            Ok(i) => match plimsoll_services::inventory(&i) {
-                Ok(inv) => inv,
+    let inv =
+        if let plimsoll_oci::ImageSource::Sbom(file) = plimsoll_oci::ImageSource::parse(target) {
+            let file = file.to_string_lossy();
+            let bytes = read_sbom_file(&file).map_err(UsageError)?;
+            match plimsoll_packages::sbom::read(&String::from_utf8_lossy(&bytes)) {
+                Ok(s) => s.inventory,
                 Err(e) => {
-                    crate::diag!("error: unreadable-packages: {target}: {e}");
+                    crate::diag!("error: invalid-sbom: {file}: {e}");
                     return Ok(ExitCode::CheckFailed);
                 }
-            },
-            Err(code) => return Ok(code),
-        }
-    };
+            }
+        } else {
+            match open_image_reporting(global, target, platform)? {
+                Ok(i) => match plimsoll_services::inventory(&i) {
+                    Ok(inv) => inv,
+                    Err(e) => {
+                        crate::diag!("error: unreadable-packages: {target}: {e}");
+                        return Ok(ExitCode::CheckFailed);
+                    }
+                },
+                Err(code) => return Ok(code),
+            }
+        };
     let mut out = std::io::stdout().lock();
     match format {
         ListFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&inv)?)?,
