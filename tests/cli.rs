@@ -1290,7 +1290,9 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     let (first, hits, misses) = run(&[]);
     assert_eq!((hits, misses), (0, 1));
     assert!(first.contains("PL3003"), "{first}");
-    assert_eq!(entries().len(), 1);
+    // lint's answer, and pin's: offline, with the registry's (offline)
+    // answer it hangs on.
+    assert_eq!(entries().len(), 2);
     let (again, hits, misses) = run(&[]);
     assert_eq!((hits, misses), (1, 0));
     assert_eq!(again, first);
@@ -1325,7 +1327,12 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     // An entry edited to hide the findings fails its MAC (the key lives
     // outside the cache directory): recomputed, not believed.
     for f in entries() {
-        let text = std::fs::read_to_string(&f).unwrap();
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        // Whole entries only: those of earlier texts and settings were
+        // truncated above and never rewritten.
+        if !text.ends_with('}') {
+            continue;
+        }
         let at = text.find("\"findings\":[").unwrap() + "\"findings\":[".len();
         let end = text.rfind(']').unwrap();
         std::fs::write(&f, format!("{}{}", &text[..at], &text[end..])).unwrap();

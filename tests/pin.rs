@@ -155,14 +155,14 @@ fn one_manifest_request_per_unique_reference() {
     );
 }
 
-#[test]
-fn moved_tag_is_stale_and_update_repins_it() {
-    let Some(s) = stack() else { return };
+/// A repository of the calling test's own (so the shared `library/moving`
+/// tag is never touched) whose `latest` tag `copy("v1")` and `copy("v2")`
+/// move, with skopeo; `None` (skipped, said why) without skopeo.
+fn own_moving_tag(s: &Stack) -> Option<(String, impl Fn(&str) + '_)> {
     if Command::new("skopeo").arg("--version").output().is_err() {
         eprintln!("skipped: skopeo (installed by ../shared/stack/up) is not on PATH");
-        return;
+        return None;
     }
-    // Our own repository, so the shared `library/moving` tag is never touched.
     let repo = format!(
         "{}/plimsoll-e2e/moving-{}-{}",
         s.plain,
@@ -172,7 +172,8 @@ fn moved_tag_is_stale_and_update_repins_it() {
             .unwrap()
             .as_nanos()
     );
-    let copy = |from: &str| {
+    let to = repo.clone();
+    let copy = move |from: &str| {
         let st = Command::new("skopeo")
             .args([
                 "copy",
@@ -181,10 +182,19 @@ fn moved_tag_is_stale_and_update_repins_it() {
                 "--dest-tls-verify=false",
             ])
             .arg(format!("docker://{}/library/moving:{from}", s.plain))
-            .arg(format!("docker://{repo}:latest"))
+            .arg(format!("docker://{to}:latest"))
             .status()
             .unwrap();
         assert!(st.success(), "skopeo copy {from}");
+    };
+    Some((repo, copy))
+}
+
+#[test]
+fn moved_tag_is_stale_and_update_repins_it() {
+    let Some(s) = stack() else { return };
+    let Some((repo, copy)) = own_moving_tag(&s) else {
+        return;
     };
     copy("v1");
     let p = Project::new();
@@ -216,6 +226,70 @@ fn moved_tag_is_stale_and_update_repins_it() {
         p.read("Dockerfile"),
         format!("FROM {repo}:latest@{v2}\nUSER 1000\n")
     );
+}
+
+/// The pin plugin's answer is result-cached with the registry questions it
+/// asked: a re-run asks them again and reuses the answer while the tag
+/// still points where it did; once the tag moves, the answer is computed
+/// again and the stale pin is reported. (`tag-ttl-seconds = 0`: the
+/// registry client asks the registry every run; with a TTL, a cached
+/// answer lives as long as the client's answer for the tag does.)
+#[test]
+fn a_cached_pin_answer_lives_as_long_as_the_registry_answer() {
+    let Some(s) = stack() else { return };
+    let Some((repo, copy)) = own_moving_tag(&s) else {
+        return;
+    };
+    copy("v1");
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    p.file(
+        "Dockerfile",
+        &format!("FROM {repo}:latest@{}\nUSER 1000\n", digest("MOVING_V1")),
+    );
+    p.file("plimsoll.toml", "[registry]\ntag-ttl-seconds = 0\n");
+    let run = || {
+        let r = Run::from(
+            p.command(&[
+                "-vv",
+                "check",
+                "--format",
+                "json",
+                "--select",
+                "pin",
+                "Dockerfile",
+            ])
+            .env("PLIMSOLL_CACHE_DIR", &cache)
+            .output()
+            .unwrap(),
+        );
+        let count = |what: &str| {
+            r.stderr
+                .lines()
+                .filter(|l| l.contains(what) && l.contains("plugin") && l.contains("pin"))
+                .count()
+        };
+        let rules: Vec<String> = r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect();
+        (rules, count("result cache hit"), count("result cache miss"))
+    };
+    let (first, hits, misses) = run();
+    assert_eq!((hits, misses), (0, 1));
+    assert!(!first.contains(&"PL6002".to_string()), "{first:?}");
+    let (again, hits, misses) = run();
+    assert_eq!((hits, misses), (1, 0), "the tag did not move");
+    assert_eq!(again, first);
+
+    copy("v2");
+    let (moved, hits, misses) = run();
+    assert_eq!((hits, misses), (0, 1), "the tag moved");
+    assert!(moved.contains(&"PL6002".to_string()), "{moved:?}");
+    let (_, hits, _) = run();
+    assert_eq!(hits, 1, "and the new answer is cached in turn");
 }
 
 #[test]

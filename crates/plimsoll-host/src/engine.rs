@@ -12,8 +12,8 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use crate::limits::Limiter;
 use crate::store::StoreState;
 use crate::{
-    Capability, CompileCache, FailureKind, Host, HostConfig, Limits, PluginFailure, bindings,
-    budget, cache,
+    Capability, CompileCache, FailureKind, Host, HostConfig, Limits, PluginFailure, Transcript,
+    bindings, budget, cache,
 };
 
 /// How often the epoch advances; time limits are multiples of it.
@@ -55,6 +55,7 @@ fn ticks(d: Duration) -> u64 {
 pub(crate) fn new_call(store: &mut Store<StoreState>) {
     let state = store.data_mut();
     state.logs_left = 200;
+    state.transcript = Transcript::default();
     let clock = &mut state.clock;
     clock.started = Instant::now();
     clock.in_host = Duration::ZERO;
@@ -200,6 +201,7 @@ impl Host {
                 exceeded: None,
             },
             image: None,
+            transcript: Transcript::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);

@@ -176,6 +176,11 @@ impl Warm {
 }
 
 impl Plugin {
+    /// The capabilities the config granted it.
+    pub fn granted(&self) -> &[Capability] {
+        &self.granted
+    }
+
     /// An instance an earlier call left clean, if any.
     pub(crate) fn take_warm(&self) -> Option<Warm> {
         self.warm.lock().ok()?.pop()

@@ -13,7 +13,7 @@ use crate::plugin::{DockerfileExport, Warm};
 use crate::store::StoreState;
 use crate::{
     FailureKind, Host, ImageTarget, ImageView, Limits, ManifestTarget, Plugin, PluginFailure,
-    convert, engine,
+    Transcript, convert, engine,
 };
 use plimsoll_dockerfile::Dockerfile;
 use plimsoll_report as report;
@@ -78,8 +78,20 @@ impl Host {
         doc: &Dockerfile,
         path: &str,
     ) -> Result<Vec<report::Finding>, PluginFailure> {
+        self.check_dockerfile_transcribed(plugin, doc, path)
+            .map(|(found, _)| found)
+    }
+
+    /// [`Self::check_dockerfile`], with the host calls the plugin made (a
+    /// result cache keeps the answer of a replayable call).
+    pub fn check_dockerfile_transcribed(
+        &self,
+        plugin: &Plugin,
+        doc: &Dockerfile,
+        path: &str,
+    ) -> Result<(Vec<report::Finding>, Transcript), PluginFailure> {
         let Some(idx) = &plugin.dockerfile_idx else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Transcript::default()));
         };
         let settings = &plugin.settings_json;
         let what = format!("check of {path}");
@@ -88,7 +100,7 @@ impl Host {
             DockerfileExport::Records(_) => Some(convert::document(doc, path)),
             DockerfileExport::Text(_) => None,
         };
-        let result = self.call(
+        let (result, transcript) = self.call_transcribed(
             plugin,
             &what,
             |_| {},
@@ -107,7 +119,7 @@ impl Host {
             text: &doc.text,
             lines: &doc.lines,
         };
-        Self::accept(plugin, path, &target, result)
+        Ok((Self::accept(plugin, path, &target, result)?, transcript))
     }
 
     /// The manifest kinds a plugin checks: its `kinds` answer, asked once.
@@ -210,6 +222,18 @@ impl Host {
         prepare: impl FnOnce(&mut StoreState),
         call: impl FnOnce(&mut Store<StoreState>, &Instance) -> wasmtime::Result<T>,
     ) -> Result<T, PluginFailure> {
+        self.call_transcribed(plugin, what, prepare, call)
+            .map(|(r, _)| r)
+    }
+
+    /// [`Self::call`], with the host calls the plugin made.
+    fn call_transcribed<T>(
+        &self,
+        plugin: &Plugin,
+        what: &str,
+        prepare: impl FnOnce(&mut StoreState),
+        call: impl FnOnce(&mut Store<StoreState>, &Instance) -> wasmtime::Result<T>,
+    ) -> Result<(T, Transcript), PluginFailure> {
         let name = plugin.name.as_str();
         let (mut store, instance) = match plugin.take_warm() {
             Some(Warm {
@@ -234,12 +258,13 @@ impl Host {
         });
         match result {
             Ok((r, instance, calls)) => {
+                let transcript = std::mem::take(&mut store.data_mut().transcript);
                 plugin.give_back(Warm {
                     store,
                     instance,
                     calls: calls + 1,
                 });
-                Ok(r)
+                Ok((r, transcript))
             }
             Err(e) => Err(self.failure(name, &plugin.limits, &store, what, e)),
         }

@@ -10,7 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::plimsoll::plugin::types as wtypes;
 use crate::limits::Limiter;
-use crate::{Capability, ImageView, Services, budget};
+use crate::{Capability, ImageView, Services, Transcript, budget};
 
 /// Per-store state: an empty WASI context, limits, captured stderr and logs.
 pub(crate) struct StoreState {
@@ -25,6 +25,8 @@ pub(crate) struct StoreState {
     pub(crate) clock: budget::CallBudget,
     /// The image of the current `check-image` call.
     pub(crate) image: Option<Arc<dyn ImageView>>,
+    /// The host calls of the current call.
+    pub(crate) transcript: Transcript,
 }
 
 impl StoreState {
@@ -39,14 +41,22 @@ impl StoreState {
         calls: u64,
         f: impl FnOnce(&Self) -> Result<R, wtypes::HostError>,
     ) -> Result<R, wtypes::HostError> {
+        // A refusal for want of a grant is the same every time (the grants
+        // are part of a cached answer's key).
         if !self.granted.contains(&capability) {
             return Err(wtypes::HostError::Denied(format!(
                 "the `{capability}` capability is not granted to this plugin"
             )));
         }
-        self.clock
-            .charge(calls)
-            .map_err(wtypes::HostError::Denied)?;
+        // Only registry questions are asked again to trust a cached answer
+        // (`transcript`); the image a Dockerfile check has none of.
+        if !matches!(capability, Capability::Registry | Capability::Image) {
+            self.transcript.not_replayable();
+        }
+        if let Err(e) = self.clock.charge(calls) {
+            self.transcript.not_replayable();
+            return Err(wtypes::HostError::Denied(e));
+        }
         let started = Instant::now();
         let r = f(self);
         self.clock.in_host += started.elapsed();

@@ -331,21 +331,21 @@ impl Engine {
             if !p.rules.iter().any(|r| self.selection.enabled(r)) {
                 continue;
             }
-            let key = self
-                .self_contained
-                .contains(&p.name)
-                .then(|| self.results.key(p, path, doc.text.as_bytes()))
-                .flatten();
-            let call = || match key.as_deref().and_then(|k| self.results.get(&self.host, k)) {
+            let key = self.results.key(p, path, doc.text.as_bytes());
+            let registry = self.services.registry();
+            let call = || match key
+                .as_deref()
+                .and_then(|k| self.results.get(&self.host, k, registry))
+            {
                 Some(cached) => {
                     tracing::debug!(plugin = %p.name, path, "result cache hit");
                     Ok(cached)
                 }
                 None => {
-                    let found = self.host.check_dockerfile(p, doc, path)?;
+                    let (found, asked) = self.host.check_dockerfile_transcribed(p, doc, path)?;
                     if let Some(k) = &key {
                         tracing::debug!(plugin = %p.name, path, "result cache miss");
-                        self.results.put(&self.host, k, &found);
+                        self.results.put(&self.host, k, &found, &asked);
                     }
                     Ok(found)
                 }

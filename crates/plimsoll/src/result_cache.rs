@@ -6,10 +6,14 @@
 //! plimsoll (version, commit, and the executable's size and modification
 //! time, so a rebuilt binary never reads an older one's results), the
 //! plugin's sha256 and effective settings, the file's path and text, and
-//! the day plugins see (rules compare dates, such as end-of-life). Only
-//! plugins whose answers hang on nothing else are cached: those granted no
-//! capability that reaches a registry, signatures, vulnerability data or
-//! packages.
+//! the day plugins see (rules compare dates, such as end-of-life), and the
+//! capabilities it was granted. An answer is kept with the host calls the
+//! plugin made to reach it (`plimsoll_host::Transcript`): only calls whose
+//! every host call was a registry question are cached, and a cached answer
+//! is used only when asking those questions again gets the same answers
+//! (so a pin finding lives as long as the registry's answer for its tag:
+//! the registry client's TTL, or `--offline`'s cache). A call that used
+//! signatures, vulnerability data or packages is never cached.
 //!
 //! Each entry carries a MAC (keyed BLAKE3) under the compiled-plugin cache's key, which
 //! lives outside the cache directory: an entry that does not verify, does
@@ -94,6 +98,8 @@ pub struct ResultCache {
 struct Entry {
     key: String,
     findings: Vec<Finding>,
+    /// The registry questions the answer hangs on.
+    asked: plimsoll_host::Transcript,
 }
 
 /// What this plimsoll binary is, for keys: version, commit, and the
@@ -130,10 +136,12 @@ impl ResultCache {
         self.store.dir.as_ref()?;
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
+        let granted: Vec<String> = plugin.granted().iter().map(|c| c.to_string()).collect();
         for part in [
             plugin.name.as_bytes(),
             plugin.sha256.as_bytes(),
             plugin.settings_json().as_bytes(),
+            granted.join(",").as_bytes(),
             path.as_bytes(),
         ] {
             h.update((part.len() as u64).to_le_bytes());
@@ -143,17 +151,33 @@ impl ResultCache {
         Some(hex::encode(h.finalize()))
     }
 
-    /// The cached answer for `key`, when there is one that verifies.
-    pub fn get(&self, host: &Host, key: &str) -> Option<Vec<Finding>> {
+    /// The cached answer for `key`, when there is one that verifies and
+    /// the registry still answers its questions as it did.
+    pub fn get(
+        &self,
+        host: &Host,
+        key: &str,
+        registry: &dyn plimsoll_host::RegistryService,
+    ) -> Option<Vec<Finding>> {
         let entry: Entry = self.store.get(host, key)?;
-        (entry.key == key).then_some(entry.findings)
+        (entry.key == key && entry.asked.still_holds(registry)).then_some(entry.findings)
     }
 
-    /// Stores an answer.
-    pub fn put(&self, host: &Host, key: &str, findings: &[Finding]) {
+    /// Stores an answer, when the call can be replayed.
+    pub fn put(
+        &self,
+        host: &Host,
+        key: &str,
+        findings: &[Finding],
+        asked: &plimsoll_host::Transcript,
+    ) {
+        if !asked.replayable() {
+            return;
+        }
         let entry = Entry {
             key: key.to_string(),
             findings: findings.to_vec(),
+            asked: asked.clone(),
         };
         self.store.put(host, key, &entry);
     }

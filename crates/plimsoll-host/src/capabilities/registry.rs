@@ -4,6 +4,7 @@ use super::host_error;
 use crate::bindings::plimsoll::plugin::registry as wreg;
 use crate::bindings::plimsoll::plugin::types as wtypes;
 use crate::store::StoreState;
+use crate::transcript::{Answer, Question};
 use crate::{Capability, Resolved};
 
 fn wit_resolved(r: Resolved) -> wreg::Resolved {
@@ -32,13 +33,14 @@ const MAX_RESOLVE_MANY: usize = 1000;
 
 impl wreg::Host for StoreState {
     fn resolve(&mut self, reference: String) -> Result<wreg::Resolved, wtypes::HostError> {
-        self.host_call(Capability::Registry, 1, |s| {
-            s.services()
-                .registry()
-                .and_then(|r| r.resolve(&reference))
-                .map(wit_resolved)
-                .map_err(host_error)
-        })
+        let answer = self.host_call(Capability::Registry, 1, |s| {
+            Ok(s.services().registry().and_then(|r| r.resolve(&reference)))
+        })?;
+        self.transcript.record(
+            Question::Resolve(reference),
+            Answer::Resolved(answer.clone()),
+        );
+        answer.map(wit_resolved).map_err(host_error)
     }
 
     /// Counts one host call per reference.
@@ -48,43 +50,59 @@ impl wreg::Host for StoreState {
     ) -> Vec<Result<wreg::Resolved, wtypes::HostError>> {
         let every = |e: wtypes::HostError| references.iter().map(|_| Err(e.clone())).collect();
         if references.len() > MAX_RESOLVE_MANY {
+            self.transcript.not_replayable();
             return every(wtypes::HostError::InvalidInput(format!(
                 "resolve-many takes at most {MAX_RESOLVE_MANY} references"
             )));
         }
         let calls = references.len().max(1) as u64;
-        match self.host_call(Capability::Registry, calls, |s| {
+        let found = match self.host_call(Capability::Registry, calls, |s| {
             let registry = s.services().registry().map_err(host_error)?;
             Ok(registry.resolve_many(&references))
         }) {
-            Ok(found) => found
-                .into_iter()
-                .map(|r| r.map(wit_resolved).map_err(host_error))
-                .collect(),
-            Err(e) => every(e),
+            Ok(found) => found,
+            Err(e) => return every(e),
+        };
+        // Replayed one reference at a time: the same questions.
+        for (r, answer) in references.iter().zip(&found) {
+            self.transcript.record(
+                Question::Resolve(r.clone()),
+                Answer::Resolved(answer.clone()),
+            );
         }
+        found
+            .into_iter()
+            .map(|r| r.map(wit_resolved).map_err(host_error))
+            .collect()
     }
 
     fn fetch_manifest(&mut self, reference: String) -> Result<wreg::Manifest, wtypes::HostError> {
-        self.host_call(Capability::Registry, 1, |s| {
-            s.services()
+        let answer = self.host_call(Capability::Registry, 1, |s| {
+            Ok(s.services()
                 .registry()
-                .and_then(|r| r.fetch_manifest(&reference))
-                .map(|m| wreg::Manifest {
-                    digest: m.digest,
-                    media_type: m.media_type,
-                    body: m.body,
-                })
-                .map_err(host_error)
-        })
+                .and_then(|r| r.fetch_manifest(&reference)))
+        })?;
+        self.transcript.record(
+            Question::FetchManifest(reference),
+            Answer::Manifest(answer.clone()),
+        );
+        answer
+            .map(|m| wreg::Manifest {
+                digest: m.digest,
+                media_type: m.media_type,
+                body: m.body,
+            })
+            .map_err(host_error)
     }
 
     fn list_tags(&mut self, repository: String) -> Result<Vec<String>, wtypes::HostError> {
-        self.host_call(Capability::Registry, 1, |s| {
-            s.services()
+        let answer = self.host_call(Capability::Registry, 1, |s| {
+            Ok(s.services()
                 .registry()
-                .and_then(|r| r.list_tags(&repository))
-                .map_err(host_error)
-        })
+                .and_then(|r| r.list_tags(&repository)))
+        })?;
+        self.transcript
+            .record(Question::ListTags(repository), Answer::Tags(answer.clone()));
+        answer.map_err(host_error)
     }
 }

@@ -23,7 +23,7 @@ pub use signatures::{
 };
 
 /// Why a host call failed (mirrors the WIT `host-error`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum HostError {
     Denied(String),
     NotFound(String),

@@ -1,16 +1,18 @@
 //! The `registry` capability's service: tags to digests, manifests, tag
 //! lists.
 
+use serde::{Deserialize, Serialize};
+
 use super::HostError;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Platform {
     pub os: String,
     pub architecture: String,
     pub variant: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformManifest {
     pub platform: Platform,
     pub digest: String,
@@ -18,7 +20,7 @@ pub struct PlatformManifest {
 }
 
 /// A reference resolved to its digest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolved {
     pub canonical: String,
     pub digest: String,
@@ -27,7 +29,7 @@ pub struct Resolved {
 }
 
 /// A verified manifest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub digest: String,
     pub media_type: String,
