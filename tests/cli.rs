@@ -1260,13 +1260,7 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
                 .output()
                 .unwrap(),
         );
-        let count = |what: &str| {
-            r.stderr
-                .lines()
-                .filter(|l| l.contains(what) && l.contains("plugin") && l.contains("lint"))
-                .count()
-        };
-        let (hits, misses) = (count("result cache hit"), count("result cache miss"));
+        let (hits, misses) = r.cache_lookups("lint");
         let findings = r.json()["findings"].to_string();
         (findings, hits, misses)
     };
@@ -1378,14 +1372,8 @@ fn the_result_cache_is_keyed_by_the_plugin_bytes() {
             .output()
             .unwrap(),
         );
-        let count = |what: &str| {
-            r.stderr
-                .lines()
-                .filter(|l| l.contains(what) && l.contains("labels"))
-                .count()
-        };
         assert!(r.stdout.contains("CORP0"), "{}{}", r.stdout, r.stderr);
-        (count("result cache hit"), count("result cache miss"))
+        r.cache_lookups("labels")
     };
     std::fs::copy(
         plimsoll_test_programs::EXAMPLE_REQUIRED_LABELS,

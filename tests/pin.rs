@@ -263,19 +263,8 @@ fn a_cached_pin_answer_lives_as_long_as_the_registry_answer() {
             .output()
             .unwrap(),
         );
-        let count = |what: &str| {
-            r.stderr
-                .lines()
-                .filter(|l| l.contains(what) && l.contains("plugin") && l.contains("pin"))
-                .count()
-        };
-        let rules: Vec<String> = r.json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule_id"].as_str().unwrap().to_string())
-            .collect();
-        (rules, count("result cache hit"), count("result cache miss"))
+        let (hits, misses) = r.cache_lookups("pin");
+        (r.rule_ids(), hits, misses)
     };
     let (first, hits, misses) = run();
     assert_eq!((hits, misses), (0, 1));

@@ -41,6 +41,19 @@ impl Run {
             .map(|f| f["rule_id"].as_str().unwrap().to_string())
             .collect()
     }
+
+    /// The result-cache lookups of `plugin` a `-vv` run logged: (hits,
+    /// misses).
+    #[allow(dead_code, reason = "used by the test targets that count them")]
+    pub fn cache_lookups(&self, plugin: &str) -> (usize, usize) {
+        let count = |what: &str| {
+            self.stderr
+                .lines()
+                .filter(|l| l.contains(what) && l.contains("plugin") && l.contains(plugin))
+                .count()
+        };
+        (count("result cache hit"), count("result cache miss"))
+    }
 }
 
 /// A scratch project directory.
