@@ -1,7 +1,8 @@
 //! plimsoll's registry client.
 //!
-//! Built on reqwest (rustls, the system's roots plus `--ca-file`), oci-spec's
-//! reference grammar, docker_credential for `~/.docker/config.json` and
+//! Built on reqwest (rustls, the system's roots plus `--ca-file`),
+//! distribution's reference grammar (checked against oci-spec's, see
+//! `reference.rs`), docker_credential for `~/.docker/config.json` and
 //! credential helpers, and http-auth for `WWW-Authenticate` challenges. What
 //! is ours is the policy around them, which no crate offers together:
 //!
