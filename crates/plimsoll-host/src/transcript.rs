@@ -57,11 +57,6 @@ impl Transcript {
         self.replayable
     }
 
-    /// The questions asked, in order.
-    pub fn questions(&self) -> impl Iterator<Item = &Question> {
-        self.asked.iter().map(|(q, _)| q)
-    }
-
     pub(crate) fn record(&mut self, question: Question, answer: Answer) {
         self.asked.push((question, answer));
     }

@@ -46,7 +46,9 @@ pub struct Engine {
     /// use no registry, signatures, vulnerability or package data): the
     /// ones whose ignores PL0003 may call unused.
     self_contained: std::collections::HashSet<String>,
-    /// What self-contained plugins found in files already checked.
+    /// What plugins found in files already checked (answers that hang on
+    /// registry questions are kept with them and used while the registry
+    /// answers them the same).
     results: crate::result_cache::ResultCache,
 }
 
