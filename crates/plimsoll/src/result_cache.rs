@@ -136,16 +136,19 @@ impl ResultCache {
         self.store.dir.as_ref()?;
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
-        let granted: Vec<String> = plugin.granted().iter().map(|c| c.to_string()).collect();
         for part in [
             plugin.name.as_bytes(),
             plugin.sha256.as_bytes(),
             plugin.settings_json().as_bytes(),
-            granted.join(",").as_bytes(),
             path.as_bytes(),
         ] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part);
+        }
+        h.update((plugin.granted().len() as u64).to_le_bytes());
+        for c in plugin.granted() {
+            h.update(c.as_str().as_bytes());
+            h.update([0]);
         }
         h.update(Sha256::digest(text));
         Some(hex::encode(h.finalize()))

@@ -5,15 +5,11 @@
 use std::path::PathBuf;
 
 use plimsoll_config::LoadedConfig;
+use plimsoll_services::vulnerabilities::DEFAULT_SOURCE;
 use plimsoll_services::{DbOptions, RunDb, Source};
 
 use crate::UsageError;
 use crate::cli::GlobalArgs;
-
-/// Where OSV publishes: `<URL>/<Ecosystem>/all.zip`.
-pub const DEFAULT_SOURCE: &str = "https://osv-vulnerabilities.storage.googleapis.com";
-/// Ecosystems `db update` fetches by default.
-pub const DEFAULT_ECOSYSTEMS: &[&str] = &["Debian", "Alpine", "Ubuntu", "PyPI", "npm", "Go"];
 
 /// The database directory: `<cache>/vulndb`.
 pub fn db_dir(global: &GlobalArgs) -> Result<PathBuf, UsageError> {

@@ -18,7 +18,7 @@ pub fn schema() -> String {
 /// licences, and the vulnerability database.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Raw {
+struct Raw {
     /// Vulnerabilities scored at least this fail the run.
     #[serde(default = "default_min_cvss")]
     #[schemars(range(min = 0.0, max = 10.0))]

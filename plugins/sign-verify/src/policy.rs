@@ -26,7 +26,7 @@ pub fn schema() -> String {
 /// policies, and the policies.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Raw {
+struct Raw {
     /// Hold every base image (FROM, after ARG substitution) of checked Dockerfiles to the policies.
     #[serde(default)]
     check_base_images: bool,

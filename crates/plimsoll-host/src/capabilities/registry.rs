@@ -50,7 +50,6 @@ impl wreg::Host for StoreState {
     ) -> Vec<Result<wreg::Resolved, wtypes::HostError>> {
         let every = |e: wtypes::HostError| references.iter().map(|_| Err(e.clone())).collect();
         if references.len() > MAX_RESOLVE_MANY {
-            self.transcript.not_replayable();
             return every(wtypes::HostError::InvalidInput(format!(
                 "resolve-many takes at most {MAX_RESOLVE_MANY} references"
             )));

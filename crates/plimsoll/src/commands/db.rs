@@ -9,9 +9,9 @@ use plimsoll_vulndb::Db;
 
 use crate::cli::GlobalArgs;
 use plimsoll_services::RunServices;
-use plimsoll_services::vulnerabilities::{fetch, now, report};
+use plimsoll_services::vulnerabilities::{DEFAULT_ECOSYSTEMS, fetch, now, report};
 
-use crate::vulndb::{DEFAULT_ECOSYSTEMS, db_dir, mirror};
+use crate::vulndb::{db_dir, mirror};
 use crate::{ExitCode, UsageError};
 
 pub fn import(global: &GlobalArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
