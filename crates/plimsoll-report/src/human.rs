@@ -28,13 +28,54 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     } else {
         Renderer::plain()
     };
+    // Each finding's block stands alone: large reports are rendered on
+    // every core, in contiguous chunks joined in order.
+    let findings = &report.findings;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(findings.len() / 512)
+        .max(1);
+    let chunk = findings.len().div_ceil(workers).max(1);
+    let mut out = std::thread::scope(|s| {
+        let parts: Vec<_> = findings
+            .chunks(chunk)
+            .map(|part| s.spawn(|| render_findings(report, part, &renderer, opts)))
+            .collect();
+        parts
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect::<String>()
+    });
+    for e in &report.errors {
+        let mut title = format!("{}: {}", e.kind, e.message);
+        if let Some(t) = &e.target
+            && !e.message.contains(t.as_str())
+        {
+            let _ = write!(title, " ({t})");
+        }
+        let title = block(&title, "  ");
+        out.push_str(&renderer.render(&[Group::with_title(
+            ALevel::ERROR.primary_title(title.as_ref()),
+        )]));
+        out.push_str("\n\n");
+    }
+    with_summary(out, report, opts)
+}
+
+/// The blocks of `findings`, each with its source snippet.
+fn render_findings(
+    report: &Report,
+    findings: &[crate::Finding],
+    renderer: &Renderer,
+    opts: &HumanOptions,
+) -> String {
     let mut out = String::new();
     // Everything below that came from outside (messages, paths, rule names,
     // the Dockerfile's own text) goes through `text`: no control character
     // reaches the terminal, and no line of it starts a line of the output.
     // Remapped on first use: only files with findings pay for it.
     let mut sources = std::collections::HashMap::new();
-    for f in &report.findings {
+    for f in findings {
         let message = block(&f.message, "  ");
         let rule_id = line(&f.rule_id);
         let level = match f.level {
@@ -49,15 +90,15 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
                 let shown = report.sources.get(path).map(|src| {
                     &*sources
                         .entry(path.as_str())
-                        .or_insert_with(|| source_with_offsets(src))
+                        .or_insert_with(|| Shown::new(src))
                 });
-                if let Some((src, map)) = shown {
-                    let start = map(region.start.offset as usize).min(src.len());
-                    let end = map(region.end.offset as usize).clamp(start, src.len());
+                if let Some(shown) = shown {
+                    let (lines, first_line, span) = shown.lines_around(region);
                     group = group.element(
-                        Snippet::source(src.as_ref())
+                        Snippet::source(lines)
+                            .line_start(first_line)
                             .path(line(path))
-                            .annotation(AnnotationKind::Primary.span(start..end)),
+                            .annotation(AnnotationKind::Primary.span(span)),
                     );
                 } else {
                     group = group.element(
@@ -107,20 +148,51 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");
     }
-    for e in &report.errors {
-        let mut title = format!("{}: {}", e.kind, e.message);
-        if let Some(t) = &e.target
-            && !e.message.contains(t.as_str())
-        {
-            let _ = write!(title, " ({t})");
+    out
+}
+
+/// A file's text as the human output shows it (controls made visible),
+/// with where its lines start: a finding's snippet is cut from the lines
+/// its region spans, so rendering it costs those lines, not the file (a
+/// file with many findings is not re-read whole for each).
+struct Shown<'a> {
+    text: std::borrow::Cow<'a, str>,
+    /// An offset in the file's text to one in `text`.
+    map: Box<dyn Fn(usize) -> usize + 'a>,
+    /// Where each line of `text` starts.
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(src: &'a str) -> Shown<'a> {
+        let (text, map) = source_with_offsets(src);
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Shown {
+            text,
+            map: Box::new(map),
+            line_starts,
         }
-        let title = block(&title, "  ");
-        out.push_str(&renderer.render(&[Group::with_title(
-            ALevel::ERROR.primary_title(title.as_ref()),
-        )]));
-        out.push_str("\n\n");
     }
-    with_summary(out, report, opts)
+
+    /// The whole lines `region` touches, the number of the first, and the
+    /// region within them.
+    fn lines_around(&self, region: &crate::Region) -> (&str, usize, std::ops::Range<usize>) {
+        let len = self.text.len();
+        let start = (self.map)(region.start.offset as usize).min(len);
+        let end = (self.map)(region.end.offset as usize).clamp(start, len);
+        // A region at the very end of a text that ends with a newline is
+        // on its last line, not on the empty one after it.
+        let first = self
+            .line_starts
+            .partition_point(|&s| s <= start && (s < len || s == 0))
+            - 1;
+        let from = self.line_starts[first];
+        // Through the end of the line `end` is on (its newline included).
+        let to = self.text[end..].find('\n').map_or(len, |i| end + i + 1);
+        (&self.text[from..to], first + 1, start - from..end - from)
+    }
 }
 
 /// `--format concise`: one line per finding, `path:line:column: level[ID]
@@ -298,4 +370,65 @@ pub fn summary(report: &Report, opts: &HumanOptions) -> String {
     }
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Position, Region};
+
+    /// A snippet cut to the lines a region spans renders as the whole file
+    /// did (annotate-snippets folds away the lines without annotations).
+    #[test]
+    fn a_snippet_of_the_spanned_lines_renders_as_the_whole_file() {
+        let texts = [
+            "FROM a\nRUN b\nRUN c\n",
+            "FROM a\nRUN b \\\n  && c\nUSER d",
+            "FROM a\r\nRUN b\r\n\r\nRUN \u{1b}[31mc\r\n",
+            "# only a comment\n\n",
+            "",
+        ];
+        let renderer = Renderer::plain();
+        for text in texts {
+            let idx = plimsoll_dockerfile::LineIndex::new(text);
+            let pos = |o: usize| {
+                let p = idx.position(text, o);
+                Position {
+                    line: p.line,
+                    column: p.column,
+                    offset: p.offset,
+                }
+            };
+            let shown = Shown::new(text);
+            let offsets: Vec<usize> = (0..=text.len())
+                .filter(|&o| text.is_char_boundary(o))
+                .collect();
+            for (i, &start) in offsets.iter().enumerate() {
+                for &end in offsets[i..].iter().step_by(3) {
+                    let region = Region {
+                        start: pos(start),
+                        end: pos(end),
+                    };
+                    let (whole, map) = source_with_offsets(text);
+                    let s = map(start).min(whole.len());
+                    let e = map(end).clamp(s, whole.len());
+                    let render = |snippet: Snippet<'_, _>| {
+                        renderer.render(&[Group::with_title(ALevel::WARNING.primary_title("m"))
+                            .element(snippet.path("Dockerfile"))])
+                    };
+                    let want = render(
+                        Snippet::source(whole.as_ref())
+                            .annotation(AnnotationKind::Primary.span(s..e)),
+                    );
+                    let (lines, first, span) = shown.lines_around(&region);
+                    let got = render(
+                        Snippet::source(lines)
+                            .line_start(first)
+                            .annotation(AnnotationKind::Primary.span(span)),
+                    );
+                    assert_eq!(got, want, "{text:?} {start}..{end}");
+                }
+            }
+        }
+    }
 }

@@ -258,9 +258,15 @@ pub fn emit(
             Some(path) => plimsoll_fs::AtomicWrite::user_file()
                 .write(path, text.as_bytes())
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-            // Only human output carries styles; machine formats go out as is.
-            None if *format == Format::Human => {
+            // Only styled human output carries styles (anstream strips
+            // them where the stream cannot show them); the rest goes out as is.
+            None if *format == Format::Human && styled => {
                 let mut out = anstream::stdout().lock();
+                out.write_all(ci_wrap(&text).as_bytes())?;
+                out.flush()?;
+            }
+            None if *format == Format::Human => {
+                let mut out = std::io::stdout().lock();
                 out.write_all(ci_wrap(&text).as_bytes())?;
                 out.flush()?;
             }
