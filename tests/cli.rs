@@ -1242,7 +1242,9 @@ fn a_run_nested_hundreds_deep_is_a_finding_not_a_plugin_crash() {
 /// or setting is; the selection is applied to the cached answer; a
 /// truncated entry is recomputed; `--no-result-cache` and `--no-cache`
 /// bypass it. `-vv` logs each lookup. A private cache directory, so the
-/// entries counted are this test's.
+/// entries counted are this test's. Both layers: the per-plugin answers
+/// (`results/`) and the whole-file one per run configuration
+/// (`file-results/`, asked first).
 #[test]
 fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     let p = Project::new();
@@ -1264,11 +1266,24 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
         let findings = r.json()["findings"].to_string();
         (findings, hits, misses)
     };
-    let entries = || {
-        walk(&cache.join("results"))
+    let entries_of = |layer: &str| {
+        walk(&cache.join(layer))
             .into_iter()
             .filter(|f| f.is_file())
             .collect::<Vec<_>>()
+    };
+    let entries = || entries_of("results");
+    let whole_file = |args: &[&str]| {
+        let mut all = vec!["-vv", "check", "--offline", "--format", "json"];
+        all.extend_from_slice(args);
+        all.push("Dockerfile");
+        let r = support::Run::from(
+            p.command(&all)
+                .env("PLIMSOLL_CACHE_DIR", &cache)
+                .output()
+                .unwrap(),
+        );
+        r.stderr.matches("result cache hit (whole file)").count()
     };
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         let mut out = Vec::new();
@@ -1287,14 +1302,21 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     // lint's answer, and pin's: offline, with the registry's (offline)
     // answer it hangs on.
     assert_eq!(entries().len(), 2);
+    // And what the run reported for the file, for this configuration.
+    assert_eq!(entries_of("file-results").len(), 1);
     let (again, hits, misses) = run(&[]);
     assert_eq!((hits, misses), (1, 0));
     assert_eq!(again, first);
+    // Answered by the whole-file layer: one hit line per plugin that runs.
+    assert_eq!(whole_file(&[]), 2);
 
-    // The selection is applied to the cached answer, either way.
+    // The selection is applied to the cached answer, either way: another
+    // selection is another whole-file entry, served by lint's own answer.
     let (some, hits, _) = run(&["--select", "PL3003"]);
     assert_eq!(hits, 1);
     assert!(some.contains("PL3003") && !some.contains("PL1"), "{some}");
+    assert_eq!(entries_of("file-results").len(), 2);
+    assert_eq!(whole_file(&["--select", "PL3003"]), 1);
     let (all, hits, _) = run(&[]);
     assert_eq!((hits, all.as_str()), (1, first.as_str()));
 
@@ -1309,7 +1331,7 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     assert_eq!((hits, misses), (0, 1));
 
     // A truncated entry is recomputed (and rewritten), never trusted.
-    for f in entries() {
+    for f in entries().into_iter().chain(entries_of("file-results")) {
         let bytes = std::fs::read(&f).unwrap();
         std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
     }
@@ -1319,7 +1341,11 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     let (_, hits, _) = run(&[]);
     assert_eq!(hits, 1);
     // An entry edited to hide the findings fails its MAC (the key lives
-    // outside the cache directory): recomputed, not believed.
+    // outside the cache directory): recomputed, not believed. (The
+    // whole-file entry, asked first, removed to reach lint's.)
+    for f in entries_of("file-results") {
+        std::fs::remove_file(f).unwrap();
+    }
     for f in entries() {
         let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
         // Whole entries only: those of earlier texts and settings were
@@ -1334,14 +1360,32 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     let (recomputed, hits, misses) = run(&[]);
     assert_eq!((hits, misses), (0, 1));
     assert_eq!(recomputed, first);
+    // The whole-file entry is the run's answer for the file, rewritten just
+    // now with the recomputed one: a byte of it changed (the finding's
+    // message, say) fails its MAC too.
+    assert_eq!(whole_file(&[]), 2);
+    for f in entries_of("file-results") {
+        let mut bytes = std::fs::read(&f).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&f, &bytes).unwrap();
+    }
+    for f in entries() {
+        std::fs::remove_file(f).unwrap();
+    }
+    let (recomputed, hits, misses) = run(&[]);
+    assert_eq!((hits, misses), (0, 1));
+    assert_eq!(recomputed, first);
 
     // Bypassed: no lookups, nothing written.
     let before = entries().len();
     p.file("Dockerfile", &format!("{dockerfile}USER 1001\n"));
+    let whole_before = entries_of("file-results").len();
     for flag in ["--no-result-cache", "--no-cache"] {
         let (_, hits, misses) = run(&[flag]);
         assert_eq!((hits, misses), (0, 0), "{flag}");
         assert_eq!(entries().len(), before, "{flag}");
+        assert_eq!(entries_of("file-results").len(), whole_before, "{flag}");
     }
 }
 

@@ -66,6 +66,11 @@ impl Transcript {
         self.asked.clear();
     }
 
+    /// Whether the call asked the host nothing (and so always holds).
+    pub fn asked_nothing(&self) -> bool {
+        self.replayable && self.asked.is_empty()
+    }
+
     /// Asks every question again; true when the call was replayable and
     /// every answer is what it was. Stops at the first that differs.
     pub fn still_holds(&self, registry: &dyn RegistryService) -> bool {

@@ -146,17 +146,12 @@ pub struct Finding {
 
 impl Finding {
     /// Order for output: by target, then position, then rule.
-    pub fn sort_key(&self) -> (String, u32, u32, String) {
+    pub fn sort_key(&self) -> (&str, u32, u32, &str) {
         let (line, col) = match &self.location {
             Location::File { region, .. } => (region.start.line, region.start.column),
             _ => (0, 0),
         };
-        (
-            self.location.target().to_string(),
-            line,
-            col,
-            self.rule_id.clone(),
-        )
+        (self.location.target(), line, col, &self.rule_id)
     }
 }
 
@@ -229,7 +224,26 @@ pub const PIN_UPDATE_TAG: &str = "pin-update";
 
 impl Report {
     pub fn sort(&mut self) {
-        self.findings.sort_by_key(|a| a.sort_key());
+        // A stable sort of an index (4 bytes an entry, not a finding's few
+        // hundred: no scratch copy of the findings), then the findings moved
+        // into that order in place, one cycle of the permutation at a time.
+        let mut order: Vec<usize> = (0..self.findings.len()).collect();
+        order.sort_by(|&a, &b| {
+            self.findings[a]
+                .sort_key()
+                .cmp(&self.findings[b].sort_key())
+        });
+        for i in 0..order.len() {
+            let mut k = i;
+            loop {
+                let from = std::mem::replace(&mut order[k], k);
+                if from == i || from == k {
+                    break;
+                }
+                self.findings.swap(k, from);
+                k = from;
+            }
+        }
         self.errors.sort_by(|a, b| {
             (a.target.as_deref(), a.plugin.as_deref(), &a.message).cmp(&(
                 b.target.as_deref(),
@@ -289,5 +303,58 @@ impl Report {
             .map(|(k, v)| (map(k), v.clone()))
             .collect();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Report::sort` orders findings as a stable sort by `sort_key` does:
+    /// equal keys keep the order they came in.
+    #[test]
+    fn sort_is_a_stable_sort_by_the_key() {
+        let finding = |path: &str, line: u32, rule: &str, message: String| {
+            let at = Position {
+                line,
+                column: 1,
+                offset: 0,
+            };
+            Finding {
+                rule_id: rule.into(),
+                rule_name: String::new(),
+                plugin: String::new(),
+                level: Level::Note,
+                message,
+                location: Location::File {
+                    path: path.into(),
+                    region: Region { start: at, end: at },
+                },
+                aliases: vec![],
+                covers: None,
+                tags: vec![],
+                fixes: vec![],
+                security_severity: None,
+                help_uri: None,
+                properties: None,
+            }
+        };
+        // A fixed pseudo-random order with many equal keys.
+        let mut x: u32 = 7;
+        let mut findings = Vec::new();
+        for i in 0..500 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let path = ["b", "a", "c"][(x >> 16) as usize % 3];
+            let rule = ["PL2", "PL1"][(x >> 20) as usize % 2];
+            findings.push(finding(path, (x >> 8) % 5, rule, i.to_string()));
+        }
+        let mut want = findings.clone();
+        want.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let mut report = Report {
+            findings,
+            ..Default::default()
+        };
+        report.sort();
+        assert_eq!(report.findings, want);
     }
 }

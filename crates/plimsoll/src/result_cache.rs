@@ -28,6 +28,9 @@ use plimsoll_host::Host;
 use plimsoll_report::Finding;
 use sha2::{Digest, Sha256};
 
+mod files;
+pub use files::{FileAnswer, FileCache};
+
 /// Small JSON entries under the cache directory, each stored as its MAC
 /// (hex, under the compiled-plugin cache's key), a newline and the JSON:
 /// one that does not verify or parse is ignored, never trusted.
@@ -51,37 +54,46 @@ impl MacStore {
         Some(self.dir.as_ref()?.join(&key[..2]).join(&key[2..]))
     }
 
-    fn get<T: serde::de::DeserializeOwned>(&self, host: &Host, key: &str) -> Option<T> {
+    /// An entry's file and where its payload starts, when it verifies.
+    fn get_raw(&self, host: &Host, key: &str) -> Option<(Vec<u8>, usize)> {
         let bytes = std::fs::read(self.file(key)?).ok()?;
         let newline = bytes.iter().position(|&b| b == b'\n')?;
-        let (mac, json) = (&bytes[..newline], &bytes[newline + 1..]);
-        let want = hex::encode(host.cache_mac(self.domain, json)?);
+        let (mac, payload) = (&bytes[..newline], &bytes[newline + 1..]);
+        let want = hex::encode(host.cache_mac(self.domain, payload)?);
         if mac != want.as_bytes() {
             tracing::debug!("{}: entry {key} does not verify; recomputed", self.domain);
             return None;
         }
-        serde_json::from_slice(json).ok()
+        Some((bytes, newline + 1))
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, host: &Host, key: &str) -> Option<T> {
+        let (bytes, start) = self.get_raw(host, key)?;
+        serde_json::from_slice(&bytes[start..]).ok()
     }
 
     /// Best effort (a cache that cannot be written only costs the next run
     /// time); written to a temporary file and renamed, so a reader never
     /// sees half an entry.
-    fn put<T: serde::Serialize>(&self, host: &Host, key: &str, value: &T) {
+    fn put_raw(&self, host: &Host, key: &str, payload: &[u8]) {
         let Some(file) = self.file(key) else { return };
-        let Ok(json) = serde_json::to_vec(value) else {
-            return;
-        };
-        let Some(mac) = host.cache_mac(self.domain, &json) else {
+        let Some(mac) = host.cache_mac(self.domain, payload) else {
             return;
         };
         let written = plimsoll_fs::AtomicWrite::new().write_with(&file, |f| {
             use std::io::Write;
             f.write_all(hex::encode(mac).as_bytes())?;
             f.write_all(b"\n")?;
-            f.write_all(&json)
+            f.write_all(payload)
         });
         if let Err(e) = written {
             tracing::debug!("{}: cannot write {}: {e}", self.domain, file.display());
+        }
+    }
+
+    fn put<T: serde::Serialize>(&self, host: &Host, key: &str, value: &T) {
+        if let Ok(json) = serde_json::to_vec(value) {
+            self.put_raw(host, key, &json);
         }
     }
 }
@@ -136,20 +148,8 @@ impl ResultCache {
         self.store.dir.as_ref()?;
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
-        for part in [
-            plugin.name.as_bytes(),
-            plugin.sha256.as_bytes(),
-            plugin.settings_json().as_bytes(),
-            path.as_bytes(),
-        ] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part);
-        }
-        h.update((plugin.granted().len() as u64).to_le_bytes());
-        for c in plugin.granted() {
-            h.update(c.as_str().as_bytes());
-            h.update([0]);
-        }
+        hash_plugin(&mut h, plugin);
+        hash_part(&mut h, path.as_bytes());
         h.update(Sha256::digest(text));
         Some(hex::encode(h.finalize()))
     }
@@ -161,9 +161,10 @@ impl ResultCache {
         host: &Host,
         key: &str,
         registry: &dyn plimsoll_host::RegistryService,
-    ) -> Option<Vec<Finding>> {
+    ) -> Option<(Vec<Finding>, plimsoll_host::Transcript)> {
         let entry: Entry = self.store.get(host, key)?;
-        (entry.key == key && entry.asked.still_holds(registry)).then_some(entry.findings)
+        (entry.key == key && entry.asked.still_holds(registry))
+            .then_some((entry.findings, entry.asked))
     }
 
     /// Stores an answer, when the call can be replayed.
@@ -183,6 +184,29 @@ impl ResultCache {
             asked: asked.clone(),
         };
         self.store.put(host, key, &entry);
+    }
+}
+
+/// One part of a key, length first (no two lists of parts hash alike).
+fn hash_part(h: &mut Sha256, part: &[u8]) {
+    h.update((part.len() as u64).to_le_bytes());
+    h.update(part);
+}
+
+/// What a plugin's answers hang on besides their input: its name, bytes,
+/// effective settings and granted capabilities.
+fn hash_plugin(h: &mut Sha256, plugin: &plimsoll_host::Plugin) {
+    for part in [
+        plugin.name.as_bytes(),
+        plugin.sha256.as_bytes(),
+        plugin.settings_json().as_bytes(),
+    ] {
+        hash_part(h, part);
+    }
+    h.update((plugin.granted().len() as u64).to_le_bytes());
+    for c in plugin.granted() {
+        h.update(c.as_str().as_bytes());
+        h.update([0]);
     }
 }
 

@@ -107,6 +107,26 @@ impl Selection {
         }
     }
 
+    /// Everything that decides what the selection keeps, as text: part of
+    /// the whole-file result cache's key (another selection, another key).
+    pub fn identity(&self) -> String {
+        let per_file: Vec<(&str, &Vec<String>)> = self
+            .per_file
+            .iter()
+            .map(|(g, rules)| (g.glob().glob(), rules))
+            .collect();
+        format!(
+            "{:?}",
+            (
+                &self.select,
+                &self.ignore,
+                &self.levels,
+                per_file,
+                &self.rule_set
+            )
+        )
+    }
+
     /// Selectors that match no known rule, alias or plugin, with a suggestion.
     pub fn unknown_selectors(&self, rules: &[RuleInfo]) -> Vec<(String, Option<String>)> {
         // Peer ids that only turn rules off (ignore lists, level overrides,

@@ -1,0 +1,422 @@
+//! The whole-file layer of the result cache: what a run reported for each
+//! file (after inline ignores and the selection), so that a re-run over
+//! unchanged files neither parses them nor asks any plugin, nor opens a
+//! cache entry per (plugin, file).
+//!
+//! One entry per run configuration (the plugins as the per-plugin layer
+//! keys them, the selection, `inline-ignores`), holding every file it
+//! checked: read once when the run starts, written once when it ends.
+//! A file's answer is used when its path, its bytes and whether a
+//! `[targets] kubernetes` glob names it are what they were, and the
+//! registry still answers every question its plugins asked the same (the
+//! per-plugin layer's transcripts, kept with it). Only answers the
+//! per-plugin layer could keep are kept here: a file whose check had a run
+//! error, or a plugin call that cannot be replayed, is checked again.
+//!
+//! The entry is MAC'd like the others (an edited or truncated one is
+//! ignored and rewritten) and encoded with postcard: decoding ten thousand
+//! findings from JSON cost a re-run of the corpus more than everything
+//! else it does.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use plimsoll_host::{Host, Transcript};
+use plimsoll_report::{Finding, Fix, Level, Location, Region};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{MacStore, ResultCache, hash_part, hash_plugin};
+
+/// Files kept in one entry at most: files of earlier runs that this run did
+/// not check are dropped beyond it (they are kept below it, so runs over
+/// parts of a tree do not evict each other).
+const MAX_FILES: usize = 100_000;
+
+/// The whole-file layer for one run configuration.
+#[derive(Debug, Default)]
+pub struct FileCache {
+    store: MacStore,
+    /// The entry's key (`None`: disabled).
+    key: Option<String>,
+    /// The entry as read when the run started.
+    raw: Vec<u8>,
+    /// Where in `raw` each file's answer is, by path, still encoded
+    /// (decoded by the worker that checks the file).
+    loaded: HashMap<String, std::ops::Range<usize>>,
+    /// What this run checked afresh (or found changed), by path, encoded.
+    fresh: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+/// What identifies one file's answer besides the run configuration.
+pub struct FileKey([u8; 32]);
+
+/// A file's cached answer, as the run uses it.
+pub struct FileAnswer {
+    pub findings: Vec<Finding>,
+    pub suppressed: usize,
+    /// The text as the run holds it, when it is not the file's bytes as
+    /// UTF-8 (a byte-order mark, invalid UTF-8).
+    pub text: Option<String>,
+}
+
+/// The entry: its key and each file's [`Stored`], encoded (borrowed when
+/// read: one pass over the bytes, no decoding of what the run never asks).
+#[derive(Serialize, Deserialize)]
+struct Entry<'a> {
+    key: &'a str,
+    #[serde(borrow)]
+    files: Vec<(&'a str, Bytes<'a>)>,
+}
+
+/// Bytes encoded as bytes (serde encodes `[u8]` as a sequence of numbers,
+/// one call per byte; postcard writes both alike).
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a [u8]>::deserialize(d).map(Bytes)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    file: [u8; 32],
+    findings: Vec<Compact>,
+    suppressed: u64,
+    text: Option<String>,
+    /// The plugins' transcripts that asked the host anything, as JSON.
+    asked: Vec<String>,
+}
+
+impl FileCache {
+    /// The layer for the run configuration of `plugins` (the ones that
+    /// run), `selection` (its [`identity`](crate::select::Selection::identity))
+    /// and `inline_ignores`; disabled with the per-plugin layer.
+    pub fn new(
+        results: &ResultCache,
+        host: &Host,
+        plugins: &[&plimsoll_host::Plugin],
+        selection: &str,
+        inline_ignores: bool,
+    ) -> FileCache {
+        let Some(dir) = results.store.dir.as_ref() else {
+            return FileCache::default();
+        };
+        let store = MacStore {
+            dir: Some(dir.with_file_name("file-results")),
+            domain: "file-results",
+        };
+        let mut h = Sha256::new();
+        h.update(results.salt.as_bytes());
+        h.update((plugins.len() as u64).to_le_bytes());
+        for p in plugins {
+            hash_plugin(&mut h, p);
+        }
+        hash_part(&mut h, selection.as_bytes());
+        h.update([inline_ignores as u8]);
+        let key = hex::encode(h.finalize());
+        let started = std::time::Instant::now();
+        let (raw, start) = store.get_raw(host, &key).unwrap_or_default();
+        let loaded: HashMap<String, std::ops::Range<usize>> =
+            postcard::from_bytes::<Entry>(&raw[start.min(raw.len())..])
+                .ok()
+                .filter(|e| e.key == key)
+                .map(|e| {
+                    let base = raw.as_ptr() as usize;
+                    e.files
+                        .into_iter()
+                        .map(|(p, b)| {
+                            let at = b.0.as_ptr() as usize - base;
+                            (p.to_string(), at..at + b.0.len())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        tracing::info!(
+            "whole-file result cache: {} files read in {:.1} ms",
+            loaded.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        FileCache {
+            store,
+            key: Some(key),
+            raw,
+            loaded,
+            fresh: Mutex::default(),
+        }
+    }
+
+    /// The key of the file `path` holding `bytes`; `kubernetes`: a
+    /// `[targets] kubernetes` glob names it.
+    pub fn file_key(&self, path: &str, kubernetes: bool, bytes: &[u8]) -> Option<FileKey> {
+        self.key.as_ref()?;
+        let mut h = Sha256::new();
+        hash_part(&mut h, path.as_bytes());
+        h.update([kubernetes as u8]);
+        h.update(bytes);
+        Some(FileKey(h.finalize().into()))
+    }
+
+    /// The answer kept for `path`, when it was for the same key and the
+    /// registry still answers its questions the same.
+    pub fn get(
+        &self,
+        path: &str,
+        key: &FileKey,
+        registry: &dyn plimsoll_host::RegistryService,
+    ) -> Option<FileAnswer> {
+        let at = self.loaded.get(path)?.clone();
+        let stored: Stored = postcard::from_bytes(self.raw.get(at)?).ok()?;
+        if stored.file != key.0 {
+            return None;
+        }
+        let holds = stored.asked.iter().all(|json| {
+            serde_json::from_str::<Transcript>(json).is_ok_and(|t| t.still_holds(registry))
+        });
+        if !holds {
+            return None;
+        }
+        Some(FileAnswer {
+            findings: stored.findings.into_iter().map(Finding::from).collect(),
+            suppressed: stored.suppressed as usize,
+            text: stored.text,
+        })
+    }
+
+    /// Keeps `path`'s answer: its findings after ignores and selection, and
+    /// the transcripts of the plugin calls that reached it (every one
+    /// replayable).
+    pub fn put(&self, path: &str, key: &FileKey, answer: &FileAnswer, asked: &[Transcript]) {
+        if self.key.is_none() || asked.iter().any(|t| !t.replayable()) {
+            return;
+        }
+        let asked = asked
+            .iter()
+            .filter(|t| !t.asked_nothing())
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>();
+        let Ok(asked) = asked else { return };
+        let stored = Stored {
+            file: key.0,
+            findings: answer.findings.iter().map(Compact::from).collect(),
+            suppressed: answer.suppressed as u64,
+            text: answer.text.clone(),
+            asked,
+        };
+        if let (Ok(bytes), Ok(mut fresh)) = (postcard::to_stdvec(&stored), self.fresh.lock()) {
+            fresh.insert(path.to_string(), bytes);
+        }
+    }
+
+    /// Writes the entry when this run changed it: its own answers, and
+    /// earlier ones for files it did not check (up to [`MAX_FILES`]).
+    pub fn save(self, host: &Host) {
+        let Some(key) = self.key else { return };
+        let fresh = self.fresh.into_inner().unwrap_or_default();
+        if fresh.is_empty() {
+            return;
+        }
+        let room = MAX_FILES.saturating_sub(fresh.len());
+        let kept = self
+            .loaded
+            .iter()
+            .filter(|(p, _)| !fresh.contains_key(p.as_str()))
+            .take(room)
+            .map(|(p, at)| (p.as_str(), Bytes(&self.raw[at.clone()])));
+        let entry = Entry {
+            key: &key,
+            files: fresh
+                .iter()
+                .map(|(p, b)| (p.as_str(), Bytes(b)))
+                .chain(kept)
+                .collect(),
+        };
+        if let Ok(bytes) = postcard::to_stdvec(&entry) {
+            self.store.put_raw(host, &key, &bytes);
+        }
+    }
+}
+
+/// A finding as the entry holds it: postcard needs every field in order
+/// and enums tagged outside (the report's `Location` is tagged inside, and
+/// its JSON `properties` are kept as JSON text).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Compact {
+    rule_id: String,
+    rule_name: String,
+    plugin: String,
+    level: Level,
+    message: String,
+    location: CompactLocation,
+    aliases: Vec<String>,
+    covers: Option<Vec<String>>,
+    tags: Vec<String>,
+    fixes: Vec<Fix>,
+    security_severity: Option<f32>,
+    help_uri: Option<String>,
+    properties: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum CompactLocation {
+    File {
+        path: String,
+        region: Region,
+    },
+    Image {
+        reference: String,
+        path: String,
+        layer: Option<u32>,
+    },
+    Target {
+        target: String,
+    },
+}
+
+impl From<&Finding> for Compact {
+    fn from(f: &Finding) -> Compact {
+        Compact {
+            rule_id: f.rule_id.clone(),
+            rule_name: f.rule_name.clone(),
+            plugin: f.plugin.clone(),
+            level: f.level,
+            message: f.message.clone(),
+            location: match &f.location {
+                Location::File { path, region } => CompactLocation::File {
+                    path: path.clone(),
+                    region: *region,
+                },
+                Location::Image {
+                    reference,
+                    path,
+                    layer,
+                } => CompactLocation::Image {
+                    reference: reference.clone(),
+                    path: path.clone(),
+                    layer: *layer,
+                },
+                Location::Target { target } => CompactLocation::Target {
+                    target: target.clone(),
+                },
+            },
+            aliases: f.aliases.clone(),
+            covers: f.covers.clone(),
+            tags: f.tags.clone(),
+            fixes: f.fixes.clone(),
+            security_severity: f.security_severity,
+            help_uri: f.help_uri.clone(),
+            properties: f.properties.as_ref().map(|p| p.to_string()),
+        }
+    }
+}
+
+impl From<Compact> for Finding {
+    fn from(c: Compact) -> Finding {
+        Finding {
+            rule_id: c.rule_id,
+            rule_name: c.rule_name,
+            plugin: c.plugin,
+            level: c.level,
+            message: c.message,
+            location: match c.location {
+                CompactLocation::File { path, region } => Location::File { path, region },
+                CompactLocation::Image {
+                    reference,
+                    path,
+                    layer,
+                } => Location::Image {
+                    reference,
+                    path,
+                    layer,
+                },
+                CompactLocation::Target { target } => Location::Target { target },
+            },
+            aliases: c.aliases,
+            covers: c.covers,
+            tags: c.tags,
+            fixes: c.fixes,
+            security_severity: c.security_severity,
+            help_uri: c.help_uri,
+            properties: c.properties.and_then(|p| serde_json::from_str(&p).ok()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plimsoll_report::{Applicability, Edit, Position};
+
+    /// Every kind of location and every optional field survive the entry's
+    /// encoding as they were.
+    #[test]
+    fn findings_survive_the_compact_encoding() {
+        let at = |line| Position {
+            line,
+            column: 1,
+            offset: 7,
+        };
+        let base = Finding {
+            rule_id: "PL1001".into(),
+            rule_name: "name".into(),
+            plugin: "lint".into(),
+            level: Level::Warning,
+            message: "m".into(),
+            location: Location::File {
+                path: "Dockerfile".into(),
+                region: Region {
+                    start: at(1),
+                    end: at(2),
+                },
+            },
+            aliases: vec![],
+            covers: None,
+            tags: vec![],
+            fixes: vec![],
+            security_severity: None,
+            help_uri: None,
+            properties: None,
+        };
+        let full = Finding {
+            location: Location::Image {
+                reference: "alpine:3".into(),
+                path: "/lib/apk/db/installed".into(),
+                layer: Some(2),
+            },
+            aliases: vec!["DL3008".into()],
+            covers: Some(vec!["CVE-1".into()]),
+            tags: vec!["security".into()],
+            fixes: vec![Fix {
+                description: "d".into(),
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit {
+                    start: 1,
+                    end: 2,
+                    replacement: "x".into(),
+                }],
+            }],
+            security_severity: Some(7.5),
+            help_uri: Some("https://example.com".into()),
+            properties: Some(serde_json::json!({"a": [1, "b", null]})),
+            ..base.clone()
+        };
+        let target = Finding {
+            location: Location::Target {
+                target: "sbom.json".into(),
+            },
+            ..base.clone()
+        };
+        for f in [base, full, target] {
+            let bytes = postcard::to_stdvec(&Compact::from(&f)).unwrap();
+            let back: Compact = postcard::from_bytes(&bytes).unwrap();
+            assert_eq!(Finding::from(back), f);
+        }
+    }
+}
