@@ -50,7 +50,8 @@ pub struct Engine {
     /// registry questions are kept with them and used while the registry
     /// answers them the same).
     results: crate::result_cache::ResultCache,
-    /// What this run configuration reported for files already checked.
+    /// What this run reported for files already checked, when it ran
+    /// before (see [`Engine::use_file_results`]).
     pub files: crate::result_cache::FileCache,
 }
 
@@ -304,18 +305,6 @@ pub fn engine(
         &host,
     );
     let inline_ignores = cfg.config.inline_ignores.unwrap_or(true);
-    let running: Vec<&Plugin> = loaded
-        .iter()
-        .filter(|p| p.rules.iter().any(|r| selection.enabled(r)))
-        .map(|p| &**p)
-        .collect();
-    let files = crate::result_cache::FileCache::new(
-        &results,
-        &host,
-        &running,
-        &selection.identity(),
-        inline_ignores,
-    );
     Ok((
         Engine {
             host,
@@ -333,13 +322,27 @@ pub fn engine(
                 crd_images: cfg.config.targets.crd_images,
             },
             results,
-            files,
+            files: Default::default(),
         },
         errors,
     ))
 }
 
 impl Engine {
+    /// Reads what an earlier run over the same `targets` with the same
+    /// configuration reported for each file (the whole-file result cache).
+    pub fn use_file_results(&mut self, targets: &[String]) {
+        let running: Vec<&Plugin> = self.running().map(|p| &**p).collect();
+        self.files = crate::result_cache::FileCache::new(
+            &self.results,
+            &self.host,
+            &running,
+            &self.selection.identity(),
+            self.inline_ignores,
+            targets,
+        );
+    }
+
     /// The plugins a file is checked with: those with a selected rule.
     fn running(&self) -> impl Iterator<Item = &Arc<Plugin>> {
         self.plugins
@@ -1092,6 +1095,14 @@ fn group_by_config(
     Ok(groups)
 }
 
+/// A target as runs name it (errors, the whole-file result cache).
+fn describe_target(t: &Target) -> String {
+    match t {
+        Target::File(f) | Target::Sbom(f) => display_path(f),
+        Target::Image(i) | Target::Stdin(i, _) => i.to_string(),
+    }
+}
+
 /// Checks targets on every core; results keep the targets' order. A target
 /// no worker returned is a run error by name, never a shorter report.
 fn check_targets(
@@ -1105,10 +1116,7 @@ fn check_targets(
         .unwrap_or(1)
         .min(targets.len())
         .max(1);
-    let describe = |t: &Target| match t {
-        Target::File(f) | Target::Sbom(f) => display_path(f),
-        Target::Image(i) | Target::Stdin(i, _) => i.to_string(),
-    };
+    let describe = describe_target;
     let mut lost: Vec<RunError> = Vec::new();
     let mut results: Vec<(usize, FileResult)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
@@ -1338,6 +1346,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             return Err(UsageError(e.message).into());
         }
         checked_files += group_files.len();
+        if fix_mode.is_none() {
+            engine.use_file_results(&targets.iter().map(describe_target).collect::<Vec<_>>());
+        }
         let checking = std::time::Instant::now();
         let (results, lost) = check_targets(&engine, &targets, fix_mode);
         tracing::info!(

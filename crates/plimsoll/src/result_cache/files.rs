@@ -3,9 +3,13 @@
 //! unchanged files neither parses them nor asks any plugin, nor opens a
 //! cache entry per (plugin, file).
 //!
-//! One entry per run configuration (the plugins as the per-plugin layer
-//! keys them, the selection, `inline-ignores`), holding every file it
-//! checked: read once when the run starts, written once when it ends.
+//! One entry per run: its configuration (the plugins as the per-plugin
+//! layer keys them, the selection, `inline-ignores`) and its list of
+//! targets, holding the answer for each file: read once when the run
+//! starts, written once when it ends when something changed. (Keyed by the
+//! target list, a run over one file never reads the answers of a run over a
+//! thousand; a run over another set of files is served by the per-plugin
+//! layer.)
 //! A file's answer is used when its path, its bytes and whether a
 //! `[targets] kubernetes` glob names it are what they were, and the
 //! registry still answers every question its plugins asked the same (the
@@ -28,12 +32,7 @@ use sha2::{Digest, Sha256};
 
 use super::{MacStore, ResultCache, hash_part, hash_plugin};
 
-/// Files kept in one entry at most: files of earlier runs that this run did
-/// not check are dropped beyond it (they are kept below it, so runs over
-/// parts of a tree do not evict each other).
-const MAX_FILES: usize = 100_000;
-
-/// The whole-file layer for one run configuration.
+/// The whole-file layer for one run.
 #[derive(Debug, Default)]
 pub struct FileCache {
     store: MacStore,
@@ -96,15 +95,16 @@ struct Stored {
 }
 
 impl FileCache {
-    /// The layer for the run configuration of `plugins` (the ones that
-    /// run), `selection` (its [`identity`](crate::select::Selection::identity))
-    /// and `inline_ignores`; disabled with the per-plugin layer.
+    /// The layer for a run of `plugins` (the ones that run), `selection`
+    /// (its [`identity`](crate::select::Selection::identity)) and
+    /// `inline_ignores` over `targets`; disabled with the per-plugin layer.
     pub fn new(
         results: &ResultCache,
         host: &Host,
         plugins: &[&plimsoll_host::Plugin],
         selection: &str,
         inline_ignores: bool,
+        targets: &[String],
     ) -> FileCache {
         let Some(dir) = results.store.dir.as_ref() else {
             return FileCache::default();
@@ -121,6 +121,10 @@ impl FileCache {
         }
         hash_part(&mut h, selection.as_bytes());
         h.update([inline_ignores as u8]);
+        h.update((targets.len() as u64).to_le_bytes());
+        for t in targets {
+            hash_part(&mut h, t.as_bytes());
+        }
         let key = hex::encode(h.finalize());
         let started = std::time::Instant::now();
         let (raw, start) = store.get_raw(host, &key).unwrap_or_default();
@@ -216,19 +220,17 @@ impl FileCache {
     }
 
     /// Writes the entry when this run changed it: its own answers, and
-    /// earlier ones for files it did not check (up to [`MAX_FILES`]).
+    /// the earlier ones it used.
     pub fn save(self, host: &Host) {
         let Some(key) = self.key else { return };
         let fresh = self.fresh.into_inner().unwrap_or_default();
         if fresh.is_empty() {
             return;
         }
-        let room = MAX_FILES.saturating_sub(fresh.len());
         let kept = self
             .loaded
             .iter()
             .filter(|(p, _)| !fresh.contains_key(p.as_str()))
-            .take(room)
             .map(|(p, at)| (p.as_str(), Bytes(&self.raw[at.clone()])));
         let entry = Entry {
             key: &key,
