@@ -744,12 +744,13 @@ impl Engine {
                 fix_mode.map(|u| (u, (!self.diff_only).then_some(file))),
             );
         }
-        let key = self
+        let Some(key) = self
             .files
-            .file_key(&path, self.kubernetes_files.contains(&path), &bytes);
-        if let Some(key) = &key
-            && let Some(hit) = self.files.get(&path, key, self.services.registry())
-        {
+            .file_key(&path, self.kubernetes_files.contains(&path), &bytes)
+        else {
+            return self.check_bytes(path, bytes, None);
+        };
+        if let Some(hit) = self.files.get(&path, &key, self.services.registry()) {
             for p in self.running() {
                 tracing::debug!(plugin = %p.name, path, "result cache hit (whole file)");
             }
@@ -766,7 +767,7 @@ impl Engine {
             };
         }
         let mut res = self.check_bytes(path, bytes.clone(), None);
-        if let (Some(key), Some(asked)) = (&key, &res.asked)
+        if let Some(asked) = &res.asked
             && res.errors.is_empty()
         {
             let text = res.text.take();
@@ -775,7 +776,7 @@ impl Engine {
                 suppressed: res.suppressed,
                 text: text.filter(|t| t.as_bytes() != bytes.as_slice()),
             };
-            self.files.put(&res.path, key, &answer, asked);
+            self.files.put(&res.path, &key, &answer, asked);
             res.findings = answer.findings;
             res.text = Some(
                 answer
