@@ -1252,16 +1252,19 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
     let dockerfile = "FROM debian:12\nRUN apt-get install -y curl\nMAINTAINER x\n";
     p.file("Dockerfile", dockerfile);
     p.file("plimsoll.toml", "[lint]\nmax-wasted-bytes = 1000\n");
-    let run = |extra: &[&str]| {
+    let invoke = |extra: &[&str]| {
         let mut args = vec!["-vv", "check", "--offline", "--format", "json"];
         args.extend_from_slice(extra);
         args.push("Dockerfile");
-        let r = support::Run::from(
+        support::Run::from(
             p.command(&args)
                 .env("PLIMSOLL_CACHE_DIR", &cache)
                 .output()
                 .unwrap(),
-        );
+        )
+    };
+    let run = |extra: &[&str]| {
+        let r = invoke(extra);
         let (hits, misses) = r.cache_lookups("lint");
         let findings = r.json()["findings"].to_string();
         (findings, hits, misses)
@@ -1273,17 +1276,12 @@ fn the_result_cache_recomputes_what_changed_and_nothing_else() {
             .collect::<Vec<_>>()
     };
     let entries = || entries_of("results");
-    let whole_file = |args: &[&str]| {
-        let mut all = vec!["-vv", "check", "--offline", "--format", "json"];
-        all.extend_from_slice(args);
-        all.push("Dockerfile");
-        let r = support::Run::from(
-            p.command(&all)
-                .env("PLIMSOLL_CACHE_DIR", &cache)
-                .output()
-                .unwrap(),
-        );
-        r.stderr.matches("result cache hit (whole file)").count()
+    // Plugins answered by the whole-file layer.
+    let whole_file = |extra: &[&str]| {
+        invoke(extra)
+            .stderr
+            .matches("result cache hit (whole file)")
+            .count()
     };
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         let mut out = Vec::new();
