@@ -43,7 +43,21 @@ struct Summary {
     exit_code: i32,
 }
 
+/// The document as text.
 pub fn render(report: &Report, tool_version: &str, exit_code: i32) -> String {
+    let mut out = Vec::new();
+    write(report, tool_version, exit_code, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the document to `out` as it is serialised (a corpus's report is
+/// megabytes: no copy of it is held in memory first).
+pub fn write(
+    report: &Report,
+    tool_version: &str,
+    exit_code: i32,
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
     let count = |l| report.findings.iter().filter(|f| f.level == l).count();
     let doc = Document {
         version: JSON_SCHEMA_VERSION,
@@ -67,7 +81,7 @@ pub fn render(report: &Report, tool_version: &str, exit_code: i32) -> String {
         errors: &report.errors,
         fixes_applied: &report.applied,
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("report serialises");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }

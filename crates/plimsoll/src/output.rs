@@ -205,7 +205,20 @@ pub fn emit(
             }
             Format::Human => human::render(report, &people),
             Format::Concise => human::concise(report, &people),
-            Format::Json => json::render(report, crate::version::VERSION, code as i32),
+            Format::Json => {
+                // Streamed: a corpus's JSON report is megabytes.
+                let write = |out: &mut dyn Write| {
+                    let out = std::io::BufWriter::with_capacity(1 << 16, out);
+                    json::write(report, crate::version::VERSION, code as i32, out)
+                };
+                match dest {
+                    Some(path) => plimsoll_fs::AtomicWrite::user_file()
+                        .write_with(path, |f| write(f))
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                    None => write(&mut std::io::stdout().lock())?,
+                }
+                continue;
+            }
             Format::Sarif => {
                 let (text, dropped) = sarif::render(
                     report,
