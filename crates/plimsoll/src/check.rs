@@ -52,7 +52,7 @@ pub struct Engine {
     results: crate::result_cache::ResultCache,
     /// What this run reported for files already checked, when it ran
     /// before (see [`Engine::use_file_results`]).
-    pub files: crate::result_cache::FileCache,
+    files: crate::result_cache::FileCache,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is

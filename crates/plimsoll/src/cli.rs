@@ -45,7 +45,8 @@ pub struct GlobalArgs {
     pub no_cache: bool,
 
     /// Check every file again: do not read or write the result cache (what
-    /// each plugin found in each unchanged file), keeping the other caches.
+    /// each plugin found in each unchanged file, and what a run reported for
+    /// it), keeping the other caches.
     /// A cached answer replays the findings, not the plugin's log lines:
     /// use this when developing a plugin.
     #[arg(long, global = true, env = "PLIMSOLL_NO_RESULT_CACHE")]
