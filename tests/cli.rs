@@ -1465,3 +1465,68 @@ fn built_ins_the_selection_turns_off_are_not_loaded() {
     let (r, _) = loaded(&["--select", "lint"]);
     assert_ne!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+/// A run whose files the whole-file result cache answers loads no plugin;
+/// the first file checked afresh loads them, and what a plugin that fails
+/// to load then says (and the exit code) is what it says when loaded at
+/// the start. Such a run keeps no whole-file answers: the next run fails
+/// the same way, never passes on answers computed without the plugin.
+#[test]
+fn plugins_are_loaded_when_a_file_first_needs_them() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    let dockerfile = "FROM debian:12\nMAINTAINER x\n";
+    p.file("Dockerfile", dockerfile);
+    let run_with = |cache: &std::path::Path| {
+        support::Run::from(
+            p.command(&["-v", "check", "--offline", "--format", "json"])
+                .env("PLIMSOLL_CACHE_DIR", cache)
+                .output()
+                .unwrap(),
+        )
+    };
+    let run = || run_with(&cache);
+    let loaded = |r: &support::Run| {
+        r.stderr
+            .lines()
+            .filter(|l| l.contains("loaded") && l.contains("rules plugin="))
+            .count()
+    };
+    let first = run();
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    assert_eq!(loaded(&first), 2, "{}", first.stderr);
+    let again = run();
+    assert_eq!(loaded(&again), 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("no plugin loaded"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        (again.code, again.json()["findings"].clone()),
+        (1, first.json()["findings"].clone())
+    );
+    // A changed file loads them.
+    p.file("Dockerfile", &format!("{dockerfile}USER 1000\n"));
+    let changed = run();
+    assert_eq!(loaded(&changed), 2, "{}", changed.stderr);
+    assert_ne!(changed.json()["findings"], first.json()["findings"]);
+
+    // Settings lint rejects: loaded late (rules known), and at the start
+    // (a cache that knows nothing), the same error and exit code, every run.
+    p.file("plimsoll.toml", "[lint]\nmax-wasted-bytes = \"lots\"\n");
+    let fresh = p.path().join("fresh-cache");
+    let eager = run_with(&fresh);
+    let _ = std::fs::remove_dir_all(&fresh);
+    for _ in 0..2 {
+        let late = run();
+        assert_eq!(late.code, 3, "{}{}", late.stdout, late.stderr);
+        assert_eq!(late.json()["errors"], eager.json()["errors"]);
+        assert_eq!(late.json()["findings"], eager.json()["findings"]);
+        let message = late.json()["errors"][0]["message"].to_string();
+        assert!(
+            message.contains("plimsoll.toml:2") && message.contains("rejected its settings"),
+            "{message}"
+        );
+    }
+}

@@ -18,12 +18,15 @@ use crate::select::Selection;
 use crate::suppress::Suppressions;
 use crate::{ExitCode, UsageError, contain, fix, output, plugins};
 
+mod loading;
 pub(crate) mod manifests;
 
 /// Everything a target check needs, shared across worker threads.
 pub struct Engine {
     pub host: Host,
-    pub plugins: Vec<Arc<Plugin>>,
+    /// Loaded, or waiting for the first target checked afresh (see
+    /// [`loading`]).
+    plugins: loading::RunPlugins,
     pub rules: HashMap<String, RuleInfo>,
     pub selection: Selection,
     /// The services behind the capabilities (the registry client with
@@ -42,10 +45,6 @@ pub struct Engine {
     pub kubernetes_files: Arc<std::collections::HashSet<String>>,
     /// How manifests are read (`[targets] crd-images`).
     pub manifest_options: plimsoll_manifests::Options,
-    /// Plugins whose answers hang on nothing outside the Dockerfile (they
-    /// use no registry, signatures, vulnerability or package data): the
-    /// ones whose ignores PL0003 may call unused.
-    self_contained: std::collections::HashSet<String>,
     /// What plugins found in files already checked (answers that hang on
     /// registry questions are kept with them and used while the registry
     /// answers them the same).
@@ -53,6 +52,8 @@ pub struct Engine {
     /// What this run reported for files already checked, when it ran
     /// before (see [`Engine::use_file_results`]).
     files: crate::result_cache::FileCache,
+    /// The plugins whose answers [`Engine::files`] holds (for the log).
+    answering: Vec<String>,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is
@@ -218,40 +219,74 @@ pub fn engine(
     let mut idle_rules: Vec<RuleInfo> = Vec::new();
     // Built-ins loaded without their rules in the cache: remembered below.
     let mut unknown_rules: Vec<(String, &'static str)> = Vec::new();
-    let specs: Vec<_> = specs
+    // Each plugin to run, with its rules when the rule cache knows them.
+    let specs: Vec<(plimsoll_host::PluginSpec, Option<Vec<RuleInfo>>)> = specs
         .into_iter()
-        .filter(|spec| {
+        .filter_map(|spec| {
             let plimsoll_host::PluginSource::Builtin(_, sha) = spec.source else {
-                return true;
+                return Some((spec, None));
             };
             let Some(rules) = rule_cache.get(&host, sha) else {
                 unknown_rules.push((spec.name.clone(), sha));
-                return true;
+                return Some((spec, None));
             };
             let no_settings = spec.settings.as_object().is_some_and(|o| o.is_empty());
             if no_settings && !rules.iter().any(|r| selection.enabled(r)) {
                 tracing::debug!(plugin = %spec.name, "not loaded: none of its rules is selected");
                 idle_rules.extend(rules);
-                return false;
+                return None;
             }
-            true
+            Some((spec, Some(rules)))
         })
         .collect();
-    let (loaded, load_errors) = plugins::load(&host, &specs, cfg);
-    errors.extend(load_errors);
-    for (name, sha) in unknown_rules {
-        if let Some(p) = loaded.iter().find(|p| p.name == name) {
-            rule_cache.put(&host, sha, &p.rules);
+    // A checking run with the result cache, of built-ins whose rules are
+    // known, loads them when a target first needs them (see `loading`).
+    let deferrable = o.for_checking
+        && !o.images
+        && !global.no_result_cache
+        && global.cache_root().is_some()
+        && specs.iter().all(|(_, rules)| rules.is_some());
+    let deferred = deferrable
+        .then(|| {
+            loading::RunPlugins::deferred(
+                specs
+                    .iter()
+                    .map(|(s, r)| (s.clone(), r.clone().unwrap_or_default()))
+                    .collect(),
+                cfg,
+            )
+        })
+        .flatten();
+    let (run_plugins, plugin_rules) = match deferred {
+        Some(d) => {
+            let rules: Vec<RuleInfo> = specs
+                .into_iter()
+                .flat_map(|(_, r)| r.unwrap_or_default())
+                .collect();
+            (d, rules)
         }
-    }
+        None => {
+            let specs: Vec<_> = specs.into_iter().map(|(s, _)| s).collect();
+            let (loaded, load_errors) = plugins::load(&host, &specs, cfg);
+            errors.extend(load_errors);
+            for (name, sha) in unknown_rules {
+                if let Some(p) = loaded.iter().find(|p| p.name == name) {
+                    rule_cache.put(&host, sha, &p.rules);
+                }
+            }
+            let rules = loaded
+                .iter()
+                .flat_map(|p| p.rules.iter().cloned())
+                .collect();
+            (loading::RunPlugins::loaded(loaded), rules)
+        }
+    };
     let mut rules: HashMap<String, RuleInfo> = plugins::host_rules()
         .into_iter()
         .map(|r| (r.id.clone(), r))
         .collect();
-    for p in &loaded {
-        for r in &p.rules {
-            rules.insert(r.id.clone(), r.clone());
-        }
+    for r in plugin_rules {
+        rules.insert(r.id.clone(), r);
     }
     let mut all: Vec<RuleInfo> = rules.values().cloned().collect();
     all.extend(idle_rules);
@@ -289,16 +324,6 @@ pub fn engine(
             unimplemented.join(", ")
         );
     }
-    let self_contained = loaded
-        .iter()
-        .filter(|p| {
-            p.imports
-                .iter()
-                .filter_map(|i| plimsoll_config::Capability::from_import(i))
-                .all(|c| c == plimsoll_config::Capability::Image)
-        })
-        .map(|p| p.name.clone())
-        .collect();
     let results = crate::result_cache::ResultCache::new(
         global.cache_root().as_deref(),
         !global.no_result_cache,
@@ -308,7 +333,7 @@ pub fn engine(
     Ok((
         Engine {
             host,
-            plugins: loaded,
+            plugins: run_plugins,
             rules,
             selection,
             services,
@@ -316,13 +341,13 @@ pub fn engine(
             max_file_bytes: cfg.config.limits.max_file_bytes(),
             inline_ignores,
             diff_only: false,
-            self_contained,
             kubernetes_files: Default::default(),
             manifest_options: plimsoll_manifests::Options {
                 crd_images: cfg.config.targets.crd_images,
             },
             results,
             files: Default::default(),
+            answering: Vec::new(),
         },
         errors,
     ))
@@ -332,7 +357,8 @@ impl Engine {
     /// Reads what an earlier run over the same `targets` with the same
     /// configuration reported for each file (the whole-file result cache).
     pub fn use_file_results(&mut self, targets: &[String]) {
-        let running: Vec<&Plugin> = self.running().map(|p| &**p).collect();
+        let running = self.plugins.running_identities(&self.selection);
+        self.answering = running.iter().map(|p| p.name.to_string()).collect();
         self.files = crate::result_cache::FileCache::new(
             &self.results,
             &self.host,
@@ -343,9 +369,14 @@ impl Engine {
         );
     }
 
+    /// The run's plugins, loaded first if they wait.
+    pub fn plugins(&self) -> &[Arc<Plugin>] {
+        &self.plugins.get(&self.host).plugins
+    }
+
     /// The plugins a file is checked with: those with a selected rule.
     fn running(&self) -> impl Iterator<Item = &Arc<Plugin>> {
-        self.plugins
+        self.plugins()
             .iter()
             .filter(|p| p.rules.iter().any(|r| self.selection.enabled(r)))
     }
@@ -407,7 +438,10 @@ impl Engine {
         // Dockerfile's).
         let judged = |sel: &str| {
             self.rules.values().any(|r| {
-                self.self_contained.contains(&r.plugin)
+                self.plugins
+                    .get(&self.host)
+                    .self_contained
+                    .contains(&r.plugin)
                     && crate::select::matches(sel, r)
                     && self.selection.enabled(r)
             })
@@ -578,7 +612,7 @@ impl Engine {
             ..Default::default()
         };
         let runs: Vec<&Arc<Plugin>> = self
-            .plugins
+            .plugins()
             .iter()
             .filter(|p| checks_images(p) && p.rules.iter().any(|r| self.selection.enabled(r)))
             .collect();
@@ -676,7 +710,7 @@ impl Engine {
             sbom.skipped
         );
         let runs: Vec<&Arc<Plugin>> = self
-            .plugins
+            .plugins()
             .iter()
             .filter(|p| {
                 checks_images(p)
@@ -751,8 +785,8 @@ impl Engine {
             return self.check_bytes(path, bytes, None);
         };
         if let Some(hit) = self.files.get(&path, &key, self.services.registry()) {
-            for p in self.running() {
-                tracing::debug!(plugin = %p.name, path, "result cache hit (whole file)");
+            for plugin in &self.answering {
+                tracing::debug!(plugin, path, "result cache hit (whole file)");
             }
             let text = hit
                 .text
@@ -1328,7 +1362,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         engine.kubernetes_files = wanted.kubernetes_files.clone();
         engine.platform = platform.clone();
         engine.diff_only = plan.diff;
-        if with_images && !engine.plugins.iter().any(|p| self::checks_images(p)) {
+        if with_images && !engine.plugins().iter().any(|p| self::checks_images(p)) {
             crate::diag!(
                 "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
             );
@@ -1357,8 +1391,17 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             targets.len(),
             checking.elapsed().as_secs_f64() * 1000.0
         );
-        std::mem::take(&mut engine.files).save(&engine.host);
+        // A plugin that failed to load late ran on no file: answers kept
+        // under a key naming it would pass for its own.
+        let late_errors = engine.plugins.take_late_errors();
+        if late_errors.is_empty() {
+            std::mem::take(&mut engine.files).save(&engine.host);
+        }
+        if !engine.plugins.were_loaded() {
+            tracing::info!("no plugin loaded: every target was answered by the result cache");
+        }
         report.errors.extend(load_errors);
+        report.errors.extend(late_errors);
         report.errors.extend(lost);
         for r in engine.rules.values() {
             rules.entry(r.id.clone()).or_insert_with(|| r.clone());

@@ -148,7 +148,7 @@ impl ResultCache {
         self.store.dir.as_ref()?;
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
-        hash_plugin(&mut h, plugin);
+        hash_plugin(&mut h, plugin.into());
         hash_part(&mut h, path.as_bytes());
         h.update(Sha256::digest(text));
         Some(hex::encode(h.finalize()))
@@ -194,17 +194,37 @@ fn hash_part(h: &mut Sha256, part: &[u8]) {
 }
 
 /// What a plugin's answers hang on besides their input: its name, bytes,
-/// effective settings and granted capabilities.
-fn hash_plugin(h: &mut Sha256, plugin: &plimsoll_host::Plugin) {
+/// effective settings and granted capabilities, all known before it is
+/// loaded (a run whose files all hit the whole-file layer loads none).
+#[derive(Debug, Clone, Copy)]
+pub struct PluginIdentity<'a> {
+    pub name: &'a str,
+    pub sha256: &'a str,
+    pub settings_json: &'a str,
+    pub granted: &'a [plimsoll_config::Capability],
+}
+
+impl<'a> From<&'a plimsoll_host::Plugin> for PluginIdentity<'a> {
+    fn from(p: &'a plimsoll_host::Plugin) -> Self {
+        PluginIdentity {
+            name: &p.name,
+            sha256: &p.sha256,
+            settings_json: p.settings_json(),
+            granted: p.granted(),
+        }
+    }
+}
+
+fn hash_plugin(h: &mut Sha256, plugin: PluginIdentity) {
     for part in [
         plugin.name.as_bytes(),
         plugin.sha256.as_bytes(),
-        plugin.settings_json().as_bytes(),
+        plugin.settings_json.as_bytes(),
     ] {
         hash_part(h, part);
     }
-    h.update((plugin.granted().len() as u64).to_le_bytes());
-    for c in plugin.granted() {
+    h.update((plugin.granted.len() as u64).to_le_bytes());
+    for c in plugin.granted {
         h.update(c.as_str().as_bytes());
         h.update([0]);
     }

@@ -81,7 +81,7 @@ impl Engine {
         for f in self.disallowed_pragmas(&sup, path, &target.text) {
             self.keep(f, path, |_, _| false, &mut kept, &mut suppressed);
         }
-        for p in &self.plugins {
+        for p in self.plugins() {
             if !p.rules.iter().any(|r| self.selection.enabled(r)) {
                 continue;
             }

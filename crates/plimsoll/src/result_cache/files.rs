@@ -101,7 +101,7 @@ impl FileCache {
     pub fn new(
         results: &ResultCache,
         host: &Host,
-        plugins: &[&plimsoll_host::Plugin],
+        plugins: &[super::PluginIdentity],
         selection: &str,
         inline_ignores: bool,
         targets: &[String],
@@ -117,7 +117,7 @@ impl FileCache {
         h.update(results.salt.as_bytes());
         h.update((plugins.len() as u64).to_le_bytes());
         for p in plugins {
-            hash_plugin(&mut h, p);
+            hash_plugin(&mut h, *p);
         }
         hash_part(&mut h, selection.as_bytes());
         h.update([inline_ignores as u8]);
