@@ -234,8 +234,9 @@ fn corrupt_cache_entry_is_recompiled() {
     let cache = tempfile::tempdir().unwrap();
     let p = Project::new();
     p.file("Dockerfile", DOCKERFILE);
+    // Without the result cache: a re-run it answers loads no plugin.
     let run = || {
-        p.command(&["check", "--format", "json"])
+        p.command(&["check", "--format", "json", "--no-result-cache"])
             .env("PLIMSOLL_CACHE_DIR", cache.path())
             .output()
             .unwrap()
@@ -269,9 +270,17 @@ fn compiled_entries(components: &Path) -> Vec<std::path::PathBuf> {
 }
 
 /// `check --format json --select lint` with its own compiled-plugin cache
-/// and cache key (`extra` arguments appended).
+/// and cache key (`extra` arguments appended), without the result cache (a
+/// re-run it answers loads no plugin, compiled or not).
 fn check_with_cache(p: &Project, cache: &Path, key: &Path, extra: &[&str]) -> support::Run {
-    let mut args = vec!["check", "--format", "json", "--select", "lint"];
+    let mut args = vec![
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "lint",
+        "--no-result-cache",
+    ];
     args.extend_from_slice(extra);
     let o = p
         .command(&args)

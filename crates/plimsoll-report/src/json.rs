@@ -14,7 +14,7 @@ struct Document<'a> {
     /// Always `1` for this layout.
     version: u32,
     tool: Tool,
-    summary: Summary,
+    summary: Summary<'a>,
     findings: &'a [Finding],
     errors: &'a [RunError],
     /// With `--fix`: the findings whose fixes were applied, as reported
@@ -30,8 +30,8 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Summary {
-    targets: Vec<String>,
+struct Summary<'a> {
+    targets: &'a [String],
     findings: usize,
     errors: usize,
     notes: usize,
@@ -66,7 +66,7 @@ pub fn write(
             version: tool_version.to_string(),
         },
         summary: Summary {
-            targets: report.targets.clone(),
+            targets: &report.targets,
             findings: report.findings.len(),
             errors: report.errors.len(),
             notes: count(crate::Level::Note),
