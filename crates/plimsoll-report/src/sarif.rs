@@ -13,6 +13,7 @@
 
 use std::io::Write;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::fingerprint::fingerprints;
@@ -157,11 +158,134 @@ pub fn render(report: &Report, opts: &SarifOptions) -> (String, usize) {
     }
 }
 
+/// The log's gzipped size, or an upper bound on it: a log whose text is
+/// well under the limit is not compressed to find out (gzip adds at most a
+/// few bytes per 64 KiB block, and a header).
 fn gzipped_len(text: &str) -> usize {
+    let bound = text.len() + text.len() / 1024 + 1024;
+    if bound <= MAX_GZIP_BYTES {
+        return bound;
+    }
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let _ = enc.write_all(text.as_bytes());
     enc.finish().map(|v| v.len()).unwrap_or(usize::MAX)
 }
+
+// The log, typed: a corpus's report is ten thousand results, and building
+// them as a `serde_json::Value` tree (then freeing it) cost several times
+// the writing. Fields are declared in alphabetical order, the order the
+// `Value` maps of the parts still built that way (and earlier releases)
+// write their keys in.
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    automation_details: Id<'a>,
+    column_kind: &'static str,
+    invocations: [Invocation; 1],
+    original_uri_base_ids: Value,
+    results: Vec<SarifResult<'a>>,
+    tool: Value,
+}
+
+#[derive(Serialize)]
+struct Id<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Value>,
+    level: &'static str,
+    locations: [ResultLocation<'a>; 1],
+    message: Text<'a>,
+    partial_fingerprints: Fingerprints<'a>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    properties: serde_json::Map<String, Value>,
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[Logical; 1]>,
+    physical_location: Physical<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Logical {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical<'a> {
+    artifact_location: Artifact<'a>,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact<'a> {
+    uri: std::borrow::Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    start_column: u32,
+    start_line: u32,
+}
+
+impl SarifRegion {
+    const START: SarifRegion = SarifRegion {
+        end_column: None,
+        end_line: None,
+        start_column: 1,
+        start_line: 1,
+    };
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fingerprints<'a> {
+    primary_location_line_hash: &'a str,
+}
+
+const SRCROOT: Option<&str> = Some("%SRCROOT%");
 
 fn render_results(
     report: &Report,
@@ -171,60 +295,87 @@ fn render_results(
     dropped: usize,
 ) -> String {
     let vulns = vulnerability_rules(report);
-    let rule_index = |id: &str| report.rules.iter().position(|r| r.id == id);
+    let rule_index: std::collections::HashMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let vuln_index = |id: &str| {
         vulns
             .iter()
             .position(|(v, _)| v == id)
             .map(|i| report.rules.len() + i)
     };
-    let results: Vec<Value> = kept
+    // Each file's line index, built once for the fixes in it.
+    let mut lines: std::collections::HashMap<&str, plimsoll_dockerfile::LineIndex> =
+        std::collections::HashMap::new();
+    let results: Vec<SarifResult> = kept
         .iter()
         .map(|&i| {
             let f = &report.findings[i];
-            let (location, logical) = match &f.location {
+            let (physical_location, logical_locations, layer) = match &f.location {
                 Location::File { path, region } => (
-                    json!({ "physicalLocation": {
-                        "artifactLocation": { "uri": path, "uriBaseId": "%SRCROOT%" },
-                        "region": {
-                            "startLine": region.start.line.max(1),
-                            "startColumn": region.start.column.max(1),
-                            "endLine": region.end.line.max(region.start.line).max(1),
-                            "endColumn": if region.end.line == region.start.line { region.end.column.max(region.start.column + 1) } else { region.end.column.max(1) },
-                        }
-                    }}),
+                    Physical {
+                        artifact_location: Artifact {
+                            uri: path.as_str().into(),
+                            uri_base_id: SRCROOT,
+                        },
+                        region: SarifRegion {
+                            start_line: region.start.line.max(1),
+                            start_column: region.start.column.max(1),
+                            end_line: Some(region.end.line.max(region.start.line).max(1)),
+                            end_column: Some(if region.end.line == region.start.line {
+                                region.end.column.max(region.start.column + 1)
+                            } else {
+                                region.end.column.max(1)
+                            }),
+                        },
+                    },
+                    None,
                     None,
                 ),
-                Location::Image { reference, path, layer } => (
-                    json!({ "physicalLocation": {
-                        "artifactLocation": { "uri": format!("{}/{}", sanitize(reference), path.trim_start_matches('/')) },
-                        "region": { "startLine": 1, "startColumn": 1 }
-                    }, "logicalLocations": [{ "fullyQualifiedName": format!("{reference}:{path}"), "kind": "resource" }]}),
-                    layer.map(|l| json!({ "layer": l })),
+                Location::Image {
+                    reference,
+                    path,
+                    layer,
+                } => (
+                    Physical {
+                        artifact_location: Artifact {
+                            uri: format!("{}/{}", sanitize(reference), path.trim_start_matches('/'))
+                                .into(),
+                            uri_base_id: None,
+                        },
+                        region: SarifRegion::START,
+                    },
+                    Some([Logical {
+                        fully_qualified_name: format!("{reference}:{path}"),
+                        kind: "resource",
+                    }]),
+                    *layer,
                 ),
                 Location::Target { target } => (
-                    json!({ "physicalLocation": {
-                        "artifactLocation": { "uri": if report.sources.contains_key(target) { target.clone() } else { sanitize(target) }, "uriBaseId": "%SRCROOT%" },
-                        "region": { "startLine": 1, "startColumn": 1 }
-                    }}),
+                    Physical {
+                        artifact_location: Artifact {
+                            uri: if report.sources.contains_key(target) {
+                                target.as_str().into()
+                            } else {
+                                sanitize(target).into()
+                            },
+                            uri_base_id: SRCROOT,
+                        },
+                        region: SarifRegion::START,
+                    },
+                    None,
                     None,
                 ),
             };
             let vuln = crate::fingerprint::vulnerability(f).map(|(id, _)| id);
-            let mut r = json!({
-                "ruleId": vuln.unwrap_or(&f.rule_id),
-                "level": level(f.level),
-                "message": { "text": f.message },
-                "locations": [location],
-                "partialFingerprints": { "primaryLocationLineHash": fps[i] },
-            });
             let index = match vuln {
                 Some(id) => vuln_index(id),
-                None => rule_index(&f.rule_id),
+                None => rule_index.get(f.rule_id.as_str()).copied(),
             };
-            if let Some(idx) = index {
-                r["ruleIndex"] = json!(idx);
-            }
             let mut props = serde_json::Map::new();
             if let Some(s) = f.security_severity {
                 props.insert("security-severity".into(), json!(format!("{:.1}", s.clamp(0.1, 10.0))));
@@ -235,11 +386,8 @@ fn render_results(
             if vuln.is_some() {
                 props.insert("plimsoll-rule".into(), json!(f.rule_id));
             }
-            if let Some(Value::Object(l)) = logical {
-                props.extend(l);
-            }
-            if !props.is_empty() {
-                r["properties"] = Value::Object(props);
+            if let Some(l) = layer {
+                props.insert("layer".into(), json!(l));
             }
             let fixes: Vec<Value> = f
                 .fixes
@@ -248,7 +396,9 @@ fn render_results(
                 .filter_map(|x| {
                     let Location::File { path, .. } = &f.location else { return None };
                     let src = report.sources.get(path)?;
-                    let idx = plimsoll_dockerfile::LineIndex::new(src);
+                    let idx = lines
+                        .entry(path.as_str())
+                        .or_insert_with(|| plimsoll_dockerfile::LineIndex::new(src));
                     Some(json!({
                         "description": { "text": x.description },
                         "artifactChanges": [{
@@ -265,10 +415,21 @@ fn render_results(
                     }))
                 })
                 .collect();
-            if !fixes.is_empty() {
-                r["fixes"] = Value::Array(fixes);
+            SarifResult {
+                fixes,
+                level: level(f.level),
+                locations: [ResultLocation {
+                    logical_locations,
+                    physical_location,
+                }],
+                message: Text { text: &f.message },
+                partial_fingerprints: Fingerprints {
+                    primary_location_line_hash: &fps[i],
+                },
+                properties: props,
+                rule_id: vuln.unwrap_or(&f.rule_id),
+                rule_index: index,
             }
-            r
         })
         .collect();
     let mut notifications: Vec<Value> = report
@@ -290,27 +451,29 @@ fn render_results(
             "descriptor": { "id": "sarif-truncated" },
         }));
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [Run {
+            automation_details: Id {
+                id: &opts.automation_id,
+            },
+            column_kind: "unicodeCodePoints",
+            invocations: [Invocation {
+                execution_successful: report.errors.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+            original_uri_base_ids: json!({ "%SRCROOT%": { "description": { "text": "The directory plimsoll ran in." } } }),
+            results,
+            tool: json!({ "driver": {
                 "name": "plimsoll",
                 "version": opts.tool_version,
                 "semanticVersion": opts.tool_version,
                 "informationUri": crate::DOCS_URL,
                 "rules": report.rules.iter().map(|r| rule_json(report, r)).chain(vulns.into_iter().map(|(_, v)| v)).collect::<Vec<_>>(),
-            }},
-            "automationDetails": { "id": opts.automation_id },
-            "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The directory plimsoll ran in." } } },
-            "invocations": [{
-                "executionSuccessful": report.errors.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }]
-    });
+            }}),
+        }],
+        version: "2.1.0",
+    };
     let mut s = serde_json::to_string_pretty(&log).expect("SARIF serialises");
     s.push('\n');
     s
@@ -319,4 +482,135 @@ fn render_results(
 /// An image reference as a path-like URI segment.
 fn sanitize(reference: &str) -> String {
     reference.replace(['@', ':'], "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Edit, Finding, Fix, Position, Region};
+
+    fn finding(rule: &str, location: Location) -> Finding {
+        Finding {
+            rule_id: rule.into(),
+            rule_name: "a-rule".into(),
+            plugin: "scan".into(),
+            level: Level::Warning,
+            message: "m".into(),
+            location,
+            aliases: vec![],
+            covers: None,
+            tags: vec![],
+            fixes: vec![],
+            security_severity: None,
+            help_uri: None,
+            properties: None,
+        }
+    }
+
+    /// Each kind of location, a vulnerability's properties, a layer and a
+    /// fix come out as SARIF and GitHub read them, keys in order.
+    #[test]
+    fn results_carry_locations_properties_and_fixes() {
+        let at = |line, column, offset| Position {
+            line,
+            column,
+            offset,
+        };
+        let mut file = finding(
+            "PL1",
+            Location::File {
+                path: "Dockerfile".into(),
+                region: Region {
+                    start: at(2, 6, 12),
+                    end: at(2, 6, 12),
+                },
+            },
+        );
+        file.fixes = vec![Fix {
+            description: "pin".into(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                start: 12,
+                end: 18,
+                replacement: "x".into(),
+            }],
+        }];
+        let mut image = finding(
+            "PL5",
+            Location::Image {
+                reference: "alpine:3.20".into(),
+                path: "/lib/apk/db/installed".into(),
+                layer: Some(2),
+            },
+        );
+        image.properties = Some(json!({ "id": "CVE-2024-1", "package": "musl" }));
+        image.security_severity = Some(9.8);
+        let target = finding(
+            "PL0",
+            Location::Target {
+                target: "registry.test/app:1".into(),
+            },
+        );
+        let report = Report {
+            findings: vec![file, image, target],
+            sources: [(
+                "Dockerfile".to_string(),
+                "FROM a\nFROM debian:12\n".to_string(),
+            )]
+            .into(),
+            ..Default::default()
+        };
+        let opts = SarifOptions {
+            tool_version: "1.0.0".into(),
+            automation_id: "plimsoll/1".into(),
+        };
+        let (text, dropped) = render(&report, &opts);
+        assert_eq!(dropped, 0);
+        let log: Value = serde_json::from_str(&text).unwrap();
+        let results = &log["runs"][0]["results"];
+        let file = &results[0];
+        assert_eq!(
+            file["locations"][0]["physicalLocation"],
+            json!({ "artifactLocation": { "uri": "Dockerfile", "uriBaseId": "%SRCROOT%" },
+                    "region": { "startLine": 2, "startColumn": 6, "endLine": 2, "endColumn": 7 } })
+        );
+        assert_eq!(
+            file["fixes"][0]["artifactChanges"][0]["replacements"][0]["deletedRegion"],
+            json!({ "startLine": 2, "startColumn": 6, "endLine": 2, "endColumn": 12 })
+        );
+        assert!(file.get("properties").is_none() && file.get("ruleIndex").is_none());
+        let image = &results[1];
+        assert_eq!(image["ruleId"], "CVE-2024-1");
+        assert_eq!(
+            image["locations"][0],
+            json!({ "physicalLocation": { "artifactLocation": { "uri": "alpine/3.20/lib/apk/db/installed" },
+                                          "region": { "startLine": 1, "startColumn": 1 } },
+                    "logicalLocations": [{ "fullyQualifiedName": "alpine:3.20:/lib/apk/db/installed", "kind": "resource" }] })
+        );
+        assert_eq!(
+            image["properties"],
+            json!({ "id": "CVE-2024-1", "package": "musl", "layer": 2, "plimsoll-rule": "PL5", "security-severity": "9.8" })
+        );
+        // The vulnerability's own rule follows the report's (none here).
+        assert_eq!(image["ruleIndex"], 0);
+        assert_eq!(
+            log["runs"][0]["tool"]["driver"]["rules"][0]["id"],
+            "CVE-2024-1"
+        );
+        assert_eq!(
+            results[2]["locations"][0]["physicalLocation"]["artifactLocation"],
+            json!({ "uri": "registry.test/app/1", "uriBaseId": "%SRCROOT%" })
+        );
+        // Keys in the order earlier releases wrote them (alphabetical).
+        let keys = [
+            "\"fixes\"",
+            "\"level\"",
+            "\"locations\"",
+            "\"message\"",
+            "\"partialFingerprints\"",
+            "\"ruleId\"",
+        ];
+        let at: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
 }
