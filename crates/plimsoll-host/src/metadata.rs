@@ -53,19 +53,40 @@ impl EmbeddedMetadata {
 /// Reads the last top-level `dev.plimsoll.metadata` section of a component
 /// (nested core modules are not looked into). `Ok(None)` when there is none.
 pub fn read(bytes: &[u8]) -> Result<Option<EmbeddedMetadata>, String> {
-    let mut depth = 0usize;
+    use wasmparser::{Chunk, Payload};
+    let invalid = |e: wasmparser::BinaryReaderError| format!("not a valid WebAssembly binary: {e}");
+    let truncated = || "not a valid WebAssembly binary: it ends inside a section".to_string();
+    // The top level only: a nested module or component is stepped over,
+    // not parsed (walking every function body of the built-ins touched
+    // megabytes of the binary at each start, for sections only the top
+    // level may hold).
+    let mut parser = wasmparser::Parser::new(0);
+    let mut data = bytes;
     let mut found = None;
-    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| format!("not a valid WebAssembly binary: {e}"))?;
+    loop {
+        let (payload, consumed) = match parser.parse(data, true).map_err(invalid)? {
+            Chunk::Parsed { payload, consumed } => (payload, consumed),
+            Chunk::NeedMoreData(_) => return Err(truncated()),
+        };
+        data = &data[consumed..];
         match payload {
-            wasmparser::Payload::Version { .. } => depth += 1,
-            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
-            wasmparser::Payload::CustomSection(c) if depth == 1 && c.name() == SECTION => {
+            Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | Payload::ComponentSection {
+                unchecked_range, ..
+            } => data = data.get(unchecked_range.len()..).ok_or_else(truncated)?,
+            Payload::CodeSectionStart { size, .. } => {
+                parser.skip_section();
+                data = data.get(size as usize..).ok_or_else(truncated)?;
+            }
+            Payload::CustomSection(c) if c.name() == SECTION => {
                 if c.data().len() > MAX_SECTION_BYTES {
                     return Err(format!("the {SECTION} section is larger than 1 MiB"));
                 }
                 found = Some(c.data().to_vec());
             }
+            Payload::End(_) => break,
             _ => {}
         }
     }
@@ -91,4 +112,42 @@ pub fn annotate(bytes: &[u8], meta: &EmbeddedMetadata) -> Vec<u8> {
     out.push(ComponentSection::id(&section));
     section.encode(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The section is read at the top level only, a nested core module's
+    /// own section (not plimsoll's to read) stepped over, the last one
+    /// winning; a component cut short is an error, not "no metadata".
+    #[test]
+    fn the_top_level_section_is_read_and_nested_modules_stepped_over() {
+        use wasm_encoder::{Component, CustomSection, Module, ModuleSection};
+        let mut inner = Module::new();
+        inner.section(&CustomSection {
+            name: SECTION.into(),
+            data: b"{ not plimsoll metadata".into(),
+        });
+        let mut component = Component::new();
+        component.section(&ModuleSection(&inner));
+        let bytes = component.finish();
+        assert_eq!(read(&bytes), Ok(None));
+        let meta = |name: &str| EmbeddedMetadata {
+            name: name.into(),
+            version: "1.0.0".into(),
+            description: String::new(),
+            wit_version: "0.1.5".into(),
+            rules: vec![],
+            settings_schema: None,
+            capabilities: vec![],
+            checks: vec!["dockerfile".into()],
+        };
+        let once = annotate(&bytes, &meta("first"));
+        assert_eq!(read(&once), Ok(Some(meta("first"))));
+        let twice = annotate(&once, &meta("second"));
+        assert_eq!(read(&twice), Ok(Some(meta("second"))));
+        assert!(read(&twice[..twice.len() - 3]).is_err());
+        assert!(read(&bytes[..bytes.len() - 2]).is_err());
+    }
 }
