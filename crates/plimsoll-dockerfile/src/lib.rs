@@ -544,6 +544,11 @@ pub struct KeyValue<'a> {
 /// Removes shell quoting from a word as BuildKit's instruction stage would, without
 /// substituting variables (`"a b"` -> `a b`, `\$x` -> `$x`).
 pub fn unquote(word: &str, escape: char) -> String {
+    // Only quotes, the escape character and `$` are special to the lexer:
+    // a word without them comes back as it is (most do).
+    if !word.contains(['\'', '"', '$', escape]) {
+        return word.to_string();
+    }
     let lex = shell::Lexer {
         escape,
         skip_unset_env: true,

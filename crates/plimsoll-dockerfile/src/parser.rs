@@ -529,7 +529,13 @@ fn node_can_contain_heredoc(node: &Node) -> bool {
 }
 
 /// `heredocsFromLine`: find `<<WORD` markers among the line's raw words.
-fn heredocs_from_line(line: &str) -> Result<Vec<Heredoc>, String> {
+pub(crate) fn heredocs_from_line(line: &str) -> Result<Vec<Heredoc>, String> {
+    // Every heredoc word holds `<<`, and lexing with raw quotes and escapes
+    // and no variables set adds no `<`: a line without one has no heredoc
+    // (most RUN lines; lexing each was a good part of a parse).
+    if !line.contains('<') {
+        return Ok(Vec::new());
+    }
     // Errors from this pass are ignored by BuildKit: no words, no heredocs.
     let words = Lexer::heredoc_finder()
         .process_no_env(line)

@@ -283,3 +283,64 @@ fn healthcheck_type_split_inside_a_character_does_not_panic() {
         }
     }
 }
+
+/// The fast paths of `unquote` and of the heredoc search give what the
+/// lexer gives, over every line and word of the real Dockerfiles in
+/// `../shared/corpus` (a word without quotes, escapes or `$` comes back as
+/// it is; a line without `<` has no heredoc word), both escape characters.
+#[test]
+fn the_lexers_fast_paths_agree_with_it_on_the_corpus() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dockerfiles");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        assert!(
+            std::env::var_os("PLIMSOLL_REQUIRE_ORACLES").is_none(),
+            "{} is absent",
+            dir.display()
+        );
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    };
+    let mut words = 0;
+    for e in entries.flatten() {
+        let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+        for line in text.lines() {
+            for escape in ['\\', '`'] {
+                let slow = |w: &str| {
+                    shell::Lexer {
+                        escape,
+                        skip_unset_env: true,
+                        ..shell::Lexer::default()
+                    }
+                    .process_no_env(w)
+                    .map(|p| p.result)
+                    .unwrap_or_else(|_| w.to_string())
+                };
+                for w in line
+                    .split_whitespace()
+                    .flat_map(|w| [w, w.split_once('=').map_or(w, |(_, v)| v)])
+                {
+                    assert_eq!(unquote(w, escape), slow(w), "{w:?}");
+                    words += 1;
+                }
+            }
+            let lexed = shell::Lexer::heredoc_finder()
+                .process_no_env(line)
+                .map(|p| p.words)
+                .unwrap_or_default();
+            let mut slow = Vec::new();
+            for w in lexed {
+                if let Ok(Some(doc)) = parser::parse_heredoc_word(&w) {
+                    slow.push(doc.name);
+                }
+            }
+            let fast: Vec<String> = parser::heredocs_from_line(line)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| d.name)
+                .collect();
+            assert_eq!(fast, slow, "{line:?}");
+        }
+    }
+    assert!(words > 10_000, "{words}");
+}
