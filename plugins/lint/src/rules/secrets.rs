@@ -147,29 +147,47 @@ pub fn credential_shape(v: &str) -> Option<&'static str> {
     if v.len() < 12 {
         return None;
     }
-    let b = v.as_bytes();
-    let marker = b.windows(2).any(|w| {
-        matches!(
-            w,
-            b"AK"
-                | b"AS"
-                | b"gh"
-                | b"gi"
-                | b"gl"
-                | b"xo"
-                | b"sk"
-                | b"rk"
-                | b"AI"
-                | b"np"
-                | b"py"
-                | b"ey"
-                | b"--"
-                | b":/"
-        )
+    // Which markers the value holds, in one pass: each check below runs only
+    // when its pattern's first two bytes are there (a word of a RUN line often
+    // holds `--`, `:/`, `py` or `np`, and each pattern search costs a
+    // searcher's set-up).
+    const AK: u16 = 1;
+    const AS: u16 = 1 << 1;
+    const GH: u16 = 1 << 2;
+    const GI: u16 = 1 << 3;
+    const GL: u16 = 1 << 4;
+    const XO: u16 = 1 << 5;
+    const SK: u16 = 1 << 6;
+    const RK: u16 = 1 << 7;
+    const AI: u16 = 1 << 8;
+    const NP: u16 = 1 << 9;
+    const PY: u16 = 1 << 10;
+    const EY: u16 = 1 << 11;
+    const DASHES: u16 = 1 << 12;
+    const SCHEME: u16 = 1 << 13;
+    let seen = v.as_bytes().windows(2).fold(0u16, |seen, w| {
+        seen | match w {
+            b"AK" => AK,
+            b"AS" => AS,
+            b"gh" => GH,
+            b"gi" => GI,
+            b"gl" => GL,
+            b"xo" => XO,
+            b"sk" => SK,
+            b"rk" => RK,
+            b"AI" => AI,
+            b"np" => NP,
+            b"py" => PY,
+            b"ey" => EY,
+            b"--" => DASHES,
+            b":/" => SCHEME,
+            _ => 0,
+        }
     });
-    if !marker {
+    if seen == 0 {
         return None;
     }
+    let has = |marker: u16| seen & marker != 0;
 
     let prefixed = |p: &str, min_len: usize, charset: fn(char) -> bool| {
         v.match_indices(p).any(|(i, _)| {
@@ -180,47 +198,52 @@ pub fn credential_shape(v: &str) -> Option<&'static str> {
     let alnum = |c: char| c.is_ascii_alphanumeric();
     let b64 = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     let upper_alnum = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit();
-    if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
+    if has(DASHES) && v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
         return Some("a private key");
     }
-    if prefixed("AKIA", 16, upper_alnum) || prefixed("ASIA", 16, upper_alnum) {
+    if (has(AK) && prefixed("AKIA", 16, upper_alnum))
+        || (has(AS) && prefixed("ASIA", 16, upper_alnum))
+    {
         return Some("an AWS access key id");
     }
     for p in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
-        if prefixed(p, 36, alnum) {
+        if has(GH) && prefixed(p, 36, alnum) {
             return Some("a GitHub token");
         }
     }
-    if prefixed("github_pat_", 60, b64) {
+    if has(GI) && prefixed("github_pat_", 60, b64) {
         return Some("a GitHub fine-grained token");
     }
-    if prefixed("glpat-", 20, b64) {
+    if has(GL) && prefixed("glpat-", 20, b64) {
         return Some("a GitLab token");
     }
     for p in ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"] {
-        if prefixed(p, 10, b64) {
+        if has(XO) && prefixed(p, 10, b64) {
             return Some("a Slack token");
         }
     }
-    if prefixed("sk_live_", 16, alnum) || prefixed("rk_live_", 16, alnum) {
+    if (has(SK) && prefixed("sk_live_", 16, alnum)) || (has(RK) && prefixed("rk_live_", 16, alnum))
+    {
         return Some("a Stripe key");
     }
-    if prefixed("AIza", 35, b64) {
+    if has(AI) && prefixed("AIza", 35, b64) {
         return Some("a Google API key");
     }
-    if prefixed("npm_", 36, alnum) {
+    if has(NP) && prefixed("npm_", 36, alnum) {
         return Some("an npm token");
     }
-    if prefixed("pypi-AgEIcHlwaS5vcmc", 50, b64) {
+    if has(PY) && prefixed("pypi-AgEIcHlwaS5vcmc", 50, b64) {
         return Some("a PyPI token");
     }
-    if let Some(rest) = v.strip_prefix("eyJ")
+    if has(EY)
+        && let Some(rest) = v.strip_prefix("eyJ")
         && rest.matches('.').count() == 2
         && rest.split('.').all(|p| p.len() >= 8)
     {
         return Some("a JSON Web Token");
     }
-    if let Some((scheme, rest)) = v.split_once("://")
+    if has(SCHEME)
+        && let Some((scheme, rest)) = v.split_once("://")
         && scheme.chars().all(|c| c.is_ascii_alphabetic())
         && let Some((auth, _)) = rest.split_once('@')
         && let Some((_, pass)) = auth.split_once(':')

@@ -71,6 +71,10 @@ pub fn insecure_env(name: &str, value: Option<&str>) -> Option<(&'static str, &'
 /// Whether a word turns off `sslverify` in yum/dnf configuration
 /// (`sslverify=0`, `--setopt=epel.sslverify=false`).
 fn sslverify_off(word: &str) -> bool {
+    // Every pattern holds `=`, which lowering and unquoting keep.
+    if !word.contains('=') {
+        return false;
+    }
     let l = word.to_ascii_lowercase().replace([' ', '"', '\''], "");
     [
         "sslverify=0",
