@@ -131,7 +131,21 @@ pub fn source_with_offsets(text: &str) -> (std::borrow::Cow<'_, str>, impl Fn(us
     let mut out = String::new();
     let mut changed = false;
     let mut delta = 0usize;
-    let mut iter = text.char_indices().peekable();
+    // Nearly every file shows as it is: nothing is copied unless a
+    // character is not, and then only from there on.
+    let mut chars = text.char_indices().peekable();
+    let clean = loop {
+        match chars.next() {
+            None => break text.len(),
+            Some((i, c)) if !keep(c, chars.peek().map(|(_, n)| *n)) => break i,
+            Some(_) => {}
+        }
+    };
+    let (shown, rest) = text.split_at(clean);
+    if !rest.is_empty() {
+        out.push_str(shown);
+    }
+    let mut iter = rest.char_indices().map(|(i, c)| (i + clean, c)).peekable();
     while let Some((i, c)) = iter.next() {
         let next = iter.peek().map(|(_, n)| *n);
         if keep(c, next) {
