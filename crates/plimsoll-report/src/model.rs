@@ -224,6 +224,25 @@ pub const PIN_UPDATE_TAG: &str = "pin-update";
 
 impl Report {
     pub fn sort(&mut self) {
+        // Findings that come in order (each file's answer is kept sorted by
+        // the result cache, and targets come in path order) are left so:
+        // one pass to find out.
+        if !self
+            .findings
+            .is_sorted_by(|a, b| a.sort_key() <= b.sort_key())
+        {
+            self.sort_findings();
+        }
+        self.errors.sort_by(|a, b| {
+            (a.target.as_deref(), a.plugin.as_deref(), &a.message).cmp(&(
+                b.target.as_deref(),
+                b.plugin.as_deref(),
+                &b.message,
+            ))
+        });
+    }
+
+    fn sort_findings(&mut self) {
         // A stable sort of an index (4 bytes an entry, not a finding's few
         // hundred: no scratch copy of the findings), then the findings moved
         // into that order in place, one cycle of the permutation at a time.
@@ -244,13 +263,6 @@ impl Report {
                 k = from;
             }
         }
-        self.errors.sort_by(|a, b| {
-            (a.target.as_deref(), a.plugin.as_deref(), &a.message).cmp(&(
-                b.target.as_deref(),
-                b.plugin.as_deref(),
-                &b.message,
-            ))
-        });
     }
 
     /// Applied fixes that moved an existing pin ([`PIN_UPDATE_TAG`]).

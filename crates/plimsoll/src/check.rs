@@ -805,8 +805,13 @@ impl Engine {
             && res.errors.is_empty()
         {
             let text = res.text.take();
+            // Kept in report order: a re-run's findings then need no sort
+            // (a stable sort of each file's findings, then of all, is the
+            // stable sort of all).
+            let mut findings = std::mem::take(&mut res.findings);
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             let answer = crate::result_cache::FileAnswer {
-                findings: std::mem::take(&mut res.findings),
+                findings,
                 suppressed: res.suppressed,
                 text: text.filter(|t| t.as_bytes() != bytes.as_slice()),
             };
