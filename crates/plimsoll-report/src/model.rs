@@ -145,6 +145,27 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule_id` at `location`, every optional part empty (no
+    /// aliases, tags, fixes, severity, help or properties; the rule's name
+    /// and plugin empty too, for the caller to set).
+    pub fn new(rule_id: &str, level: Level, message: &str, location: Location) -> Finding {
+        Finding {
+            rule_id: rule_id.into(),
+            rule_name: String::new(),
+            plugin: String::new(),
+            level,
+            message: message.into(),
+            location,
+            aliases: vec![],
+            covers: None,
+            tags: vec![],
+            fixes: vec![],
+            security_severity: None,
+            help_uri: None,
+            properties: None,
+        }
+    }
+
     /// Order for output: by target, then position, then rule.
     pub fn sort_key(&self) -> (&str, u32, u32, &str) {
         let (line, col) = match &self.location {
@@ -332,24 +353,15 @@ mod tests {
                 column: 1,
                 offset: 0,
             };
-            Finding {
-                rule_id: rule.into(),
-                rule_name: String::new(),
-                plugin: String::new(),
-                level: Level::Note,
-                message,
-                location: Location::File {
+            Finding::new(
+                rule,
+                Level::Note,
+                &message,
+                Location::File {
                     path: path.into(),
                     region: Region { start: at, end: at },
                 },
-                aliases: vec![],
-                covers: None,
-                tags: vec![],
-                fixes: vec![],
-                security_severity: None,
-                help_uri: None,
-                properties: None,
-            }
+            )
         };
         // A fixed pseudo-random order with many equal keys.
         let mut x: u32 = 7;

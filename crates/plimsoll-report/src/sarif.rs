@@ -491,19 +491,9 @@ mod tests {
 
     fn finding(rule: &str, location: Location) -> Finding {
         Finding {
-            rule_id: rule.into(),
             rule_name: "a-rule".into(),
             plugin: "scan".into(),
-            level: Level::Warning,
-            message: "m".into(),
-            location,
-            aliases: vec![],
-            covers: None,
-            tags: vec![],
-            fixes: vec![],
-            security_severity: None,
-            help_uri: None,
-            properties: None,
+            ..Finding::new(rule, Level::Warning, "m", location)
         }
     }
 

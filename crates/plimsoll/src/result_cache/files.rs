@@ -366,25 +366,20 @@ mod tests {
             offset: 7,
         };
         let base = Finding {
-            rule_id: "PL1001".into(),
             rule_name: "name".into(),
             plugin: "lint".into(),
-            level: Level::Warning,
-            message: "m".into(),
-            location: Location::File {
-                path: "Dockerfile".into(),
-                region: Region {
-                    start: at(1),
-                    end: at(2),
+            ..Finding::new(
+                "PL1001",
+                Level::Warning,
+                "m",
+                Location::File {
+                    path: "Dockerfile".into(),
+                    region: Region {
+                        start: at(1),
+                        end: at(2),
+                    },
                 },
-            },
-            aliases: vec![],
-            covers: None,
-            tags: vec![],
-            fixes: vec![],
-            security_severity: None,
-            help_uri: None,
-            properties: None,
+            )
         };
         let full = Finding {
             location: Location::Image {
