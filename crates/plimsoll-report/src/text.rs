@@ -61,6 +61,14 @@ fn is_hidden(c: char) -> bool {
         )
 }
 
+/// Whether `s` is printable ASCII apart from the bytes in `also`: then it
+/// holds no hidden character (a byte loop, where asking each decoded
+/// character is several comparisons; nearly all text is this).
+fn printable_ascii(s: &str, also: &[u8]) -> bool {
+    s.bytes()
+        .all(|b| matches!(b, b' '..=b'~') || also.contains(&b))
+}
+
 fn push_visible(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
@@ -79,7 +87,7 @@ fn push_visible(out: &mut String, c: char) {
 /// break is rendered visibly (`\n`, `\e`, `\u{202e}`), so it can neither
 /// drive a terminal nor start a line of a CI log.
 pub fn line(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(is_hidden) {
+    if printable_ascii(s, b"") || !s.chars().any(is_hidden) {
         return s.into();
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -99,7 +107,7 @@ pub fn line(s: &str) -> std::borrow::Cow<'_, str> {
 /// nothing outside text says can sit at column 0 of a runner-parsed stream
 /// (`::add-mask::`, `##[cmd]`). A CRLF counts as one line break.
 pub fn block<'a>(s: &'a str, indent: &str) -> std::borrow::Cow<'a, str> {
-    if !s.chars().any(|c| is_hidden(c) && c != '\t') {
+    if printable_ascii(s, b"\t") || !s.chars().any(|c| is_hidden(c) && c != '\t') {
         return s.into();
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -134,11 +142,15 @@ pub fn source_with_offsets(text: &str) -> (std::borrow::Cow<'_, str>, impl Fn(us
     // Nearly every file shows as it is: nothing is copied unless a
     // character is not, and then only from there on.
     let mut chars = text.char_indices().peekable();
-    let clean = loop {
-        match chars.next() {
-            None => break text.len(),
-            Some((i, c)) if !keep(c, chars.peek().map(|(_, n)| *n)) => break i,
-            Some(_) => {}
+    let clean = if printable_ascii(text, b"\n\t") {
+        text.len()
+    } else {
+        loop {
+            match chars.next() {
+                None => break text.len(),
+                Some((i, c)) if !keep(c, chars.peek().map(|(_, n)| *n)) => break i,
+                Some(_) => {}
+            }
         }
     };
     let (shown, rest) = text.split_at(clean);
@@ -216,6 +228,21 @@ pub fn xml(s: &str) -> String {
 #[cfg(test)]
 mod sanitize_tests {
     use super::*;
+
+    /// The byte fast path never passes over a hidden character: every
+    /// ASCII character it accepts is one `is_hidden` refuses.
+    #[test]
+    fn printable_ascii_holds_nothing_hidden() {
+        for b in 0u8..=0x7f {
+            let c = b as char;
+            if printable_ascii(&c.to_string(), b"") {
+                assert!(!is_hidden(c), "{b:#x}");
+            }
+        }
+        assert!(!printable_ascii("caf\u{e9}", b""));
+        assert!(!printable_ascii("a\u{1b}[31m", b""));
+        assert!(printable_ascii("a\tb", b"\t"));
+    }
 
     const HOSTILE: &str =
         "ok\n::add-mask::secret\r\n##[cmd]x\x1b]52;c;Zm9v\x07\u{202e}gnp.exe\u{ffff}";
