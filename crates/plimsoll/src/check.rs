@@ -219,8 +219,10 @@ pub fn engine(
     let mut idle_rules: Vec<RuleInfo> = Vec::new();
     // Built-ins loaded without their rules in the cache: remembered below.
     let mut unknown_rules: Vec<(String, &'static str)> = Vec::new();
-    // Each plugin to run, with its rules when the rule cache knows them.
-    let specs: Vec<(plimsoll_host::PluginSpec, Option<Vec<RuleInfo>>)> = specs
+    // Each plugin to run, with its component's sha256 and rules when it is a
+    // built-in whose rules the rule cache knows.
+    type Known = Option<(&'static str, Vec<RuleInfo>)>;
+    let specs: Vec<(plimsoll_host::PluginSpec, Known)> = specs
         .into_iter()
         .filter_map(|spec| {
             let plimsoll_host::PluginSource::Builtin(_, sha) = spec.source else {
@@ -236,7 +238,7 @@ pub fn engine(
                 idle_rules.extend(rules);
                 return None;
             }
-            Some((spec, Some(rules)))
+            Some((spec, Some((sha, rules))))
         })
         .collect();
     // A checking run with the result cache, of built-ins whose rules are
@@ -245,27 +247,20 @@ pub fn engine(
         && !o.images
         && !global.no_result_cache
         && global.cache_root().is_some()
-        && specs.iter().all(|(_, rules)| rules.is_some());
-    let deferred = deferrable
-        .then(|| {
-            loading::RunPlugins::deferred(
-                specs
-                    .iter()
-                    .map(|(s, r)| (s.clone(), r.clone().unwrap_or_default()))
-                    .collect(),
-                cfg,
-            )
-        })
-        .flatten();
-    let (run_plugins, plugin_rules) = match deferred {
-        Some(d) => {
-            let rules: Vec<RuleInfo> = specs
+        && specs.iter().all(|(_, known)| known.is_some());
+    let (run_plugins, plugin_rules) = match deferrable {
+        true => {
+            let waiting: Vec<_> = specs
                 .into_iter()
-                .flat_map(|(_, r)| r.unwrap_or_default())
+                .filter_map(|(spec, known)| known.map(|(sha, rules)| (spec, sha, rules)))
                 .collect();
-            (d, rules)
+            let rules: Vec<RuleInfo> = waiting
+                .iter()
+                .flat_map(|(.., rules)| rules.iter().cloned())
+                .collect();
+            (loading::RunPlugins::deferred(waiting, cfg), rules)
         }
-        None => {
+        false => {
             let specs: Vec<_> = specs.into_iter().map(|(s, _)| s).collect();
             let (loaded, load_errors) = plugins::load(&host, &specs, cfg);
             errors.extend(load_errors);

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use plimsoll_config::LoadedConfig;
-use plimsoll_host::{Host, Plugin, PluginSource, PluginSpec};
+use plimsoll_host::{Host, Plugin, PluginSpec};
 use plimsoll_report::{RuleInfo, RunError};
 
 use crate::result_cache::PluginIdentity;
@@ -90,32 +90,29 @@ impl RunPlugins {
         }
     }
 
-    /// Built-ins to load on first use, each with its rules as the rule
-    /// cache knows them; `None` when one is not a built-in.
+    /// Built-ins to load on first use, each with its component's sha256 and
+    /// its rules as the rule cache knows them.
     pub fn deferred(
-        specs: Vec<(PluginSpec, Vec<RuleInfo>)>,
+        specs: Vec<(PluginSpec, &'static str, Vec<RuleInfo>)>,
         cfg: &LoadedConfig,
-    ) -> Option<RunPlugins> {
+    ) -> RunPlugins {
         let specs = specs
             .into_iter()
-            .map(|(spec, rules)| match spec.source {
-                PluginSource::Builtin(_, sha256) => Some(Waiting {
-                    sha256,
-                    rules,
-                    settings_json: spec.settings.to_string(),
-                    spec,
-                }),
-                _ => None,
+            .map(|(spec, sha256, rules)| Waiting {
+                sha256,
+                rules,
+                settings_json: spec.settings.to_string(),
+                spec,
             })
-            .collect::<Option<Vec<_>>>()?;
-        Some(RunPlugins {
+            .collect();
+        RunPlugins {
             loaded: OnceLock::new(),
             deferred: Some(Deferred {
                 specs,
                 cfg: cfg.clone(),
                 errors: Mutex::default(),
             }),
-        })
+        }
     }
 
     /// The plugins, loading them first if they wait.

@@ -147,102 +147,77 @@ pub fn credential_shape(v: &str) -> Option<&'static str> {
     if v.len() < 12 {
         return None;
     }
-    // Which markers the value holds, in one pass: each check below runs only
-    // when its pattern's first two bytes are there (a word of a RUN line often
-    // holds `--`, `:/`, `py` or `np`, and each pattern search costs a
+    // Which two-byte markers the value holds, in one pass: a pattern is
+    // searched for only when its first two bytes are there (a word of a RUN
+    // line often holds `--`, `:/`, `py` or `np`, and each search costs a
     // searcher's set-up).
-    const AK: u16 = 1;
-    const AS: u16 = 1 << 1;
-    const GH: u16 = 1 << 2;
-    const GI: u16 = 1 << 3;
-    const GL: u16 = 1 << 4;
-    const XO: u16 = 1 << 5;
-    const SK: u16 = 1 << 6;
-    const RK: u16 = 1 << 7;
-    const AI: u16 = 1 << 8;
-    const NP: u16 = 1 << 9;
-    const PY: u16 = 1 << 10;
-    const EY: u16 = 1 << 11;
-    const DASHES: u16 = 1 << 12;
-    const SCHEME: u16 = 1 << 13;
-    let seen = v.as_bytes().windows(2).fold(0u16, |seen, w| {
-        seen | match w {
-            b"AK" => AK,
-            b"AS" => AS,
-            b"gh" => GH,
-            b"gi" => GI,
-            b"gl" => GL,
-            b"xo" => XO,
-            b"sk" => SK,
-            b"rk" => RK,
-            b"AI" => AI,
-            b"np" => NP,
-            b"py" => PY,
-            b"ey" => EY,
-            b"--" => DASHES,
-            b":/" => SCHEME,
-            _ => 0,
-        }
-    });
+    const MARKERS: [&[u8]; 14] = [
+        b"AK", b"AS", b"gh", b"gi", b"gl", b"xo", b"sk", b"rk", b"AI", b"np", b"py", b"ey", b"--",
+        b":/",
+    ];
+    let bit = |pair: &[u8]| {
+        MARKERS
+            .iter()
+            .position(|m| *m == pair)
+            .map_or(0u16, |i| 1 << i)
+    };
+    let seen = v.as_bytes().windows(2).fold(0u16, |seen, w| seen | bit(w));
     if seen == 0 {
         return None;
     }
-    let has = |marker: u16| seen & marker != 0;
-
+    let has = |pattern: &str| seen & bit(&pattern.as_bytes()[..2]) != 0;
     let prefixed = |p: &str, min_len: usize, charset: fn(char) -> bool| {
-        v.match_indices(p).any(|(i, _)| {
-            let rest = &v[i + p.len()..];
-            rest.chars().take_while(|c| charset(*c)).count() >= min_len
-        })
+        has(p)
+            && v.match_indices(p).any(|(i, _)| {
+                let rest = &v[i + p.len()..];
+                rest.chars().take_while(|c| charset(*c)).count() >= min_len
+            })
     };
     let alnum = |c: char| c.is_ascii_alphanumeric();
     let b64 = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     let upper_alnum = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit();
-    if has(DASHES) && v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
+    if has("--") && v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
         return Some("a private key");
     }
-    if (has(AK) && prefixed("AKIA", 16, upper_alnum))
-        || (has(AS) && prefixed("ASIA", 16, upper_alnum))
-    {
+    if prefixed("AKIA", 16, upper_alnum) || prefixed("ASIA", 16, upper_alnum) {
         return Some("an AWS access key id");
     }
     for p in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
-        if has(GH) && prefixed(p, 36, alnum) {
+        if prefixed(p, 36, alnum) {
             return Some("a GitHub token");
         }
     }
-    if has(GI) && prefixed("github_pat_", 60, b64) {
+    if prefixed("github_pat_", 60, b64) {
         return Some("a GitHub fine-grained token");
     }
-    if has(GL) && prefixed("glpat-", 20, b64) {
+    if prefixed("glpat-", 20, b64) {
         return Some("a GitLab token");
     }
     for p in ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"] {
-        if has(XO) && prefixed(p, 10, b64) {
+        if prefixed(p, 10, b64) {
             return Some("a Slack token");
         }
     }
-    if (has(SK) && prefixed("sk_live_", 16, alnum)) || (has(RK) && prefixed("rk_live_", 16, alnum))
-    {
+    if prefixed("sk_live_", 16, alnum) || prefixed("rk_live_", 16, alnum) {
         return Some("a Stripe key");
     }
-    if has(AI) && prefixed("AIza", 35, b64) {
+    if prefixed("AIza", 35, b64) {
         return Some("a Google API key");
     }
-    if has(NP) && prefixed("npm_", 36, alnum) {
+    if prefixed("npm_", 36, alnum) {
         return Some("an npm token");
     }
-    if has(PY) && prefixed("pypi-AgEIcHlwaS5vcmc", 50, b64) {
+    if prefixed("pypi-AgEIcHlwaS5vcmc", 50, b64) {
         return Some("a PyPI token");
     }
-    if has(EY)
+    if has("ey")
         && let Some(rest) = v.strip_prefix("eyJ")
         && rest.matches('.').count() == 2
         && rest.split('.').all(|p| p.len() >= 8)
     {
         return Some("a JSON Web Token");
     }
-    if has(SCHEME)
+    if has(":/")
         && let Some((scheme, rest)) = v.split_once("://")
         && scheme.chars().all(|c| c.is_ascii_alphabetic())
         && let Some((auth, _)) = rest.split_once('@')
