@@ -13,6 +13,7 @@
 //! heredoc bodies), with offsets mapped back to the Dockerfile's bytes so a rule
 //! can offer an exact fix.
 
+mod parsed;
 pub mod syntax;
 
 use plimsoll_dockerfile::{Dockerfile, Instruction, Span};
@@ -431,7 +432,7 @@ fn shell_c_script(cmd: &Command) -> Option<(String, Option<usize>)> {
 /// Dockerfile's bytes.
 #[derive(Debug, Clone)]
 pub struct RunScript {
-    pub script: Script,
+    pub script: std::sync::Arc<Script>,
     /// Where it came from.
     pub origin: ScriptOrigin,
     map: OffsetMap,
@@ -440,7 +441,7 @@ pub struct RunScript {
     /// The shell that runs it: the stage's `SHELL` (default `/bin/sh -c`), or a
     /// heredoc's shebang.
     pub shell: Vec<String>,
-    syntax: syntax::Syntax,
+    syntax: std::sync::Arc<syntax::Syntax>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -482,8 +483,7 @@ impl RunScript {
         } else {
             std::borrow::Cow::Owned(format!("{text}\n{heredoc_text}"))
         };
-        let tree = syntax::parse(&full, dialect);
-        let script = from_syntax(&full, &tree);
+        let (script, tree) = parsed::parse(&full, dialect);
         RunScript {
             script,
             origin,

@@ -14,7 +14,7 @@ use brush_parser::word::{Parameter, ParameterExpr, SpecialParameter, WordPiece};
 use super::Sep;
 
 /// Which grammar: `/bin/sh` (dash, busybox ash) or bash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
     Sh,
     Bash,
