@@ -233,6 +233,9 @@ pub struct SimpleCommand {
     /// `Pipe`).
     pub before: super::Sep,
     pub after: super::Sep,
+    /// The basename of the command name when written literally, worked out
+    /// once: rules ask [`SimpleCommand::is`] of every command many times.
+    program: Option<Box<str>>,
 }
 
 impl SimpleCommand {
@@ -243,13 +246,7 @@ impl SimpleCommand {
 
     /// Whether the command runs `name` (`/usr/bin/find` is `find`).
     pub fn is(&self, name: &str) -> bool {
-        match self.words.first() {
-            Some(w) => match w.as_literal() {
-                Some(n) => super::basename(n) == name,
-                None => w.literal().is_some_and(|n| super::basename(&n) == name),
-            },
-            None => false,
-        }
+        self.program.as_deref() == Some(name)
     }
 
     pub fn args(&self) -> &[ShWord] {
@@ -756,6 +753,7 @@ impl<'t> Builder<'t> {
             conditional: ctx.conditional,
             before,
             after,
+            program: None,
         };
         let prefix = s.prefix.iter().flat_map(|p| p.0.iter());
         let suffix = s.suffix.iter().flat_map(|p| p.0.iter());
@@ -862,6 +860,10 @@ impl<'t> Builder<'t> {
         if cmd.start == usize::MAX {
             cmd.start = 0;
         }
+        cmd.program = cmd.words.first().and_then(|w| match w.as_literal() {
+            Some(n) => Some(super::basename(n).into()),
+            None => w.literal().map(|n| super::basename(&n).into()),
+        });
         self.out.commands.push(cmd);
     }
 
