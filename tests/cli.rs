@@ -1530,3 +1530,71 @@ fn plugins_are_loaded_when_a_file_first_needs_them() {
         );
     }
 }
+
+/// A re-run shows an unchanged file's findings as the result cache kept
+/// them rendered, and that output is the one rendering them afresh gives:
+/// with and without styles, after a run with another format, and after an
+/// edit.
+#[test]
+fn human_blocks_kept_by_the_result_cache_are_what_rendering_gives() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    p.file(
+        "a/Dockerfile",
+        "FROM debian:12\nMAINTAINER x\nRUN cd /tmp && make\n",
+    );
+    p.file("b/Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n");
+    let run = |args: &[&str], cached: bool| {
+        let mut all = vec!["-vv", "check", "--offline", "--fail-on", "never"];
+        if !cached {
+            all.push("--no-result-cache");
+        }
+        all.extend_from_slice(args);
+        let mut c = p.command(&all);
+        c.env("PLIMSOLL_CACHE_DIR", &cache);
+        support::Run::from(c.output().unwrap())
+    };
+    let kept = |r: &support::Run| {
+        r.stderr
+            .matches("human blocks from the result cache")
+            .count()
+    };
+    let rendered = |r: &support::Run| {
+        r.stderr
+            .matches("human blocks rendered for the result cache")
+            .count()
+    };
+    let afresh = run(&["--color", "never"], false);
+    assert!(afresh.stdout.contains("MAINTAINER"), "{}", afresh.stdout);
+
+    // A run with another format keeps no blocks; the first human run then
+    // renders them for the cache, and the next copies them.
+    run(&["--format", "json"], true);
+    let first = run(&["--color", "never"], true);
+    assert_eq!((kept(&first), rendered(&first)), (0, 2), "{}", first.stderr);
+    let again = run(&["--color", "never"], true);
+    assert_eq!((kept(&again), rendered(&again)), (2, 0), "{}", again.stderr);
+    assert_eq!(first.stdout, afresh.stdout);
+    assert_eq!(again.stdout, afresh.stdout);
+
+    // An edited file is checked and rendered again; the other is copied.
+    p.file(
+        "b/Dockerfile",
+        "FROM alpine:3.20\nRUN apk add curl wget\nUSER 1000\n",
+    );
+    let edited = run(&["--color", "never"], true);
+    assert_eq!(kept(&edited), 1, "{}", edited.stderr);
+    assert_eq!(edited.stdout, run(&["--color", "never"], false).stdout);
+    assert_ne!(edited.stdout, afresh.stdout);
+
+    // Blocks rendered without styles are not shown where styles are (one
+    // rendering is kept: the last asked for).
+    let styled_afresh = run(&["--color", "always"], false);
+    assert_ne!(styled_afresh.stdout, afresh.stdout);
+    let styled = run(&["--color", "always"], true);
+    assert_eq!(rendered(&styled), 2, "{}", styled.stderr);
+    let styled_again = run(&["--color", "always"], true);
+    assert_eq!(kept(&styled_again), 2, "{}", styled_again.stderr);
+    assert_eq!(styled.stdout, styled_afresh.stdout);
+    assert_eq!(styled_again.stdout, styled_afresh.stdout);
+}

@@ -22,30 +22,149 @@ pub struct HumanOptions {
     pub quiet: bool,
 }
 
-pub fn render(report: &Report, opts: &HumanOptions) -> String {
-    let renderer = if opts.styled {
+impl HumanOptions {
+    /// What in these options changes a finding's block (styles, fixes
+    /// shown): blocks rendered with another tag are not reused.
+    pub fn blocks_tag(&self) -> u8 {
+        u8::from(self.styled) | (u8::from(self.show_fixes) << 1)
+    }
+}
+
+/// The blocks of one target's findings, rendered when it was checked and
+/// kept with its findings by the result cache, so that a re-run shows an
+/// unchanged file's findings without rendering them again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Blocks {
+    /// [`HumanOptions::blocks_tag`] of the options they were rendered with.
+    pub tag: u8,
+    /// How many findings they show (all of the target's, in report order).
+    pub findings: usize,
+    pub text: String,
+}
+
+/// The blocks of one target's `findings`, in the order given (the report's:
+/// see [`crate::Finding::sort_key`]); `source`: the file's text.
+pub fn target_blocks(
+    path: &str,
+    source: Option<&str>,
+    findings: &[crate::Finding],
+    opts: &HumanOptions,
+) -> Blocks {
+    let renderer = renderer(opts);
+    let sources = |p: &str| (p == path).then_some(source).flatten();
+    Blocks {
+        tag: opts.blocks_tag(),
+        findings: findings.len(),
+        text: render_findings(&sources, findings, &renderer, opts),
+    }
+}
+
+fn renderer(opts: &HumanOptions) -> Renderer {
+    if opts.styled {
         Renderer::styled()
     } else {
         Renderer::plain()
-    };
-    // Each finding's block stands alone: large reports are rendered on
-    // every core, in contiguous chunks joined in order.
+    }
+}
+
+/// A stretch of the report's findings: one target's, with blocks kept for
+/// them, or findings still to render.
+enum Piece<'a> {
+    Kept(&'a str),
+    Render(&'a [crate::Finding]),
+}
+
+pub fn render(report: &Report, opts: &HumanOptions) -> String {
+    let renderer = renderer(opts);
     let findings = &report.findings;
+    // Each target's findings are together (the report is sorted by
+    // target): those whose blocks were kept for exactly them are copied.
+    let tag = opts.blocks_tag();
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut to_render = 0;
+    let mut i = 0;
+    while i < findings.len() {
+        let target = findings[i].location.target();
+        let n = findings[i..]
+            .iter()
+            .take_while(|f| f.location.target() == target)
+            .count();
+        let run = &findings[i..i + n];
+        match report.human_blocks.get(target) {
+            Some(b) if b.tag == tag && b.findings == n => pieces.push(Piece::Kept(&b.text)),
+            _ => {
+                to_render += n;
+                match pieces.last_mut() {
+                    Some(Piece::Render(r)) if r.as_ptr_range().end == run.as_ptr() => {
+                        *r = &findings[i - r.len()..i + n];
+                    }
+                    _ => pieces.push(Piece::Render(run)),
+                }
+            }
+        }
+        i += n;
+    }
+    // Each finding's block stands alone: large reports are rendered on
+    // every core, each worker a contiguous share of what is to render.
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(findings.len() / 512)
+        .min(to_render / 512)
         .max(1);
-    let chunk = findings.len().div_ceil(workers).max(1);
-    let mut out = std::thread::scope(|s| {
-        let parts: Vec<_> = findings
-            .chunks(chunk)
-            .map(|part| s.spawn(|| render_findings(report, part, &renderer, opts)))
+    let share = to_render.div_ceil(workers).max(1);
+    let mut split: Vec<(Piece, usize)> = Vec::with_capacity(pieces.len() + workers);
+    let mut done = 0;
+    for piece in pieces {
+        let Piece::Render(mut run) = piece else {
+            split.push((piece, 0));
+            continue;
+        };
+        while !run.is_empty() {
+            let worker = done / share;
+            let (head, tail) = run.split_at(run.len().min(share * (worker + 1) - done));
+            split.push((Piece::Render(head), worker));
+            done += head.len();
+            run = tail;
+        }
+    }
+    let sources = |p: &str| report.sources.get(p).map(String::as_str);
+    let rendered: Vec<Vec<(usize, String)>> = std::thread::scope(|s| {
+        let work: Vec<_> = (0..workers)
+            .map(|w| {
+                let (split, sources, renderer) = (&split, &sources, &renderer);
+                s.spawn(move || {
+                    split
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, (piece, owner))| match piece {
+                            Piece::Render(run) if *owner == w => {
+                                Some((i, render_findings(sources, run, renderer, opts)))
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                })
+            })
             .collect();
-        parts
-            .into_iter()
+        work.into_iter()
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect::<String>()
+            .collect()
     });
+    let mut texts: Vec<&str> = split
+        .iter()
+        .map(|(piece, _)| match piece {
+            Piece::Kept(text) => *text,
+            Piece::Render(_) => "",
+        })
+        .collect();
+    for (i, text) in rendered.iter().flatten() {
+        texts[*i] = text;
+    }
+    // Sized once, with room for the errors and the summary: growing a
+    // report of megabytes copies it each time.
+    let mut out = String::with_capacity(texts.iter().map(|t| t.len()).sum::<usize>() + 4096);
+    for text in texts {
+        out.push_str(text);
+    }
     for e in &report.errors {
         let mut title = format!("{}: {}", e.kind, e.message);
         if let Some(t) = &e.target
@@ -63,13 +182,16 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
 }
 
 /// The blocks of `findings`, each with its source snippet.
-fn render_findings(
-    report: &Report,
+fn render_findings<'s>(
+    sources_of: &(dyn Fn(&str) -> Option<&'s str> + Sync),
     findings: &[crate::Finding],
     renderer: &Renderer,
     opts: &HumanOptions,
 ) -> String {
-    let mut out = String::new();
+    // About what a block takes (a title, two or three snippet lines, the
+    // rule note): growing megabytes of blocks a few at a time copied them
+    // over and over.
+    let mut out = String::with_capacity(findings.len() * 512);
     // Everything below that came from outside (messages, paths, rule names,
     // the Dockerfile's own text) goes through `text`: no control character
     // reaches the terminal, and no line of it starts a line of the output.
@@ -87,7 +209,7 @@ fn render_findings(
             Group::with_title(level.primary_title(message.as_ref()).id(rule_id.as_ref()));
         match &f.location {
             Location::File { path, region } => {
-                let shown = report.sources.get(path).map(|src| {
+                let shown = sources_of(path).map(|src| {
                     &*sources
                         .entry(path.as_str())
                         .or_insert_with(|| Shown::new(src))

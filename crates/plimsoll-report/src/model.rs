@@ -237,6 +237,11 @@ pub struct Report {
     pub fixed: usize,
     /// The findings those fixes were for, as reported before the fix.
     pub applied: Vec<Finding>,
+    /// Human blocks rendered for a target's findings when it was checked,
+    /// by target: the human report copies them when they show exactly that
+    /// target's findings with its options, and renders the rest.
+    #[serde(skip)]
+    pub human_blocks: std::collections::HashMap<String, crate::human::Blocks>,
 }
 
 /// The tag of rules whose fix moves an existing pin (a stale pin updated, a
@@ -330,6 +335,8 @@ impl Report {
         for t in &mut out.targets {
             *t = map(t);
         }
+        // Kept under the paths as given, which they show.
+        out.human_blocks.clear();
         out.sources = self
             .sources
             .iter()

@@ -155,6 +155,7 @@ fn report(src: &str, shift: u32) -> Report {
         suppressed: 1,
         fixed: 0,
         applied: vec![],
+        human_blocks: Default::default(),
     }
 }
 
@@ -176,6 +177,50 @@ fn human() {
             fail_level: Some(Level::Warning)
         }
     ));
+}
+
+/// A target's kept blocks are copied only when they were rendered with the
+/// same options for as many findings as the report has for it; what
+/// [`human::target_blocks`] renders is what the whole report shows.
+#[test]
+fn human_blocks_kept_for_a_target() {
+    let opts = human::HumanOptions {
+        quiet: true,
+        styled: false,
+        show_fixes: true,
+        fail_level: None,
+    };
+    let mut r = report(DOCKERFILE, 0);
+    let whole = human::render(&r, &opts);
+    let path = "svc/Dockerfile";
+    let mine: Vec<Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.location.target() == path)
+        .cloned()
+        .collect();
+    assert!(mine.len() > 1);
+    let blocks = human::target_blocks(path, r.sources.get(path).map(String::as_str), &mine, &opts);
+    assert_eq!(blocks.findings, mine.len());
+    assert!(whole.contains(&blocks.text));
+    let sentinel = |findings, tag| human::Blocks {
+        tag,
+        findings,
+        text: "KEPT\n".into(),
+    };
+    let with = |r: &mut Report, b: human::Blocks| {
+        r.human_blocks.insert(path.to_string(), b);
+        human::render(r, &opts)
+    };
+    let used = with(&mut r, sentinel(mine.len(), opts.blocks_tag()));
+    assert!(used.contains("KEPT") && !used.contains("MAINTAINER is deprecated"));
+    assert_eq!(used.replace("KEPT\n", &blocks.text), whole);
+    for other in [
+        sentinel(mine.len() - 1, opts.blocks_tag()),
+        sentinel(mine.len(), opts.blocks_tag() ^ 1),
+    ] {
+        assert_eq!(with(&mut r, other), whole);
+    }
 }
 
 #[test]

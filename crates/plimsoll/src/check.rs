@@ -54,6 +54,10 @@ pub struct Engine {
     files: crate::result_cache::FileCache,
     /// The plugins whose answers [`Engine::files`] holds (for the log).
     answering: Vec<String>,
+    /// The human report's options, when the run writes one: a file's
+    /// findings are rendered as it is checked, and the result cache keeps
+    /// the blocks with them.
+    pub human: Option<plimsoll_report::human::HumanOptions>,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is
@@ -148,6 +152,8 @@ struct FileResult {
     /// checked without fixes); `None`: an answer the whole-file result
     /// cache does not keep.
     asked: Option<Vec<plimsoll_host::Transcript>>,
+    /// The human report's blocks for `findings`.
+    human: Option<plimsoll_report::human::Blocks>,
 }
 
 /// Targets from which the pooling allocator pays for its set-up (measured:
@@ -343,6 +349,7 @@ pub fn engine(
             results,
             files: Default::default(),
             answering: Vec::new(),
+            human: None,
         },
         errors,
     ))
@@ -779,7 +786,11 @@ impl Engine {
         else {
             return self.check_bytes(path, bytes, None);
         };
-        if let Some(hit) = self.files.get(&path, &key, self.services.registry()) {
+        let human_tag = self.human.as_ref().map(|o| o.blocks_tag());
+        if let Some(hit) = self
+            .files
+            .get(&path, &key, self.services.registry(), human_tag)
+        {
             for plugin in &self.answering {
                 tracing::debug!(plugin, path, "result cache hit (whole file)");
             }
@@ -787,11 +798,31 @@ impl Engine {
                 .text
                 .or_else(|| String::from_utf8(bytes).ok())
                 .unwrap_or_default();
+            let human = self.human.as_ref().map(|opts| match hit.human {
+                Some(b) if b.tag == opts.blocks_tag() && b.findings == hit.findings.len() => {
+                    tracing::debug!(path, "human blocks from the result cache");
+                    b
+                }
+                _ => {
+                    tracing::debug!(path, "human blocks rendered for the result cache");
+                    // Rendered with other options, or by a run without
+                    // human output: rendered now, and kept for the next.
+                    let b = plimsoll_report::human::target_blocks(
+                        &path,
+                        Some(&text),
+                        &hit.findings,
+                        opts,
+                    );
+                    self.files.keep_blocks(&path, b.clone());
+                    b
+                }
+            });
             return FileResult {
                 path,
                 text: Some(text),
                 findings: hit.findings,
                 suppressed: hit.suppressed,
+                human,
                 ..Default::default()
             };
         }
@@ -799,24 +830,28 @@ impl Engine {
         if let Some(asked) = &res.asked
             && res.errors.is_empty()
         {
-            let text = res.text.take();
+            let text = res
+                .text
+                .take()
+                .unwrap_or_else(|| String::from_utf8(bytes.clone()).unwrap_or_default());
             // Kept in report order: a re-run's findings then need no sort
             // (a stable sort of each file's findings, then of all, is the
             // stable sort of all).
             let mut findings = std::mem::take(&mut res.findings);
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            let human = self.human.as_ref().map(|opts| {
+                plimsoll_report::human::target_blocks(&res.path, Some(&text), &findings, opts)
+            });
             let answer = crate::result_cache::FileAnswer {
                 findings,
                 suppressed: res.suppressed,
-                text: text.filter(|t| t.as_bytes() != bytes.as_slice()),
+                text: (text.as_bytes() != bytes.as_slice()).then(|| text.clone()),
+                human,
             };
             self.files.put(&res.path, &key, &answer, asked);
             res.findings = answer.findings;
-            res.text = Some(
-                answer
-                    .text
-                    .unwrap_or_else(|| String::from_utf8(bytes).unwrap_or_default()),
-            );
+            res.human = answer.human;
+            res.text = Some(text);
         }
         res
     }
@@ -1362,6 +1397,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         engine.kubernetes_files = wanted.kubernetes_files.clone();
         engine.platform = platform.clone();
         engine.diff_only = plan.diff;
+        engine.human = output::human_options(&formats, fail_level);
         if with_images && !engine.plugins().iter().any(|p| self::checks_images(p)) {
             crate::diag!(
                 "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"
@@ -1416,6 +1452,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             report.targets.push(r.path.clone());
             if let Some(t) = r.text {
                 report.sources.insert(r.path.clone(), t);
+            }
+            if let Some(b) = r.human {
+                report.human_blocks.insert(r.path.clone(), b);
             }
             report.findings.extend(r.findings);
             report.errors.extend(r.errors);

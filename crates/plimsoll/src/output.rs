@@ -167,6 +167,36 @@ fn scan_time(t: std::time::SystemTime) -> String {
 /// When the run started, for reports that record it (set once by `main`).
 pub static RUN_STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
 
+/// The human report's options for output to `dest` (`None`: stdout).
+fn human_options_for(
+    dest: Option<&std::path::Path>,
+    outputs: &Outputs,
+    fail: Option<Level>,
+) -> human::HumanOptions {
+    human::HumanOptions {
+        styled: dest.is_none()
+            && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
+        show_fixes: true,
+        fail_level: fail,
+        quiet: outputs.quiet,
+    }
+}
+
+/// The options of the first human report this run writes (not under
+/// `--statistics`, which shows no finding): each file's findings are
+/// rendered with them as the file is checked, and the result cache keeps
+/// those blocks with the findings.
+pub fn human_options(outputs: &Outputs, fail: Option<Level>) -> Option<human::HumanOptions> {
+    if outputs.statistics {
+        return None;
+    }
+    outputs
+        .list
+        .iter()
+        .find(|(f, _)| *f == Format::Human)
+        .map(|(_, dest)| human_options_for(dest.as_deref(), outputs, fail))
+}
+
 pub fn emit(
     report: &Report,
     outputs: &Outputs,
@@ -191,14 +221,8 @@ pub fn emit(
             Some(r) if !keeps_given_paths(*format) => r,
             _ => report,
         };
-        let styled = dest.is_none()
-            && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-        let people = human::HumanOptions {
-            styled,
-            show_fixes: true,
-            fail_level: fail,
-            quiet: outputs.quiet,
-        };
+        let people = human_options_for(dest.as_deref(), outputs, fail);
+        let styled = people.styled;
         let text = match format {
             Format::Human | Format::Concise if outputs.statistics => {
                 human::statistics(report, &people)

@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use plimsoll_host::{Host, Transcript};
+use plimsoll_report::human::Blocks;
 use plimsoll_report::{Finding, Fix, Level, Location, Region};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -57,6 +58,9 @@ pub struct FileAnswer {
     /// The text as the run holds it, when it is not the file's bytes as
     /// UTF-8 (a byte-order mark, invalid UTF-8).
     pub text: Option<String>,
+    /// The human report's blocks for these findings, when a run with human
+    /// output rendered them.
+    pub human: Option<Blocks>,
 }
 
 /// The entry: its key and each file's [`Stored`], encoded (borrowed when
@@ -85,13 +89,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Stored {
+struct Stored<'a> {
     file: [u8; 32],
     findings: Vec<Compact>,
     suppressed: u64,
     text: Option<String>,
     /// The plugins' transcripts that asked the host anything, as JSON.
     asked: Vec<String>,
+    /// Borrowed when read: only a run with human output copies them.
+    #[serde(borrow)]
+    human: Option<StoredBlocks<'a>>,
+}
+
+/// [`Blocks`] as the entry holds them.
+#[derive(Serialize, Deserialize)]
+struct StoredBlocks<'a> {
+    tag: u8,
+    findings: u64,
+    text: &'a str,
+}
+
+impl<'a> From<&'a Blocks> for StoredBlocks<'a> {
+    fn from(b: &'a Blocks) -> StoredBlocks<'a> {
+        StoredBlocks {
+            tag: b.tag,
+            findings: b.findings as u64,
+            text: &b.text,
+        }
+    }
 }
 
 impl FileCache {
@@ -169,12 +194,14 @@ impl FileCache {
     }
 
     /// The answer kept for `path`, when it was for the same key and the
-    /// registry still answers its questions the same.
+    /// registry still answers its questions the same; with its human
+    /// blocks when they were rendered with `human_tag`.
     pub fn get(
         &self,
         path: &str,
         key: &FileKey,
         registry: &dyn plimsoll_host::RegistryService,
+        human_tag: Option<u8>,
     ) -> Option<FileAnswer> {
         let at = self.loaded.get(path)?.clone();
         let stored: Stored = postcard::from_bytes(self.raw.get(at)?).ok()?;
@@ -191,7 +218,41 @@ impl FileCache {
             findings: stored.findings.into_iter().map(Finding::from).collect(),
             suppressed: stored.suppressed as usize,
             text: stored.text,
+            human: stored
+                .human
+                .filter(|b| Some(b.tag) == human_tag)
+                .map(|b| Blocks {
+                    tag: b.tag,
+                    findings: b.findings as usize,
+                    text: b.text.to_string(),
+                }),
         })
+    }
+
+    /// Keeps the human blocks rendered for the answer `path` has (this
+    /// run's or the one read), with it.
+    pub fn keep_blocks(&self, path: &str, blocks: Blocks) {
+        let Ok(mut fresh) = self.fresh.lock() else {
+            return;
+        };
+        let encoded = match fresh.get(path) {
+            Some(b) => b.clone(),
+            None => match self
+                .loaded
+                .get(path)
+                .and_then(|at| self.raw.get(at.clone()))
+            {
+                Some(b) => b.to_vec(),
+                None => return,
+            },
+        };
+        let Ok(mut stored) = postcard::from_bytes::<Stored>(&encoded) else {
+            return;
+        };
+        stored.human = Some(StoredBlocks::from(&blocks));
+        if let Ok(bytes) = postcard::to_stdvec(&stored) {
+            fresh.insert(path.to_string(), bytes);
+        }
     }
 
     /// Keeps `path`'s answer: its findings after ignores and selection, and
@@ -213,6 +274,7 @@ impl FileCache {
             suppressed: answer.suppressed as u64,
             text: answer.text.clone(),
             asked,
+            human: answer.human.as_ref().map(StoredBlocks::from),
         };
         if let (Ok(bytes), Ok(mut fresh)) = (postcard::to_stdvec(&stored), self.fresh.lock()) {
             fresh.insert(path.to_string(), bytes);
