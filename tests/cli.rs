@@ -1598,3 +1598,73 @@ fn human_blocks_kept_by_the_result_cache_are_what_rendering_gives() {
     assert_eq!(styled.stdout, styled_afresh.stdout);
     assert_eq!(styled_again.stdout, styled_afresh.stdout);
 }
+
+/// A run over many targets keeps its answers in the whole-file layer only
+/// (an entry per (plugin, file) costs more than the check on a cold
+/// cache); a small run writes the per-plugin entries too.
+#[test]
+fn only_small_runs_write_an_entry_per_plugin_and_file() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    let many = 40;
+    for i in 0..many {
+        p.file(
+            &format!("svc{i}/Dockerfile"),
+            &format!("FROM debian:12\nMAINTAINER x{i}\n"),
+        );
+    }
+    let run = |paths: &[&str]| {
+        let mut args = vec!["-vv", "check", "--offline", "--format", "json"];
+        args.extend_from_slice(paths);
+        support::Run::from(
+            p.command(&args)
+                .env("PLIMSOLL_CACHE_DIR", &cache)
+                .output()
+                .unwrap(),
+        )
+    };
+    let files_under = |layer: &str| {
+        fn walk(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        }
+        walk(&cache.join(layer))
+    };
+    let whole = run(&["."]);
+    assert!(whole.json()["findings"].as_array().unwrap().len() >= many);
+    assert_eq!(files_under("results"), 0, "{}", whole.stderr);
+    assert_eq!(files_under("file-results"), 1);
+    let again = run(&["."]);
+    assert_eq!(
+        again
+            .stderr
+            .matches("result cache hit (whole file)")
+            .count(),
+        2 * many,
+        "{}",
+        again.stderr
+    );
+    assert_eq!(again.json()["findings"], whole.json()["findings"]);
+    // One of them alone: another target list, checked afresh, and its
+    // answers written per plugin, for the next such run.
+    let one = run(&["svc3/Dockerfile"]);
+    assert_eq!(one.cache_lookups("lint"), (0, 1), "{}", one.stderr);
+    assert_eq!(files_under("results"), 2);
+    let one_again = run(&["svc3/Dockerfile", "svc4/Dockerfile"]);
+    assert_eq!(
+        one_again.cache_lookups("lint"),
+        (1, 1),
+        "{}",
+        one_again.stderr
+    );
+}

@@ -359,6 +359,7 @@ impl Engine {
     /// Reads what an earlier run over the same `targets` with the same
     /// configuration reported for each file (the whole-file result cache).
     pub fn use_file_results(&mut self, targets: &[String]) {
+        self.results.write_for(targets.len());
         let running = self.plugins.running_identities(&self.selection);
         self.answering = running.iter().map(|p| p.name.to_string()).collect();
         self.files = crate::result_cache::FileCache::new(
