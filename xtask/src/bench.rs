@@ -166,6 +166,22 @@ fn lint() -> anyhow::Result<()> {
     };
     let (p, rss) = median_of_5(&["--select", "lint"], false)?;
     let (p_all, rss_all) = median_of_5(&[], false)?;
+    // A first run with the result cache on: its layers emptied before each
+    // (outside the timing), the compiled plugins kept.
+    let (c, c_rss) = {
+        let mut runs = Vec::new();
+        let mut rss = 0;
+        for _ in 0..5 {
+            for layer in ["results", "file-results"] {
+                let _ = std::fs::remove_dir_all(cache.join(layer));
+            }
+            let (t, r, code) = measure(ours(&[], true))?;
+            anyhow::ensure!(code == 0, "plimsoll exited {code}");
+            runs.push(t);
+            rss = rss.max(r);
+        }
+        (median(runs), rss)
+    };
     let (r, r_rss) = median_of_5(&["--select", "lint"], true)?;
     let (r_all, r_rss_all) = median_of_5(&[], true)?;
     let (h, h_rss, _) = measure({
@@ -203,6 +219,11 @@ fn lint() -> anyhow::Result<()> {
         ms(p_all),
         rss_all,
         h.as_secs_f64() / p_all.as_secs_f64()
+    );
+    println!(
+        "  first run, empty result cache (lint + pin):           median of 5 {:>10}  peak RSS {:>7} KiB",
+        ms(c),
+        c_rss
     );
     println!(
         "  re-run, nothing changed, --select lint (result cache): median of 5 {:>10}  peak RSS {:>7} KiB",
