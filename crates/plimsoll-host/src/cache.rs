@@ -126,13 +126,19 @@ impl CompileCache {
     /// compiled plugins (check results); `None` when there is no
     /// trustworthy key, and then no such cache should be used either.
     pub fn mac_of(&self, domain: &str, data: &[u8]) -> Option<[u8; 32]> {
+        let mut m = self.mac_hasher(domain)?;
+        m.update(data);
+        Some(m.finalize().into())
+    }
+
+    /// What [`Cache::mac_of`] computes, fed piece by piece.
+    pub fn mac_hasher(&self, domain: &str) -> Option<blake3::Hasher> {
         let key = self.mac_key.as_ref()?;
         let mut m = blake3::Hasher::new_keyed(key);
         m.update(b"plimsoll ");
         m.update(domain.as_bytes());
         m.update(b"\0");
-        m.update(data);
-        Some(m.finalize().into())
+        Some(m)
     }
 
     fn path_for(&self, sha256: &str) -> PathBuf {

@@ -169,6 +169,12 @@ impl Host {
         self.cache.as_ref()?.mac_of(domain, data)
     }
 
+    /// [`Host::cache_mac`] of data written piece by piece (an entry encoded
+    /// straight to its file).
+    pub fn cache_mac_writer(&self, domain: &str) -> Option<CacheMac> {
+        self.cache.as_ref()?.mac_hasher(domain).map(CacheMac)
+    }
+
     pub(crate) fn new_store(
         &self,
         plugin: &str,
@@ -235,5 +241,19 @@ impl Host {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+}
+
+/// A cache MAC being computed over data written piece by piece.
+pub struct CacheMac(blake3::Hasher);
+
+impl CacheMac {
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The MAC of everything given so far.
+    pub fn value(&self) -> [u8; 32] {
+        self.0.finalize().into()
     }
 }

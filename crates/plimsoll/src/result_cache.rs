@@ -91,6 +91,58 @@ impl MacStore {
         }
     }
 
+    /// Like [`MacStore::put_raw`], the payload written by `fill` as it is
+    /// encoded, with no copy of it in memory: the MAC goes over a
+    /// placeholder once the payload is out (readers only ever see the
+    /// renamed, finished file).
+    fn put_streamed(
+        &self,
+        host: &Host,
+        key: &str,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) {
+        use std::io::{Seek, Write};
+        struct Tee<'a> {
+            file: &'a mut std::fs::File,
+            mac: &'a mut plimsoll_host::CacheMac,
+        }
+        impl Write for Tee<'_> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = self.file.write(buf)?;
+                self.mac.update(&buf[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.file.flush()
+            }
+        }
+        let Some(file) = self.file(key) else { return };
+        let Some(mut mac) = host.cache_mac_writer(self.domain) else {
+            return;
+        };
+        let written = plimsoll_fs::AtomicWrite::new().write_with(&file, |f| {
+            let placeholder = [b'0'; 64];
+            f.write_all(&placeholder)?;
+            f.write_all(b"\n")?;
+            {
+                let tee = Tee {
+                    file: &mut *f,
+                    mac: &mut mac,
+                };
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, tee);
+                fill(&mut w)?;
+                w.flush()?;
+            }
+            let value = hex::encode(mac.value());
+            debug_assert_eq!(value.len(), placeholder.len());
+            f.seek(std::io::SeekFrom::Start(0))?;
+            f.write_all(value.as_bytes())
+        });
+        if let Err(e) = written {
+            tracing::debug!("{}: cannot write {}: {e}", self.domain, file.display());
+        }
+    }
+
     fn put<T: serde::Serialize>(&self, host: &Host, key: &str, value: &T) {
         if let Ok(json) = serde_json::to_vec(value) {
             self.put_raw(host, key, &json);

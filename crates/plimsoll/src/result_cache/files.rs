@@ -302,9 +302,13 @@ impl FileCache {
                 .chain(kept)
                 .collect(),
         };
-        if let Ok(bytes) = postcard::to_stdvec(&entry) {
-            self.store.put_raw(host, &key, &bytes);
-        }
+        // Encoded straight to the file: the entry is megabytes, already
+        // held once in `fresh`.
+        self.store.put_streamed(host, &key, |w| {
+            postcard::to_io(&entry, w)
+                .map(drop)
+                .map_err(std::io::Error::other)
+        });
     }
 }
 
