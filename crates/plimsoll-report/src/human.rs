@@ -68,10 +68,10 @@ fn renderer(opts: &HumanOptions) -> Renderer {
 }
 
 /// A stretch of the report's findings: one target's, with blocks kept for
-/// them, or findings still to render.
+/// them, or findings still to render (indices into the report's).
 enum Piece<'a> {
     Kept(&'a str),
-    Render(&'a [crate::Finding]),
+    Render(std::ops::Range<usize>),
 }
 
 pub fn render(report: &Report, opts: &HumanOptions) -> String {
@@ -89,16 +89,13 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             .iter()
             .take_while(|f| f.location.target() == target)
             .count();
-        let run = &findings[i..i + n];
         match report.human_blocks.get(target) {
             Some(b) if b.tag == tag && b.findings == n => pieces.push(Piece::Kept(&b.text)),
             _ => {
                 to_render += n;
                 match pieces.last_mut() {
-                    Some(Piece::Render(r)) if r.as_ptr_range().end == run.as_ptr() => {
-                        *r = &findings[i - r.len()..i + n];
-                    }
-                    _ => pieces.push(Piece::Render(run)),
+                    Some(Piece::Render(r)) if r.end == i => r.end = i + n,
+                    _ => pieces.push(Piece::Render(i..i + n)),
                 }
             }
         }
@@ -120,10 +117,10 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         };
         while !run.is_empty() {
             let worker = done / share;
-            let (head, tail) = run.split_at(run.len().min(share * (worker + 1) - done));
-            split.push((Piece::Render(head), worker));
-            done += head.len();
-            run = tail;
+            let end = run.end.min(run.start + share * (worker + 1) - done);
+            split.push((Piece::Render(run.start..end), worker));
+            done += end - run.start;
+            run.start = end;
         }
     }
     let sources = |p: &str| report.sources.get(p).map(String::as_str);
@@ -136,9 +133,10 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
                         .iter()
                         .enumerate()
                         .filter_map(|(i, (piece, owner))| match piece {
-                            Piece::Render(run) if *owner == w => {
-                                Some((i, render_findings(sources, run, renderer, opts)))
-                            }
+                            Piece::Render(run) if *owner == w => Some((
+                                i,
+                                render_findings(sources, &findings[run.clone()], renderer, opts),
+                            )),
                             _ => None,
                         })
                         .collect()

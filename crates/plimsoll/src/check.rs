@@ -357,7 +357,9 @@ pub fn engine(
 
 impl Engine {
     /// Reads what an earlier run over the same `targets` with the same
-    /// configuration reported for each file (the whole-file result cache).
+    /// configuration reported for each file (the whole-file result cache),
+    /// and sets whether this run also writes the per-plugin layer
+    /// ([`crate::result_cache::PER_PLUGIN_ENTRIES_UP_TO`]).
     pub fn use_file_results(&mut self, targets: &[String]) {
         self.results.write_for(targets.len());
         let running = self.plugins.running_identities(&self.selection);
@@ -767,6 +769,23 @@ impl Engine {
         }
     }
 
+    /// The human report's blocks for a file's findings (in report order),
+    /// when the run writes one.
+    fn human_blocks(
+        &self,
+        path: &str,
+        text: &str,
+        findings: &[Finding],
+    ) -> Option<plimsoll_report::human::Blocks> {
+        let opts = self.human.as_ref()?;
+        Some(plimsoll_report::human::target_blocks(
+            path,
+            Some(text),
+            findings,
+            opts,
+        ))
+    }
+
     /// Checks one file, fixing it first when asked.
     fn check_file(&self, file: &std::path::Path, fix_mode: Option<bool>) -> FileResult {
         let path = display_path(file);
@@ -799,25 +818,18 @@ impl Engine {
                 .text
                 .or_else(|| String::from_utf8(bytes).ok())
                 .unwrap_or_default();
-            let human = self.human.as_ref().map(|opts| match hit.human {
-                Some(b) if b.tag == opts.blocks_tag() && b.findings == hit.findings.len() => {
+            // Kept with the answer when rendered with this run's options
+            // (`get` checks); else rendered now, and kept for the next run.
+            let human = match hit.human {
+                Some(b) => {
                     tracing::debug!(path, "human blocks from the result cache");
-                    b
+                    Some(b)
                 }
-                _ => {
+                None => self.human_blocks(&path, &text, &hit.findings).inspect(|b| {
                     tracing::debug!(path, "human blocks rendered for the result cache");
-                    // Rendered with other options, or by a run without
-                    // human output: rendered now, and kept for the next.
-                    let b = plimsoll_report::human::target_blocks(
-                        &path,
-                        Some(&text),
-                        &hit.findings,
-                        opts,
-                    );
                     self.files.keep_blocks(&path, b.clone());
-                    b
-                }
-            });
+                }),
+            };
             return FileResult {
                 path,
                 text: Some(text),
@@ -840,9 +852,7 @@ impl Engine {
             // stable sort of all).
             let mut findings = std::mem::take(&mut res.findings);
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            let human = self.human.as_ref().map(|opts| {
-                plimsoll_report::human::target_blocks(&res.path, Some(&text), &findings, opts)
-            });
+            let human = self.human_blocks(&res.path, &text, &findings);
             let answer = crate::result_cache::FileAnswer {
                 findings,
                 suppressed: res.suppressed,

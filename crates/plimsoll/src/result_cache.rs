@@ -72,29 +72,11 @@ impl MacStore {
         serde_json::from_slice(&bytes[start..]).ok()
     }
 
-    /// Best effort (a cache that cannot be written only costs the next run
-    /// time); written to a temporary file and renamed, so a reader never
-    /// sees half an entry.
-    fn put_raw(&self, host: &Host, key: &str, payload: &[u8]) {
-        let Some(file) = self.file(key) else { return };
-        let Some(mac) = host.cache_mac(self.domain, payload) else {
-            return;
-        };
-        let written = plimsoll_fs::AtomicWrite::new().write_with(&file, |f| {
-            use std::io::Write;
-            f.write_all(hex::encode(mac).as_bytes())?;
-            f.write_all(b"\n")?;
-            f.write_all(payload)
-        });
-        if let Err(e) = written {
-            tracing::debug!("{}: cannot write {}: {e}", self.domain, file.display());
-        }
-    }
-
-    /// Like [`MacStore::put_raw`], the payload written by `fill` as it is
-    /// encoded, with no copy of it in memory: the MAC goes over a
-    /// placeholder once the payload is out (readers only ever see the
-    /// renamed, finished file).
+    /// Writes an entry whose payload `fill` writes as it encodes it, with
+    /// no copy of it in memory: the MAC goes over a placeholder once the
+    /// payload is out. Best effort (a cache that cannot be written only
+    /// costs the next run time); written to a temporary file and renamed,
+    /// so a reader never sees half an entry.
     fn put_streamed(
         &self,
         host: &Host,
@@ -144,9 +126,9 @@ impl MacStore {
     }
 
     fn put<T: serde::Serialize>(&self, host: &Host, key: &str, value: &T) {
-        if let Ok(json) = serde_json::to_vec(value) {
-            self.put_raw(host, key, &json);
-        }
+        self.put_streamed(host, key, |w| {
+            serde_json::to_writer(w, value).map_err(std::io::Error::other)
+        });
     }
 }
 
