@@ -129,7 +129,7 @@ pub struct Flag {
 }
 
 impl Flag {
-    fn from_raw(raw: &RawFlag) -> Flag {
+    fn from_raw(raw: RawFlag) -> Flag {
         let body = raw.text.strip_prefix("--").unwrap_or(&raw.text);
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
@@ -138,7 +138,7 @@ impl Flag {
         Flag {
             name,
             value,
-            raw: raw.text.clone(),
+            raw: raw.text,
             span: raw.span,
         }
     }
@@ -253,8 +253,11 @@ impl Dockerfile {
 
     fn parse_text(text: String) -> Result<Dockerfile, ParseError> {
         let parsed = parser::parse_nodes(&text)?;
-        let instructions: Vec<Instruction> =
-            parsed.nodes.iter().map(Instruction::from_node).collect();
+        let instructions: Vec<Instruction> = parsed
+            .nodes
+            .into_iter()
+            .map(Instruction::from_node)
+            .collect();
         let mut df = Dockerfile {
             lines: LineIndex::new(&text),
             text,
@@ -445,24 +448,21 @@ pub fn arg_decls(
 }
 
 impl Instruction {
-    fn from_node(node: &Node) -> Instruction {
+    fn from_node(node: Node) -> Instruction {
         Instruction {
             keyword: node.cmd.to_ascii_uppercase(),
-            written_keyword: node.cmd.clone(),
+            written_keyword: node.cmd,
             keyword_span: node.cmd_span,
-            flags: node.flags.iter().map(Flag::from_raw).collect(),
-            args: node.values.clone(),
-            arg_spans: node.value_spans.clone(),
-            arg_ranges: node.value_ranges.clone(),
+            flags: node.flags.into_iter().map(Flag::from_raw).collect(),
+            args: node.values,
+            arg_spans: node.value_spans,
+            arg_ranges: node.value_ranges,
             json: node.json,
             legacy_key_value: node.legacy_key_value,
-            heredocs: node.heredocs.clone(),
-            onbuild: node
-                .sub
-                .as_deref()
-                .map(|s| Box::new(Instruction::from_node(s))),
-            original: node.original.clone(),
-            original_map: node.original_map.clone(),
+            heredocs: node.heredocs,
+            onbuild: node.sub.map(|s| Box::new(Instruction::from_node(*s))),
+            original: node.original,
+            original_map: node.original_map,
             args_in_original: node.args_in_original,
             span: node.span,
             args_span: node.args_span,
