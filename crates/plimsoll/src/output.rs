@@ -323,10 +323,15 @@ pub fn emit(
 /// no text from outside can drive the runner. Elsewhere it is unchanged.
 pub fn ci_wrap(text: &str) -> std::borrow::Cow<'_, str> {
     let runner = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    let commands = text
-        .lines()
-        .any(|l| l.starts_with("::") || l.starts_with("##["));
-    if !runner || !commands {
+    // A line starts the text or follows a `\n` (`str::lines` also ends
+    // lines at `\r\n`, whose line still follows a `\n`): substring searches
+    // rather than a walk over every line of a megabyte report.
+    let commands = || {
+        ["::", "##["]
+            .iter()
+            .any(|m| text.starts_with(m) || text.contains(&format!("\n{m}")))
+    };
+    if !runner || !commands() {
         return text.into();
     }
     let mut token = [0u8; 16];
