@@ -1599,6 +1599,77 @@ fn human_blocks_kept_by_the_result_cache_are_what_rendering_gives() {
     assert_eq!(styled_again.stdout, styled_afresh.stdout);
 }
 
+/// A large whole-file entry is mapped rather than read (from 256 KiB): it
+/// is used when it verifies and recomputed when a byte of it changed, as a
+/// small one is. (A file with a byte-order mark keeps its text in the
+/// entry, which makes this one large.)
+#[test]
+fn a_large_whole_file_entry_is_used_and_verified_like_a_small_one() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    let filler = "# filler line for a large entry\n".repeat(12_000);
+    p.file(
+        "Dockerfile",
+        &format!("\u{feff}FROM debian:12\n{filler}RUN apt-get install -y curl\nMAINTAINER x\n"),
+    );
+    let run = || {
+        support::Run::from(
+            p.command(&[
+                "-vv",
+                "check",
+                "--offline",
+                "--format",
+                "json",
+                "Dockerfile",
+            ])
+            .env("PLIMSOLL_CACHE_DIR", &cache)
+            .output()
+            .unwrap(),
+        )
+    };
+    let whole_file = |r: &support::Run| r.stderr.matches("result cache hit (whole file)").count();
+    let entry = || {
+        let dirs: Vec<_> = std::fs::read_dir(cache.join("file-results"))
+            .unwrap()
+            .flatten()
+            .collect();
+        assert_eq!(dirs.len(), 1);
+        let files: Vec<_> = std::fs::read_dir(dirs[0].path())
+            .unwrap()
+            .flatten()
+            .collect();
+        assert_eq!(files.len(), 1);
+        files[0].path()
+    };
+    let first = run();
+    let findings = first.json()["findings"].clone();
+    assert!(findings.to_string().contains("PL3003"), "{}", first.stderr);
+    assert_eq!(whole_file(&first), 0);
+    let size = std::fs::metadata(entry()).unwrap().len();
+    assert!(
+        size > 256 * 1024,
+        "the entry is {size} bytes: too small to be mapped"
+    );
+    let again = run();
+    assert_eq!(whole_file(&again), 2, "{}", again.stderr);
+    assert_eq!(again.json()["findings"], findings);
+    // A byte in the middle of the text kept in the entry changed: it fails
+    // its MAC, and the file is checked again, with the same findings.
+    let mut bytes = std::fs::read(entry()).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(entry(), &bytes).unwrap();
+    let edited = run();
+    assert_eq!(whole_file(&edited), 0, "{}", edited.stderr);
+    assert!(
+        edited.stderr.contains("does not verify"),
+        "{}",
+        edited.stderr
+    );
+    assert_eq!(edited.json()["findings"], findings);
+    assert_eq!(whole_file(&run()), 2);
+}
+
 /// A run over many targets keeps its answers in the whole-file layer only
 /// (an entry per (plugin, file) costs more than the check on a cold
 /// cache); a small run writes the per-plugin entries too.

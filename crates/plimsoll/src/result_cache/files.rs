@@ -31,7 +31,7 @@ use plimsoll_report::{Finding, Fix, Level, Location, Region};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{MacStore, ResultCache, hash_part, hash_plugin};
+use super::{EntryBytes, MacStore, ResultCache, hash_part, hash_plugin};
 
 /// The whole-file layer for one run.
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ pub struct FileCache {
     /// The entry's key (`None`: disabled).
     key: Option<String>,
     /// The entry as read when the run started.
-    raw: Vec<u8>,
+    raw: EntryBytes,
     /// Where in `raw` each file's answer is, by path, still encoded
     /// (decoded by the worker that checks the file).
     loaded: HashMap<String, std::ops::Range<usize>>,
