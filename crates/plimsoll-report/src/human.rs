@@ -33,13 +33,60 @@ impl HumanOptions {
 /// The blocks of one target's findings, rendered when it was checked and
 /// kept with its findings by the result cache, so that a re-run shows an
 /// unchanged file's findings without rendering them again.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Blocks {
     /// [`HumanOptions::blocks_tag`] of the options they were rendered with.
     pub tag: u8,
     /// How many findings they show (all of the target's, in report order).
     pub findings: usize,
-    pub text: String,
+    pub text: BlockText,
+}
+
+/// The text of [`Blocks`]: rendered by this run, or a range of bytes held
+/// by something shared (the result cache's entry, mapped), which the report
+/// writes out as they are rather than copying megabytes into a string.
+#[derive(Clone)]
+pub struct BlockText(BlockBytes);
+
+#[derive(Clone)]
+enum BlockBytes {
+    Owned(String),
+    Shared(
+        std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>,
+        std::ops::Range<usize>,
+    ),
+}
+
+impl BlockText {
+    /// `owner`'s bytes in `range`, which hold blocks this reporter rendered
+    /// (an empty text when the range is out of bounds).
+    pub fn shared(
+        owner: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>,
+        range: std::ops::Range<usize>,
+    ) -> BlockText {
+        BlockText(BlockBytes::Shared(owner, range))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            BlockBytes::Owned(s) => s.as_bytes(),
+            BlockBytes::Shared(owner, range) => {
+                (**owner).as_ref().get(range.clone()).unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl From<String> for BlockText {
+    fn from(s: String) -> BlockText {
+        BlockText(BlockBytes::Owned(s))
+    }
+}
+
+impl std::fmt::Debug for BlockText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        String::from_utf8_lossy(self.as_bytes()).fmt(f)
+    }
 }
 
 /// The blocks of one target's `findings`, in the order given (the report's:
@@ -55,7 +102,7 @@ pub fn target_blocks(
     Blocks {
         tag: opts.blocks_tag(),
         findings: findings.len(),
-        text: render_findings(&sources, findings, &renderer, opts),
+        text: render_findings(&sources, findings, &renderer, opts).into(),
     }
 }
 
@@ -70,11 +117,90 @@ fn renderer(opts: &HumanOptions) -> Renderer {
 /// A stretch of the report's findings: one target's, with blocks kept for
 /// them, or findings still to render (indices into the report's).
 enum Piece<'a> {
-    Kept(&'a str),
+    Kept(&'a [u8]),
     Render(std::ops::Range<usize>),
 }
 
+/// The human report as the pieces it is written from, in order: blocks kept
+/// by the result cache (borrowed), blocks rendered by this report, then the
+/// errors and the summary.
+pub struct Rendered<'a> {
+    kept: Vec<&'a [u8]>,
+    rendered: Vec<String>,
+    /// Which piece comes next: a kept one or a rendered one, by index.
+    order: Vec<(bool, usize)>,
+}
+
+impl<'a> Rendered<'a> {
+    /// The pieces, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.order.iter().map(|&(kept, i)| {
+            if kept {
+                self.kept[i]
+            } else {
+                self.rendered[i].as_bytes()
+            }
+        })
+    }
+
+    /// Whether a line of the report starts with one of `prefixes`,
+    /// wherever the pieces meet.
+    pub fn has_line_starting_with(&self, prefixes: &[&str]) -> bool {
+        let after_newline = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .any(|(i, _)| {
+                    let rest = &bytes[i + 1..];
+                    prefixes.iter().any(|p| rest.starts_with(p.as_bytes()))
+                })
+        };
+        let longest = prefixes.iter().map(|p| p.len()).max().unwrap_or(0);
+        // The last bytes so far (a newline: the report's start), to find a
+        // line that starts where one piece ends and the next begins.
+        let mut tail = vec![b'\n'];
+        for piece in self.pieces() {
+            let mut seam = tail.clone();
+            seam.extend_from_slice(&piece[..piece.len().min(longest)]);
+            if after_newline(&seam) || after_newline(piece) {
+                return true;
+            }
+            if piece.len() >= longest {
+                tail = piece[piece.len() - longest..].to_vec();
+            } else {
+                tail.extend_from_slice(piece);
+                tail.drain(..tail.len().saturating_sub(longest));
+            }
+        }
+        false
+    }
+
+    /// Writes the report.
+    pub fn write_to(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.pieces().try_for_each(|p| out.write_all(p))
+    }
+
+    /// The report as one string.
+    pub fn to_text(&self) -> String {
+        let mut out = Vec::with_capacity(self.pieces().map(<[u8]>::len).sum());
+        for p in self.pieces() {
+            out.extend_from_slice(p);
+        }
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+/// The human report as one string (see [`render_pieces`]).
 pub fn render(report: &Report, opts: &HumanOptions) -> String {
+    render_pieces(report, opts).to_text()
+}
+
+/// The human report: each finding's block with its source snippet (copied
+/// from [`Report::human_blocks`] where they were kept for exactly a target's
+/// findings), the run errors, then the summary.
+pub fn render_pieces<'a>(report: &'a Report, opts: &HumanOptions) -> Rendered<'a> {
     let renderer = renderer(opts);
     let findings = &report.findings;
     // Each target's findings are together (the report is sorted by
@@ -90,7 +216,9 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             .take_while(|f| f.location.target() == target)
             .count();
         match report.human_blocks.get(target) {
-            Some(b) if b.tag == tag && b.findings == n => pieces.push(Piece::Kept(&b.text)),
+            Some(b) if b.tag == tag && b.findings == n => {
+                pieces.push(Piece::Kept(b.text.as_bytes()))
+            }
             _ => {
                 to_render += n;
                 match pieces.last_mut() {
@@ -147,22 +275,31 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let mut texts: Vec<&str> = split
-        .iter()
-        .map(|(piece, _)| match piece {
-            Piece::Kept(text) => *text,
-            Piece::Render(_) => "",
-        })
-        .collect();
-    for (i, text) in rendered.iter().flatten() {
-        texts[*i] = text;
+    let mut slots: Vec<Option<String>> = vec![None; split.len()];
+    for (i, text) in rendered.into_iter().flatten() {
+        slots[i] = Some(text);
     }
-    // Sized once, with room for the errors and the summary: growing a
-    // report of megabytes copies it each time.
-    let mut out = String::with_capacity(texts.iter().map(|t| t.len()).sum::<usize>() + 4096);
-    for text in texts {
-        out.push_str(text);
+    let mut report_pieces = Rendered {
+        kept: Vec::new(),
+        rendered: Vec::new(),
+        order: Vec::with_capacity(split.len() + 1),
+    };
+    for ((piece, _), slot) in split.iter().zip(slots) {
+        match (piece, slot) {
+            (Piece::Kept(text), _) => {
+                report_pieces.order.push((true, report_pieces.kept.len()));
+                report_pieces.kept.push(text);
+            }
+            (Piece::Render(_), Some(text)) => {
+                report_pieces
+                    .order
+                    .push((false, report_pieces.rendered.len()));
+                report_pieces.rendered.push(text);
+            }
+            (Piece::Render(_), None) => {}
+        }
     }
+    let mut out = String::new();
     for e in &report.errors {
         let mut title = format!("{}: {}", e.kind, e.message);
         if let Some(t) = &e.target
@@ -176,7 +313,11 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
         )]));
         out.push_str("\n\n");
     }
-    with_summary(out, report, opts)
+    report_pieces
+        .order
+        .push((false, report_pieces.rendered.len()));
+    report_pieces.rendered.push(with_summary(out, report, opts));
+    report_pieces
 }
 
 /// The blocks of `findings`, each with its source snippet.

@@ -202,11 +202,16 @@ fn human_blocks_kept_for_a_target() {
     assert!(mine.len() > 1);
     let blocks = human::target_blocks(path, r.sources.get(path).map(String::as_str), &mine, &opts);
     assert_eq!(blocks.findings, mine.len());
-    assert!(whole.contains(&blocks.text));
+    let text = std::str::from_utf8(blocks.text.as_bytes()).unwrap();
+    assert!(whole.contains(text));
+    // Kept blocks are a range of bytes held by something shared (the result
+    // cache's mapped entry): here, the middle of a buffer.
+    let held: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync> =
+        std::sync::Arc::new(b"before KEPT\n after".to_vec());
     let sentinel = |findings, tag| human::Blocks {
         tag,
         findings,
-        text: "KEPT\n".into(),
+        text: human::BlockText::shared(held.clone(), 7..12),
     };
     let with = |r: &mut Report, b: human::Blocks| {
         r.human_blocks.insert(path.to_string(), b);
@@ -214,12 +219,70 @@ fn human_blocks_kept_for_a_target() {
     };
     let used = with(&mut r, sentinel(mine.len(), opts.blocks_tag()));
     assert!(used.contains("KEPT") && !used.contains("MAINTAINER is deprecated"));
-    assert_eq!(used.replace("KEPT\n", &blocks.text), whole);
+    assert_eq!(used.replace("KEPT\n", text), whole);
+    // Written piece by piece, the same bytes.
+    let mut written = Vec::new();
+    human::render_pieces(&r, &opts)
+        .write_to(&mut written)
+        .unwrap();
+    assert_eq!(String::from_utf8(written).unwrap(), used);
     for other in [
         sentinel(mine.len() - 1, opts.blocks_tag()),
         sentinel(mine.len(), opts.blocks_tag() ^ 1),
     ] {
         assert_eq!(with(&mut r, other), whole);
+    }
+}
+
+/// A workflow-command line is found wherever it is: at the start of a kept
+/// piece that follows a line's end, inside one, split between two pieces;
+/// never mid-line.
+#[test]
+fn human_pieces_find_lines_starting_with_a_prefix() {
+    let opts = human::HumanOptions {
+        quiet: true,
+        ..Default::default()
+    };
+    let mut r = report(DOCKERFILE, 0);
+    r.sort();
+    let count = |target: &str| {
+        r.findings
+            .iter()
+            .filter(|f| f.location.target() == target)
+            .count()
+    };
+    // In the report's order: two targets with findings.
+    let first_target = r.findings[0].location.target().to_string();
+    let second_target = r
+        .findings
+        .iter()
+        .map(|f| f.location.target())
+        .find(|t| *t != first_target)
+        .unwrap()
+        .to_string();
+    let (n_first, n_second) = (count(&first_target), count(&second_target));
+    let has = |r: &Report| human::render_pieces(r, &opts).has_line_starting_with(&["::", "##["]);
+    assert!(!has(&r));
+    for (first, second, want) in [
+        ("a\n", "::warning::x\n", true),
+        ("a\n", "b\n##[group]x\n", true),
+        ("a\n:", ":warning::x\n", true),
+        ("a\n#", "#[group]\n", true),
+        ("a ", "::warning::x\n", false),
+        ("a\n", "b ::warning::x\n", false),
+        ("a\n", "b\n#[x\n", false),
+        ("a\nb:", ":x\n", false),
+    ] {
+        let kept = |text: &str, n| human::Blocks {
+            tag: opts.blocks_tag(),
+            findings: n,
+            text: text.to_string().into(),
+        };
+        r.human_blocks
+            .insert(first_target.clone(), kept(first, n_first));
+        r.human_blocks
+            .insert(second_target.clone(), kept(second, n_second));
+        assert_eq!(has(&r), want, "{first:?} then {second:?}");
     }
 }
 

@@ -227,7 +227,36 @@ pub fn emit(
             Format::Human | Format::Concise if outputs.statistics => {
                 human::statistics(report, &people)
             }
-            Format::Human => human::render(report, &people),
+            Format::Human => {
+                // Written piece by piece: a re-run's blocks are the result
+                // cache's bytes, not copied into one string of megabytes.
+                let pieces = human::render_pieces(report, &people);
+                let write = |out: &mut dyn Write| pieces.write_to(out);
+                match dest {
+                    Some(path) => plimsoll_fs::AtomicWrite::user_file()
+                        .write_with(path, |f| write(f))
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                    // A line the runner would take as a command: the whole
+                    // text, wrapped (rare; see `ci_wrap`).
+                    None if in_github_actions()
+                        && pieces.has_line_starting_with(WORKFLOW_COMMANDS) =>
+                    {
+                        let text = ci_wrap(&pieces.to_text()).into_owned();
+                        write_stdout(text.as_bytes(), styled)?;
+                    }
+                    None if styled => {
+                        let mut out = anstream::stdout().lock();
+                        write(&mut out)?;
+                        out.flush()?;
+                    }
+                    None => {
+                        let mut out = std::io::stdout().lock();
+                        write(&mut out)?;
+                        out.flush()?;
+                    }
+                }
+                continue;
+            }
             Format::Concise => human::concise(report, &people),
             Format::Json => {
                 // Streamed: a corpus's JSON report is megabytes.
@@ -295,17 +324,8 @@ pub fn emit(
             Some(path) => plimsoll_fs::AtomicWrite::user_file()
                 .write(path, text.as_bytes())
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-            // Only styled human output carries styles (anstream strips
-            // them where the stream cannot show them); the rest goes out as is.
-            None if *format == Format::Human && styled => {
-                let mut out = anstream::stdout().lock();
-                out.write_all(ci_wrap(&text).as_bytes())?;
-                out.flush()?;
-            }
             None if *format == Format::Human => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(ci_wrap(&text).as_bytes())?;
-                out.flush()?;
+                write_stdout(ci_wrap(&text).as_bytes(), styled)?;
             }
             None => {
                 let mut out = std::io::stdout().lock();
@@ -317,21 +337,41 @@ pub fn emit(
     Ok(())
 }
 
+/// What starts a line the GitHub Actions runner takes as a workflow command.
+const WORKFLOW_COMMANDS: &[&str] = &["::", "##["];
+
+fn in_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// Human text to standard output: only styled output carries styles
+/// (anstream strips them where the stream cannot show them).
+fn write_stdout(text: &[u8], styled: bool) -> std::io::Result<()> {
+    if styled {
+        let mut out = anstream::stdout().lock();
+        out.write_all(text)?;
+        out.flush()
+    } else {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text)?;
+        out.flush()
+    }
+}
+
 /// Inside GitHub Actions, a text with a line the runner would take as a
 /// workflow command (`::add-mask::`, `##[group]`) is wrapped in
 /// `::stop-commands::TOKEN` ... `::TOKEN::` with a random token, so that
 /// no text from outside can drive the runner. Elsewhere it is unchanged.
 pub fn ci_wrap(text: &str) -> std::borrow::Cow<'_, str> {
-    let runner = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     // A line starts the text or follows a `\n` (`str::lines` also ends
     // lines at `\r\n`, whose line still follows a `\n`): substring searches
     // rather than a walk over every line of a megabyte report.
     let commands = || {
-        ["::", "##["]
+        WORKFLOW_COMMANDS
             .iter()
             .any(|m| text.starts_with(m) || text.contains(&format!("\n{m}")))
     };
-    if !runner || !commands() {
+    if !in_github_actions() || !commands() {
         return text.into();
     }
     let mut token = [0u8; 16];

@@ -177,6 +177,12 @@ impl EntryBytes {
     }
 }
 
+impl AsRef<[u8]> for EntryBytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
 impl std::ops::Deref for EntryBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use plimsoll_host::{Host, Transcript};
-use plimsoll_report::human::Blocks;
+use plimsoll_report::human::{BlockText, Blocks};
 use plimsoll_report::{Finding, Fix, Level, Location, Region};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,8 +39,9 @@ pub struct FileCache {
     store: MacStore,
     /// The entry's key (`None`: disabled).
     key: Option<String>,
-    /// The entry as read when the run started.
-    raw: EntryBytes,
+    /// The entry as read when the run started (shared with the human
+    /// blocks the report writes from it).
+    raw: std::sync::Arc<EntryBytes>,
     /// Where in `raw` each file's answer is, by path, still encoded
     /// (decoded by the worker that checks the file).
     loaded: HashMap<String, std::ops::Range<usize>>,
@@ -106,7 +107,8 @@ struct Stored<'a> {
 struct StoredBlocks<'a> {
     tag: u8,
     findings: u64,
-    text: &'a str,
+    #[serde(borrow)]
+    text: Bytes<'a>,
 }
 
 impl<'a> From<&'a Blocks> for StoredBlocks<'a> {
@@ -114,7 +116,7 @@ impl<'a> From<&'a Blocks> for StoredBlocks<'a> {
         StoredBlocks {
             tag: b.tag,
             findings: b.findings as u64,
-            text: &b.text,
+            text: Bytes(b.text.as_bytes()),
         }
     }
 }
@@ -153,6 +155,7 @@ impl FileCache {
         let key = hex::encode(h.finalize());
         let started = std::time::Instant::now();
         let (raw, start) = store.get_raw(host, &key).unwrap_or_default();
+        let raw = std::sync::Arc::new(raw);
         let loaded: HashMap<String, std::ops::Range<usize>> =
             postcard::from_bytes::<Entry>(&raw[start.min(raw.len())..])
                 .ok()
@@ -218,14 +221,14 @@ impl FileCache {
             findings: stored.findings.into_iter().map(Finding::from).collect(),
             suppressed: stored.suppressed as usize,
             text: stored.text,
-            human: stored
-                .human
-                .filter(|b| Some(b.tag) == human_tag)
-                .map(|b| Blocks {
+            human: stored.human.filter(|b| Some(b.tag) == human_tag).map(|b| {
+                let at = b.text.0.as_ptr() as usize - self.raw.as_ptr() as usize;
+                Blocks {
                     tag: b.tag,
                     findings: b.findings as usize,
-                    text: b.text.to_string(),
-                }),
+                    text: BlockText::shared(self.raw.clone(), at..at + b.text.0.len()),
+                }
+            }),
         })
     }
 
