@@ -1599,6 +1599,175 @@ fn human_blocks_kept_by_the_result_cache_are_what_rendering_gives() {
     assert_eq!(styled_again.stdout, styled_afresh.stdout);
 }
 
+/// A file whose metadata is what it was when its answer was kept (and old
+/// enough that a write since would show in it) is not read at all by a
+/// run whose reports show no file text (JSON, concise, human with kept
+/// blocks); any write shows, even one that keeps the size. A run that shows
+/// text (SARIF), or a human run without kept blocks, reads it; so does
+/// every run for a file written in the last two seconds.
+#[test]
+fn unchanged_files_are_not_read_when_their_metadata_says_so() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    let run = |format: &str| {
+        support::Run::from(
+            p.command(&[
+                "-vv",
+                "check",
+                "--offline",
+                "--format",
+                format,
+                "Dockerfile",
+            ])
+            .env("PLIMSOLL_CACHE_DIR", &cache)
+            .output()
+            .unwrap(),
+        )
+    };
+    let unread = |r: &support::Run| {
+        r.stderr
+            .lines()
+            .filter(|l| l.contains("result cache hit (whole file)"))
+            .filter(|l| l.contains("read") && l.contains("false"))
+            .count()
+    };
+    let hits = |r: &support::Run| r.stderr.matches("result cache hit (whole file)").count();
+    let messages = |r: &support::Run| {
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(2200));
+    p.file(
+        "Dockerfile",
+        "FROM debian:12\nRUN apt-get install -y curl\n",
+    );
+    settle();
+    let first = run("json");
+    assert!(messages(&first).contains("`curl`"), "{}", first.stderr);
+    assert_eq!(hits(&first), 0);
+    // Settled: the answer kept its metadata, and the next run does not
+    // read the file.
+    let again = run("json");
+    assert_eq!((hits(&again), unread(&again)), (2, 2), "{}", again.stderr);
+    assert_eq!(messages(&again), messages(&first));
+
+    // Just written (the same bytes): its metadata is not trusted yet, so
+    // it is read, and its bytes give the answer (unless this run came
+    // two seconds late, the machine busy).
+    p.file(
+        "Dockerfile",
+        "FROM debian:12\nRUN apt-get install -y curl\n",
+    );
+    let written = std::time::Instant::now();
+    let fresh = run("json");
+    if written.elapsed() < std::time::Duration::from_millis(1500) {
+        assert_eq!((hits(&fresh), unread(&fresh)), (2, 0), "{}", fresh.stderr);
+    }
+
+    // Another text of the same size: checked again.
+    p.file(
+        "Dockerfile",
+        "FROM debian:12\nRUN apt-get install -y wget\n",
+    );
+    settle();
+    let changed = run("json");
+    assert!(messages(&changed).contains("`wget`"), "{}", changed.stderr);
+    assert_eq!(hits(&changed), 0);
+    let not_read = run("json");
+    assert_eq!(
+        (hits(&not_read), unread(&not_read)),
+        (2, 2),
+        "{}",
+        not_read.stderr
+    );
+    assert_eq!(messages(&not_read), messages(&changed));
+    let concise = run("concise");
+    assert_eq!(unread(&concise), 2, "{}", concise.stderr);
+    // SARIF shows the text (fingerprints): read; human output without kept
+    // blocks renders them from the text: read, then kept.
+    let sarif = run("sarif");
+    assert_eq!((hits(&sarif), unread(&sarif)), (2, 0), "{}", sarif.stderr);
+    let human = run("human");
+    assert_eq!((hits(&human), unread(&human)), (2, 0), "{}", human.stderr);
+    assert!(human.stdout.contains("`wget`"), "{}", human.stdout);
+    let human_again = run("human");
+    assert_eq!(unread(&human_again), 2, "{}", human_again.stderr);
+    assert_eq!(human_again.stdout, human.stdout);
+
+    // A write that keeps the size (and, as fast as it comes, perhaps the
+    // modification time's tick) still changes the file's change time.
+    p.file(
+        "Dockerfile",
+        "FROM debian:12\nRUN apt-get install -y curl\n",
+    );
+    let rewritten = run("json");
+    assert_eq!(hits(&rewritten), 0, "{}", rewritten.stderr);
+    assert!(messages(&rewritten).contains("`curl`"));
+}
+
+/// Metadata that changed alone (a checkout, `touch`) sends the file to be
+/// read and answered from its bytes; the new metadata is kept when the
+/// entry is written anyway, not for it alone.
+#[test]
+fn metadata_changed_alone_is_kept_when_the_entry_is_written_anyway() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    let (a, b) = (
+        "FROM debian:12\nMAINTAINER a\n",
+        "FROM debian:12\nMAINTAINER b\n",
+    );
+    p.file("a/Dockerfile", a);
+    p.file("b/Dockerfile", b);
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(2200));
+    let run = || {
+        support::Run::from(
+            p.command(&["-vv", "check", "--offline", "--format", "json", "a", "b"])
+                .env("PLIMSOLL_CACHE_DIR", &cache)
+                .output()
+                .unwrap(),
+        )
+    };
+    // Per file: (answered from the cache, without reading it).
+    let answered = |r: &support::Run, file: &str| {
+        let lines: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("result cache hit (whole file)") && l.contains(file))
+            .collect();
+        let unread = lines
+            .iter()
+            .filter(|l| l.contains("read") && l.contains("false"))
+            .count();
+        (lines.len(), unread)
+    };
+    settle();
+    run();
+    let r = run();
+    assert_eq!(answered(&r, "a/Dockerfile"), (2, 2), "{}", r.stderr);
+    assert_eq!(answered(&r, "b/Dockerfile"), (2, 2));
+
+    p.file("a/Dockerfile", a);
+    settle();
+    for _ in 0..2 {
+        let r = run();
+        assert_eq!(answered(&r, "a/Dockerfile"), (2, 0), "{}", r.stderr);
+        assert_eq!(answered(&r, "b/Dockerfile"), (2, 2));
+    }
+    p.file("b/Dockerfile", "FROM debian:12\nMAINTAINER c\n");
+    settle();
+    let r = run();
+    assert_eq!(answered(&r, "a/Dockerfile"), (2, 0), "{}", r.stderr);
+    assert_eq!(answered(&r, "b/Dockerfile"), (0, 0));
+    let r = run();
+    assert_eq!(answered(&r, "a/Dockerfile"), (2, 2), "{}", r.stderr);
+    assert_eq!(answered(&r, "b/Dockerfile"), (2, 2));
+}
+
 /// A large whole-file entry is mapped rather than read (from 256 KiB): it
 /// is used when it verifies and recomputed when a byte of it changed, as a
 /// small one is. (A file with a byte-order mark keeps its text in the

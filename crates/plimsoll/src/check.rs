@@ -14,6 +14,7 @@ use plimsoll_services::RunServices;
 
 use crate::cli::{FailOn, GlobalArgs, OutputArgs};
 use crate::discover::{discover, display_path, exclude_set};
+use crate::result_cache::Lookup;
 use crate::select::Selection;
 use crate::suppress::Suppressions;
 use crate::{ExitCode, UsageError, contain, fix, output, plugins};
@@ -58,6 +59,10 @@ pub struct Engine {
     /// findings are rendered as it is checked, and the result cache keeps
     /// the blocks with them.
     pub human: Option<plimsoll_report::human::HumanOptions>,
+    /// Whether a report of the run shows files' text (snippets, SARIF
+    /// fingerprints): if not, an unchanged file whose answer the result
+    /// cache keeps is not read (see the result cache's `StatKey`).
+    pub sources_shown: bool,
 }
 
 /// One plugin call on one target: its failure, or a panic while it runs, is
@@ -350,6 +355,7 @@ pub fn engine(
             files: Default::default(),
             answering: Vec::new(),
             human: None,
+            sources_shown: true,
         },
         errors,
     ))
@@ -789,6 +795,40 @@ impl Engine {
     /// Checks one file, fixing it first when asked.
     fn check_file(&self, file: &std::path::Path, fix_mode: Option<bool>) -> FileResult {
         let path = display_path(file);
+        let kubernetes = self.kubernetes_files.contains(&path);
+        let human_tag = self.human.as_ref().map(|o| o.blocks_tag());
+        // Taken before the file is read: a write after it changes it.
+        let stat = (fix_mode.is_none() && self.files.enabled())
+            .then(|| std::fs::metadata(file).ok())
+            .flatten()
+            .filter(|m| m.len() <= self.max_file_bytes)
+            .and_then(|m| self.files.stat_key(&path, kubernetes, &m));
+        // Unchanged since its answer was kept, and nothing of the report
+        // needs its text: not read at all (see the result cache's `StatKey`).
+        if let Some(stat) = stat.filter(|_| !self.sources_shown)
+            && let Some(hit) = self.files.get(
+                &path,
+                Lookup::Stat(stat),
+                self.services.registry(),
+                human_tag,
+            )
+            && (human_tag.is_none() || hit.human.is_some())
+        {
+            for plugin in &self.answering {
+                tracing::debug!(plugin, path, read = false, "result cache hit (whole file)");
+            }
+            if hit.human.is_some() {
+                tracing::debug!(path, "human blocks from the result cache");
+            }
+            return FileResult {
+                path,
+                text: hit.text,
+                findings: hit.findings,
+                suppressed: hit.suppressed,
+                human: hit.human,
+                ..Default::default()
+            };
+        }
         let bytes = match self.read_target(&path, read_limited(file, self.max_file_bytes)) {
             Ok(bytes) => bytes,
             Err(res) => return *res,
@@ -800,17 +840,15 @@ impl Engine {
                 fix_mode.map(|u| (u, (!self.diff_only).then_some(file))),
             );
         }
-        let Some(key) = self
-            .files
-            .file_key(&path, self.kubernetes_files.contains(&path), &bytes)
-        else {
+        let Some(key) = self.files.file_key(&path, kubernetes, &bytes) else {
             return self.check_bytes(path, bytes, None);
         };
-        let human_tag = self.human.as_ref().map(|o| o.blocks_tag());
-        if let Some(hit) = self
-            .files
-            .get(&path, &key, self.services.registry(), human_tag)
-        {
+        if let Some(hit) = self.files.get(
+            &path,
+            Lookup::Bytes(&key, stat),
+            self.services.registry(),
+            human_tag,
+        ) {
             for plugin in &self.answering {
                 tracing::debug!(plugin, path, "result cache hit (whole file)");
             }
@@ -859,7 +897,7 @@ impl Engine {
                 text: (text.as_bytes() != bytes.as_slice()).then(|| text.clone()),
                 human,
             };
-            self.files.put(&res.path, &key, &answer, asked);
+            self.files.put(&res.path, &key, stat, &answer, asked);
             res.findings = answer.findings;
             res.human = answer.human;
             res.text = Some(text);
@@ -1409,6 +1447,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         engine.platform = platform.clone();
         engine.diff_only = plan.diff;
         engine.human = output::human_options(&formats, fail_level);
+        engine.sources_shown = output::shows_sources(&formats);
         if with_images && !engine.plugins().iter().any(|p| self::checks_images(p)) {
             crate::diag!(
                 "plimsoll: note: no plugin checks images with this configuration: add [[sign-verify.policies]] to hold images to signature policies, or a [[plugins]] entry that exports image-check"

@@ -197,6 +197,17 @@ pub fn human_options(outputs: &Outputs, fail: Option<Level>) -> Option<human::Hu
         .map(|(_, dest)| human_options_for(dest.as_deref(), outputs, fail))
 }
 
+/// Whether a report in `outputs` shows files' text: human blocks (kept
+/// by the result cache with their findings, or rendered from the text),
+/// JSON and concise lines do not; SARIF (fingerprints), GitHub, GitLab and
+/// JUnit reports may.
+pub fn shows_sources(outputs: &Outputs) -> bool {
+    outputs
+        .list
+        .iter()
+        .any(|(f, _)| !matches!(f, Format::Human | Format::Json | Format::Concise))
+}
+
 pub fn emit(
     report: &Report,
     outputs: &Outputs,

@@ -29,7 +29,7 @@ use plimsoll_report::Finding;
 use sha2::{Digest, Sha256};
 
 mod files;
-pub use files::{FileAnswer, FileCache};
+pub use files::{FileAnswer, FileCache, Lookup};
 
 /// Small JSON entries under the cache directory, each stored as its MAC
 /// (hex, under the compiled-plugin cache's key), a newline and the JSON:

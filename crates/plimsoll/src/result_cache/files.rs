@@ -43,14 +43,90 @@ pub struct FileCache {
     /// blocks the report writes from it).
     raw: std::sync::Arc<EntryBytes>,
     /// Where in `raw` each file's answer is, by path, still encoded
-    /// (decoded by the worker that checks the file).
-    loaded: HashMap<String, std::ops::Range<usize>>,
-    /// What this run checked afresh (or found changed), by path, encoded.
-    fresh: Mutex<HashMap<String, Vec<u8>>>,
+    /// (decoded by the worker that checks the file), with the file's
+    /// [`StatKey`] when it was answered.
+    loaded: HashMap<String, (Option<[u8; 32]>, std::ops::Range<usize>)>,
+    /// What this run checked afresh (or found changed), by path, encoded,
+    /// with the file's [`StatKey`] before it was read.
+    fresh: Mutex<HashMap<String, Encoded>>,
+    /// Files answered from their bytes whose [`StatKey`] is not the one
+    /// kept: kept with their answers when the entry is written anyway.
+    restat: Mutex<HashMap<String, [u8; 32]>>,
 }
+
+/// A file's [`StatKey`] (when known) and its answer, encoded.
+type Encoded = (Option<[u8; 32]>, Vec<u8>);
 
 /// What identifies one file's answer besides the run configuration.
 pub struct FileKey([u8; 32]);
+
+/// What identifies a file's bytes without reading them (git's index
+/// model): its path, whether a `kubernetes` glob names it, and its
+/// metadata — device, inode, size, mode, modification and change times to
+/// the nanosecond. Writing a file changes its change time, which no
+/// program can set back: equal metadata means the bytes last read.
+/// Metadata less than [`StatKey::SETTLED`] old is not used (a write in the
+/// same tick of the file system's clock as the one before could leave it
+/// unchanged), nor metadata from the future; there, the file is read and
+/// its bytes compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct StatKey([u8; 32]);
+
+impl StatKey {
+    pub const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+    /// The key of `path` with metadata `meta`, read at `now`.
+    #[cfg(unix)]
+    pub fn of(
+        path: &str,
+        kubernetes: bool,
+        meta: &std::fs::Metadata,
+        now: std::time::SystemTime,
+    ) -> Option<StatKey> {
+        use std::os::unix::fs::MetadataExt;
+        let nanos = |secs: i64, nsecs: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsecs);
+        let changed =
+            nanos(meta.mtime(), meta.mtime_nsec()).max(nanos(meta.ctime(), meta.ctime_nsec()));
+        let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i128;
+        if now - changed < Self::SETTLED.as_nanos() as i128 {
+            return None;
+        }
+        let mut h = Sha256::new();
+        hash_part(&mut h, path.as_bytes());
+        h.update([kubernetes as u8]);
+        for n in [meta.dev(), meta.ino(), meta.size(), u64::from(meta.mode())] {
+            h.update(n.to_le_bytes());
+        }
+        for (secs, nsecs) in [
+            (meta.mtime(), meta.mtime_nsec()),
+            (meta.ctime(), meta.ctime_nsec()),
+        ] {
+            h.update(secs.to_le_bytes());
+            h.update(nsecs.to_le_bytes());
+        }
+        Some(StatKey(h.finalize().into()))
+    }
+
+    /// Elsewhere there is no change time: files are always read.
+    #[cfg(not(unix))]
+    pub fn of(
+        _path: &str,
+        _kubernetes: bool,
+        _meta: &std::fs::Metadata,
+        _now: std::time::SystemTime,
+    ) -> Option<StatKey> {
+        None
+    }
+}
+
+/// How a file's answer is looked up.
+pub enum Lookup<'a> {
+    /// By the file's bytes; `stat`: its metadata's key, kept for the next
+    /// run when it is not the one with the answer.
+    Bytes(&'a FileKey, Option<StatKey>),
+    /// By its metadata alone (the bytes not read).
+    Stat(StatKey),
+}
 
 /// A file's cached answer, as the run uses it.
 pub struct FileAnswer {
@@ -69,8 +145,9 @@ pub struct FileAnswer {
 #[derive(Serialize, Deserialize)]
 struct Entry<'a> {
     key: &'a str,
+    /// Each file's path, [`StatKey`] and [`Stored`].
     #[serde(borrow)]
-    files: Vec<(&'a str, Bytes<'a>)>,
+    files: Vec<(&'a str, Option<[u8; 32]>, Bytes<'a>)>,
 }
 
 /// Bytes encoded as bytes (serde encodes `[u8]` as a sequence of numbers,
@@ -156,7 +233,7 @@ impl FileCache {
         let started = std::time::Instant::now();
         let (raw, start) = store.get_raw(host, &key).unwrap_or_default();
         let raw = std::sync::Arc::new(raw);
-        let loaded: HashMap<String, std::ops::Range<usize>> =
+        let loaded: HashMap<String, (Option<[u8; 32]>, std::ops::Range<usize>)> =
             postcard::from_bytes::<Entry>(&raw[start.min(raw.len())..])
                 .ok()
                 .filter(|e| e.key == key)
@@ -164,9 +241,9 @@ impl FileCache {
                     let base = raw.as_ptr() as usize;
                     e.files
                         .into_iter()
-                        .map(|(p, b)| {
+                        .map(|(p, stat, b)| {
                             let at = b.0.as_ptr() as usize - base;
-                            (p.to_string(), at..at + b.0.len())
+                            (p.to_string(), (stat, at..at + b.0.len()))
                         })
                         .collect()
                 })
@@ -182,7 +259,24 @@ impl FileCache {
             raw,
             loaded,
             fresh: Mutex::default(),
+            restat: Mutex::default(),
         }
+    }
+
+    /// Whether the layer is on (`--no-result-cache`, `--no-cache`).
+    pub fn enabled(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The [`StatKey`] of the file `path` with metadata `meta`, now.
+    pub fn stat_key(
+        &self,
+        path: &str,
+        kubernetes: bool,
+        meta: &std::fs::Metadata,
+    ) -> Option<StatKey> {
+        self.key.as_ref()?;
+        StatKey::of(path, kubernetes, meta, std::time::SystemTime::now())
     }
 
     /// The key of the file `path` holding `bytes`; `kubernetes`: a
@@ -196,19 +290,27 @@ impl FileCache {
         Some(FileKey(h.finalize().into()))
     }
 
-    /// The answer kept for `path`, when it was for the same key and the
-    /// registry still answers its questions the same; with its human
-    /// blocks when they were rendered with `human_tag`.
+    /// The answer kept for `path`, when it was for the same file (its
+    /// bytes, or its metadata) and the registry still answers its
+    /// questions the same; with its human blocks when they were rendered
+    /// with `human_tag`.
     pub fn get(
         &self,
         path: &str,
-        key: &FileKey,
+        lookup: Lookup,
         registry: &dyn plimsoll_host::RegistryService,
         human_tag: Option<u8>,
     ) -> Option<FileAnswer> {
-        let at = self.loaded.get(path)?.clone();
+        let (kept_stat, at) = self.loaded.get(path)?.clone();
+        if let Lookup::Stat(stat) = lookup
+            && kept_stat != Some(stat.0)
+        {
+            return None;
+        }
         let stored: Stored = postcard::from_bytes(self.raw.get(at)?).ok()?;
-        if stored.file != key.0 {
+        if let Lookup::Bytes(key, _) = lookup
+            && stored.file != key.0
+        {
             return None;
         }
         let holds = stored.asked.iter().all(|json| {
@@ -216,6 +318,12 @@ impl FileCache {
         });
         if !holds {
             return None;
+        }
+        if let Lookup::Bytes(_, Some(stat)) = lookup
+            && kept_stat != Some(stat.0)
+            && let Ok(mut restat) = self.restat.lock()
+        {
+            restat.insert(path.to_string(), stat.0);
         }
         Some(FileAnswer {
             findings: stored.findings.into_iter().map(Finding::from).collect(),
@@ -238,14 +346,14 @@ impl FileCache {
         let Ok(mut fresh) = self.fresh.lock() else {
             return;
         };
-        let encoded = match fresh.get(path) {
-            Some(b) => b.clone(),
+        let (stat, encoded) = match fresh.get(path) {
+            Some((stat, b)) => (*stat, b.clone()),
             None => match self
                 .loaded
                 .get(path)
-                .and_then(|at| self.raw.get(at.clone()))
+                .and_then(|(stat, at)| Some((*stat, self.raw.get(at.clone())?)))
             {
-                Some(b) => b.to_vec(),
+                Some((stat, b)) => (stat, b.to_vec()),
                 None => return,
             },
         };
@@ -254,14 +362,21 @@ impl FileCache {
         };
         stored.human = Some(StoredBlocks::from(&blocks));
         if let Ok(bytes) = postcard::to_stdvec(&stored) {
-            fresh.insert(path.to_string(), bytes);
+            fresh.insert(path.to_string(), (stat, bytes));
         }
     }
 
     /// Keeps `path`'s answer: its findings after ignores and selection, and
     /// the transcripts of the plugin calls that reached it (every one
-    /// replayable).
-    pub fn put(&self, path: &str, key: &FileKey, answer: &FileAnswer, asked: &[Transcript]) {
+    /// replayable); `stat`: the file's [`StatKey`] before it was read.
+    pub fn put(
+        &self,
+        path: &str,
+        key: &FileKey,
+        stat: Option<StatKey>,
+        answer: &FileAnswer,
+        asked: &[Transcript],
+    ) {
         if self.key.is_none() || asked.iter().any(|t| !t.replayable()) {
             return;
         }
@@ -280,7 +395,7 @@ impl FileCache {
             human: answer.human.as_ref().map(StoredBlocks::from),
         };
         if let (Ok(bytes), Ok(mut fresh)) = (postcard::to_stdvec(&stored), self.fresh.lock()) {
-            fresh.insert(path.to_string(), bytes);
+            fresh.insert(path.to_string(), (stat.map(|s| s.0), bytes));
         }
     }
 
@@ -289,19 +404,28 @@ impl FileCache {
     pub fn save(self, host: &Host) {
         let Some(key) = self.key else { return };
         let fresh = self.fresh.into_inner().unwrap_or_default();
+        // Metadata that changed alone (a checkout, `touch`) does not make a
+        // run write the entry: it is kept when the entry is written anyway.
         if fresh.is_empty() {
             return;
         }
+        let restat = self.restat.into_inner().unwrap_or_default();
         let kept = self
             .loaded
             .iter()
             .filter(|(p, _)| !fresh.contains_key(p.as_str()))
-            .map(|(p, at)| (p.as_str(), Bytes(&self.raw[at.clone()])));
+            .map(|(p, (stat, at))| {
+                let stat = restat.get(p).copied().or(*stat);
+                (p.as_str(), stat, Bytes(&self.raw[at.clone()]))
+            });
         let entry = Entry {
             key: &key,
             files: fresh
                 .iter()
-                .map(|(p, b)| (p.as_str(), Bytes(b)))
+                .map(|(p, (stat, b))| {
+                    let stat = restat.get(p).copied().or(*stat);
+                    (p.as_str(), stat, Bytes(b.as_slice()))
+                })
                 .chain(kept)
                 .collect(),
         };
