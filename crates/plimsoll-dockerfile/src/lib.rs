@@ -324,15 +324,16 @@ impl Dockerfile {
         let mut env: HashMap<String, String> = HashMap::new();
         let mut current: Option<usize> = None;
         for idx in 0..self.instructions.len() {
-            let keyword = self.instructions[idx].keyword.clone();
-            if keyword == "FROM" {
+            let keyword = self.instructions[idx].keyword.as_str();
+            let (is_from, is_arg) = (keyword == "FROM", keyword == "ARG");
+            if is_from {
                 if let Some(c) = current {
                     self.stages[c].end = idx;
                 }
                 let stage = self.make_stage(idx, &env, escape);
                 current = Some(stage.index);
                 self.stages.push(stage);
-            } else if keyword == "ARG" && current.is_none() {
+            } else if is_arg && current.is_none() {
                 for decl in arg_decls(&self.instructions[idx], idx, &env, escape) {
                     match &decl.default {
                         Some(d) => {

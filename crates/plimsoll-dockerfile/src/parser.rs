@@ -148,7 +148,7 @@ fn physical_lines(text: &str) -> Vec<PhysLine> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < bytes.len() {
-        let next = match memchr(b'\n', &bytes[start..]) {
+        let next = match memchr::memchr(b'\n', &bytes[start..]) {
             Some(i) => start + i + 1,
             None => bytes.len(),
         };
@@ -167,10 +167,6 @@ fn physical_lines(text: &str) -> Vec<PhysLine> {
     out
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
-}
-
 /// A logical line built from pieces of physical lines, with a map back to source
 /// offsets.
 struct Logical {
@@ -185,6 +181,11 @@ impl Logical {
             text: String::new(),
             pieces: Vec::new(),
         }
+    }
+    /// Empty again, its buffers kept for the next instruction.
+    fn clear(&mut self) {
+        self.text.clear();
+        self.pieces.clear();
     }
     fn push(&mut self, piece: &str, src: usize) {
         self.pieces.push((self.text.len(), src));
@@ -375,6 +376,7 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
         }
     }
 
+    let mut logical = Logical::new();
     let mut i = 0;
     while i < lines.len() {
         let pl = lines[i];
@@ -412,7 +414,7 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
         if end_of_line && keep == 0 {
             continue;
         }
-        let mut logical = Logical::new();
+        logical.clear();
         logical.push(&token[..keep], token_start);
         let mut last_content_end = pl.content_end;
         let mut empty_continuation = false;
@@ -524,8 +526,10 @@ fn node_can_contain_heredoc(node: &Node) -> bool {
     } else {
         node
     };
-    let cmd = n.cmd.to_ascii_lowercase();
-    matches!(cmd.as_str(), "add" | "copy" | "run") && !n.json
+    ["add", "copy", "run"]
+        .iter()
+        .any(|k| n.cmd.eq_ignore_ascii_case(k))
+        && !n.json
 }
 
 /// `heredocsFromLine`: find `<<WORD` markers among the line's raw words.
@@ -650,9 +654,19 @@ fn new_node_from_line(
         args_span: logical.span(args_base, args_base + args.len()),
     };
 
-    let lower = cmd.to_ascii_lowercase();
+    // Lower-cased on the stack (the longest instruction, HEALTHCHECK, has
+    // 11 letters): a longer command is no instruction, as "" is none.
+    let mut lower_buf = [0u8; 12];
+    let lower = match lower_buf.get_mut(..cmd.len()) {
+        Some(buf) => {
+            buf.copy_from_slice(cmd.as_bytes());
+            buf.make_ascii_lowercase();
+            std::str::from_utf8(buf).unwrap_or("")
+        }
+        None => "",
+    };
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    match lower.as_str() {
+    match lower {
         "add" | "copy" | "volume" => match parse_json(args)? {
             Some(v) => {
                 node.values = v;
