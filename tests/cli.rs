@@ -1609,29 +1609,9 @@ fn human_blocks_kept_by_the_result_cache_are_what_rendering_gives() {
 fn unchanged_files_are_not_read_when_their_metadata_says_so() {
     let p = Project::new();
     let cache = p.path().join("cache");
-    let run = |format: &str| {
-        support::Run::from(
-            p.command(&[
-                "-vv",
-                "check",
-                "--offline",
-                "--format",
-                format,
-                "Dockerfile",
-            ])
-            .env("PLIMSOLL_CACHE_DIR", &cache)
-            .output()
-            .unwrap(),
-        )
-    };
-    let unread = |r: &support::Run| {
-        r.stderr
-            .lines()
-            .filter(|l| l.contains("result cache hit (whole file)"))
-            .filter(|l| l.contains("read") && l.contains("false"))
-            .count()
-    };
-    let hits = |r: &support::Run| r.stderr.matches("result cache hit (whole file)").count();
+    let run = |format: &str| p.check_cached(&cache, &["--format", format, "Dockerfile"]);
+    let hits = |r: &support::Run| r.whole_file_hits("Dockerfile").0;
+    let unread = |r: &support::Run| r.whole_file_hits("Dockerfile").1;
     let messages = |r: &support::Run| {
         r.json()["findings"]
             .as_array()
@@ -1641,20 +1621,19 @@ fn unchanged_files_are_not_read_when_their_metadata_says_so() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let settle = || std::thread::sleep(std::time::Duration::from_millis(2200));
-    p.file(
-        "Dockerfile",
-        "FROM debian:12\nRUN apt-get install -y curl\n",
-    );
-    settle();
-    let first = run("json");
-    assert!(messages(&first).contains("`curl`"), "{}", first.stderr);
-    assert_eq!(hits(&first), 0);
-    // Settled: the answer kept its metadata, and the next run does not
-    // read the file.
-    let again = run("json");
-    assert_eq!((hits(&again), unread(&again)), (2, 2), "{}", again.stderr);
-    assert_eq!(messages(&again), messages(&first));
+    // Written, then settled: checked (no answer for these bytes), and the
+    // answer keeps the file's metadata, so the next run does not read it.
+    let settled = |text: &str, word: &str| {
+        p.file("Dockerfile", text);
+        std::thread::sleep(std::time::Duration::from_millis(2200));
+        let checked = run("json");
+        assert!(messages(&checked).contains(word), "{}", checked.stderr);
+        assert_eq!(hits(&checked), 0, "{}", checked.stderr);
+        let again = run("json");
+        assert_eq!((hits(&again), unread(&again)), (2, 2), "{}", again.stderr);
+        assert_eq!(messages(&again), messages(&checked));
+    };
+    settled("FROM debian:12\nRUN apt-get install -y curl\n", "`curl`");
 
     // Just written (the same bytes): its metadata is not trusted yet, so
     // it is read, and its bytes give the answer (unless this run came
@@ -1670,22 +1649,7 @@ fn unchanged_files_are_not_read_when_their_metadata_says_so() {
     }
 
     // Another text of the same size: checked again.
-    p.file(
-        "Dockerfile",
-        "FROM debian:12\nRUN apt-get install -y wget\n",
-    );
-    settle();
-    let changed = run("json");
-    assert!(messages(&changed).contains("`wget`"), "{}", changed.stderr);
-    assert_eq!(hits(&changed), 0);
-    let not_read = run("json");
-    assert_eq!(
-        (hits(&not_read), unread(&not_read)),
-        (2, 2),
-        "{}",
-        not_read.stderr
-    );
-    assert_eq!(messages(&not_read), messages(&changed));
+    settled("FROM debian:12\nRUN apt-get install -y wget\n", "`wget`");
     let concise = run("concise");
     assert_eq!(unread(&concise), 2, "{}", concise.stderr);
     // SARIF shows the text (fingerprints): read; human output without kept
@@ -1724,27 +1688,9 @@ fn metadata_changed_alone_is_kept_when_the_entry_is_written_anyway() {
     p.file("a/Dockerfile", a);
     p.file("b/Dockerfile", b);
     let settle = || std::thread::sleep(std::time::Duration::from_millis(2200));
-    let run = || {
-        support::Run::from(
-            p.command(&["-vv", "check", "--offline", "--format", "json", "a", "b"])
-                .env("PLIMSOLL_CACHE_DIR", &cache)
-                .output()
-                .unwrap(),
-        )
-    };
+    let run = || p.check_cached(&cache, &["--format", "json", "a", "b"]);
     // Per file: (answered from the cache, without reading it).
-    let answered = |r: &support::Run, file: &str| {
-        let lines: Vec<&str> = r
-            .stderr
-            .lines()
-            .filter(|l| l.contains("result cache hit (whole file)") && l.contains(file))
-            .collect();
-        let unread = lines
-            .iter()
-            .filter(|l| l.contains("read") && l.contains("false"))
-            .count();
-        (lines.len(), unread)
-    };
+    let answered = |r: &support::Run, file: &str| r.whole_file_hits(file);
     settle();
     run();
     let r = run();
@@ -1781,21 +1727,7 @@ fn a_large_whole_file_entry_is_used_and_verified_like_a_small_one() {
         "Dockerfile",
         &format!("\u{feff}FROM debian:12\n{filler}RUN apt-get install -y curl\nMAINTAINER x\n"),
     );
-    let run = || {
-        support::Run::from(
-            p.command(&[
-                "-vv",
-                "check",
-                "--offline",
-                "--format",
-                "json",
-                "Dockerfile",
-            ])
-            .env("PLIMSOLL_CACHE_DIR", &cache)
-            .output()
-            .unwrap(),
-        )
-    };
+    let run = || p.check_cached(&cache, &["--format", "json", "Dockerfile"]);
     let whole_file = |r: &support::Run| r.stderr.matches("result cache hit (whole file)").count();
     let entry = || {
         let dirs: Vec<_> = std::fs::read_dir(cache.join("file-results"))

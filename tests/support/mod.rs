@@ -45,6 +45,21 @@ impl Run {
     /// The result-cache lookups of `plugin` a `-vv` run logged: (hits,
     /// misses).
     #[allow(dead_code, reason = "used by the test targets that count them")]
+    /// Of the whole-file result cache's hits logged by `-vv` for paths
+    /// containing `path`: how many, and how many without reading the file.
+    pub fn whole_file_hits(&self, path: &str) -> (usize, usize) {
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.contains("result cache hit (whole file)") && l.contains(path))
+            .collect();
+        let unread = lines
+            .iter()
+            .filter(|l| l.contains("read") && l.contains("false"))
+            .count();
+        (lines.len(), unread)
+    }
+
     pub fn cache_lookups(&self, plugin: &str) -> (usize, usize) {
         let count = |what: &str| {
             self.stderr
@@ -84,6 +99,18 @@ impl Project {
     }
 
     /// Runs `plimsoll ARGS` in the project directory.
+    /// `plimsoll -vv check --offline ARGS` with its caches under `cache`.
+    pub fn check_cached(&self, cache: &Path, args: &[&str]) -> Run {
+        let mut all = vec!["-vv", "check", "--offline"];
+        all.extend_from_slice(args);
+        Run::from(
+            self.command(&all)
+                .env("PLIMSOLL_CACHE_DIR", cache)
+                .output()
+                .unwrap(),
+        )
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().unwrap())
     }
