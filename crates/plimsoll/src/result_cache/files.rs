@@ -75,47 +75,45 @@ pub struct StatKey([u8; 32]);
 impl StatKey {
     pub const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 
-    /// The key of `path` with metadata `meta`, read at `now`.
-    #[cfg(unix)]
+    /// The key of `path` with metadata `meta`, read at `now`. Off Unix
+    /// there is no change time: `None`, and files are always read.
     pub fn of(
         path: &str,
         kubernetes: bool,
         meta: &std::fs::Metadata,
         now: std::time::SystemTime,
     ) -> Option<StatKey> {
-        use std::os::unix::fs::MetadataExt;
-        let nanos = |secs: i64, nsecs: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsecs);
-        let changed =
-            nanos(meta.mtime(), meta.mtime_nsec()).max(nanos(meta.ctime(), meta.ctime_nsec()));
-        let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i128;
-        if now - changed < Self::SETTLED.as_nanos() as i128 {
-            return None;
+        #[cfg(not(unix))]
+        {
+            let _ = (path, kubernetes, meta, now);
+            None
         }
-        let mut h = Sha256::new();
-        hash_part(&mut h, path.as_bytes());
-        h.update([kubernetes as u8]);
-        for n in [meta.dev(), meta.ino(), meta.size(), u64::from(meta.mode())] {
-            h.update(n.to_le_bytes());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let nanos =
+                |secs: i64, nsecs: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsecs);
+            let changed =
+                nanos(meta.mtime(), meta.mtime_nsec()).max(nanos(meta.ctime(), meta.ctime_nsec()));
+            let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i128;
+            if now - changed < Self::SETTLED.as_nanos() as i128 {
+                return None;
+            }
+            let mut h = Sha256::new();
+            hash_part(&mut h, path.as_bytes());
+            h.update([kubernetes as u8]);
+            for n in [meta.dev(), meta.ino(), meta.size(), u64::from(meta.mode())] {
+                h.update(n.to_le_bytes());
+            }
+            for (secs, nsecs) in [
+                (meta.mtime(), meta.mtime_nsec()),
+                (meta.ctime(), meta.ctime_nsec()),
+            ] {
+                h.update(secs.to_le_bytes());
+                h.update(nsecs.to_le_bytes());
+            }
+            Some(StatKey(h.finalize().into()))
         }
-        for (secs, nsecs) in [
-            (meta.mtime(), meta.mtime_nsec()),
-            (meta.ctime(), meta.ctime_nsec()),
-        ] {
-            h.update(secs.to_le_bytes());
-            h.update(nsecs.to_le_bytes());
-        }
-        Some(StatKey(h.finalize().into()))
-    }
-
-    /// Elsewhere there is no change time: files are always read.
-    #[cfg(not(unix))]
-    pub fn of(
-        _path: &str,
-        _kubernetes: bool,
-        _meta: &std::fs::Metadata,
-        _now: std::time::SystemTime,
-    ) -> Option<StatKey> {
-        None
     }
 }
 
@@ -148,6 +146,13 @@ struct Entry<'a> {
     /// Each file's path, [`StatKey`] and [`Stored`].
     #[serde(borrow)]
     files: Vec<(&'a str, Option<[u8; 32]>, Bytes<'a>)>,
+}
+
+/// Where `part`, a slice borrowed from `whole` when it was decoded, lies
+/// in it.
+fn range_in(whole: &[u8], part: &[u8]) -> std::ops::Range<usize> {
+    let at = part.as_ptr() as usize - whole.as_ptr() as usize;
+    at..at + part.len()
 }
 
 /// Bytes encoded as bytes (serde encodes `[u8]` as a sequence of numbers,
@@ -238,13 +243,9 @@ impl FileCache {
                 .ok()
                 .filter(|e| e.key == key)
                 .map(|e| {
-                    let base = raw.as_ptr() as usize;
                     e.files
                         .into_iter()
-                        .map(|(p, stat, b)| {
-                            let at = b.0.as_ptr() as usize - base;
-                            (p.to_string(), (stat, at..at + b.0.len()))
-                        })
+                        .map(|(p, stat, b)| (p.to_string(), (stat, range_in(&raw, b.0))))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -275,8 +276,9 @@ impl FileCache {
         kubernetes: bool,
         meta: &std::fs::Metadata,
     ) -> Option<StatKey> {
-        self.key.as_ref()?;
-        StatKey::of(path, kubernetes, meta, std::time::SystemTime::now())
+        self.enabled()
+            .then(|| StatKey::of(path, kubernetes, meta, std::time::SystemTime::now()))
+            .flatten()
     }
 
     /// The key of the file `path` holding `bytes`; `kubernetes`: a
@@ -329,14 +331,14 @@ impl FileCache {
             findings: stored.findings.into_iter().map(Finding::from).collect(),
             suppressed: stored.suppressed as usize,
             text: stored.text,
-            human: stored.human.filter(|b| Some(b.tag) == human_tag).map(|b| {
-                let at = b.text.0.as_ptr() as usize - self.raw.as_ptr() as usize;
-                Blocks {
+            human: stored
+                .human
+                .filter(|b| Some(b.tag) == human_tag)
+                .map(|b| Blocks {
                     tag: b.tag,
                     findings: b.findings as usize,
-                    text: BlockText::shared(self.raw.clone(), at..at + b.text.0.len()),
-                }
-            }),
+                    text: BlockText::shared(self.raw.clone(), range_in(&self.raw, b.text.0)),
+                }),
         })
     }
 
