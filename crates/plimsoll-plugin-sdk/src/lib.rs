@@ -46,6 +46,7 @@
 
 extern crate self as plimsoll_plugin_sdk;
 
+pub mod alloc;
 pub mod date;
 pub mod document;
 pub mod finding;

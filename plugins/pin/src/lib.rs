@@ -17,7 +17,8 @@ use plimsoll_plugin_sdk::prelude::*;
 // As the lint plugin (see there).
 #[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
 #[global_allocator]
-static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOC: plimsoll_plugin_sdk::alloc::SizeClasses<talc::wasm::WasmDynamicTalc> =
+    plimsoll_plugin_sdk::alloc::SizeClasses::new(talc::wasm::new_wasm_dynamic_allocator());
 use plimsoll_plugin_sdk::registry::{self, HostError, Resolved};
 
 pub use settings::{PinSettings, PlatformDigests};
