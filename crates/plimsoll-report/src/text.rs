@@ -64,7 +64,7 @@ fn is_hidden(c: char) -> bool {
 /// Whether `s` is printable ASCII apart from the bytes in `also`: then it
 /// holds no hidden character (a byte loop, where asking each decoded
 /// character is several comparisons; nearly all text is this).
-fn printable_ascii(s: &str, also: &[u8]) -> bool {
+pub(crate) fn printable_ascii(s: &str, also: &[u8]) -> bool {
     s.bytes()
         .all(|b| matches!(b, b' '..=b'~') || also.contains(&b))
 }
