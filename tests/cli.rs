@@ -895,6 +895,48 @@ fn findings_of_unselected_rules_are_not_counted_as_suppressed() {
     );
 }
 
+/// A named file that is a symbolic link is governed by the config closest
+/// to where it points; the link's own folder governs a plain file there.
+#[cfg(unix)]
+#[test]
+fn a_named_symlink_follows_the_config_where_it_points() {
+    let p = Project::new();
+    p.file("plimsoll.toml", "");
+    p.file("Dockerfile", BAD);
+    p.file("services/api/Dockerfile", BAD);
+    p.file("services/api/plimsoll.toml", "ignore = [\"PL3003\"]\n");
+    std::os::unix::fs::symlink(
+        p.path().join("services/api/Dockerfile"),
+        p.path().join("api.Dockerfile"),
+    )
+    .unwrap();
+    let r = p.run(&[
+        "check",
+        "--offline",
+        "--format",
+        "json",
+        "Dockerfile",
+        "api.Dockerfile",
+    ]);
+    let rules_of = |path: &str| -> Vec<String> {
+        r.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["location"]["path"] == path)
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        rules_of("Dockerfile").contains(&"PL3003".into()),
+        "{}",
+        r.stdout
+    );
+    let linked = rules_of("api.Dockerfile");
+    assert!(!linked.is_empty(), "{}", r.stdout);
+    assert!(!linked.contains(&"PL3003".into()), "{}", r.stdout);
+}
+
 #[test]
 fn each_file_follows_the_closest_config() {
     let p = Project::new();

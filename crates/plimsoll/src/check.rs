@@ -1145,6 +1145,7 @@ fn group_by_config(
     explicit: bool,
     cfg: &LoadedConfig,
     files: Vec<PathBuf>,
+    symlinks: &std::collections::HashSet<PathBuf>,
 ) -> Result<Vec<ConfigGroup>, UsageError> {
     if explicit {
         return Ok(vec![(None, files)]);
@@ -1160,7 +1161,8 @@ fn group_by_config(
     for f in files {
         let canonical = match (f.parent(), f.file_name()) {
             // A symbolic link is governed from where it points.
-            (Some(dir), Some(name)) if !f.is_symlink() => canonical_dirs
+            // (Discovery says which files are links: no `lstat` per file.)
+            (Some(dir), Some(name)) if !symlinks.contains(&f) => canonical_dirs
                 .entry(dir.to_path_buf())
                 .or_insert_with_key(|d| {
                     let d = if d.as_os_str().is_empty() {
@@ -1411,7 +1413,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     // Each file is governed by the plimsoll.toml closest to it (ruff's
     // model): a service's own config applies to its Dockerfiles whatever
     // directory the run starts from. `--config` names one for everything.
-    let groups = group_by_config(global.config.is_some(), &cfg, files)?;
+    let groups = group_by_config(global.config.is_some(), &cfg, files, &wanted.symlinks)?;
     let platform = crate::registry::parse_platform(plan.platform)?;
     let mut report = Report::default();
     let mut diffs: Vec<(String, String, String)> = Vec::new();

@@ -109,6 +109,9 @@ pub struct Wanted {
     kubernetes: GlobSet,
     /// Display paths of the files found through a `kubernetes` glob.
     pub kubernetes_files: std::sync::Arc<std::collections::HashSet<String>>,
+    /// The files found that are symbolic links (only named ones can be: a
+    /// directory search does not follow links).
+    pub symlinks: std::collections::HashSet<PathBuf>,
 }
 
 impl Wanted {
@@ -120,6 +123,7 @@ impl Wanted {
             kinds,
             kubernetes: exclude_set(kubernetes)?,
             kubernetes_files: Default::default(),
+            symlinks: Default::default(),
         })
     }
 
@@ -164,9 +168,15 @@ pub fn discover(
     let excluded = |p: &Path| config_glob_matches(exclude, p, base);
     let mut out = Vec::new();
     for root in paths {
-        // One stat for both questions (a thousand named files are a thousand
-        // stats either way).
-        let Ok(meta) = std::fs::metadata(root) else {
+        // One system call for the three questions, unless it is a link
+        // (a thousand named files are a thousand either way): whether it
+        // exists, is a file, and is a link (see `symlinks`).
+        let mut meta = std::fs::symlink_metadata(root);
+        if meta.as_ref().is_ok_and(|m| m.is_symlink()) {
+            wanted.symlinks.insert(root.clone());
+            meta = std::fs::metadata(root);
+        }
+        let Ok(meta) = meta else {
             return Err(DiscoverError::NotFound(root.clone()));
         };
         if meta.is_file() {
