@@ -895,16 +895,34 @@ fn findings_of_unselected_rules_are_not_counted_as_suppressed() {
     );
 }
 
-/// A named file that is a symbolic link is governed by the config closest
-/// to where it points; the link's own folder governs a plain file there.
-#[cfg(unix)]
-#[test]
-fn a_named_symlink_follows_the_config_where_it_points() {
+/// A project whose `services/api` has its own config (ignoring PL3003)
+/// beside the root's, each with a Dockerfile.
+fn project_with_a_service_config() -> Project {
     let p = Project::new();
     p.file("plimsoll.toml", "");
     p.file("Dockerfile", BAD);
     p.file("services/api/Dockerfile", BAD);
     p.file("services/api/plimsoll.toml", "ignore = [\"PL3003\"]\n");
+    p
+}
+
+/// The rule ids a JSON run reported for `path`.
+fn rule_ids_at(r: &support::Run, path: &str) -> Vec<String> {
+    r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["location"]["path"] == path)
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A named file that is a symbolic link is governed by the config closest
+/// to where it points; the link's own folder governs a plain file there.
+#[cfg(unix)]
+#[test]
+fn a_named_symlink_follows_the_config_where_it_points() {
+    let p = project_with_a_service_config();
     std::os::unix::fs::symlink(
         p.path().join("services/api/Dockerfile"),
         p.path().join("api.Dockerfile"),
@@ -918,44 +936,20 @@ fn a_named_symlink_follows_the_config_where_it_points() {
         "Dockerfile",
         "api.Dockerfile",
     ]);
-    let rules_of = |path: &str| -> Vec<String> {
-        r.json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["location"]["path"] == path)
-            .map(|f| f["rule_id"].as_str().unwrap().to_string())
-            .collect()
-    };
-    assert!(
-        rules_of("Dockerfile").contains(&"PL3003".into()),
-        "{}",
-        r.stdout
-    );
-    let linked = rules_of("api.Dockerfile");
+    let root = rule_ids_at(&r, "Dockerfile");
+    assert!(root.contains(&"PL3003".into()), "{}", r.stdout);
+    let linked = rule_ids_at(&r, "api.Dockerfile");
     assert!(!linked.is_empty(), "{}", r.stdout);
     assert!(!linked.contains(&"PL3003".into()), "{}", r.stdout);
 }
 
 #[test]
 fn each_file_follows_the_closest_config() {
-    let p = Project::new();
-    p.file("plimsoll.toml", "");
-    p.file("Dockerfile", BAD);
-    p.file("services/api/Dockerfile", BAD);
-    p.file("services/api/plimsoll.toml", "ignore = [\"PL3003\"]\n");
+    let p = project_with_a_service_config();
     // A hadolint file in a subfolder never displaces the repository's config.
     p.file("services/web/Dockerfile", BAD);
     p.file("services/web/.hadolint.yaml", "ignored: [DL3007]\n");
-    let rules_of = |r: &support::Run, path: &str| -> Vec<String> {
-        r.json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["location"]["path"] == path)
-            .map(|f| f["rule_id"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let rules_of = rule_ids_at;
     let r = p.run(&["check", "--offline", "--format", "json"]);
     assert!(rules_of(&r, "Dockerfile").contains(&"PL3003".into()));
     assert!(
