@@ -1635,6 +1635,108 @@ fn human_blocks_kept_by_the_result_cache_are_what_rendering_gives() {
     assert_eq!(styled_again.stdout, styled_afresh.stdout);
 }
 
+/// A re-run writes an unchanged file's JSON elements as the result cache
+/// kept them (added by the first JSON run that found the file unchanged),
+/// and the document is the one writing them afresh gives: after human runs
+/// (whose blocks the JSON elements do not replace), after an edit, and with
+/// a human report in the same run.
+#[test]
+fn json_elements_kept_by_the_result_cache_are_what_writing_gives() {
+    let p = Project::new();
+    let cache = p.path().join("cache");
+    p.file(
+        "a/Dockerfile",
+        "FROM debian:12\nMAINTAINER \"x\\\" <x@é>\nRUN cd /tmp && make\n",
+    );
+    p.file("b/Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n");
+    p.file("c/Dockerfile", "FROM alpine:3.20@sha256:0000000000000000000000000000000000000000000000000000000000000000\nUSER 1000\nHEALTHCHECK NONE\n");
+    let run = |args: &[&str], cached: bool| {
+        let mut all = vec!["-vv", "check", "--offline", "--fail-on", "never"];
+        if !cached {
+            all.push("--no-result-cache");
+        }
+        all.extend_from_slice(args);
+        let mut c = p.command(&all);
+        c.env("PLIMSOLL_CACHE_DIR", &cache);
+        support::Run::from(c.output().unwrap())
+    };
+    let count = |r: &support::Run, what: &str| r.stderr.matches(what).count();
+    let (kept, rendered) = (
+        |r: &support::Run| count(r, "JSON elements from the result cache"),
+        |r: &support::Run| count(r, "JSON elements rendered for the result cache"),
+    );
+    let human_kept = |r: &support::Run| count(r, "human blocks from the result cache");
+    let json = ["--format", "json"];
+    let afresh = run(&json, false);
+    assert!(afresh.stdout.contains("MAINTAINER"), "{}", afresh.stdout);
+    let findings = |r: &support::Run| r.json()["findings"].as_array().unwrap().len();
+    assert!(findings(&afresh) > 3, "{}", afresh.stdout);
+
+    // The run that checks the files keeps their findings alone; the next
+    // (human) adds its blocks. The first JSON run finds the answers without
+    // elements, renders them for the cache, and the next copies them. The
+    // human blocks are still kept after it.
+    let checked = run(&["--color", "never"], true);
+    assert_eq!(
+        checked
+            .stderr
+            .matches("rendered for the result cache")
+            .count(),
+        0
+    );
+    let human = run(&["--color", "never"], true);
+    assert_eq!(
+        count(&human, "human blocks rendered for the result cache"),
+        3,
+        "{}",
+        human.stderr
+    );
+    assert_eq!(human.stdout, checked.stdout);
+    let first = run(&json, true);
+    assert_eq!((kept(&first), rendered(&first)), (0, 3), "{}", first.stderr);
+    let again = run(&json, true);
+    assert_eq!((kept(&again), rendered(&again)), (3, 0), "{}", again.stderr);
+    assert_eq!(first.stdout, afresh.stdout);
+    assert_eq!(again.stdout, afresh.stdout);
+    let human_again = run(&["--color", "never"], true);
+    assert_eq!(human_kept(&human_again), 3, "{}", human_again.stderr);
+    assert_eq!(human_again.stdout, human.stdout);
+
+    // An edited file is checked and written again; the others are copied.
+    p.file(
+        "b/Dockerfile",
+        "FROM alpine:3.20\nRUN apk add curl wget\nUSER 1000\n",
+    );
+    let edited = run(&json, true);
+    assert_eq!(
+        (kept(&edited), rendered(&edited)),
+        (2, 0),
+        "{}",
+        edited.stderr
+    );
+    assert_eq!(edited.stdout, run(&json, false).stdout);
+    assert_ne!(edited.stdout, afresh.stdout);
+    // Both reports at once.
+    let out = p.path().join("report.json");
+    let both = run(
+        &[
+            "--format",
+            "human",
+            "--output",
+            "-",
+            "--format",
+            "json",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        true,
+    );
+    // The edited file's elements are added by this run, the first to find
+    // it unchanged.
+    assert_eq!((kept(&both), rendered(&both)), (2, 1), "{}", both.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), edited.stdout);
+}
+
 /// A file whose metadata is what it was when its answer was kept (and old
 /// enough that a write since would show in it) is not read at all by a
 /// run whose reports show no file text (JSON, concise, human with kept

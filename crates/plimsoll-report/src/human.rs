@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use annotate_snippets::{AnnotationKind, Group, Level as ALevel, Renderer, Snippet};
 
+pub use crate::blocks::{BlockText, Blocks};
 use crate::text::{self, block, line, source_with_offsets};
 use crate::{Applicability, Level, Location, Report};
 
@@ -27,65 +28,6 @@ impl HumanOptions {
     /// shown): blocks rendered with another tag are not reused.
     pub fn blocks_tag(&self) -> u8 {
         u8::from(self.styled) | (u8::from(self.show_fixes) << 1)
-    }
-}
-
-/// The blocks of one target's findings, rendered when it was checked and
-/// kept with its findings by the result cache, so that a re-run shows an
-/// unchanged file's findings without rendering them again.
-#[derive(Debug, Clone)]
-pub struct Blocks {
-    /// [`HumanOptions::blocks_tag`] of the options they were rendered with.
-    pub tag: u8,
-    /// How many findings they show (all of the target's, in report order).
-    pub findings: usize,
-    pub text: BlockText,
-}
-
-/// The text of [`Blocks`]: rendered by this run, or a range of bytes held
-/// by something shared (the result cache's entry, mapped), which the report
-/// writes out as they are rather than copying megabytes into a string.
-#[derive(Clone)]
-pub struct BlockText(BlockBytes);
-
-#[derive(Clone)]
-enum BlockBytes {
-    Owned(String),
-    Shared(
-        std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>,
-        std::ops::Range<usize>,
-    ),
-}
-
-impl BlockText {
-    /// `owner`'s bytes in `range`, which hold blocks this reporter rendered
-    /// (an empty text when the range is out of bounds).
-    pub fn shared(
-        owner: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync>,
-        range: std::ops::Range<usize>,
-    ) -> BlockText {
-        BlockText(BlockBytes::Shared(owner, range))
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            BlockBytes::Owned(s) => s.as_bytes(),
-            BlockBytes::Shared(owner, range) => {
-                (**owner).as_ref().get(range.clone()).unwrap_or_default()
-            }
-        }
-    }
-}
-
-impl From<String> for BlockText {
-    fn from(s: String) -> BlockText {
-        BlockText(BlockBytes::Owned(s))
-    }
-}
-
-impl std::fmt::Debug for BlockText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        String::from_utf8_lossy(self.as_bytes()).fmt(f)
     }
 }
 
@@ -208,26 +150,19 @@ pub fn render_pieces<'a>(report: &'a Report, opts: &HumanOptions) -> Rendered<'a
     let tag = opts.blocks_tag();
     let mut pieces: Vec<Piece> = Vec::new();
     let mut to_render = 0;
-    let mut i = 0;
-    while i < findings.len() {
-        let target = findings[i].location.target();
-        let n = findings[i..]
-            .iter()
-            .take_while(|f| f.location.target() == target)
-            .count();
+    for (target, run) in crate::blocks::by_target(findings) {
         match report.human_blocks.get(target) {
-            Some(b) if b.tag == tag && b.findings == n => {
+            Some(b) if b.tag == tag && b.findings == run.len() => {
                 pieces.push(Piece::Kept(b.text.as_bytes()))
             }
             _ => {
-                to_render += n;
+                to_render += run.len();
                 match pieces.last_mut() {
-                    Some(Piece::Render(r)) if r.end == i => r.end = i + n,
-                    _ => pieces.push(Piece::Render(i..i + n)),
+                    Some(Piece::Render(r)) if r.end == run.start => r.end = run.end,
+                    _ => pieces.push(Piece::Render(run)),
                 }
             }
         }
-        i += n;
     }
     // Each finding's block stands alone: large reports are rendered on
     // every core, each worker a contiguous share of what is to render.

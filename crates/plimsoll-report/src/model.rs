@@ -241,7 +241,12 @@ pub struct Report {
     /// by target: the human report copies them when they show exactly that
     /// target's findings with its options, and renders the rest.
     #[serde(skip)]
-    pub human_blocks: std::collections::HashMap<String, crate::human::Blocks>,
+    pub human_blocks: std::collections::HashMap<String, crate::blocks::Blocks>,
+    /// The JSON document's elements rendered for a target's findings when
+    /// it was checked, by target: copied when they are exactly that
+    /// target's findings.
+    #[serde(skip)]
+    pub json_blocks: std::collections::HashMap<String, crate::blocks::Blocks>,
 }
 
 /// The tag of rules whose fix moves an existing pin (a stale pin updated, a
@@ -337,6 +342,7 @@ impl Report {
         }
         // Kept under the paths as given, which they show.
         out.human_blocks.clear();
+        out.json_blocks.clear();
         out.sources = self
             .sources
             .iter()

@@ -156,6 +156,7 @@ fn report(src: &str, shift: u32) -> Report {
         fixed: 0,
         applied: vec![],
         human_blocks: Default::default(),
+        json_blocks: Default::default(),
     }
 }
 
@@ -289,6 +290,62 @@ fn human_pieces_find_lines_starting_with_a_prefix() {
 #[test]
 fn json() {
     insta::assert_snapshot!(json::render(&report(DOCKERFILE, 0), "0.1.0", 3));
+}
+
+/// A target's kept JSON elements are copied only when they are as many as
+/// the report's findings for it, rendered by this layout; what
+/// [`json::target_blocks`] renders is what the whole document shows, for
+/// any target kept or not.
+#[test]
+fn json_elements_kept_for_a_target() {
+    let mut r = report(DOCKERFILE, 0);
+    r.sort();
+    let whole = json::render(&r, "0.1.0", 3);
+    let targets: Vec<String> = r.targets.clone();
+    for kept in [&targets[..1], &targets[1..], &targets[..]] {
+        let mut with = r.clone();
+        for t in kept {
+            let mine: Vec<Finding> = r
+                .findings
+                .iter()
+                .filter(|f| f.location.target() == t)
+                .cloned()
+                .collect();
+            assert!(!mine.is_empty());
+            let blocks = json::target_blocks(&mine);
+            assert_eq!(blocks.findings, mine.len());
+            assert!(whole.contains(std::str::from_utf8(blocks.text.as_bytes()).unwrap()));
+            with.json_blocks.insert(t.clone(), blocks);
+        }
+        assert_eq!(json::render(&with, "0.1.0", 3), whole, "{kept:?} kept");
+    }
+    let path = "svc/Dockerfile";
+    let n = r
+        .findings
+        .iter()
+        .filter(|f| f.location.target() == path)
+        .count();
+    let held: std::sync::Arc<dyn AsRef<[u8]> + Send + Sync> =
+        std::sync::Arc::new(b"before\n    \"KEPT\" after".to_vec());
+    let sentinel = |findings, tag| blocks::Blocks {
+        tag,
+        findings,
+        text: blocks::BlockText::shared(held.clone(), 6..17),
+    };
+    let with = |b: blocks::Blocks| {
+        let mut r = r.clone();
+        r.json_blocks.insert(path.to_string(), b);
+        json::render(&r, "0.1.0", 3)
+    };
+    let used = with(sentinel(n, json::BLOCKS_TAG));
+    // The image's finding first, then the file's (the report's order).
+    assert!(used.contains("},\n    \"KEPT\"\n  ]") && !used.contains("MAINTAINER is deprecated"));
+    for other in [
+        sentinel(n - 1, json::BLOCKS_TAG),
+        sentinel(n, json::BLOCKS_TAG ^ 1),
+    ] {
+        assert_eq!(with(other), whole);
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use plimsoll_config::LoadedConfig;
 use plimsoll_dockerfile::Dockerfile;
 use plimsoll_host::{Host, Plugin};
+use plimsoll_report::blocks::Blocks;
 use plimsoll_report::{Finding, Location, Position, Region, Report, RuleInfo, RunError};
 use plimsoll_services::RunServices;
 
@@ -59,6 +60,10 @@ pub struct Engine {
     /// findings are rendered as it is checked, and the result cache keeps
     /// the blocks with them.
     pub human: Option<plimsoll_report::human::HumanOptions>,
+    /// Whether the run writes a JSON report: a file's findings are
+    /// rendered as the document's elements as it is checked, and the result
+    /// cache keeps them with them.
+    pub json: bool,
     /// Whether a report of the run shows files' text (snippets, SARIF
     /// fingerprints): if not, an unchanged file whose answer the result
     /// cache keeps is not read (see the result cache's `StatKey`).
@@ -158,7 +163,9 @@ struct FileResult {
     /// cache does not keep.
     asked: Option<Vec<plimsoll_host::Transcript>>,
     /// The human report's blocks for `findings`.
-    human: Option<plimsoll_report::human::Blocks>,
+    human: Option<Blocks>,
+    /// The JSON document's elements for `findings`.
+    json: Option<Blocks>,
 }
 
 /// Targets from which the pooling allocator pays for its set-up (measured:
@@ -355,6 +362,7 @@ pub fn engine(
             files: Default::default(),
             answering: Vec::new(),
             human: None,
+            json: false,
             sources_shown: true,
         },
         errors,
@@ -777,12 +785,7 @@ impl Engine {
 
     /// The human report's blocks for a file's findings (in report order),
     /// when the run writes one.
-    fn human_blocks(
-        &self,
-        path: &str,
-        text: &str,
-        findings: &[Finding],
-    ) -> Option<plimsoll_report::human::Blocks> {
+    fn human_blocks(&self, path: &str, text: &str, findings: &[Finding]) -> Option<Blocks> {
         let opts = self.human.as_ref()?;
         Some(plimsoll_report::human::target_blocks(
             path,
@@ -790,6 +793,45 @@ impl Engine {
             findings,
             opts,
         ))
+    }
+
+    /// The JSON document's elements for a file's findings (in report
+    /// order), when the run writes one.
+    fn json_blocks(&self, findings: &[Finding]) -> Option<Blocks> {
+        self.json
+            .then(|| plimsoll_report::json::target_blocks(findings))
+    }
+
+    /// The renderings of a cached answer's findings this run writes: the
+    /// ones kept with it, the others rendered now (from `text`, for the
+    /// human blocks) and kept with it for the next run.
+    fn renderings(
+        &self,
+        path: &str,
+        text: Option<&str>,
+        hit: &mut crate::result_cache::FileAnswer,
+    ) {
+        let human = match (&hit.human, text) {
+            (None, Some(text)) => self.human_blocks(path, text, &hit.findings),
+            _ => None,
+        };
+        let json = match &hit.json {
+            None => self.json_blocks(&hit.findings),
+            Some(_) => None,
+        };
+        if human.is_some() {
+            tracing::debug!(path, "human blocks rendered for the result cache");
+        }
+        match &json {
+            Some(_) => tracing::debug!(path, "JSON elements rendered for the result cache"),
+            None if self.json => tracing::debug!(path, "JSON elements from the result cache"),
+            None => {}
+        }
+        if human.is_some() || json.is_some() {
+            self.files.keep_blocks(path, human.clone(), json.clone());
+        }
+        hit.human = hit.human.take().or(human);
+        hit.json = hit.json.take().or(json);
     }
 
     /// Checks one file, fixing it first when asked.
@@ -806,7 +848,7 @@ impl Engine {
         // Unchanged since its answer was kept, and nothing of the report
         // needs its text: not read at all (see the result cache's `StatKey`).
         if let Some(stat) = stat.filter(|_| !self.sources_shown)
-            && let Some(hit) = self.files.get(
+            && let Some(mut hit) = self.files.get(
                 &path,
                 Lookup::Stat(stat),
                 self.services.registry(),
@@ -820,12 +862,14 @@ impl Engine {
             if hit.human.is_some() {
                 tracing::debug!(path, "human blocks from the result cache");
             }
+            self.renderings(&path, None, &mut hit);
             return FileResult {
                 path,
                 text: hit.text,
                 findings: hit.findings,
                 suppressed: hit.suppressed,
                 human: hit.human,
+                json: hit.json,
                 ..Default::default()
             };
         }
@@ -843,7 +887,7 @@ impl Engine {
         let Some(key) = self.files.file_key(&path, kubernetes, &bytes) else {
             return self.check_bytes(path, bytes, None);
         };
-        if let Some(hit) = self.files.get(
+        if let Some(mut hit) = self.files.get(
             &path,
             Lookup::Bytes(&key, stat),
             self.services.registry(),
@@ -854,26 +898,22 @@ impl Engine {
             }
             let text = hit
                 .text
+                .take()
                 .or_else(|| String::from_utf8(bytes).ok())
                 .unwrap_or_default();
+            if hit.human.is_some() {
+                tracing::debug!(path, "human blocks from the result cache");
+            }
             // Kept with the answer when rendered with this run's options
             // (`get` checks); else rendered now, and kept for the next run.
-            let human = match hit.human {
-                Some(b) => {
-                    tracing::debug!(path, "human blocks from the result cache");
-                    Some(b)
-                }
-                None => self.human_blocks(&path, &text, &hit.findings).inspect(|b| {
-                    tracing::debug!(path, "human blocks rendered for the result cache");
-                    self.files.keep_blocks(&path, b.clone());
-                }),
-            };
+            self.renderings(&path, Some(&text), &mut hit);
             return FileResult {
                 path,
                 text: Some(text),
                 findings: hit.findings,
                 suppressed: hit.suppressed,
-                human,
+                human: hit.human,
+                json: hit.json,
                 ..Default::default()
             };
         }
@@ -890,16 +930,21 @@ impl Engine {
             // stable sort of all).
             let mut findings = std::mem::take(&mut res.findings);
             findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            let human = self.human_blocks(&res.path, &text, &findings);
+            // Kept without their renderings: the report renders them on
+            // every core, and the next run that finds the file unchanged
+            // adds them (`renderings`). Rendered here for the cache too,
+            // they cost a first run over the corpus 10% of its time and
+            // 5-20 MiB (human, JSON) that a run in a fresh CI job never
+            // gets back.
             let answer = crate::result_cache::FileAnswer {
+                human: None,
+                json: None,
                 findings,
                 suppressed: res.suppressed,
                 text: (text.as_bytes() != bytes.as_slice()).then(|| text.clone()),
-                human,
             };
             self.files.put(&res.path, &key, stat, &answer, asked);
             res.findings = answer.findings;
-            res.human = answer.human;
             res.text = Some(text);
         }
         res
@@ -1449,6 +1494,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         engine.platform = platform.clone();
         engine.diff_only = plan.diff;
         engine.human = output::human_options(&formats, fail_level);
+        engine.json = output::writes_json(&formats);
         engine.sources_shown = output::shows_sources(&formats);
         if with_images && !engine.plugins().iter().any(|p| self::checks_images(p)) {
             crate::diag!(
@@ -1507,6 +1553,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
             }
             if let Some(b) = r.human {
                 report.human_blocks.insert(r.path.clone(), b);
+            }
+            if let Some(b) = r.json {
+                report.json_blocks.insert(r.path.clone(), b);
             }
             report.findings.extend(r.findings);
             report.errors.extend(r.errors);

@@ -197,6 +197,13 @@ pub fn human_options(outputs: &Outputs, fail: Option<Level>) -> Option<human::Hu
         .map(|(_, dest)| human_options_for(dest.as_deref(), outputs, fail))
 }
 
+/// Whether the run writes a JSON report: each file's findings are rendered
+/// as its elements as the file is checked, and the result cache keeps them
+/// with the findings.
+pub fn writes_json(outputs: &Outputs) -> bool {
+    outputs.list.iter().any(|(f, _)| *f == Format::Json)
+}
+
 /// Whether a report in `outputs` shows files' text: human blocks (kept
 /// by the result cache with their findings, or rendered from the text),
 /// JSON and concise lines do not; SARIF (fingerprints), GitHub, GitLab and

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use plimsoll_host::{Host, Transcript};
-use plimsoll_report::human::{BlockText, Blocks};
+use plimsoll_report::blocks::{BlockText, Blocks};
 use plimsoll_report::{Finding, Fix, Level, Location, Region};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -136,6 +136,9 @@ pub struct FileAnswer {
     /// The human report's blocks for these findings, when a run with human
     /// output rendered them.
     pub human: Option<Blocks>,
+    /// The JSON document's elements for these findings, when a run with
+    /// JSON output rendered them.
+    pub json: Option<Blocks>,
 }
 
 /// The entry: its key and each file's [`Stored`], encoded (borrowed when
@@ -179,9 +182,11 @@ struct Stored<'a> {
     text: Option<String>,
     /// The plugins' transcripts that asked the host anything, as JSON.
     asked: Vec<String>,
-    /// Borrowed when read: only a run with human output copies them.
+    /// Borrowed when read: a run writes them from the entry's bytes.
     #[serde(borrow)]
     human: Option<StoredBlocks<'a>>,
+    #[serde(borrow)]
+    json: Option<StoredBlocks<'a>>,
 }
 
 /// [`Blocks`] as the entry holds them.
@@ -327,24 +332,27 @@ impl FileCache {
         {
             restat.insert(path.to_string(), stat.0);
         }
+        let kept = |b: StoredBlocks| Blocks {
+            tag: b.tag,
+            findings: b.findings as usize,
+            text: BlockText::shared(self.raw.clone(), range_in(&self.raw, b.text.0)),
+        };
         Some(FileAnswer {
             findings: stored.findings.into_iter().map(Finding::from).collect(),
             suppressed: stored.suppressed as usize,
             text: stored.text,
-            human: stored
-                .human
-                .filter(|b| Some(b.tag) == human_tag)
-                .map(|b| Blocks {
-                    tag: b.tag,
-                    findings: b.findings as usize,
-                    text: BlockText::shared(self.raw.clone(), range_in(&self.raw, b.text.0)),
-                }),
+            human: stored.human.filter(|b| Some(b.tag) == human_tag).map(kept),
+            json: stored
+                .json
+                .filter(|b| b.tag == plimsoll_report::json::BLOCKS_TAG)
+                .map(kept),
         })
     }
 
-    /// Keeps the human blocks rendered for the answer `path` has (this
-    /// run's or the one read), with it.
-    pub fn keep_blocks(&self, path: &str, blocks: Blocks) {
+    /// Keeps the human blocks and JSON elements rendered for the answer
+    /// `path` has (this run's or the one read), with it (each in place of
+    /// the one it had).
+    pub fn keep_blocks(&self, path: &str, human: Option<Blocks>, json: Option<Blocks>) {
         let Ok(mut fresh) = self.fresh.lock() else {
             return;
         };
@@ -362,7 +370,12 @@ impl FileCache {
         let Ok(mut stored) = postcard::from_bytes::<Stored>(&encoded) else {
             return;
         };
-        stored.human = Some(StoredBlocks::from(&blocks));
+        if let Some(b) = &human {
+            stored.human = Some(StoredBlocks::from(b));
+        }
+        if let Some(b) = &json {
+            stored.json = Some(StoredBlocks::from(b));
+        }
         if let Ok(bytes) = postcard::to_stdvec(&stored) {
             fresh.insert(path.to_string(), (stat, bytes));
         }
@@ -395,6 +408,7 @@ impl FileCache {
             text: answer.text.clone(),
             asked,
             human: answer.human.as_ref().map(StoredBlocks::from),
+            json: answer.json.as_ref().map(StoredBlocks::from),
         };
         if let (Ok(bytes), Ok(mut fresh)) = (postcard::to_stdvec(&stored), self.fresh.lock()) {
             fresh.insert(path.to_string(), (stat.map(|s| s.0), bytes));
