@@ -1911,7 +1911,9 @@ fn a_large_whole_file_entry_is_used_and_verified_like_a_small_one() {
 
 /// A run over many targets keeps its answers in the whole-file layer only
 /// (an entry per (plugin, file) costs more than the check on a cold
-/// cache); a small run writes the per-plugin entries too.
+/// cache), and looks for per-plugin entries only where there are some; a
+/// small run writes the per-plugin entries too, and a large run then finds
+/// them.
 #[test]
 fn only_small_runs_write_an_entry_per_plugin_and_file() {
     let p = Project::new();
@@ -1953,6 +1955,9 @@ fn only_small_runs_write_an_entry_per_plugin_and_file() {
     let whole = run(&["."]);
     assert!(whole.json()["findings"].as_array().unwrap().len() >= many);
     assert_eq!(files_under("results"), 0, "{}", whole.stderr);
+    // With no per-plugin entries to find, and none to write, it looked
+    // for none.
+    assert_eq!(whole.cache_lookups("lint"), (0, 0), "{}", whole.stderr);
     assert_eq!(files_under("file-results"), 1);
     let again = run(&["."]);
     assert_eq!(
@@ -1976,5 +1981,20 @@ fn only_small_runs_write_an_entry_per_plugin_and_file() {
         (1, 1),
         "{}",
         one_again.stderr
+    );
+    // A large run over another list of targets finds the two files' answers
+    // the small runs kept, and checks the rest.
+    p.file("svc40/Dockerfile", "FROM debian:12\nMAINTAINER new\n");
+    let larger = run(&["."]);
+    assert_eq!(
+        larger.cache_lookups("lint"),
+        (2, many - 1),
+        "{}",
+        larger.stderr
+    );
+    let count = |r: &support::Run| r.json()["findings"].as_array().unwrap().len();
+    assert_eq!(
+        count(&larger),
+        count(&whole) + count(&run(&["svc40/Dockerfile"]))
     );
 }

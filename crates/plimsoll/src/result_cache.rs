@@ -201,6 +201,41 @@ pub struct ResultCache {
     salt: String,
     /// Answers are written (see [`ResultCache::write_for`]).
     writes: bool,
+    /// Which of the 256 directories entries are kept in (by their keys'
+    /// first byte) there were when the run started: a key whose directory
+    /// was not there has no entry, and is not looked for. A run over a
+    /// thousand files that an earlier large run left no entries for (it
+    /// writes none, [`PER_PLUGIN_ENTRIES_UP_TO`]) then neither hashes each
+    /// file once per plugin nor tries to open thousands of missing files
+    /// (the first run over the corpus: ~8% slower than without the cache).
+    shards: [u64; 4],
+}
+
+/// The entry directories under `dir`, as a set of their names' byte
+/// values (`00` to `ff`).
+fn shards_in(dir: Option<&Path>) -> [u64; 4] {
+    let mut set = [0u64; 4];
+    let names = dir
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok());
+    for name in names {
+        if let Some(b) = shard_of(&name) {
+            set[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+    }
+    set
+}
+
+/// The directory byte of a key or a directory name: its first two
+/// characters, as lowercase hex.
+fn shard_of(name: &str) -> Option<u8> {
+    let two = name.get(..2)?;
+    (two.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| u8::from_str_radix(two, 16).ok())
+    .flatten()
 }
 
 /// The most targets a run may have and still write an entry per (plugin,
@@ -246,6 +281,7 @@ impl ResultCache {
             None => String::new(),
         };
         ResultCache {
+            shards: shards_in(store.dir.as_deref()),
             store,
             salt,
             writes: true,
@@ -259,8 +295,13 @@ impl ResultCache {
     }
 
     /// The key of `plugin`'s answer for the file `path` holding `text`.
+    /// `None` when the answer is neither kept nor looked for: the cache is
+    /// off, or this run writes no entries and there are none.
     pub fn key(&self, plugin: &plimsoll_host::Plugin, path: &str, text: &[u8]) -> Option<String> {
         self.store.dir.as_ref()?;
+        if !self.writes && self.shards == [0; 4] {
+            return None;
+        }
         let mut h = Sha256::new();
         h.update(self.salt.as_bytes());
         hash_plugin(&mut h, plugin.into());
@@ -277,6 +318,10 @@ impl ResultCache {
         key: &str,
         registry: &dyn plimsoll_host::RegistryService,
     ) -> Option<(Vec<Finding>, plimsoll_host::Transcript)> {
+        let b = shard_of(key)?;
+        if self.shards[usize::from(b >> 6)] & (1 << (b & 63)) == 0 {
+            return None;
+        }
         let entry: Entry = self.store.get(host, key)?;
         (entry.key == key && entry.asked.still_holds(registry))
             .then_some((entry.findings, entry.asked))
