@@ -18,8 +18,12 @@
 //! on the next call, docs/plugins/authoring.md).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
+
+// Keyed by whole scripts, hashed on every parse: FxHash, not SipHash (no
+// key here comes from anyone who could aim at collisions but the
+// Dockerfile's author, whose own check it would slow).
+use rustc_hash::FxHashMap as HashMap;
 
 use super::syntax::{self, Dialect, Syntax};
 use super::{Script, from_syntax};

@@ -151,16 +151,24 @@ pub fn credential_shape(v: &str) -> Option<&'static str> {
     // searched for only when its first two bytes are there (a word of a RUN
     // line often holds `--`, `:/`, `py` or `np`, and each search costs a
     // searcher's set-up).
-    const MARKERS: [&[u8]; 14] = [
+    const MARKERS: [&[u8; 2]; 14] = [
         b"AK", b"AS", b"gh", b"gi", b"gl", b"xo", b"sk", b"rk", b"AI", b"np", b"py", b"ey", b"--",
         b":/",
     ];
-    let bit = |pair: &[u8]| {
-        MARKERS
-            .iter()
-            .position(|m| *m == pair)
-            .map_or(0u16, |i| 1 << i)
+    /// By byte: the markers it is the first (`[0]`) or second (`[1]`)
+    /// byte of, as bits; a pair of bytes is marker `i` when both say `i`
+    /// (two lookups a byte, where comparing with each marker was fourteen).
+    static BY_BYTE: [[u16; 256]; 2] = {
+        let mut t = [[0u16; 256]; 2];
+        let mut i = 0;
+        while i < MARKERS.len() {
+            t[0][MARKERS[i][0] as usize] |= 1 << i;
+            t[1][MARKERS[i][1] as usize] |= 1 << i;
+            i += 1;
+        }
+        t
     };
+    let bit = |pair: &[u8]| BY_BYTE[0][pair[0] as usize] & BY_BYTE[1][pair[1] as usize];
     let seen = v.as_bytes().windows(2).fold(0u16, |seen, w| seen | bit(w));
     if seen == 0 {
         return None;
@@ -325,6 +333,41 @@ mod tests {
             Some("a private key")
         );
         assert_eq!(credential_shape("https://example.com/a@b"), None);
+        // Every shape, found wherever it is in the value (each marker's
+        // pair of bytes is looked up in the table of first and second
+        // bytes), and not when the prefix is cut or its case changed.
+        let tail = "0123456789abcdefghijABCDEFGHIJ0123456789abcdefghijABCDEFGHIJ";
+        for (prefix, what) in [
+            ("ASIA", "an AWS access key id"),
+            ("ghs_", "a GitHub token"),
+            ("github_pat_", "a GitHub fine-grained token"),
+            ("glpat-", "a GitLab token"),
+            ("xoxb-", "a Slack token"),
+            ("sk_live_", "a Stripe key"),
+            ("rk_live_", "a Stripe key"),
+            ("AIza", "a Google API key"),
+            ("npm_", "an npm token"),
+            ("pypi-AgEIcHlwaS5vcmc", "a PyPI token"),
+        ] {
+            let tail = if prefix.starts_with('A') && prefix != "AIza" {
+                "0123456789ABCDEFGHIJ"
+            } else {
+                tail
+            };
+            assert_eq!(credential_shape(&format!("{prefix}{tail}")), Some(what), "{prefix}");
+            assert_eq!(credential_shape(&format!("x={prefix}{tail}")), Some(what), "{prefix}");
+            assert_eq!(credential_shape(&format!("{}{tail}", &prefix[1..])), None, "{prefix}");
+            let other_case = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+                prefix.to_ascii_lowercase()
+            } else {
+                prefix.to_ascii_uppercase()
+            };
+            assert_eq!(credential_shape(&format!("{other_case}{tail}")), None, "{prefix}");
+        }
+        assert_eq!(
+            credential_shape("eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4"),
+            Some("a JSON Web Token")
+        );
         assert!(looks_random("q8Zr2LmX9vTb4NwKc7HdYp3Fs6JgE1Ua"));
         assert!(!looks_random(
             "4b041a59f036045c020727f56156cae3ccc1e74b5629d76c60342eb97ec11"

@@ -2,7 +2,7 @@
 //! with their syntax trees, spans in the Dockerfile, and which variables are
 //! known not to split — the Dockerfile context ShellCheck lacks.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use plimsoll_analysis::shell::RunScript;
 use plimsoll_analysis::shell::syntax::{ParameterRef, PartKind, Quoting, ShWord, Syntax};
@@ -100,7 +100,7 @@ impl<'a> SafeVariables<'a> {
                 assigned.push((f.variable.as_str(), literal.then_some(v), Some(0)));
             }
         }
-        let mut script: HashMap<&str, (bool, usize)> = HashMap::new();
+        let mut script: HashMap<&str, (bool, usize)> = HashMap::default();
         for (name, _, at) in &assigned {
             let e = script.entry(name).or_insert((true, usize::MAX));
             e.1 = e.1.min(at.unwrap_or(usize::MAX));

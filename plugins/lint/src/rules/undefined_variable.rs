@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use plimsoll_plugin_sdk::dockerfile::shell::Lexer;
 use plimsoll_plugin_sdk::prelude::*;
