@@ -354,15 +354,31 @@ mod tests {
             } else {
                 tail
             };
-            assert_eq!(credential_shape(&format!("{prefix}{tail}")), Some(what), "{prefix}");
-            assert_eq!(credential_shape(&format!("x={prefix}{tail}")), Some(what), "{prefix}");
-            assert_eq!(credential_shape(&format!("{}{tail}", &prefix[1..])), None, "{prefix}");
+            assert_eq!(
+                credential_shape(&format!("{prefix}{tail}")),
+                Some(what),
+                "{prefix}"
+            );
+            assert_eq!(
+                credential_shape(&format!("x={prefix}{tail}")),
+                Some(what),
+                "{prefix}"
+            );
+            assert_eq!(
+                credential_shape(&format!("{}{tail}", &prefix[1..])),
+                None,
+                "{prefix}"
+            );
             let other_case = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
                 prefix.to_ascii_lowercase()
             } else {
                 prefix.to_ascii_uppercase()
             };
-            assert_eq!(credential_shape(&format!("{other_case}{tail}")), None, "{prefix}");
+            assert_eq!(
+                credential_shape(&format!("{other_case}{tail}")),
+                None,
+                "{prefix}"
+            );
         }
         assert_eq!(
             credential_shape("eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4"),
