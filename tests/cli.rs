@@ -1567,6 +1567,24 @@ fn plugins_are_loaded_when_a_file_first_needs_them() {
     }
 }
 
+/// `plimsoll -vv check --offline --fail-on never ARGS` in `p` with the
+/// cache directory `cache`, the result cache on or (`cached` false) off.
+fn check_with_cache(
+    p: &Project,
+    cache: &std::path::Path,
+    args: &[&str],
+    cached: bool,
+) -> support::Run {
+    let mut all = vec!["-vv", "check", "--offline", "--fail-on", "never"];
+    if !cached {
+        all.push("--no-result-cache");
+    }
+    all.extend_from_slice(args);
+    let mut c = p.command(&all);
+    c.env("PLIMSOLL_CACHE_DIR", cache);
+    support::Run::from(c.output().unwrap())
+}
+
 /// A re-run shows an unchanged file's findings as the result cache kept
 /// them rendered, and that output is the one rendering them afresh gives:
 /// with and without styles, after a run with another format, and after an
@@ -1580,16 +1598,7 @@ fn human_blocks_kept_by_the_result_cache_are_what_rendering_gives() {
         "FROM debian:12\nMAINTAINER x\nRUN cd /tmp && make\n",
     );
     p.file("b/Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n");
-    let run = |args: &[&str], cached: bool| {
-        let mut all = vec!["-vv", "check", "--offline", "--fail-on", "never"];
-        if !cached {
-            all.push("--no-result-cache");
-        }
-        all.extend_from_slice(args);
-        let mut c = p.command(&all);
-        c.env("PLIMSOLL_CACHE_DIR", &cache);
-        support::Run::from(c.output().unwrap())
-    };
+    let run = |args: &[&str], cached: bool| check_with_cache(&p, &cache, args, cached);
     let kept = |r: &support::Run| {
         r.stderr
             .matches("human blocks from the result cache")
@@ -1650,16 +1659,7 @@ fn json_elements_kept_by_the_result_cache_are_what_writing_gives() {
     );
     p.file("b/Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n");
     p.file("c/Dockerfile", "FROM alpine:3.20@sha256:0000000000000000000000000000000000000000000000000000000000000000\nUSER 1000\nHEALTHCHECK NONE\n");
-    let run = |args: &[&str], cached: bool| {
-        let mut all = vec!["-vv", "check", "--offline", "--fail-on", "never"];
-        if !cached {
-            all.push("--no-result-cache");
-        }
-        all.extend_from_slice(args);
-        let mut c = p.command(&all);
-        c.env("PLIMSOLL_CACHE_DIR", &cache);
-        support::Run::from(c.output().unwrap())
-    };
+    let run = |args: &[&str], cached: bool| check_with_cache(&p, &cache, args, cached);
     let count = |r: &support::Run, what: &str| r.stderr.matches(what).count();
     let (kept, rendered) = (
         |r: &support::Run| count(r, "JSON elements from the result cache"),

@@ -160,6 +160,15 @@ fn report(src: &str, shift: u32) -> Report {
     }
 }
 
+/// The report's findings for `target`, in its order.
+fn findings_of(r: &Report, target: &str) -> Vec<Finding> {
+    r.findings
+        .iter()
+        .filter(|f| f.location.target() == target)
+        .cloned()
+        .collect()
+}
+
 fn opts() -> sarif::SarifOptions {
     sarif::SarifOptions {
         tool_version: "0.1.0".into(),
@@ -194,12 +203,7 @@ fn human_blocks_kept_for_a_target() {
     let mut r = report(DOCKERFILE, 0);
     let whole = human::render(&r, &opts);
     let path = "svc/Dockerfile";
-    let mine: Vec<Finding> = r
-        .findings
-        .iter()
-        .filter(|f| f.location.target() == path)
-        .cloned()
-        .collect();
+    let mine = findings_of(&r, path);
     assert!(mine.len() > 1);
     let blocks = human::target_blocks(path, r.sources.get(path).map(String::as_str), &mine, &opts);
     assert_eq!(blocks.findings, mine.len());
@@ -305,12 +309,7 @@ fn json_elements_kept_for_a_target() {
     for kept in [&targets[..1], &targets[1..], &targets[..]] {
         let mut with = r.clone();
         for t in kept {
-            let mine: Vec<Finding> = r
-                .findings
-                .iter()
-                .filter(|f| f.location.target() == t)
-                .cloned()
-                .collect();
+            let mine = findings_of(&r, t);
             assert!(!mine.is_empty());
             let blocks = json::target_blocks(&mine);
             assert_eq!(blocks.findings, mine.len());
