@@ -1,15 +1,13 @@
-//! Report text rendered for one target's findings when the target was
-//! checked (on a worker, while the rest are checked), and kept with its
-//! findings by the result cache, so that a re-run writes an unchanged
-//! file's findings without rendering them again: the human report's blocks
+//! Report text rendered for one target's findings on a worker and kept with
+//! them by the result cache (added by the first run that finds the target
+//! unchanged), so that a re-run writes an unchanged file's findings without
+//! rendering them again: the human report's blocks
 //! ([`crate::human::target_blocks`]) and the JSON document's elements
 //! ([`crate::json::target_blocks`]).
 
 use crate::Finding;
 
-/// The blocks of one target's findings, rendered when it was checked and
-/// kept with its findings by the result cache, so that a re-run shows an
-/// unchanged file's findings without rendering them again.
+/// The rendered text of one target's findings (see the [module](self)).
 #[derive(Debug, Clone)]
 pub struct Blocks {
     /// What they were rendered as: [`crate::human::HumanOptions::blocks_tag`]

@@ -92,8 +92,8 @@ fn write_elements(findings: &[Finding], out: &mut impl std::io::Write) -> std::i
 }
 
 /// One target's findings (in report order) as the document's elements, for
-/// [`Report::json_blocks`]: a worker renders them as it checks the target,
-/// the result cache keeps them with its findings.
+/// [`Report::json_blocks`]: rendered on a worker, kept by the result cache
+/// with the target's findings.
 pub fn target_blocks(findings: &[Finding]) -> Blocks {
     let mut text = Vec::new();
     write_elements(findings, &mut text).expect("writing to memory");

@@ -237,14 +237,14 @@ pub struct Report {
     pub fixed: usize,
     /// The findings those fixes were for, as reported before the fix.
     pub applied: Vec<Finding>,
-    /// Human blocks rendered for a target's findings when it was checked,
-    /// by target: the human report copies them when they show exactly that
-    /// target's findings with its options, and renders the rest.
+    /// Human blocks the result cache kept (or this run rendered for it) for
+    /// a target's findings, by target: the human report copies them when
+    /// they show exactly that target's findings with its options, and
+    /// renders the rest.
     #[serde(skip)]
     pub human_blocks: std::collections::HashMap<String, crate::blocks::Blocks>,
-    /// The JSON document's elements rendered for a target's findings when
-    /// it was checked, by target: copied when they are exactly that
-    /// target's findings.
+    /// The JSON document's elements kept the same way, by target: copied
+    /// when they are exactly that target's findings.
     #[serde(skip)]
     pub json_blocks: std::collections::HashMap<String, crate::blocks::Blocks>,
 }

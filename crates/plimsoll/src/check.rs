@@ -56,13 +56,13 @@ pub struct Engine {
     files: crate::result_cache::FileCache,
     /// The plugins whose answers [`Engine::files`] holds (for the log).
     answering: Vec<String>,
-    /// The human report's options, when the run writes one: a file's
-    /// findings are rendered as it is checked, and the result cache keeps
-    /// the blocks with them.
+    /// The human report's options, when the run writes one: a file whose
+    /// answer the result cache kept without blocks rendered with them has
+    /// them rendered as it is answered, and kept with it.
     pub human: Option<plimsoll_report::human::HumanOptions>,
-    /// Whether the run writes a JSON report: a file's findings are
-    /// rendered as the document's elements as it is checked, and the result
-    /// cache keeps them with them.
+    /// Whether the run writes a JSON report: a file whose answer the result
+    /// cache kept without the document's elements has them rendered as it
+    /// is answered, and kept with it.
     pub json: bool,
     /// Whether a report of the run shows files' text (snippets, SARIF
     /// fingerprints): if not, an unchanged file whose answer the result
@@ -819,8 +819,10 @@ impl Engine {
             None => self.json_blocks(&hit.findings),
             Some(_) => None,
         };
-        if human.is_some() {
-            tracing::debug!(path, "human blocks rendered for the result cache");
+        match (&human, &hit.human) {
+            (Some(_), _) => tracing::debug!(path, "human blocks rendered for the result cache"),
+            (None, Some(_)) => tracing::debug!(path, "human blocks from the result cache"),
+            (None, None) => {}
         }
         match &json {
             Some(_) => tracing::debug!(path, "JSON elements rendered for the result cache"),
@@ -828,7 +830,7 @@ impl Engine {
             None => {}
         }
         if human.is_some() || json.is_some() {
-            self.files.keep_blocks(path, human.clone(), json.clone());
+            self.files.keep_blocks(path, human.as_ref(), json.as_ref());
         }
         hit.human = hit.human.take().or(human);
         hit.json = hit.json.take().or(json);
@@ -858,9 +860,6 @@ impl Engine {
         {
             for plugin in &self.answering {
                 tracing::debug!(plugin, path, read = false, "result cache hit (whole file)");
-            }
-            if hit.human.is_some() {
-                tracing::debug!(path, "human blocks from the result cache");
             }
             self.renderings(&path, None, &mut hit);
             return FileResult {
@@ -901,9 +900,6 @@ impl Engine {
                 .take()
                 .or_else(|| String::from_utf8(bytes).ok())
                 .unwrap_or_default();
-            if hit.human.is_some() {
-                tracing::debug!(path, "human blocks from the result cache");
-            }
             // Kept with the answer when rendered with this run's options
             // (`get` checks); else rendered now, and kept for the next run.
             self.renderings(&path, Some(&text), &mut hit);

@@ -183,9 +183,9 @@ fn human_options_for(
 }
 
 /// The options of the first human report this run writes (not under
-/// `--statistics`, which shows no finding): each file's findings are
-/// rendered with them as the file is checked, and the result cache keeps
-/// those blocks with the findings.
+/// `--statistics`, which shows no finding): the result cache keeps each
+/// file's blocks rendered with them (added by the first run that finds the
+/// file unchanged).
 pub fn human_options(outputs: &Outputs, fail: Option<Level>) -> Option<human::HumanOptions> {
     if outputs.statistics {
         return None;
@@ -197,9 +197,9 @@ pub fn human_options(outputs: &Outputs, fail: Option<Level>) -> Option<human::Hu
         .map(|(_, dest)| human_options_for(dest.as_deref(), outputs, fail))
 }
 
-/// Whether the run writes a JSON report: each file's findings are rendered
-/// as its elements as the file is checked, and the result cache keeps them
-/// with the findings.
+/// Whether the run writes a JSON report: the result cache keeps each file's
+/// findings as the document's elements too (added by the first run that
+/// finds the file unchanged).
 pub fn writes_json(outputs: &Outputs) -> bool {
     outputs.list.iter().any(|(f, _)| *f == Format::Json)
 }

@@ -222,10 +222,16 @@ fn shards_in(dir: Option<&Path>) -> [u64; 4] {
         .filter_map(|e| e.ok()?.file_name().into_string().ok());
     for name in names {
         if let Some(b) = shard_of(&name) {
-            set[usize::from(b >> 6)] |= 1 << (b & 63);
+            let (word, bit) = shard_bit(b);
+            set[word] |= bit;
         }
     }
     set
+}
+
+/// Where directory byte `b` is in a set of them: its word and bit.
+fn shard_bit(b: u8) -> (usize, u64) {
+    (usize::from(b >> 6), 1 << (b & 63))
 }
 
 /// The directory byte of a key or a directory name: its first two
@@ -318,8 +324,8 @@ impl ResultCache {
         key: &str,
         registry: &dyn plimsoll_host::RegistryService,
     ) -> Option<(Vec<Finding>, plimsoll_host::Transcript)> {
-        let b = shard_of(key)?;
-        if self.shards[usize::from(b >> 6)] & (1 << (b & 63)) == 0 {
+        let (word, bit) = shard_bit(shard_of(key)?);
+        if self.shards[word] & bit == 0 {
             return None;
         }
         let entry: Entry = self.store.get(host, key)?;

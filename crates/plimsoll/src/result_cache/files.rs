@@ -352,7 +352,7 @@ impl FileCache {
     /// Keeps the human blocks and JSON elements rendered for the answer
     /// `path` has (this run's or the one read), with it (each in place of
     /// the one it had).
-    pub fn keep_blocks(&self, path: &str, human: Option<Blocks>, json: Option<Blocks>) {
+    pub fn keep_blocks(&self, path: &str, human: Option<&Blocks>, json: Option<&Blocks>) {
         let Ok(mut fresh) = self.fresh.lock() else {
             return;
         };
@@ -370,10 +370,10 @@ impl FileCache {
         let Ok(mut stored) = postcard::from_bytes::<Stored>(&encoded) else {
             return;
         };
-        if let Some(b) = &human {
+        if let Some(b) = human {
             stored.human = Some(StoredBlocks::from(b));
         }
-        if let Some(b) = &json {
+        if let Some(b) = json {
             stored.json = Some(StoredBlocks::from(b));
         }
         if let Ok(bytes) = postcard::to_stdvec(&stored) {
