@@ -75,6 +75,10 @@ pub fn build_components(packages: &[&str]) -> Vec<PathBuf> {
     ] {
         cmd.env_remove(var);
     }
+    // Wasmtime runs 128-bit SIMD on every platform plimsoll ships for: with
+    // it, `memchr` and the string searches of the plugins' dependencies take
+    // their vector paths, and LLVM may vectorise loops.
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", "-Ctarget-feature=+simd128");
     let out = cmd.output().expect("cannot run cargo for the wasm plugins");
     if !out.status.success() {
         panic!(
