@@ -943,6 +943,35 @@ fn a_named_symlink_follows_the_config_where_it_points() {
     assert!(!linked.contains(&"PL3003".into()), "{}", r.stdout);
 }
 
+/// A folder without a config of its own is governed by its parent's, however
+/// deep, and a folder reached through a symbolic link by the config closest
+/// to where it points (folders are resolved and looked up once each, from
+/// their parent's answer).
+#[cfg(unix)]
+#[test]
+fn folders_follow_their_parents_config_and_links_where_they_point() {
+    let p = project_with_a_service_config();
+    p.file("services/api/v1/deep/Dockerfile", BAD);
+    p.file("services/api/v2/Dockerfile", BAD);
+    p.file("services/web/Dockerfile", BAD);
+    std::os::unix::fs::symlink(p.path().join("services/api"), p.path().join("api")).unwrap();
+    let r = p.run(&["check", "--offline", "--format", "json", ".", "api"]);
+    for governed in [
+        "services/api/Dockerfile",
+        "services/api/v1/deep/Dockerfile",
+        "services/api/v2/Dockerfile",
+        "api/Dockerfile",
+        "api/v1/deep/Dockerfile",
+    ] {
+        let rules = rule_ids_at(&r, governed);
+        assert!(!rules.is_empty(), "{governed}: {}", r.stdout);
+        assert!(!rules.contains(&"PL3003".into()), "{governed}: {}", r.stdout);
+    }
+    for root in ["Dockerfile", "services/web/Dockerfile"] {
+        assert!(rule_ids_at(&r, root).contains(&"PL3003".into()), "{root}: {}", r.stdout);
+    }
+}
+
 #[test]
 fn each_file_follows_the_closest_config() {
     let p = project_with_a_service_config();

@@ -588,6 +588,29 @@ impl LoadedConfig {
     }
 }
 
+/// [`LoadedConfig::closest`] for many directories, each asked once: a
+/// directory's answer is its own config or its parent's (remembered), so a
+/// tree of a thousand directories costs two lookups per directory, not two
+/// per directory and per ancestor of it.
+#[derive(Default)]
+pub struct ClosestConfigs(std::collections::HashMap<PathBuf, Option<PathBuf>>);
+
+impl ClosestConfigs {
+    /// The canonical path of the config governing `dir` (a canonical
+    /// directory), if there is one.
+    pub fn of(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.0.get(dir) {
+            return found.clone();
+        }
+        let found = match FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
+            Some(own) => own.canonicalize().ok(),
+            None => dir.parent().and_then(|parent| self.of(parent)),
+        };
+        self.0.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+}
+
 fn is_rule_set(s: &str) -> bool {
     let mut parts = s.split('.');
     matches!((parts.next(), parts.next(), parts.next()), (Some(y), Some(m), None)

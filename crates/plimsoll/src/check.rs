@@ -1175,6 +1175,36 @@ fn print_diffs(diffs: &[(String, String, String)], report: &Report) -> anyhow::R
     })
 }
 
+/// Canonical forms of directories as given, each resolved from its
+/// parent's: a directory that is not a link is its canonical parent joined
+/// with its name, one `lstat` where `canonicalize` asks `readlink` of every
+/// component of the path (three for `/tmp/tree/dir`, each time).
+#[derive(Default)]
+struct CanonicalDirs(HashMap<PathBuf, Option<PathBuf>>);
+
+impl CanonicalDirs {
+    fn of(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.0.get(dir) {
+            return known.clone();
+        }
+        let resolved = match (dir.parent(), dir.components().next_back()) {
+            (Some(parent), Some(std::path::Component::Normal(name)))
+                if !parent.as_os_str().is_empty() =>
+            {
+                match std::fs::symlink_metadata(dir) {
+                    Ok(m) if m.is_dir() => self.of(parent).map(|p| p.join(name)),
+                    Ok(_) => dir.canonicalize().ok(),
+                    Err(_) => None,
+                }
+            }
+            _ if dir.as_os_str().is_empty() => Path::new(".").canonicalize().ok(),
+            _ => dir.canonicalize().ok(),
+        };
+        self.0.insert(dir.to_path_buf(), resolved.clone());
+        resolved
+    }
+}
+
 /// A config (`None`: the run's own) and the files it governs.
 type ConfigGroup = (Option<LoadedConfig>, Vec<PathBuf>);
 
@@ -1192,43 +1222,26 @@ fn group_by_config(
         return Ok(vec![(None, files)]);
     }
     let root_path = cfg.path.as_ref().and_then(|p| p.canonicalize().ok());
-    // Files of one directory share their closest config: looked up once.
-    let mut closest_in: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    // Files of one directory share their closest config, and directories
+    // their parent's when they have none: each looked up once.
+    let mut closest_in = plimsoll_config::ClosestConfigs::default();
     let mut nested: BTreeMap<PathBuf, Vec<(PathBuf, PathBuf)>> = BTreeMap::new();
     let mut own = Vec::new();
-    // Canonical directories, by the directory as given: resolved once per
-    // directory, not per file (each resolution is several system calls).
-    let mut canonical_dirs: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut canonical_dirs = CanonicalDirs::default();
     for f in files {
         let canonical = match (f.parent(), f.file_name()) {
             // A symbolic link is governed from where it points.
             // (Discovery says which files are links: no `lstat` per file.)
-            (Some(dir), Some(name)) if !symlinks.contains(&f) => canonical_dirs
-                .entry(dir.to_path_buf())
-                .or_insert_with_key(|d| {
-                    let d = if d.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        d
-                    };
-                    d.canonicalize().ok()
-                })
-                .as_ref()
-                .map(|d| d.join(name)),
+            (Some(dir), Some(name)) if !symlinks.contains(&f) => {
+                canonical_dirs.of(dir).map(|d| d.join(name))
+            }
             _ => f.canonicalize().ok(),
         };
         let Some(canonical) = canonical else {
             own.push(f);
             continue;
         };
-        let dir = canonical
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let closest = closest_in
-            .entry(dir)
-            .or_insert_with_key(|d| LoadedConfig::closest(d).and_then(|p| p.canonicalize().ok()))
-            .clone();
+        let closest = canonical.parent().and_then(|dir| closest_in.of(dir));
         match closest {
             Some(c) if Some(&c) != root_path.as_ref() => {
                 nested.entry(c).or_default().push((f, canonical))
