@@ -965,10 +965,18 @@ fn folders_follow_their_parents_config_and_links_where_they_point() {
     ] {
         let rules = rule_ids_at(&r, governed);
         assert!(!rules.is_empty(), "{governed}: {}", r.stdout);
-        assert!(!rules.contains(&"PL3003".into()), "{governed}: {}", r.stdout);
+        assert!(
+            !rules.contains(&"PL3003".into()),
+            "{governed}: {}",
+            r.stdout
+        );
     }
     for root in ["Dockerfile", "services/web/Dockerfile"] {
-        assert!(rule_ids_at(&r, root).contains(&"PL3003".into()), "{root}: {}", r.stdout);
+        assert!(
+            rule_ids_at(&r, root).contains(&"PL3003".into()),
+            "{root}: {}",
+            r.stdout
+        );
     }
 }
 
