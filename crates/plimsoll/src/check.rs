@@ -1663,3 +1663,30 @@ pub fn read_sbom_file(file: &str) -> Result<Vec<u8>, String> {
     }
     Ok(data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Workers claim every target exactly once, in runs of neighbours that
+    /// shrink as the targets left do, down to one at a time at the end.
+    #[test]
+    fn claims_are_runs_that_shrink_to_one_and_cover_every_target() {
+        for (total, workers) in [(1026, 2), (1, 2), (7, 4), (100, 1), (5000, 16)] {
+            let next = AtomicUsize::new(0);
+            let mut runs = Vec::new();
+            while let Some(run) = claim(&next, total, workers) {
+                runs.push(run);
+            }
+            let covered: Vec<usize> = runs.iter().cloned().flatten().collect();
+            assert_eq!(covered, (0..total).collect::<Vec<_>>());
+            let sizes: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+            assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+            assert_eq!(sizes.last(), Some(&1));
+            assert_eq!(sizes[0], (total / (4 * workers)).max(1));
+        }
+        let next = AtomicUsize::new(0);
+        let runs: Vec<_> = std::iter::from_fn(|| claim(&next, 1026, 2)).collect();
+        assert_eq!(runs[0], 0..128, "a quarter of an even share first");
+    }
+}
