@@ -348,9 +348,7 @@ impl LoadedConfig {
     /// The nearest `plimsoll.toml`/`.plimsoll.toml` in `dir` or above: the
     /// config that governs the files there.
     pub fn closest(dir: &Path) -> Option<PathBuf> {
-        dir.ancestors()
-            .flat_map(|d| FILE_NAMES.iter().map(move |n| d.join(n)))
-            .find(|p| p.is_file())
+        dir.ancestors().find_map(config_in)
     }
 
     pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
@@ -588,6 +586,11 @@ impl LoadedConfig {
     }
 }
 
+/// The `plimsoll.toml`/`.plimsoll.toml` in `dir` itself, if there is one.
+fn config_in(dir: &Path) -> Option<PathBuf> {
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+}
+
 /// [`LoadedConfig::closest`] for many directories, each asked once: a
 /// directory's answer is its own config or its parent's (remembered), so a
 /// tree of a thousand directories costs two lookups per directory, not two
@@ -602,7 +605,7 @@ impl ClosestConfigs {
         if let Some(found) = self.0.get(dir) {
             return found.clone();
         }
-        let found = match FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
+        let found = match config_in(dir) {
             Some(own) => own.canonicalize().ok(),
             None => dir.parent().and_then(|parent| self.of(parent)),
         };

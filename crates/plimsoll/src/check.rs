@@ -1320,39 +1320,36 @@ fn check_targets(
             .map(|_| {
                 s.spawn(|| {
                     let mut mine = Vec::new();
-                    while let Some(claimed) = claim(&next, targets.len(), workers) {
-                        for i in claimed {
-                            let target = &targets[i];
-                            let name = describe(target);
-                            // A panic costs this target, not the run's report.
-                            let result = contain::contained(
-                                || format!("checking {name}"),
-                                None,
-                                Some(&name),
-                                || {
-                                    contain::fault_point("target", None, &name);
-                                    match target {
-                                        Target::File(file) => engine.check_file(file, fix_mode),
-                                        // Fixes of stdin are only ever shown (`--diff`).
-                                        Target::Stdin(name, bytes) => engine.check_bytes(
-                                            name.to_string(),
-                                            bytes.to_vec(),
-                                            fix_mode
-                                                .filter(|_| engine.diff_only)
-                                                .map(|u| (u, None)),
-                                        ),
-                                        Target::Image(image) => engine.check_image(image),
-                                        Target::Sbom(file) => engine.check_sbom(file),
-                                    }
-                                },
-                            )
-                            .unwrap_or_else(|e| FileResult {
-                                path: name.clone(),
-                                errors: vec![e],
-                                ..Default::default()
-                            });
-                            mine.push((i, result));
-                        }
+                    let claims = std::iter::from_fn(|| claim(&next, targets.len(), workers));
+                    for i in claims.flatten() {
+                        let target = &targets[i];
+                        let name = describe(target);
+                        // A panic costs this target, not the run's report.
+                        let result = contain::contained(
+                            || format!("checking {name}"),
+                            None,
+                            Some(&name),
+                            || {
+                                contain::fault_point("target", None, &name);
+                                match target {
+                                    Target::File(file) => engine.check_file(file, fix_mode),
+                                    // Fixes of stdin are only ever shown (`--diff`).
+                                    Target::Stdin(name, bytes) => engine.check_bytes(
+                                        name.to_string(),
+                                        bytes.to_vec(),
+                                        fix_mode.filter(|_| engine.diff_only).map(|u| (u, None)),
+                                    ),
+                                    Target::Image(image) => engine.check_image(image),
+                                    Target::Sbom(file) => engine.check_sbom(file),
+                                }
+                            },
+                        )
+                        .unwrap_or_else(|e| FileResult {
+                            path: name.clone(),
+                            errors: vec![e],
+                            ..Default::default()
+                        });
+                        mine.push((i, result));
                     }
                     mine
                 })
