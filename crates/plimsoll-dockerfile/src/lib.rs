@@ -251,15 +251,28 @@ impl Dockerfile {
         Self::parse_bytes(text.as_bytes())
     }
 
+    /// [`Dockerfile::parse`] of a string it keeps as [`Dockerfile::text`]
+    /// (no copy of the file is made).
+    pub fn parse_string(mut text: String) -> Result<Dockerfile, ParseError> {
+        let had_bom = text.starts_with('\u{FEFF}');
+        if had_bom {
+            text.drain(..'\u{FEFF}'.len_utf8());
+        }
+        let mut df = Self::parse_text(text)?;
+        df.had_bom = had_bom;
+        Ok(df)
+    }
+
     fn parse_text(text: String) -> Result<Dockerfile, ParseError> {
-        let parsed = parser::parse_nodes(&text)?;
+        let lines = LineIndex::new(&text);
+        let parsed = parser::parse_nodes(&text, &lines)?;
         let instructions: Vec<Instruction> = parsed
             .nodes
             .into_iter()
             .map(Instruction::from_node)
             .collect();
         let mut df = Dockerfile {
-            lines: LineIndex::new(&text),
+            lines,
             text,
             had_bom: false,
             valid_utf8: true,

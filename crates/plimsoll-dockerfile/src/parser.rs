@@ -143,28 +143,52 @@ struct PhysLine {
     next: usize,
 }
 
-fn physical_lines(text: &str) -> Vec<PhysLine> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let next = match memchr::memchr(b'\n', &bytes[start..]) {
-            Some(i) => start + i + 1,
-            None => bytes.len(),
+/// The physical lines of `text`, from where its lines start (the
+/// [`LineIndex`](crate::LineIndex)'s table: the file is searched for line
+/// ends once, for both).
+struct PhysLines<'a> {
+    text: &'a str,
+    starts: &'a [usize],
+    len: usize,
+}
+
+impl<'a> PhysLines<'a> {
+    fn new(text: &'a str, starts: &'a [usize]) -> Self {
+        // A newline at the very end starts no line of its own.
+        let len = if text.is_empty() {
+            0
+        } else if text.ends_with('\n') {
+            starts.len() - 1
+        } else {
+            starts.len()
         };
+        PhysLines { text, starts, len }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn get(&self, i: usize) -> Option<PhysLine> {
+        (i < self.len).then(|| self.at(i))
+    }
+
+    /// Line `i` (below [`PhysLines::len`]).
+    fn at(&self, i: usize) -> PhysLine {
+        let bytes = self.text.as_bytes();
+        let start = self.starts[i];
+        let next = self.starts.get(i + 1).copied().unwrap_or(bytes.len());
         // trimNewline: strip every trailing \r and \n.
         let mut end = next;
         while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
             end -= 1;
         }
-        out.push(PhysLine {
+        PhysLine {
             start,
             content_end: end,
             next,
-        });
-        start = next;
+        }
     }
-    out
 }
 
 /// A logical line built from pieces of physical lines, with a map back to source
@@ -332,27 +356,38 @@ fn is_comment(line: &str) -> bool {
 /// spaces/tabs, not itself escaped). Returns the kept length and whether the line
 /// ends the instruction.
 fn trim_continuation(line: &str, escape: char) -> (usize, bool) {
-    let trimmed = line.trim_end_matches([' ', '\t']);
-    let Some(before) = trimmed.strip_suffix(escape) else {
+    // Bytes, not chars: the escape is `\\` or `` ` `` (the directive allows
+    // no other), and comparing chars as strings called `memcmp` for every
+    // line (5% of a parse).
+    debug_assert!(escape.is_ascii());
+    let (b, esc) = (line.as_bytes(), escape as u8);
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    if end == 0 || b[end - 1] != esc {
         return (line.len(), true);
-    };
-    if before.is_empty() {
+    }
+    let before = end - 1;
+    if before == 0 {
         return (0, false);
     }
-    if before.ends_with(escape) {
+    if b[before - 1] == esc {
         // `([^\\])\\[ \t]*$` needs a non-escape character before the escape.
         return (line.len(), true);
     }
-    (before.len(), false)
+    (before, false)
 }
 
 /// Parses `text` (BOM already removed) the way BuildKit's parser does.
-pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
-    let lines = physical_lines(text);
+/// `lines`: the text's line index.
+pub fn parse_nodes(text: &str, lines: &crate::LineIndex) -> Result<ParsedNodes, ParseError> {
+    let lines = PhysLines::new(text, lines.starts());
     let mut escape = '\\';
     let mut dp = DirectiveParser::default();
     let mut directives = Vec::new();
-    let mut nodes: Vec<Node> = Vec::new();
+    // At most one instruction a line; most files have a few dozen.
+    let mut nodes: Vec<Node> = Vec::with_capacity(lines.len().min(64));
     let mut warnings = Vec::new();
 
     let line_err = |msg: String, n: usize, span: Span| ParseError {
@@ -362,15 +397,15 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
         span,
     };
 
-    for l in &lines {
+    for n in 0..lines.len() {
+        let l = lines.at(n);
         if l.next - l.start > MAX_LINE_BYTES {
-            let n = lines.iter().position(|x| x.start == l.start).unwrap_or(0) + 1;
             return Err(line_err(
                 format!(
                     "dockerfile line greater than max allowed size of {}",
                     MAX_LINE_BYTES - 1
                 ),
-                n,
+                n + 1,
                 Span::new(l.start, l.content_end),
             ));
         }
@@ -379,7 +414,7 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
     let mut logical = Logical::new();
     let mut i = 0;
     while i < lines.len() {
-        let pl = lines[i];
+        let pl = lines.at(i);
         let raw = &text[pl.start..pl.content_end];
         let (token, left) = trim_left_go(raw);
         let token_start = pl.start + left;
@@ -419,7 +454,7 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
         let mut last_content_end = pl.content_end;
         let mut empty_continuation = false;
         while !end_of_line && i < lines.len() {
-            let cl = lines[i];
+            let cl = lines.at(i);
             let craw = &text[cl.start..cl.content_end];
             // processLine(stripLeftWhitespace=false) still feeds the directive parser.
             if let Err(msg) = dp.parse_line(craw) {
@@ -459,7 +494,9 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
         node.span = Span::new(token_start, last_content_end.max(token_start));
         node.start_line = start_line;
 
-        if node_can_contain_heredoc(&node) && logical.text.contains("<<") {
+        if node_can_contain_heredoc(&node)
+            && memchr::memmem::find(logical.text.as_bytes(), b"<<").is_some()
+        {
             let docs = heredocs_from_line(&logical.text).map_err(|msg| ParseError {
                 message: msg,
                 start_line,
@@ -471,7 +508,7 @@ pub fn parse_nodes(text: &str) -> Result<ParsedNodes, ParseError> {
                 let mut terminated = false;
                 let mut content = String::new();
                 while i < lines.len() {
-                    let bl = lines[i];
+                    let bl = lines.at(i);
                     i += 1;
                     let mut candidate = &text[bl.start..bl.content_end];
                     if doc.chomp {
@@ -839,6 +876,12 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
         Quote,
     }
     let mut words = Vec::new();
+    // Without quotes or escapes a word is a run of non-spaces as written
+    // (most ARG and ENV lines): no walk character by character.
+    let esc = u8::try_from(escape).unwrap_or(b'\\');
+    if !rest.bytes().any(|b| b == b'\'' || b == b'"' || b == esc) {
+        return plain_words(rest);
+    }
     let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
@@ -915,6 +958,26 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
         }
         word.push(ch);
         k += 1;
+    }
+    words
+}
+
+/// [`parse_words`] of a text without quotes or the escape character.
+fn plain_words(rest: &str) -> Vec<(String, usize, usize)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in rest.char_indices() {
+        match (is_go_space(c), start) {
+            (true, Some(s)) => {
+                words.push((rest[s..i].to_string(), s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push((rest[s..].to_string(), s, rest.len()));
     }
     words
 }
@@ -1105,6 +1168,38 @@ mod tests {
         let (f, rest) = extract_builder_flags("-- --x");
         assert!(f.is_empty());
         assert_eq!(rest, 2);
+    }
+
+    #[test]
+    fn words_without_quotes_split_on_go_spaces() {
+        // The walk over characters (taken when a quote is present: one is
+        // added at the end, where it only extends the last word) agrees.
+        for text in [
+            "a b",
+            " a=b\u{A0}c  d\te ",
+            "x\u{2003}y\u{85}z",
+            "",
+            " ",
+            "é=ü ß",
+        ] {
+            let mut fast = plain_words(text);
+            let walked = parse_words(&format!("{text}'"), '\\');
+            match fast.last_mut() {
+                Some(last) if last.2 == text.len() => {
+                    last.0.push('\'');
+                    last.2 += 1;
+                }
+                _ => fast.push(("'".into(), text.len(), text.len() + 1)),
+            }
+            assert_eq!(fast, walked, "{text:?}");
+        }
+        let w = parse_words(" a=b\u{A0}c  d\te ", '\\');
+        let want = [("a=b", 1, 4), ("c", 6, 7), ("d", 9, 10), ("e", 11, 12)];
+        let got: Vec<_> = w.iter().map(|(w, s, e)| (w.as_str(), *s, *e)).collect();
+        assert_eq!(got, want);
+        assert!(parse_words("  ", '\\').is_empty());
+        // With the backtick escape, a backslash is a plain character.
+        assert_eq!(parse_words("a\\ b", '`')[0].0, "a\\");
     }
 
     #[test]

@@ -66,6 +66,12 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// Where each line starts (the first at 0; after a final newline, one
+    /// more at the end of the text).
+    pub(crate) fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
     /// Number of lines (a trailing newline does not start a new, empty line).
     pub fn line_count(&self, text: &str) -> usize {
         if text.ends_with('\n') {
@@ -135,8 +141,18 @@ pub(crate) fn is_re_whitespace(c: char) -> bool {
 
 /// `strings.TrimLeftFunc(s, unicode.IsSpace)`, returning the number of bytes removed.
 pub(crate) fn trim_left_go(s: &str) -> (&str, usize) {
-    let t = s.trim_start_matches(is_go_space);
-    (t, s.len() - t.len())
+    // ASCII spaces byte by byte (nearly every line); characters only from
+    // the first non-ASCII byte on.
+    let b = s.as_bytes();
+    let i = b
+        .iter()
+        .position(|&c| !matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' '))
+        .unwrap_or(b.len());
+    if b.get(i).is_some_and(|&c| c >= 0x80) {
+        let t = s[i..].trim_start_matches(is_go_space);
+        return (t, s.len() - t.len());
+    }
+    (&s[i..], i)
 }
 
 /// `strings.TrimSpace`, returning the trimmed text and the bytes removed on the left.

@@ -47,6 +47,15 @@ fn crlf_and_bom() {
     assert!(df.had_bom);
     assert_eq!(df.instructions[1].args, vec!["a  b"]);
     assert_eq!(df.slice(df.instructions[0].span), "FROM x");
+    // A string kept as it is parses as its bytes do.
+    let text = "\u{FEFF}FROM x\r\nRUN a \\\r\n b\r\n";
+    let kept = Dockerfile::parse_string(text.to_string()).unwrap();
+    assert!(kept.had_bom && kept.valid_utf8);
+    assert_eq!(kept.text, df.text);
+    assert_eq!(kept.instructions[1].args, df.instructions[1].args);
+    assert_eq!(kept.instructions[1].span, df.instructions[1].span);
+    let plain = Dockerfile::parse_string("FROM x\n".into()).unwrap();
+    assert!(!plain.had_bom && plain.text == "FROM x\n");
 }
 
 #[test]

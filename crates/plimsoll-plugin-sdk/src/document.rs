@@ -17,12 +17,15 @@ pub struct Document {
 impl Document {
     /// Parses `text` as the host would.
     pub fn parse(path: &str, text: &str) -> Result<Document, String> {
-        Dockerfile::parse(text)
-            .map(|parsed| Document {
-                path: path.to_string(),
-                parsed,
-            })
-            .map_err(|e| format!("{path}: {e}"))
+        Self::parse_string(path.to_string(), text.to_string())
+    }
+
+    /// [`Document::parse`] of strings it keeps (no copy of the file).
+    pub fn parse_string(path: String, text: String) -> Result<Document, String> {
+        match Dockerfile::parse_string(text) {
+            Ok(parsed) => Ok(Document { path, parsed }),
+            Err(e) => Err(format!("{path}: {e}")),
+        }
     }
 
     pub fn text(&self) -> &str {

@@ -179,8 +179,8 @@ macro_rules! dockerfile_plugin {
                 $crate::bindings::plimsoll::plugin::types::PluginError,
             > {
                 $crate::__private::check(
-                    &path,
-                    &text,
+                    path,
+                    text,
                     &settings,
                     <$plugin as $crate::DockerfilePlugin>::check,
                 )
@@ -281,13 +281,14 @@ pub mod __private {
     /// `check-text`: the plugin parses the text with the host's own parser
     /// (the one Dockerfile crossing; see `dockerfile-text-check` in the WIT).
     pub fn check(
-        path: &str,
-        text: &str,
+        path: String,
+        text: String,
         settings: &str,
         check: fn(&Document, &Settings) -> Result<Vec<Finding>, String>,
     ) -> Result<Vec<wt::Finding>, wt::PluginError> {
         let settings = parse_settings(settings)?;
-        let doc = Document::parse(path, text).map_err(|message| wt::PluginError { message })?;
+        let doc =
+            Document::parse_string(path, text).map_err(|message| wt::PluginError { message })?;
         let findings = check(&doc, &settings).map_err(|message| wt::PluginError { message })?;
         Ok(findings
             .into_iter()

@@ -38,6 +38,10 @@ fn list(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// What every ignore comment starts with after its `#` ([`parse_comment`]
+/// reads nothing else): a text with none of them has no ignore comment.
+const MARKERS: [&str; 4] = ["plimsoll:", "hadolint", "trivy:ignore:", "checkov:skip="];
+
 /// What one comment line asks: (next-instruction selectors, whole-file selectors).
 fn parse_comment(comment: &str) -> (Vec<String>, Vec<String>) {
     let c = comment.trim_start_matches('#').trim();
@@ -93,6 +97,11 @@ impl Suppressions {
     /// (blank lines between allowed) covers it.
     pub fn from_text(text: &str, units: &[(u32, u32)], apply: bool) -> Suppressions {
         let mut s = Suppressions::default();
+        // Most files have none: one search per marker instead of a look at
+        // every line (1.4% of the CPU time of a run over the corpus).
+        if !MARKERS.iter().any(|m| text.contains(m)) {
+            return s;
+        }
         // Line number (1-based) -> (comment byte range, next-instruction
         // selectors), for every ignore comment; file-wide ones go to `file`.
         let mut by_line: std::collections::HashMap<usize, ((usize, usize), Vec<String>)> =
@@ -220,6 +229,31 @@ mod tests {
             vec!["CKV_DOCKER_3"]
         );
         assert_eq!(parse_comment("# just a comment"), (vec![], vec![]));
+    }
+
+    /// The fast path of `from_text` skips texts without a marker: every
+    /// form `parse_comment` reads starts with one.
+    #[test]
+    fn every_comment_form_starts_with_a_marker() {
+        for form in [
+            "# hadolint ignore=DL3008",
+            "# hadolint global ignore=DL3003",
+            "# plimsoll: ignore=PL1001",
+            "#plimsoll: ignore-file=PL1001",
+            "# trivy:ignore:DS002",
+            "#checkov:skip=CKV_DOCKER_3: no user",
+        ] {
+            let (next, file) = parse_comment(form);
+            assert!(!next.is_empty() || !file.is_empty(), "{form}");
+            let body = form.trim_start_matches('#').trim();
+            assert!(MARKERS.iter().any(|m| body.starts_with(m)), "{form}");
+        }
+        let s = Suppressions::from_text("FROM a\n# hadolint: nothing\nRUN b\n", &[(3, 3)], true);
+        assert!(s.pragmas.is_empty() && s.ranges.is_empty());
+        let s =
+            Suppressions::from_text("FROM a\n# hadolint ignore=DL3008\nRUN b\n", &[(3, 3)], true);
+        assert_eq!(s.pragmas, vec![(7, 31)]);
+        assert_eq!(s.ranges.len(), 1);
     }
 
     #[test]
