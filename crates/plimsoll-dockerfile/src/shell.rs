@@ -86,6 +86,32 @@ impl Lexer {
         input: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Processed, LexError> {
+        // A word of visible ASCII without `$`, quotes or the escape comes
+        // back as it is (most FROM bases and ARG defaults): no walk.
+        let esc = u32::from(self.escape);
+        let plain = input.bytes().all(|b| {
+            b.is_ascii_graphic() && !matches!(b, b'$' | b'\'' | b'"') && u32::from(b) != esc
+        });
+        if plain {
+            return Ok(Processed {
+                result: input.to_string(),
+                words: if input.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![input.to_string()]
+                },
+                ..Processed::default()
+            });
+        }
+        self.walk(input, env)
+    }
+
+    /// [`Lexer::process`] character by character.
+    fn walk(
+        &self,
+        input: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Processed, LexError> {
         let mut sw = ShellWord {
             lex: *self,
             chars: input.chars().collect(),
@@ -640,6 +666,33 @@ mod tests {
         assert_eq!(lex("${P//o/0}"), "/usr/l0cal/bin/t00l.tar.gz");
         assert_eq!(lex("$"), "$");
         assert_eq!(lex("$1x"), "x");
+    }
+
+    #[test]
+    fn plain_words_come_back_as_the_walk_gives_them() {
+        let words = [
+            "alpine:3.19",
+            "",
+            "a/b@sha256:00",
+            "x\\y",
+            "é",
+            "a b",
+            "${A}",
+            "`",
+            "'q'",
+        ];
+        for escape in ['\\', '`'] {
+            for raw_escapes in [false, true] {
+                let lex = Lexer {
+                    escape,
+                    raw_escapes,
+                    ..Lexer::default()
+                };
+                for w in words {
+                    assert_eq!(lex.process(w, &env), lex.walk(w, &env), "{w:?} {escape:?}");
+                }
+            }
+        }
     }
 
     #[test]

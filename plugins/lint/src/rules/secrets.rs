@@ -22,10 +22,12 @@ pub fn is_secret_name(name: &str) -> bool {
         "ARTIFACTORY_USR",
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
     ];
-    if KNOWN
-        .iter()
-        .any(|k| upper == *k || upper.ends_with(&format!("_{k}")))
-    {
+    let known = |k: &str| {
+        upper
+            .strip_suffix(k)
+            .is_some_and(|before| before.is_empty() || before.ends_with('_'))
+    };
+    if KNOWN.iter().any(|k| known(k)) {
         return true;
     }
     let last = *tokens.last().unwrap_or(&"");
@@ -308,6 +310,7 @@ mod tests {
             "DB_USER",
             "GOOGLE_APPLICATION_CREDENTIALS",
             "CLIENT_ID",
+            "XAWS_ACCESS_KEY_ID",
         ] {
             assert!(!is_secret_name(n), "{n}");
         }
