@@ -9,7 +9,11 @@
 //! [`super::RunScript`] maps them back to the Dockerfile.
 
 use brush_parser::ast;
-use brush_parser::word::{Parameter, ParameterExpr, SpecialParameter, WordPiece};
+use brush_parser::word::{
+    Parameter, ParameterExpr, SpecialParameter, WordPiece, WordPieceWithSource,
+};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use super::Sep;
 
@@ -500,6 +504,45 @@ struct Ctx {
     conditional: bool,
 }
 
+/// The most word text [`word_pieces`] keeps at once; past it, everything
+/// is forgotten and keeping starts afresh.
+const WORDS_KEPT_BYTES: usize = 16 << 10;
+
+/// Words with quotes or expansions read by [`word_pieces`], by text.
+#[derive(Default)]
+struct WordsKept {
+    by_text: rustc_hash::FxHashMap<Box<str>, Rc<Vec<WordPieceWithSource>>>,
+    bytes: usize,
+}
+
+thread_local! {
+    static WORDS_KEPT: RefCell<WordsKept> = RefCell::default();
+}
+
+/// `raw`'s pieces as brush-parser's word parser reads them, kept for the
+/// next word with the same text: a pure function of the text (positions in
+/// the pieces are relative to the word), and half of the words a plugin
+/// instance sees in scripts it has not seen whole (`parsed.rs` keeps
+/// those) are repeats (`"$GNUPGHOME"`, `${PHP_VERSION}`). Words it rejects
+/// are not kept.
+fn word_pieces(
+    raw: &str,
+    options: &brush_parser::ParserOptions,
+) -> Option<Rc<Vec<WordPieceWithSource>>> {
+    if let Some(hit) = WORDS_KEPT.with_borrow(|k| k.by_text.get(raw).cloned()) {
+        return Some(hit);
+    }
+    let pieces = Rc::new(brush_parser::word::parse(raw, options).ok()?);
+    WORDS_KEPT.with_borrow_mut(|k| {
+        if k.bytes + raw.len() > WORDS_KEPT_BYTES {
+            *k = WordsKept::default();
+        }
+        k.bytes += raw.len();
+        k.by_text.insert(raw.into(), pieces.clone());
+    });
+    Some(pieces)
+}
+
 struct Builder<'t> {
     text: &'t str,
     /// Byte offset of each char, when the text is not ASCII (brush counts chars).
@@ -927,7 +970,7 @@ impl<'t> Builder<'t> {
                 quoting: Quoting::None,
                 kind: PartKind::Literal(raw.clone()),
             });
-        } else if let Ok(pieces) = brush_parser::word::parse(&raw, &self.word_options) {
+        } else if let Some(pieces) = word_pieces(&raw, &self.word_options) {
             self.pieces(&pieces, start, Quoting::None, ctx, &mut parts);
         } else {
             parts.push(Part {

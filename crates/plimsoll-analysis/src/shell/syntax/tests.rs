@@ -190,3 +190,28 @@ fn scripts_nested_too_deep_are_an_error_not_a_crash() {
     assert!(parse(&fine, Dialect::Sh).error.is_none());
     assert!(too_deep("echo 'if if if (((('; ls").is_none());
 }
+
+#[test]
+fn a_word_read_before_is_read_the_same_wherever_it_is() {
+    let opts = brush_parser::ParserOptions::default();
+    let a = word_pieces("\"$GNUPGHOME/x\"", &opts).unwrap();
+    let b = word_pieces("\"$GNUPGHOME/x\"", &opts).unwrap();
+    assert!(Rc::ptr_eq(&a, &b), "the second read is the kept one");
+    // The same word at other offsets, in other scripts, with a command
+    // substitution (whose commands belong to each script) in it.
+    let word = "\"$(id -u):$GNUPGHOME\"";
+    let parts = |text: &str| {
+        let s = parse(text, Dialect::Bash);
+        let w = cmd(&s, "chown").words[1].clone();
+        let parts: Vec<(usize, usize, Quoting)> = w
+            .parts
+            .iter()
+            .map(|p| (p.start - w.start, p.end - w.start, p.quoting))
+            .collect();
+        (parts, s.commands.iter().filter(|c| c.is("id")).count())
+    };
+    let first = parts(&format!("chown {word} /a"));
+    let again = parts(&format!("true && chown {word} /b"));
+    assert_eq!(first, again);
+    assert_eq!(first.1, 1, "the substitution's command is in each script");
+}
