@@ -878,8 +878,9 @@ fn parse_words(rest: &str, escape: char) -> Vec<(String, usize, usize)> {
     let mut words = Vec::new();
     // Without quotes or escapes a word is a run of non-spaces as written
     // (most ARG and ENV lines): no walk character by character.
-    let esc = u8::try_from(escape).unwrap_or(b'\\');
-    if !rest.bytes().any(|b| b == b'\'' || b == b'"' || b == esc) {
+    // (The escape is `\\` or `` ` ``; any other is left to the walk.)
+    let special = |b: u8| b == b'\'' || b == b'"' || char::from(b) == escape;
+    if escape.is_ascii() && !rest.bytes().any(special) {
         return plain_words(rest);
     }
     let mut phase = Phase::Spaces;

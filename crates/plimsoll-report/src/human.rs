@@ -438,29 +438,26 @@ fn plain_block(out: &mut String, p: &Plain) -> bool {
     // annotate-snippets cuts the leading whitespace of a line indented
     // more than 26 columns when the span starts past it too.
     let indent = first.len() - first.trim_start_matches([' ', '\t']).len();
-    if p.line.saturating_add(text.matches('\n').count()) >= PLAIN_LINES {
+    let lines = text.matches('\n').count() + 1;
+    if p.line.saturating_add(lines - 1) >= PLAIN_LINES {
         return false;
     }
-    let lines = if first.len() == text.len() {
-        if !line_plain(text) || width(&text[..indent]).min(width(&text[..p.span.start])) > 20 {
-            return false;
-        }
-        1
+    let last_start = text.rfind('\n').map_or(0, |i| i + 1);
+    let plain = if lines == 1 {
+        line_plain(text) && width(&text[..indent]).min(width(&text[..p.span.start])) <= 20
     } else {
         // Several lines: the region must start on the first line (drawn
         // as `/` when in or at the end of its indentation, else underlined)
         // and end after the first character of the last line.
-        let last_start = text.rfind('\n').map_or(0, |i| i + 1);
-        let plain = p.span.start < first.len()
+        p.span.start < first.len()
             && width(&first[..indent]) <= 20
             && !first.is_empty()
             && p.span.end > last_start
-            && text.split('\n').all(|l| !l.is_empty() && line_plain(l));
-        if !plain {
-            return false;
-        }
-        text.split('\n').count()
+            && text.split('\n').all(|l| !l.is_empty() && line_plain(l))
     };
+    if !plain {
+        return false;
+    }
     // The gutter is as wide as the last line's number; widths and fills by
     // `format!`'s own padding, not strings made for them.
     let last_line = p.line + lines - 1;
@@ -513,7 +510,6 @@ fn plain_block(out: &mut String, p: &Plain) -> bool {
                 );
             }
         }
-        let last_start = text.rfind('\n').map_or(0, |i| i + 1);
         let _ = writeln!(
             out,
             "{pad:gutter$} | |{pad:_<under$}^",
