@@ -39,22 +39,54 @@ const KEPT_BYTES: usize = 64 << 10;
 /// Both views of one parse.
 type Parsed = (Arc<Script>, Arc<Syntax>);
 
-#[derive(Default)]
-struct Kept {
-    /// Per text, the parse of each dialect asked for.
-    by_text: HashMap<Box<str>, Vec<(Dialect, Parsed)>>,
+/// Values kept by text, at most `limit` bytes of text at once: past it,
+/// everything is forgotten and keeping starts afresh. Also keeps the shell
+/// words of `syntax::word_pieces`.
+pub(super) struct Kept<V> {
+    by_text: HashMap<Box<str>, V>,
     bytes: usize,
+    limit: usize,
+}
+
+impl<V> Kept<V> {
+    pub(super) fn new(limit: usize) -> Self {
+        Kept {
+            by_text: HashMap::default(),
+            bytes: 0,
+            limit,
+        }
+    }
+
+    pub(super) fn get(&self, text: &str) -> Option<&V> {
+        self.by_text.get(text)
+    }
+
+    /// The value kept for `text`, a default one when there is none.
+    pub(super) fn entry(&mut self, text: &str) -> &mut V
+    where
+        V: Default,
+    {
+        if self.bytes + text.len() > self.limit {
+            self.by_text.clear();
+            self.bytes = 0;
+        }
+        if !self.by_text.contains_key(text) {
+            self.bytes += text.len();
+        }
+        self.by_text.entry(text.into()).or_default()
+    }
 }
 
 thread_local! {
-    static KEPT: RefCell<Kept> = RefCell::default();
+    /// Per text, the parse of each dialect asked for.
+    static KEPT: RefCell<Kept<Vec<(Dialect, Parsed)>>> = RefCell::new(Kept::new(KEPT_BYTES));
 }
 
 /// The commands and the syntax tree of `text` run by a `dialect` shell: a
 /// parse kept from an earlier script with the same text, or a new one.
 pub(super) fn parse(text: &str, dialect: Dialect) -> Parsed {
     let found = KEPT.with_borrow(|k| {
-        k.by_text.get(text).and_then(|v| {
+        k.get(text).and_then(|v| {
             v.iter()
                 .find(|(d, _)| *d == dialect)
                 .map(|(_, p)| p.clone())
@@ -66,16 +98,7 @@ pub(super) fn parse(text: &str, dialect: Dialect) -> Parsed {
     let tree = syntax::parse(text, dialect);
     let parsed: Parsed = (Arc::new(from_syntax(text, &tree)), Arc::new(tree));
     if text.len() <= LONGEST_KEPT {
-        KEPT.with_borrow_mut(|k| {
-            if k.bytes + text.len() > KEPT_BYTES {
-                *k = Kept::default();
-            }
-            let entry = k.by_text.entry(text.into()).or_default();
-            if entry.is_empty() {
-                k.bytes += text.len();
-            }
-            entry.push((dialect, parsed.clone()));
-        });
+        KEPT.with_borrow_mut(|k| k.entry(text).push((dialect, parsed.clone())));
     }
     parsed
 }

@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::Sep;
+use super::parsed::Kept;
 
 /// Which grammar: `/bin/sh` (dash, busybox ash) or bash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -504,19 +505,13 @@ struct Ctx {
     conditional: bool,
 }
 
-/// The most word text [`word_pieces`] keeps at once; past it, everything
-/// is forgotten and keeping starts afresh.
+/// The most word text [`word_pieces`] keeps at once.
 const WORDS_KEPT_BYTES: usize = 16 << 10;
 
-/// Words with quotes or expansions read by [`word_pieces`], by text.
-#[derive(Default)]
-struct WordsKept {
-    by_text: rustc_hash::FxHashMap<Box<str>, Rc<Vec<WordPieceWithSource>>>,
-    bytes: usize,
-}
-
 thread_local! {
-    static WORDS_KEPT: RefCell<WordsKept> = RefCell::default();
+    /// Words with quotes or expansions read by [`word_pieces`], by text.
+    static WORDS_KEPT: RefCell<Kept<Option<Rc<Vec<WordPieceWithSource>>>>> =
+        RefCell::new(Kept::new(WORDS_KEPT_BYTES));
 }
 
 /// `raw`'s pieces as brush-parser's word parser reads them, kept for the
@@ -529,17 +524,11 @@ fn word_pieces(
     raw: &str,
     options: &brush_parser::ParserOptions,
 ) -> Option<Rc<Vec<WordPieceWithSource>>> {
-    if let Some(hit) = WORDS_KEPT.with_borrow(|k| k.by_text.get(raw).cloned()) {
+    if let Some(hit) = WORDS_KEPT.with_borrow(|k| k.get(raw).cloned().flatten()) {
         return Some(hit);
     }
     let pieces = Rc::new(brush_parser::word::parse(raw, options).ok()?);
-    WORDS_KEPT.with_borrow_mut(|k| {
-        if k.bytes + raw.len() > WORDS_KEPT_BYTES {
-            *k = WordsKept::default();
-        }
-        k.bytes += raw.len();
-        k.by_text.insert(raw.into(), pieces.clone());
-    });
+    WORDS_KEPT.with_borrow_mut(|k| *k.entry(raw) = Some(pieces.clone()));
     Some(pieces)
 }
 
