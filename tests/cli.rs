@@ -793,6 +793,32 @@ fn peer_ids_nothing_implements_warn_once_in_ignore_lists_and_fail_in_select() {
     assert!(r.stderr.contains("ShellCheck ids (SC2086)"), "{}", r.stderr);
 }
 
+/// A directory's plugins load while its files are found: a run that then
+/// stops (a path that does not exist) says why, and nothing that loading
+/// them would have said.
+#[test]
+fn a_run_that_stops_while_finding_files_says_nothing_of_its_plugins() {
+    let p = Project::new();
+    // Enough files that loading starts before the search ends.
+    for i in 0..45 {
+        p.file(&format!("s{i}/Dockerfile"), GOOD);
+    }
+    p.file(".hadolint.yaml", "ignored:\n  - DL9999\n");
+    let r = p.run(&["check", "--offline", ".", "missing"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`missing` does not exist"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("does not implement"), "{}", r.stderr);
+    // The same search, then checked: said once, before the findings' exit.
+    let r = p.run(&["check", "--offline", "."]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let warnings = r.stderr.matches("does not implement").count();
+    assert_eq!(warnings, 1, "{}", r.stderr);
+}
+
 /// The rule ids of a `--format json` run's findings.
 fn ids(r: &support::Run) -> Vec<String> {
     r.json()["findings"]

@@ -14,7 +14,7 @@ use plimsoll_report::{Finding, Location, Position, Region, Report, RuleInfo, Run
 use plimsoll_services::RunServices;
 
 use crate::cli::{FailOn, GlobalArgs, OutputArgs};
-use crate::discover::{discover, display_path, exclude_set};
+use crate::discover::{discover_counting, display_path, exclude_set};
 use crate::result_cache::Lookup;
 use crate::select::Selection;
 use crate::suppress::Suppressions;
@@ -1349,6 +1349,12 @@ fn check_targets(
                             errors: vec![e],
                             ..Default::default()
                         });
+                        // In report order here, on every core: the report's
+                        // sort of all findings then finds them in order.
+                        let mut result = result;
+                        result
+                            .findings
+                            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                         mine.push((i, result));
                     }
                     mine
@@ -1386,6 +1392,83 @@ fn check_targets(
     }
     results.sort_by_key(|(i, _)| *i);
     (results.into_iter().map(|(_, r)| r).collect(), lost)
+}
+
+/// Where a run looks for its targets.
+struct Search<'a> {
+    paths: &'a [PathBuf],
+    exclude: &'a globset::GlobSet,
+    /// `check -`: one Dockerfile from stdin.
+    stdin: bool,
+    checks_images: bool,
+    /// Targets that are not files found (images, SBOMs, stdin).
+    beyond_files: usize,
+}
+
+/// The files of a run grouped by the config that governs each, and stdin's
+/// bytes (`check -`); `None`: nothing to check. `tell` hears how many
+/// targets the run's own config will check once there are enough to make
+/// the run large (`POOLING_FROM_TARGETS`), else once they are known.
+fn find_targets(
+    global: &GlobalArgs,
+    cfg: &LoadedConfig,
+    search: &Search,
+    wanted: &mut crate::discover::Wanted,
+    tell: &(dyn Fn(usize) + Sync),
+) -> anyhow::Result<Option<(Vec<ConfigGroup>, Vec<u8>)>> {
+    let started = std::time::Instant::now();
+    let beyond = search.beyond_files;
+    let files = if search.stdin {
+        Vec::new()
+    } else {
+        let found = |n: usize| {
+            if n + beyond >= POOLING_FROM_TARGETS {
+                tell(n + beyond)
+            }
+        };
+        discover_counting(
+            search.paths,
+            search.exclude,
+            &cfg.base_dir(),
+            wanted,
+            &found,
+        )
+        .map_err(|e| UsageError(e.to_string()))?
+    };
+    let stdin_bytes = if search.stdin {
+        let mut buf = Vec::new();
+        let limit = cfg.config.limits.max_file_bytes();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin(), limit + 1),
+            &mut buf,
+        )
+        .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
+        if buf.len() as u64 > limit {
+            return Err(UsageError(format!(
+                "stdin is larger than {} MiB, the most plimsoll reads of one Dockerfile (`[limits] max-file-mib`)",
+                limit >> 20
+            ))
+            .into());
+        }
+        buf
+    } else {
+        Vec::new()
+    };
+    if files.is_empty() && !search.checks_images && !search.stdin {
+        return Ok(None);
+    }
+    // Each file is governed by the plimsoll.toml closest to it (ruff's
+    // model): a service's own config applies to its Dockerfiles whatever
+    // directory the run starts from. `--config` names one for everything.
+    let groups = group_by_config(global.config.is_some(), cfg, files, &wanted.symlinks)?;
+    tell(groups[0].1.len() + beyond);
+    tracing::info!(
+        "found {} targets under {} configurations in {:.1} ms",
+        groups.iter().map(|(_, files)| files.len()).sum::<usize>() + beyond,
+        groups.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(Some((groups, stdin_bytes)))
 }
 
 pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
@@ -1440,32 +1523,73 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     } else {
         plan.paths.to_vec()
     };
-    let files = if stdin {
-        Vec::new()
-    } else {
-        discover(&paths, &exclude, &cfg.base_dir(), &mut wanted)
-            .map_err(|e| UsageError(e.to_string()))?
+    let targets_beyond_files = plan.images.len() + plan.sboms.len() + usize::from(stdin);
+    let root_options = |targets: usize| EngineOptions {
+        select: &plan.select,
+        ignore: &plan.ignore,
+        overrides: plan.overrides.as_ref(),
+        registry_fatal: plan.registry_fatal,
+        only_plugins: plan.only_plugins,
+        fresh_tags: plan.fresh_tags,
+        targets,
+        for_checking: true,
+        images: checks_images,
     };
-    let stdin_bytes = if stdin {
-        let mut buf = Vec::new();
-        let limit = cfg.config.limits.max_file_bytes();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(std::io::stdin(), limit + 1),
-            &mut buf,
-        )
-        .map_err(|e| UsageError(format!("cannot read stdin: {e}")))?;
-        if buf.len() as u64 > limit {
-            return Err(UsageError(format!(
-                "stdin is larger than {} MiB, the most plimsoll reads of one Dockerfile (`[limits] max-file-mib`)",
-                limit >> 20
-            ))
-            .into());
-        }
-        buf
-    } else {
-        Vec::new()
-    };
-    if files.is_empty() && !checks_images && !stdin {
+    // The run's own config governs the first group of files whatever the
+    // search finds: when there is a search to wait for (a directory, or
+    // many paths), its plugins load on another core while the files are
+    // found. Loading needs to know only whether the run is large (the
+    // instance allocator: `POOLING_FROM_TARGETS`), told as soon as the
+    // search has found that many, else when the run's own files are known.
+    // A run that stops before checking (a path that does not exist, nothing
+    // to check) never tells it and loads nothing; what loading would say
+    // (`output::held`) is said only when its engine is used.
+    let ahead =
+        !stdin && (paths.len() >= POOLING_FROM_TARGETS || paths.iter().any(|p| p.is_dir()));
+    let (found, root_engine) = std::thread::scope(|s| {
+        let (size_tx, size_rx) = std::sync::mpsc::sync_channel::<usize>(1);
+        let (cfg, root_options) = (&cfg, &root_options);
+        let load = move |size_rx: std::sync::mpsc::Receiver<usize>| {
+            let targets = size_rx.recv().ok()?;
+            Some(crate::output::held(|| {
+                engine(global, cfg, &root_options(targets))
+            }))
+        };
+        let mut size_rx = Some(size_rx);
+        let loading = ahead
+            .then(|| size_rx.take())
+            .flatten()
+            .map(|size_rx| s.spawn(move || load(size_rx)));
+        let told = std::sync::atomic::AtomicBool::new(false);
+        let tell = |targets: usize| {
+            if !told.swap(true, Ordering::Relaxed) {
+                let _ = size_tx.send(targets);
+            }
+        };
+        let found = find_targets(
+            global,
+            cfg,
+            &Search {
+                paths: &paths,
+                exclude: &exclude,
+                stdin,
+                checks_images,
+                beyond_files: targets_beyond_files,
+            },
+            &mut wanted,
+            &tell,
+        );
+        // Told or not, loading waits no longer.
+        drop(size_tx);
+        let loaded = match loading {
+            Some(loading) => loading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => size_rx.and_then(load),
+        };
+        (found, loaded)
+    });
+    let Some((groups, stdin_bytes)) = found? else {
         // Nothing to check is not a failure to check (as with ruff and
         // `trivy config`): say so, and still write every requested report,
         // valid and empty, so that CI steps reading them do not break.
@@ -1484,13 +1608,9 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         };
         output::emit(&Report::default(), &formats, fail_level, code)?;
         return Ok(code);
-    }
-
-    // Each file is governed by the plimsoll.toml closest to it (ruff's
-    // model): a service's own config applies to its Dockerfiles whatever
-    // directory the run starts from. `--config` names one for everything.
-    let groups = group_by_config(global.config.is_some(), &cfg, files, &wanted.symlinks)?;
+    };
     let platform = crate::registry::parse_platform(plan.platform)?;
+    let mut root_engine = root_engine;
     let mut report = Report::default();
     let mut diffs: Vec<(String, String, String)> = Vec::new();
     let mut rules: BTreeMap<String, RuleInfo> = BTreeMap::new();
@@ -1501,26 +1621,20 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         let root = i == 0;
         let group_cfg = group_cfg.as_ref().unwrap_or(&cfg);
         let with_images = root && checks_images;
-        let (mut engine, load_errors) = engine(
-            global,
-            group_cfg,
-            &EngineOptions {
-                select: &plan.select,
-                ignore: &plan.ignore,
-                overrides: plan.overrides.as_ref(),
-                registry_fatal: plan.registry_fatal,
-                only_plugins: plan.only_plugins,
-                fresh_tags: plan.fresh_tags,
-                targets: group_files.len()
-                    + if root {
-                        plan.images.len() + plan.sboms.len()
-                    } else {
-                        0
-                    },
-                for_checking: true,
-                images: with_images,
-            },
-        )?;
+        let (mut engine, load_errors) = match root_engine.take().filter(|_| root) {
+            Some((loaded, said)) => {
+                said.iter().for_each(|m| crate::output::eprint(m));
+                loaded?
+            }
+            None => engine(
+                global,
+                group_cfg,
+                &EngineOptions {
+                    images: with_images,
+                    ..root_options(group_files.len() + if root { targets_beyond_files } else { 0 })
+                },
+            )?,
+        };
         engine.kubernetes_files = wanted.kubernetes_files.clone();
         engine.platform = platform.clone();
         engine.diff_only = plan.diff;

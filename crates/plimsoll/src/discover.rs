@@ -164,9 +164,41 @@ pub fn discover(
     base: &Path,
     wanted: &mut Wanted,
 ) -> Result<Vec<PathBuf>, DiscoverError> {
-    let mut kubernetes = std::collections::HashSet::new();
+    discover_counting(paths, exclude, base, wanted, &|_| {})
+}
+
+/// What the workers of a directory search have found.
+#[derive(Default)]
+struct Walked {
+    files: Vec<PathBuf>,
+    kubernetes: std::collections::HashSet<String>,
+    errors: Vec<String>,
+}
+
+/// [`discover`], telling `found` how many files it has found so far each
+/// time it finds one (named or in a directory, before duplicates go).
+///
+/// A directory is searched on every core (`ignore`'s parallel walker, as
+/// ruff and ripgrep search): its `lstat`s of ignore files and its directory
+/// reads are most of the time, and they wait on the kernel one at a time.
+pub fn discover_counting(
+    paths: &[PathBuf],
+    exclude: &GlobSet,
+    base: &Path,
+    wanted: &mut Wanted,
+    found: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<PathBuf>, DiscoverError> {
     let excluded = |p: &Path| config_glob_matches(exclude, p, base);
-    let mut out = Vec::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let walked = std::sync::Mutex::new(Walked::default());
+    let keep = |path: PathBuf, kubernetes: bool| {
+        let mut walked = walked.lock().unwrap_or_else(|e| e.into_inner());
+        if kubernetes {
+            walked.kubernetes.insert(display_path(&path));
+        }
+        walked.files.push(path);
+        found(walked.files.len());
+    };
     for root in paths {
         // One system call for the three questions, unless it is a link
         // (a thousand named files are a thousand either way): whether it
@@ -180,35 +212,48 @@ pub fn discover(
             return Err(DiscoverError::NotFound(root.clone()));
         };
         if meta.is_file() {
-            out.push(root.clone());
+            keep(root.clone(), false);
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
+        let wanted = &*wanted;
+        ignore::WalkBuilder::new(root)
             .hidden(false)
             .filter_entry(|e| e.file_name() != ".git")
-            .build();
-        for entry in walker {
-            let entry = entry.map_err(|e| DiscoverError::Walk(e.to_string()))?;
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let path = entry.path();
-            let Some(kind) = wanted.kind(path, base) else {
-                continue;
-            };
-            if excluded(path) {
-                continue;
-            }
-            if kind == TargetKind::Kubernetes {
-                kubernetes.insert(display_path(path));
-            }
-            out.push(path.to_path_buf());
-        }
+            .threads(threads)
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    let entry = match entry {
+                        Ok(entry) => entry,
+                        Err(e) => {
+                            let mut walked = walked.lock().unwrap_or_else(|e| e.into_inner());
+                            walked.errors.push(e.to_string());
+                            return ignore::WalkState::Continue;
+                        }
+                    };
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        return ignore::WalkState::Continue;
+                    }
+                    let path = entry.path();
+                    if let Some(kind) = wanted.kind(path, base)
+                        && !excluded(path)
+                    {
+                        keep(entry.into_path(), kind == TargetKind::Kubernetes);
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
     }
-    out.sort();
-    out.dedup();
-    wanted.kubernetes_files = std::sync::Arc::new(kubernetes);
-    Ok(out)
+    let mut walked = walked.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The walk's order is the workers', not the tree's: of several
+    // errors, the same one is reported every time.
+    if let Some(first) = walked.errors.iter().min() {
+        return Err(DiscoverError::Walk(first.clone()));
+    }
+    walked.files.sort();
+    walked.files.dedup();
+    wanted.kubernetes_files = std::sync::Arc::new(walked.kubernetes);
+    Ok(walked.files)
 }
 
 #[cfg(test)]

@@ -448,8 +448,31 @@ impl Drop for Guarded {
 /// the sanitising layer: its text quotes registries, plugins and file names,
 /// so controls are shown visibly and no line of it starts a line of the log.
 pub fn eprint(message: &str) {
+    let kept = HELD.with_borrow_mut(|held| {
+        held.as_mut()
+            .map(|held: &mut Vec<String>| held.push(message.to_string()))
+    });
+    if kept.is_some() {
+        return;
+    }
     let text = plimsoll_report::text::block(message, "  ");
     anstream::eprintln!("{}", ci_wrap(&text));
+}
+
+thread_local! {
+    /// The diagnostics [`held`] keeps back on this thread.
+    static HELD: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (on this thread) with the diagnostics it would write kept back,
+/// and returns them with its result: work done ahead of time (a run's
+/// plugins loaded while its files are found) says nothing unless the run
+/// goes on to use it; [`eprint`] each to say it then.
+pub fn held<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let before = HELD.replace(Some(Vec::new()));
+    let out = f();
+    let said = HELD.replace(before).unwrap_or_default();
+    (out, said)
 }
 
 /// `eprintln!` for diagnostics, through [`eprint`].
