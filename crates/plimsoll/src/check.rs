@@ -1544,8 +1544,7 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     // A run that stops before checking (a path that does not exist, nothing
     // to check) never tells it and loads nothing; what loading would say
     // (`output::held`) is said only when its engine is used.
-    let ahead =
-        !stdin && (paths.len() >= POOLING_FROM_TARGETS || paths.iter().any(|p| p.is_dir()));
+    let ahead = !stdin && (paths.len() >= POOLING_FROM_TARGETS || paths.iter().any(|p| p.is_dir()));
     let (found, root_engine) = std::thread::scope(|s| {
         let (size_tx, size_rx) = std::sync::mpsc::sync_channel::<usize>(1);
         let (cfg, root_options) = (&cfg, &root_options);
