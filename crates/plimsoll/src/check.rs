@@ -197,7 +197,8 @@ pub struct EngineOptions<'a> {
     pub registry_fatal: bool,
     pub only_plugins: Option<&'a [&'a str]>,
     pub fresh_tags: bool,
-    /// How many targets will be checked (sizes the instance allocator).
+    /// How many targets will be checked, or at least (the instance
+    /// allocator is pooled from [`POOLING_FROM_TARGETS`]).
     pub targets: usize,
     /// A checking run: built-ins that would report nothing are not loaded.
     pub for_checking: bool,
