@@ -178,9 +178,10 @@ struct Walked {
 /// [`discover`], telling `found` how many files it has found so far each
 /// time it finds one (named or in a directory, before duplicates go).
 ///
-/// A directory is searched on every core (`ignore`'s parallel walker, as
-/// ruff and ripgrep search): its `lstat`s of ignore files and its directory
-/// reads are most of the time, and they wait on the kernel one at a time.
+/// A directory is searched on every core, up to twelve (`ignore`'s parallel
+/// walker and its default, as ruff and ripgrep search): its `lstat`s of
+/// ignore files and its directory reads are most of the time, and they wait
+/// on the kernel one at a time.
 pub fn discover_counting(
     paths: &[PathBuf],
     exclude: &GlobSet,
@@ -189,7 +190,6 @@ pub fn discover_counting(
     found: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<PathBuf>, DiscoverError> {
     let excluded = |p: &Path| config_glob_matches(exclude, p, base);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let walked = std::sync::Mutex::new(Walked::default());
     let keep = |path: PathBuf, kubernetes: bool| {
         let mut walked = walked.lock().unwrap_or_else(|e| e.into_inner());
@@ -219,7 +219,6 @@ pub fn discover_counting(
         ignore::WalkBuilder::new(root)
             .hidden(false)
             .filter_entry(|e| e.file_name() != ".git")
-            .threads(threads)
             .build_parallel()
             .run(|| {
                 Box::new(|entry| {
