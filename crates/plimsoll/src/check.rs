@@ -1326,7 +1326,7 @@ fn check_targets(
                         let target = &targets[i];
                         let name = describe(target);
                         // A panic costs this target, not the run's report.
-                        let result = contain::contained(
+                        let mut result = contain::contained(
                             || format!("checking {name}"),
                             None,
                             Some(&name),
@@ -1352,7 +1352,6 @@ fn check_targets(
                         });
                         // In report order here, on every core: the report's
                         // sort of all findings then finds them in order.
-                        let mut result = result;
                         result
                             .findings
                             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -1546,49 +1545,44 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
     // to check) never tells it and loads nothing; what loading would say
     // (`output::held`) is said only when its engine is used.
     let ahead = !stdin && (paths.len() >= POOLING_FROM_TARGETS || paths.iter().any(|p| p.is_dir()));
-    let (found, root_engine) = std::thread::scope(|s| {
-        let (size_tx, size_rx) = std::sync::mpsc::sync_channel::<usize>(1);
-        let (cfg, root_options) = (&cfg, &root_options);
-        let load = move |size_rx: std::sync::mpsc::Receiver<usize>| {
-            let targets = size_rx.recv().ok()?;
-            Some(crate::output::held(|| {
-                engine(global, cfg, &root_options(targets))
-            }))
-        };
-        let mut size_rx = Some(size_rx);
-        let loading = ahead
-            .then(|| size_rx.take())
-            .flatten()
-            .map(|size_rx| s.spawn(move || load(size_rx)));
-        let told = std::sync::atomic::AtomicBool::new(false);
-        let tell = |targets: usize| {
-            if !told.swap(true, Ordering::Relaxed) {
-                let _ = size_tx.send(targets);
-            }
-        };
-        let found = find_targets(
-            global,
-            cfg,
-            &Search {
-                paths: &paths,
-                exclude: &exclude,
-                stdin,
-                checks_images,
-                beyond_files: targets_beyond_files,
-            },
-            &mut wanted,
-            &tell,
-        );
-        // Told or not, loading waits no longer.
-        drop(size_tx);
-        let loaded = match loading {
-            Some(loading) => loading
+    let search = Search {
+        paths: &paths,
+        exclude: &exclude,
+        stdin,
+        checks_images,
+        beyond_files: targets_beyond_files,
+    };
+    let (found, mut root_engine) = if ahead {
+        std::thread::scope(|s| {
+            let (size_tx, size_rx) = std::sync::mpsc::sync_channel::<usize>(1);
+            let (cfg, root_options) = (&cfg, &root_options);
+            let loading = s.spawn(move || {
+                let targets = size_rx.recv().ok()?;
+                Some(crate::output::held(|| {
+                    engine(global, cfg, &root_options(targets))
+                }))
+            });
+            let told = std::sync::atomic::AtomicBool::new(false);
+            let tell = |targets: usize| {
+                if !told.swap(true, Ordering::Relaxed) {
+                    let _ = size_tx.send(targets);
+                }
+            };
+            let found = find_targets(global, cfg, &search, &mut wanted, &tell);
+            // Told or not, loading waits no longer.
+            drop(size_tx);
+            let loaded = loading
                 .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => size_rx.and_then(load),
-        };
-        (found, loaded)
-    });
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (found, loaded)
+        })
+    } else {
+        // Loaded in the loop below, as every nested config's are.
+        (
+            find_targets(global, &cfg, &search, &mut wanted, &|_| {}),
+            None,
+        )
+    };
     let Some((groups, stdin_bytes)) = found? else {
         // Nothing to check is not a failure to check (as with ruff and
         // `trivy config`): say so, and still write every requested report,
@@ -1610,7 +1604,6 @@ pub fn run_plan(global: &GlobalArgs, plan: Plan) -> anyhow::Result<ExitCode> {
         return Ok(code);
     };
     let platform = crate::registry::parse_platform(plan.platform)?;
-    let mut root_engine = root_engine;
     let mut report = Report::default();
     let mut diffs: Vec<(String, String, String)> = Vec::new();
     let mut rules: BTreeMap<String, RuleInfo> = BTreeMap::new();

@@ -66,6 +66,19 @@ impl<V> Kept<V> {
     where
         V: Default,
     {
+        self.make_room(text);
+        self.by_text.entry(text.into()).or_default()
+    }
+
+    /// Keeps `value` for `text`.
+    pub(super) fn insert(&mut self, text: &str, value: V) {
+        self.make_room(text);
+        self.by_text.insert(text.into(), value);
+    }
+
+    /// Forgets everything when `text` would pass the limit; counts it when
+    /// it is new.
+    fn make_room(&mut self, text: &str) {
         if self.bytes + text.len() > self.limit {
             self.by_text.clear();
             self.bytes = 0;
@@ -73,7 +86,6 @@ impl<V> Kept<V> {
         if !self.by_text.contains_key(text) {
             self.bytes += text.len();
         }
-        self.by_text.entry(text.into()).or_default()
     }
 }
 

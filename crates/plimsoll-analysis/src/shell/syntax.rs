@@ -510,7 +510,7 @@ const WORDS_KEPT_BYTES: usize = 16 << 10;
 
 thread_local! {
     /// Words with quotes or expansions read by [`word_pieces`], by text.
-    static WORDS_KEPT: RefCell<Kept<Option<Rc<Vec<WordPieceWithSource>>>>> =
+    static WORDS_KEPT: RefCell<Kept<Rc<Vec<WordPieceWithSource>>>> =
         RefCell::new(Kept::new(WORDS_KEPT_BYTES));
 }
 
@@ -524,11 +524,11 @@ fn word_pieces(
     raw: &str,
     options: &brush_parser::ParserOptions,
 ) -> Option<Rc<Vec<WordPieceWithSource>>> {
-    if let Some(hit) = WORDS_KEPT.with_borrow(|k| k.get(raw).cloned().flatten()) {
+    if let Some(hit) = WORDS_KEPT.with_borrow(|k| k.get(raw).cloned()) {
         return Some(hit);
     }
     let pieces = Rc::new(brush_parser::word::parse(raw, options).ok()?);
-    WORDS_KEPT.with_borrow_mut(|k| *k.entry(raw) = Some(pieces.clone()));
+    WORDS_KEPT.with_borrow_mut(|k| k.insert(raw, pieces.clone()));
     Some(pieces)
 }
 
