@@ -60,10 +60,11 @@ pub fn run_rules_at(
     today: util::Date,
     filter: impl Fn(&Rule) -> bool,
 ) -> Vec<Finding> {
+    let scripts = util::run_scripts(&doc.parsed);
     let mut ctx = Ctx {
         doc,
         settings,
-        runs: util::runs(&doc.parsed),
+        runs: util::runs(&doc.parsed, &scripts),
         today,
         findings: Vec::new(),
     };

@@ -11,9 +11,11 @@ pub struct Run<'a> {
     pub ins: &'a Instruction,
     /// The RUN itself (the trigger for ONBUILD RUN).
     pub run: &'a Instruction,
-    pub scripts: Vec<RunScript>,
-    /// (script, command) indexes of package-manager commands, found once.
-    package_commands: std::cell::OnceCell<Vec<(usize, usize)>>,
+    pub scripts: &'a [RunScript],
+    /// The package-manager commands with their scripts, read once: seventeen
+    /// rules ask for them, and reading one (its manager, its subcommand, its
+    /// operands past the manager's options) is not free.
+    package_commands: std::cell::OnceCell<Vec<(&'a RunScript, PackageCommand<'a>)>>,
 }
 
 impl<'a> Run<'a> {
@@ -25,22 +27,18 @@ impl<'a> Run<'a> {
     }
 
     /// Package-manager commands.
-    pub fn packages(&self) -> impl Iterator<Item = (&RunScript, PackageCommand<'_>)> {
-        let found = self.package_commands.get_or_init(|| {
-            let mut v = Vec::new();
-            for (si, s) in self.scripts.iter().enumerate() {
-                for (ci, c) in s.script.commands.iter().enumerate() {
-                    if crate::util::is_package_manager(c) {
-                        v.push((si, ci));
-                    }
-                }
-            }
-            v
-        });
-        found.iter().filter_map(|&(si, ci)| {
-            let s = &self.scripts[si];
-            PackageCommand::of(&s.script.commands[ci]).map(|p| (s, p))
-        })
+    pub fn packages(&self) -> impl Iterator<Item = (&RunScript, &PackageCommand<'a>)> {
+        self.package_commands
+            .get_or_init(|| {
+                let scripts: &'a [RunScript] = self.scripts;
+                scripts
+                    .iter()
+                    .flat_map(|s| s.script.commands.iter().map(move |c| (s, c)))
+                    .filter_map(|(s, c)| PackageCommand::of(c).map(|p| (s, p)))
+                    .collect()
+            })
+            .iter()
+            .map(|(s, p)| (*s, p))
     }
 
     /// The commands that run after `cmd` in this RUN, in script order: a
@@ -90,21 +88,41 @@ impl<'a> Run<'a> {
     }
 }
 
-pub fn runs(df: &Dockerfile) -> Vec<Run<'_>> {
-    df.instructions
+/// The scripts of each RUN (and ONBUILD RUN), parsed once for every rule:
+/// what the [`Run`]s of [`runs`] borrow.
+pub struct RunScripts(Vec<(usize, Vec<RunScript>)>);
+
+/// The RUN an instruction runs: itself, or an ONBUILD's trigger.
+fn run_of(ins: &Instruction) -> Option<&Instruction> {
+    match (&ins.onbuild, ins.keyword.as_str()) {
+        (Some(sub), "ONBUILD") if sub.keyword == "RUN" => Some(sub.as_ref()),
+        (_, "RUN") => Some(ins),
+        _ => None,
+    }
+}
+
+pub fn run_scripts(df: &Dockerfile) -> RunScripts {
+    RunScripts(
+        df.instructions
+            .iter()
+            .enumerate()
+            .filter(|(_, ins)| run_of(ins).is_some())
+            .map(|(index, ins)| (index, shell::scripts(df, ins)))
+            .collect(),
+    )
+}
+
+pub fn runs<'a>(df: &'a Dockerfile, scripts: &'a RunScripts) -> Vec<Run<'a>> {
+    scripts
+        .0
         .iter()
-        .enumerate()
-        .filter_map(|(index, ins)| {
-            let run = match (&ins.onbuild, ins.keyword.as_str()) {
-                (Some(sub), "ONBUILD") if sub.keyword == "RUN" => sub.as_ref(),
-                (_, "RUN") => ins,
-                _ => return None,
-            };
+        .filter_map(|(index, scripts)| {
+            let ins = &df.instructions[*index];
             Some(Run {
-                index,
+                index: *index,
                 ins,
-                run,
-                scripts: shell::scripts(df, ins),
+                run: run_of(ins)?,
+                scripts,
                 package_commands: std::cell::OnceCell::new(),
             })
         })
@@ -288,11 +306,6 @@ pub fn list(words: &[&str]) -> String {
         s.push_str(&format!(" and {more} more"));
     }
     s
-}
-
-/// Whether `c` runs a package manager (cheap: by name only).
-fn is_package_manager(c: &Command) -> bool {
-    plimsoll_analysis::packages::Manager::of(c).is_some()
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ pub fn check(ctx: &mut Ctx) {
         if run.run.json || shell_has_pipefail(ctx, run.run) {
             continue;
         }
-        for script in &run.scripts {
+        for script in run.scripts {
             if !matches!(
                 script.origin,
                 ScriptOrigin::ShellForm | ScriptOrigin::Heredoc(_)

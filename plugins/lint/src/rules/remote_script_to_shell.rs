@@ -42,7 +42,7 @@ const INTERPRETERS: &[&str] = &[
 pub fn check(ctx: &mut Ctx) {
     let mut out = Vec::new();
     for run in &ctx.runs {
-        for script in &run.scripts {
+        for script in run.scripts {
             let cmds = &script.script.commands;
             for (i, c) in cmds.iter().enumerate() {
                 if !(c.is("curl") || c.is("wget")) {

@@ -114,7 +114,7 @@ pub fn check(ctx: &mut Ctx) {
             } else {
                 &["/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5"]
             };
-            if !fills_cache(&pc) || dirs.iter().any(|d| run.cache_mounted(d)) {
+            if !fills_cache(pc) || dirs.iter().any(|d| run.cache_mounted(d)) {
                 continue;
             }
             if run

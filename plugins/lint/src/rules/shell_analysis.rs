@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use plimsoll_analysis::shell::RunScript;
 use plimsoll_analysis::shell::syntax::{ParameterRef, PartKind, Quoting, ShWord, Syntax};
-use plimsoll_plugin_sdk::dockerfile::{Instruction, Span};
+use plimsoll_plugin_sdk::dockerfile::{Dockerfile, Instruction, Span};
 
 use crate::Ctx;
 use crate::util;
@@ -66,7 +66,7 @@ pub fn splits(value: &str) -> bool {
 /// gcc"` then `apk add $PHPIZE_DEPS`); hadolint gives ShellCheck every ARG/ENV
 /// as `export NAME=1` for the same reason.
 pub struct SafeVariables<'a> {
-    ctx: &'a Ctx<'a>,
+    df: &'a Dockerfile,
     ins: &'a Instruction,
     /// name -> (every assignment in the script is a safe literal, where the
     /// first unconditional assignment is)
@@ -74,7 +74,7 @@ pub struct SafeVariables<'a> {
 }
 
 impl<'a> SafeVariables<'a> {
-    pub fn new(ctx: &'a Ctx<'a>, s: &Script<'a>) -> Self {
+    pub fn new<'c: 'a>(ctx: &Ctx<'c>, s: &Script<'a>) -> Self {
         let syntax = s.syntax();
         // (name, value — None when it comes from outside —, where it is
         // assigned in this shell)
@@ -106,7 +106,7 @@ impl<'a> SafeVariables<'a> {
             e.1 = e.1.min(at.unwrap_or(usize::MAX));
         }
         let mut vars = SafeVariables {
-            ctx,
+            df: ctx.df(),
             ins: s.ins,
             script,
         };
@@ -159,7 +159,7 @@ impl<'a> SafeVariables<'a> {
         if p.is_special() {
             return false;
         }
-        util::variable_known(self.ctx.df(), self.ins, &p.name)
+        util::variable_known(self.df, self.ins, &p.name)
     }
 }
 

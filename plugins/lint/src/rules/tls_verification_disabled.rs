@@ -45,23 +45,24 @@ declare_rule! {
 /// the Checkov id. `value` (quotes already removed: `"0\""` is `0"`, not `0`) is
 /// `None` for a declaration without a value (`ARG X`).
 pub fn insecure_env(name: &str, value: Option<&str>) -> Option<(&'static str, &'static str)> {
-    let v = value.map(|v| v.trim().to_ascii_lowercase());
-    let v = v.as_deref();
+    // Lowered only for a name below (most names are none of them): a guard
+    // runs only when its name matches.
+    let lower = || value.map(|v| v.trim().to_ascii_lowercase());
     match name {
         // git checks only that the variable exists: `GIT_SSL_NO_VERIFY=0` disables too.
         "GIT_SSL_NO_VERIFY" => Some(("git TLS verification", "CKV2_DOCKER_14")),
-        "NODE_TLS_REJECT_UNAUTHORIZED" if v == Some("0") => {
+        "NODE_TLS_REJECT_UNAUTHORIZED" if lower().as_deref() == Some("0") => {
             Some(("Node.js TLS verification", "CKV2_DOCKER_6"))
         }
-        "PYTHONHTTPSVERIFY" if v == Some("0") => {
+        "PYTHONHTTPSVERIFY" if lower().as_deref() == Some("0") => {
             Some(("Python HTTPS verification", "CKV2_DOCKER_5"))
         }
         "NPM_CONFIG_STRICT_SSL" | "npm_config_strict_ssl"
-            if matches!(v, Some("false" | "0" | "no")) =>
+            if matches!(lower().as_deref(), Some("false" | "0" | "no")) =>
         {
             Some(("npm TLS verification", "CKV2_DOCKER_12"))
         }
-        "PIP_TRUSTED_HOST" | "pip_trusted_host" if v.is_some_and(|v| !v.is_empty()) => {
+        "PIP_TRUSTED_HOST" | "pip_trusted_host" if value.is_some_and(|v| !v.trim().is_empty()) => {
             Some(("pip TLS verification for a host", "CKV2_DOCKER_16"))
         }
         _ => None,
@@ -103,11 +104,10 @@ pub fn check(ctx: &mut Ctx) {
     }
     for run in &ctx.runs {
         for (script, c) in run.commands() {
-            let span = script.command_span(run.ins, c);
             let mut hit = |what: &str, peer: &[&str]| {
                 out.push(
                     Finding::new(&RULE, format!("this turns off {what}"))
-                        .at(span)
+                        .at(script.command_span(run.ins, c))
                         .severity(7.4)
                         .covers(peer),
                 )
@@ -152,13 +152,13 @@ pub fn check(ctx: &mut Ctx) {
                 }
                 _ => {}
             }
-            if let Some(pc) = plimsoll_analysis::packages::PackageCommand::of(c) {
-                match pc.manager {
-                    Manager::Pip if c.has_flag(&[], &["trusted-host"]) => hit(
-                        "pip's certificate check (`--trusted-host`)",
-                        &["CKV2_DOCKER_4"],
-                    ),
-                    Manager::Npm | Manager::Pnpm | Manager::Yarn => {
+            match Manager::of(c) {
+                Some(Manager::Pip) if c.has_flag(&[], &["trusted-host"]) => hit(
+                    "pip's certificate check (`--trusted-host`)",
+                    &["CKV2_DOCKER_4"],
+                ),
+                Some(Manager::Npm | Manager::Pnpm | Manager::Yarn) => {
+                    if let Some(pc) = plimsoll_analysis::packages::PackageCommand::of(c) {
                         let words: Vec<String> = c
                             .args()
                             .iter()
@@ -176,8 +176,8 @@ pub fn check(ctx: &mut Ctx) {
                             );
                         }
                     }
-                    _ => {}
                 }
+                _ => {}
             }
             // `yum --setopt=sslverify=0`, `yum-config-manager --setopt=epel.sslverify=0`,
             // `echo sslverify=false >> /etc/yum.conf`, `dnf config-manager --save ...`.
