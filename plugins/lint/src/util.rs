@@ -21,19 +21,14 @@ pub struct Run<'a> {
 impl<'a> Run<'a> {
     /// Every command with the script it belongs to.
     pub fn commands(&self) -> impl Iterator<Item = (&RunScript, &Command)> {
-        self.scripts
-            .iter()
-            .flat_map(|s| s.script.commands.iter().map(move |c| (s, c)))
+        commands_of(self.scripts)
     }
 
     /// Package-manager commands.
     pub fn packages(&self) -> impl Iterator<Item = (&RunScript, &PackageCommand<'a>)> {
         self.package_commands
             .get_or_init(|| {
-                let scripts: &'a [RunScript] = self.scripts;
-                scripts
-                    .iter()
-                    .flat_map(|s| s.script.commands.iter().map(move |c| (s, c)))
+                commands_of(self.scripts)
                     .filter_map(|(s, c)| PackageCommand::of(c).map(|p| (s, p)))
                     .collect()
             })
@@ -86,6 +81,14 @@ impl<'a> Run<'a> {
     pub fn stage(&self) -> Option<usize> {
         self.ins.stage
     }
+}
+
+/// Every command of `scripts` with the script it belongs to, borrowed for as
+/// long as the scripts are (what [`Run::packages`] keeps).
+fn commands_of(scripts: &[RunScript]) -> impl Iterator<Item = (&RunScript, &Command)> {
+    scripts
+        .iter()
+        .flat_map(|s| s.script.commands.iter().map(move |c| (s, c)))
 }
 
 /// The scripts of each RUN (and ONBUILD RUN), parsed once for every rule:
