@@ -634,6 +634,20 @@ fn the_wheel_installs_plimsoll_with_pip() {
         printed.starts_with(&format!("plimsoll {version} (")),
         "{printed}"
     );
+    // Not just the same commit: the very binary the tests run. maturin builds
+    // `-p plimsoll` alone, and unless that resolves every dependency with the
+    // features `cargo test --workspace` does (crates/plimsoll-workspace-hack),
+    // its build shares no crate with the tests' and CI compiles the graph twice.
+    let installed = std::fs::read(venv.join("bin/plimsoll")).unwrap();
+    let tested = std::fs::read(env!("CARGO_BIN_EXE_plimsoll")).unwrap();
+    assert!(
+        installed == tested,
+        "the wheel's plimsoll ({} bytes) is not the binary the tests run ({} bytes): the wheel is \
+         stale (bash scripts/test rebuilds it), or `-p plimsoll` resolved other dependency \
+         features than the workspace (see crates/plimsoll-workspace-hack/Cargo.toml)",
+        installed.len(),
+        tested.len()
+    );
 }
 
 /// `.pre-commit-hooks.yaml` through pre-commit itself (`try-repo` on a git
