@@ -1,9 +1,11 @@
 //! The shell's syntax tree, for rules that need more than "which commands run":
 //! quoting, expansions, command substitutions, and/or lists, conditions, loops
-//! and functions. Parsed by [`brush_parser`] (the parser of the `brush` shell:
-//! POSIX and bash grammar, source positions on every word, pure Rust, builds for
-//! wasm32-wasip2), then flattened into [`Syntax`]: every simple command, with the
-//! structure around it that ShellCheck-style rules ask about.
+//! and functions. Parsed into the tree of [`brush_parser`] (the parser of the
+//! `brush` shell: POSIX and bash grammar, source positions on every word, pure
+//! Rust, builds for wasm32-wasip2), by `direct` for nearly every RUN script and
+//! by brush-parser itself for the rest, then flattened into [`Syntax`]: every
+//! simple command, with the structure around it that ShellCheck-style rules ask
+//! about.
 //!
 //! Offsets are byte offsets into the parsed text, like [`super::Word`]'s, so a
 //! [`super::RunScript`] maps them back to the Dockerfile.
@@ -330,9 +332,6 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
         });
         return b.out;
     }
-    let program = |t: &str, options: &brush_parser::ParserOptions| {
-        brush_parser::Parser::new(std::io::Cursor::new(t.as_bytes()), options).parse_program()
-    };
     let options = b.options.clone();
     match program(text, &options) {
         Ok(p) => {
@@ -365,6 +364,10 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
                 brush_parser::ParseError::Tokenizing { inner, .. } => tokenizer_message(inner),
                 brush_parser::ParseError::ParsingAtEndOfInput => {
                     "the script ends in the middle of a command (an unclosed `if`, loop, `{`, `(` or `$(`?)"
+                        .to_string()
+                }
+                brush_parser::ParseError::ParsingNear(_) if too_large_fd(text).is_some() => {
+                    "a file descriptor number past 2147483647 stands before `<` or `>`: bash and dash read it as a word, plimsoll's shell parser cannot read this script; it is not analysed"
                         .to_string()
                 }
                 brush_parser::ParseError::ParsingNear(_) => {
@@ -400,6 +403,51 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
         }
     }
     b.out
+}
+
+/// brush-parser's tree of `text`: built by [`direct::program`] for the
+/// scripts it covers (nearly all RUN scripts), by brush-parser otherwise.
+fn program(
+    text: &str,
+    options: &brush_parser::ParserOptions,
+) -> Result<ast::Program, brush_parser::ParseError> {
+    if let Some(p) = direct::program(text, options.sh_mode) {
+        return Ok(p);
+    }
+    // brush-parser panics on a file descriptor number past `i32` (`echo
+    // 99999999999>f`, which bash and dash read as a word): such a script
+    // outside what `direct` parses is not handed to it.
+    if let Some(at) = too_large_fd(text) {
+        let before = &text[..at];
+        return Err(brush_parser::ParseError::ParsingNear(
+            brush_parser::SourcePosition {
+                index: before.chars().count(),
+                line: before.matches('\n').count() + 1,
+                column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+            },
+        ));
+    }
+    brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), options).parse_program()
+}
+
+/// Where digits too many for an `i32` stand right before `<` or `>`.
+fn too_large_fd(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if matches!(b.get(i), Some(b'<' | b'>')) && text[start..i].parse::<i32>().is_err() {
+                return Some(start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// Nesting beyond which a script is not parsed.
@@ -1058,14 +1106,12 @@ impl<'t> Builder<'t> {
         };
         let mut b = Builder::new(inner, dialect);
         b.base = at;
-        let mut parser =
-            brush_parser::Parser::new(std::io::Cursor::new(inner.as_bytes()), &b.options.clone());
         let c = Ctx {
             depth: ctx.depth + 1,
             checked: false,
             ..ctx.clone()
         };
-        match parser.parse_program() {
+        match program(inner, &b.options) {
             Ok(program) => {
                 for cc in &program.complete_commands {
                     b.compound_list(cc, &c);
@@ -1242,6 +1288,8 @@ fn parameter_ref(e: &ParameterExpr) -> ParameterRef {
         bash_only,
     }
 }
+
+mod direct;
 
 #[cfg(test)]
 mod tests;

@@ -215,3 +215,15 @@ fn a_word_read_before_is_read_the_same_wherever_it_is() {
     assert_eq!(first, again);
     assert_eq!(first.1, 1, "the substitution's command is in each script");
 }
+
+#[test]
+fn a_file_descriptor_too_large_never_reaches_brush_parser() {
+    // Simple commands: a word, as bash and dash read it.
+    let s = parse("echo 99999999999>f", Dialect::Sh);
+    assert_eq!(s.error, None);
+    assert_eq!(cmd(&s, "echo").words.len(), 2);
+    // Past what the simple parser reads (a function): not analysed, said so.
+    let s = parse("f() { echo 99999999999>f; }", Dialect::Sh);
+    let e = s.error.expect("an error");
+    assert!(e.message.contains("not analysed"), "{e:?}");
+}
