@@ -366,7 +366,7 @@ pub fn parse(text: &str, dialect: Dialect) -> Syntax {
                     "the script ends in the middle of a command (an unclosed `if`, loop, `{`, `(` or `$(`?)"
                         .to_string()
                 }
-                brush_parser::ParseError::ParsingNear(_) if too_large_fd(text).is_some() => {
+                brush_parser::ParseError::ParsingNear(_) if too_large_fd(text, &options).is_some() => {
                     "a file descriptor number past 2147483647 stands before `<` or `>`: bash and dash read it as a word, plimsoll's shell parser cannot read this script; it is not analysed"
                         .to_string()
                 }
@@ -417,37 +417,37 @@ fn program(
     // brush-parser panics on a file descriptor number past `i32` (`echo
     // 99999999999>f`, which bash and dash read as a word): such a script
     // outside what `direct` parses is not handed to it.
-    if let Some(at) = too_large_fd(text) {
-        let before = &text[..at];
-        return Err(brush_parser::ParseError::ParsingNear(
-            brush_parser::SourcePosition {
-                index: before.chars().count(),
-                line: before.matches('\n').count() + 1,
-                column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
-            },
-        ));
+    if let Some(at) = too_large_fd(text, options) {
+        return Err(brush_parser::ParseError::ParsingNear(at));
     }
     brush_parser::Parser::new(std::io::Cursor::new(text.as_bytes()), options).parse_program()
 }
 
-/// Where digits too many for an `i32` stand right before `<` or `>`.
-fn too_large_fd(text: &str) -> Option<usize> {
+/// Where brush-parser's grammar would take a word of digits too many for an
+/// `i32` as the file descriptor of the redirection right after it, and panic.
+fn too_large_fd(
+    text: &str,
+    options: &brush_parser::ParserOptions,
+) -> Option<brush_parser::SourcePosition> {
+    use brush_parser::Token;
+    // Most scripts have no run of ten digits at all: no tokenizing for them.
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_digit() {
-            let start = i;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            if matches!(b.get(i), Some(b'<' | b'>')) && text[start..i].parse::<i32>().is_err() {
-                return Some(start);
-            }
-        } else {
-            i += 1;
-        }
+    let long_digits = b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 10);
+    if !long_digits {
+        return None;
     }
-    None
+    let tokens = brush_parser::uncached_tokenize_str(text, &options.tokenizer_options()).ok()?;
+    tokens.windows(2).find_map(|pair| match pair {
+        [Token::Word(digits, l), Token::Operator(op, r)]
+            if digits.bytes().all(|c| c.is_ascii_digit())
+                && op.starts_with(['<', '>'])
+                && l.end.index == r.start.index
+                && digits.parse::<i32>().is_err() =>
+        {
+            Some((*l.start).clone())
+        }
+        _ => None,
+    })
 }
 
 /// Nesting beyond which a script is not parsed.

@@ -227,3 +227,14 @@ fn a_file_descriptor_too_large_never_reaches_brush_parser() {
     let e = s.error.expect("an error");
     assert!(e.message.contains("not analysed"), "{e:?}");
 }
+
+#[test]
+fn long_digits_elsewhere_are_parsed() {
+    // Quoted, or apart from the `>`: not a file descriptor, brush-parser reads it.
+    for text in [
+        "f() { echo \"99999999999>\" 99999999999 >f; }",
+        "cat <<EOF\n99999999999>f\nEOF",
+    ] {
+        assert_eq!(parse(text, Dialect::Sh).error, None, "{text:?}");
+    }
+}
