@@ -573,5 +573,31 @@ pub fn unquote(word: &str, escape: char) -> String {
         .unwrap_or_else(|_| word.to_string())
 }
 
+/// The texts of the real Dockerfiles in `../shared/corpus`, for the tests of
+/// this workspace's crates that hold a fast path to a slow one over them:
+/// `None`, said on stderr, when the corpus is absent; a panic instead when
+/// `PLIMSOLL_REQUIRE_ORACLES` is set (CI), so a test cannot pass by not
+/// running.
+#[doc(hidden)]
+pub fn test_corpus() -> Option<Vec<String>> {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dockerfiles");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        assert!(
+            std::env::var_os("PLIMSOLL_REQUIRE_ORACLES").is_none(),
+            "{} is absent",
+            dir.display()
+        );
+        eprintln!("skipped: {} is absent", dir.display());
+        return None;
+    };
+    Some(
+        entries
+            .flatten()
+            .map(|e| String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned())
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests;

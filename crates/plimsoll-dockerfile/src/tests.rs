@@ -299,20 +299,11 @@ fn healthcheck_type_split_inside_a_character_does_not_panic() {
 /// it is; a line without `<` has no heredoc word), both escape characters.
 #[test]
 fn the_lexers_fast_paths_agree_with_it_on_the_corpus() {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dockerfiles");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        assert!(
-            std::env::var_os("PLIMSOLL_REQUIRE_ORACLES").is_none(),
-            "{} is absent",
-            dir.display()
-        );
-        eprintln!("skipped: {} is absent", dir.display());
+    let Some(texts) = crate::test_corpus() else {
         return;
     };
     let mut words = 0;
-    for e in entries.flatten() {
-        let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+    for text in texts {
         for line in text.lines() {
             for escape in ['\\', '`'] {
                 let slow = |w: &str| {

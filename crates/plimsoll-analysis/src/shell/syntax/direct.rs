@@ -1393,22 +1393,13 @@ mod tests {
     /// the same tree from both parsers, and most get it from this one.
     #[test]
     fn the_direct_parser_agrees_with_brush_on_the_corpus() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/corpus/dockerfiles");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            assert!(
-                std::env::var_os("PLIMSOLL_REQUIRE_ORACLES").is_none(),
-                "{} is absent",
-                dir.display()
-            );
-            eprintln!("skipped: {} is absent", dir.display());
+        let Some(texts) = plimsoll_dockerfile::test_corpus() else {
             return;
         };
         let (mut scripts, mut built) = (0, 0);
         // Texts seen: the corpus repeats its RUN lines.
         let mut seen = std::collections::HashSet::new();
-        for e in entries.flatten() {
-            let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+        for text in texts {
             let Ok(df) = plimsoll_dockerfile::Dockerfile::parse(&text) else {
                 continue;
             };
