@@ -37,6 +37,17 @@ struct Pos {
 }
 
 impl Pos {
+    /// Past one char (`newline`: a line feed).
+    fn advance(&mut self, newline: bool) {
+        self.index += 1;
+        if newline {
+            self.line += 1;
+            self.column = 1;
+        } else {
+            self.column += 1;
+        }
+    }
+
     fn source(self) -> Arc<SourcePosition> {
         Arc::new(SourcePosition {
             index: self.index,
@@ -121,6 +132,11 @@ impl Op {
 
 fn operator(s: &str) -> Option<Op> {
     OPERATORS.iter().find(|(_, t)| *t == s).map(|(o, _)| *o)
+}
+
+/// The chars that start an operator (brush-parser's `can_start_operator`).
+fn starts_operator(c: char) -> bool {
+    matches!(c, '&' | '(' | ')' | ';' | '\n' | '|' | '<' | '>')
 }
 
 /// brush-parser's tokenizer's operators.
@@ -258,13 +274,7 @@ impl Lexer<'_> {
     fn next_char(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.i += c.len_utf8();
-        self.pos.index += 1;
-        if c == '\n' {
-            self.pos.line += 1;
-            self.pos.column = 1;
-        } else {
-            self.pos.column += 1;
-        }
+        self.pos.advance(c == '\n');
         Some(c)
     }
 
@@ -461,7 +471,7 @@ impl Lexer<'_> {
                         _ => {}
                     }
                 }
-            } else if s.unquoted() && matches!(c, '&' | '(' | ')' | ';' | '\n' | '|' | '<' | '>') {
+            } else if s.unquoted() && starts_operator(c) {
                 if !s.text.is_empty() {
                     return self.delimit(&mut s, End::Other);
                 }
@@ -507,24 +517,9 @@ impl Lexer<'_> {
     fn run(&mut self, s: &mut State, until: Option<char>) {
         let stop = |b: u8| match s.quote {
             Quote::None => {
-                matches!(
-                    b,
-                    b'\\'
-                        | b'\''
-                        | b'"'
-                        | b'$'
-                        | b'`'
-                        | b'('
-                        | b')'
-                        | b'&'
-                        | b'|'
-                        | b';'
-                        | b'<'
-                        | b'>'
-                        | b'\n'
-                        | b' '
-                        | b'\t'
-                ) || until.is_some_and(|u| u as u32 == b as u32)
+                matches!(b, b'\\' | b'\'' | b'"' | b'$' | b'`' | b' ' | b'\t')
+                    || starts_operator(b as char)
+                    || until.is_some_and(|u| u as u32 == b as u32)
             }
             Quote::Single => b == b'\'',
             Quote::AnsiC => matches!(b, b'\'' | b'\\'),
@@ -537,14 +532,9 @@ impl Lexer<'_> {
         }
         let taken = &self.text[self.i..self.i + n];
         for &b in taken.as_bytes() {
+            // A char's first byte.
             if b & 0xC0 != 0x80 {
-                self.pos.index += 1;
-                if b == b'\n' {
-                    self.pos.line += 1;
-                    self.pos.column = 1;
-                } else {
-                    self.pos.column += 1;
-                }
+                self.pos.advance(b == b'\n');
             }
         }
         s.text.push_str(taken);
