@@ -651,9 +651,11 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
     // it with the shell) or feeds a shell (`bash <<EOF`), unless it has a shebang for
     // something else.
     let line = ins.shell_command().unwrap_or("").trim();
-    let line_words: Vec<&str> = line.split_whitespace().collect();
-    let feeds_shell = line_words.first().is_some_and(|w| w.starts_with("<<"))
-        || line_words.first().is_some_and(|w| is_posix_shell(w));
+    // Only its first word matters, unless a heredoc feeds the shell it
+    // names: a long RUN line is not split into words for nothing.
+    let first_word = line.split_whitespace().next();
+    let feeds_shell =
+        first_word.is_some_and(|w| w.starts_with("<<")) || first_word.is_some_and(is_posix_shell);
     for (i, h) in ins.heredocs.iter().enumerate() {
         // `<<-EOF` strips leading tabs, so a tab-indented shebang counts.
         let shebang = h
@@ -694,8 +696,8 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
                         _ => words,
                     }
                 }
-                None if line_words.first().is_some_and(|w| is_posix_shell(w)) => {
-                    line_words.iter().map(|w| w.to_string()).collect()
+                None if first_word.is_some_and(is_posix_shell) => {
+                    line.split_whitespace().map(str::to_string).collect()
                 }
                 None => shell.clone(),
             };

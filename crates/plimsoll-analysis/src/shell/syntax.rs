@@ -562,7 +562,8 @@ thread_local! {
         RefCell::new(Kept::new(WORDS_KEPT_BYTES));
 }
 
-/// `raw`'s pieces as brush-parser's word parser reads them, kept for the
+/// `raw`'s pieces as brush-parser's word parser reads them (built by
+/// [`word::pieces`] for the words it covers), kept for the
 /// next word with the same text: a pure function of the text (positions in
 /// the pieces are relative to the word), and half of the words a plugin
 /// instance sees in scripts it has not seen whole (`parsed.rs` keeps
@@ -575,7 +576,14 @@ fn word_pieces(
     if let Some(hit) = WORDS_KEPT.with_borrow(|k| k.get(raw).cloned()) {
         return Some(hit);
     }
-    let pieces = Rc::new(brush_parser::word::parse(raw, options).ok()?);
+    // `word` reads most words itself, with the options the builder gives.
+    let direct = (*options == brush_parser::ParserOptions::default())
+        .then(|| word::pieces(raw))
+        .flatten();
+    let pieces = Rc::new(match direct {
+        Some(pieces) => pieces,
+        None => brush_parser::word::parse(raw, options).ok()?,
+    });
     WORDS_KEPT.with_borrow_mut(|k| k.insert(raw, pieces.clone()));
     Some(pieces)
 }
@@ -1290,6 +1298,7 @@ fn parameter_ref(e: &ParameterExpr) -> ParameterRef {
 }
 
 mod direct;
+mod word;
 
 #[cfg(test)]
 mod tests;
