@@ -1002,7 +1002,8 @@ impl<'t> Builder<'t> {
             .span(w.loc.as_ref())
             .unwrap_or((self.base, self.base + self.text.len()));
         let raw = w.value.clone();
-        let mut parts = Vec::new();
+        // Most words are one part (a push would make room for four).
+        let mut parts = Vec::with_capacity(1);
         // Most words are plain text: no quotes, escapes, expansions or tilde.
         let plain = !raw.is_empty()
             && !raw

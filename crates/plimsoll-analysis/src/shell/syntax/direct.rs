@@ -485,8 +485,19 @@ impl Lexer<'_> {
                     if keep_blanks {
                         s.text.push(c);
                     } else {
-                        s.start.column += 1;
-                        s.start.index += 1;
+                        // This blank and those after it: each would come
+                        // back here (a blank is not `until`, a closing
+                        // bracket, and the token stays empty).
+                        let rest = &self.text.as_bytes()[self.i + 1..];
+                        let more = rest
+                            .iter()
+                            .position(|b| !matches!(b, b' ' | b'\t'))
+                            .unwrap_or(rest.len());
+                        s.start.column += 1 + more;
+                        s.start.index += 1 + more;
+                        self.i += more;
+                        self.pos.index += more;
+                        self.pos.column += more;
                     }
                     None
                 };

@@ -604,7 +604,8 @@ mod tests {
         );
         assert!(words > 2000, "only {words} distinct words in the corpus");
         assert!(
-            read * 10 > words * 9,
+            // docs/reference/shell.md says 99%.
+            read * 100 >= words * 99,
             "only {read} of {words} distinct words read without brush-parser"
         );
     }
