@@ -1301,5 +1301,51 @@ fn parameter_ref(e: &ParameterExpr) -> ParameterRef {
 mod direct;
 mod word;
 
+/// Each distinct RUN script of the real Dockerfiles of `../shared/corpus`
+/// (it repeats its RUN lines), `None` without the corpus
+/// ([`plimsoll_dockerfile::test_corpus`]).
+#[cfg(test)]
+fn corpus_scripts() -> Option<Vec<String>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for text in plimsoll_dockerfile::test_corpus()? {
+        let Ok(df) = plimsoll_dockerfile::Dockerfile::parse(&text) else {
+            continue;
+        };
+        for ins in &df.instructions {
+            for s in super::scripts(&df, ins) {
+                if seen.insert(s.text.clone()) {
+                    out.push(s.text);
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `count` texts of 1 to `most` of `pieces` each, drawn by a fixed xorshift
+/// sequence from `seed`: the same texts on every run (the random tests of
+/// `direct` and `word`).
+#[cfg(test)]
+fn random_texts(
+    pieces: &'static [&'static str],
+    count: usize,
+    most: u64,
+    mut seed: u64,
+) -> impl Iterator<Item = String> {
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..count).map(move |_| {
+        let n = 1 + next() % most;
+        (0..n)
+            .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests;

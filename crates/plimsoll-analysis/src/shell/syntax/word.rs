@@ -528,23 +528,9 @@ mod tests {
             "$x", "${y}", "$(z)", "\\\"", "\\$", "\\\\", "/", ".", "[", "]", "~", "`", "$'",
             ";", "|", "&", "<", ">", "{", ",", "^",
         ];
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let mut read = 0;
-        for _ in 0..50_000 {
-            let n = 1 + next() % 12;
-            let word: String = (0..n)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect();
-            if agrees(&word) {
-                read += 1;
-            }
-        }
+        let read = super::super::random_texts(PIECES, 50_000, 12, 0x2545_F491_4F6C_DD1D)
+            .filter(|t| agrees(t))
+            .count();
         assert!(read > 5_000, "only {read} random words were read");
     }
 
@@ -554,47 +540,38 @@ mod tests {
     /// most get them from this one.
     #[test]
     fn the_word_reader_agrees_with_brush_on_the_corpus() {
-        let Some(texts) = plimsoll_dockerfile::test_corpus() else {
+        let Some(texts) = super::super::corpus_scripts() else {
             return;
         };
         let (mut words, mut read) = (0, 0);
         let mut seen = std::collections::HashSet::new();
         let options = brush_parser::ParserOptions::default().tokenizer_options();
         for text in texts {
-            let Ok(df) = plimsoll_dockerfile::Dockerfile::parse(&text) else {
+            let Ok(tokens) = brush_parser::uncached_tokenize_str(&text, &options) else {
                 continue;
             };
-            for ins in &df.instructions {
-                for s in crate::shell::scripts(&df, ins) {
-                    let Ok(tokens) = brush_parser::uncached_tokenize_str(&s.text, &options) else {
+            for t in tokens {
+                let brush_parser::Token::Word(w, _) = t else {
+                    continue;
+                };
+                // An assignment's value is read as a word of its own.
+                let value = w
+                    .split_once('=')
+                    .filter(|(k, _)| {
+                        let k = k.strip_suffix('+').unwrap_or(k);
+                        k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                    .map(|(_, v)| v.to_string());
+                for w in std::iter::once(w).chain(value) {
+                    if !w.contains(['$', '`', '\'', '"', '\\', '~']) || !seen.insert(w.clone()) {
                         continue;
-                    };
-                    for t in tokens {
-                        let brush_parser::Token::Word(w, _) = t else {
-                            continue;
-                        };
-                        // An assignment's value is read as a word of its own.
-                        let value = w
-                            .split_once('=')
-                            .filter(|(k, _)| {
-                                let k = k.strip_suffix('+').unwrap_or(k);
-                                k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                            })
-                            .map(|(_, v)| v.to_string());
-                        for w in std::iter::once(w).chain(value) {
-                            if !w.contains(['$', '`', '\'', '"', '\\', '~'])
-                                || !seen.insert(w.clone())
-                            {
-                                continue;
-                            }
-                            words += 1;
-                            if agrees(&w) {
-                                read += 1;
-                            } else if std::env::var_os("DUMP_LEFT").is_some() {
-                                eprintln!("LEFT {w:?}");
-                            }
-                        }
+                    }
+                    words += 1;
+                    if agrees(&w) {
+                        read += 1;
+                    } else if std::env::var_os("DUMP_LEFT").is_some() {
+                        eprintln!("LEFT {w:?}");
                     }
                 }
             }
