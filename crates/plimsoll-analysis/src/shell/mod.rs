@@ -654,8 +654,7 @@ pub fn scripts(df: &Dockerfile, ins: &Instruction) -> Vec<RunScript> {
     // Only its first word matters, unless a heredoc feeds the shell it
     // names: a long RUN line is not split into words for nothing.
     let first_word = line.split_whitespace().next();
-    let feeds_shell =
-        first_word.is_some_and(|w| w.starts_with("<<")) || first_word.is_some_and(is_posix_shell);
+    let feeds_shell = first_word.is_some_and(|w| w.starts_with("<<") || is_posix_shell(w));
     for (i, h) in ins.heredocs.iter().enumerate() {
         // `<<-EOF` strips leading tabs, so a tab-indented shebang counts.
         let shebang = h

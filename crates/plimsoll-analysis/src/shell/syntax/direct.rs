@@ -48,6 +48,12 @@ impl Pos {
         }
     }
 
+    /// Past `n` blanks (chars on one line).
+    fn past_blanks(&mut self, n: usize) {
+        self.index += n;
+        self.column += n;
+    }
+
     fn source(self) -> Arc<SourcePosition> {
         Arc::new(SourcePosition {
             index: self.index,
@@ -493,11 +499,9 @@ impl Lexer<'_> {
                             .iter()
                             .position(|b| !matches!(b, b' ' | b'\t'))
                             .unwrap_or(rest.len());
-                        s.start.column += 1 + more;
-                        s.start.index += 1 + more;
+                        s.start.past_blanks(1 + more);
                         self.i += more;
-                        self.pos.index += more;
-                        self.pos.column += more;
+                        self.pos.past_blanks(more);
                     }
                     None
                 };

@@ -30,18 +30,16 @@ use brush_parser::word::{
 /// brush-parser's pieces of `word` (read with `ParserOptions::default()`),
 /// or `None` when the word is not one this reader covers.
 pub(super) fn pieces(word: &str) -> Option<Vec<WordPieceWithSource>> {
-    let mut r = Reader {
-        text: word,
-        s: word.as_bytes(),
-        at: 0,
-    };
     // A tilde prefix (`~/x`, `~user`) is brush-parser's `TildeExpansion`
     // piece: not covered.
     if word.starts_with('~') {
         return None;
     }
+    let mut r = Reader { text: word, at: 0 };
+    // Up to the end: no stop but the end ends a word at the top.
     let pieces = r.word(Stop::End)?;
-    (r.at == word.len()).then_some(pieces)
+    debug_assert_eq!(r.at, word.len());
+    Some(pieces)
 }
 
 /// Where unquoted text stops: brush-parser's `stop_condition`.
@@ -67,17 +65,16 @@ impl Stop {
 
 struct Reader<'a> {
     text: &'a str,
-    s: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
     fn peek(&self) -> Option<u8> {
-        self.s.get(self.at).copied()
+        self.peek_at(0)
     }
 
     fn peek_at(&self, n: usize) -> Option<u8> {
-        self.s.get(self.at + n).copied()
+        self.text.as_bytes().get(self.at + n).copied()
     }
 
     /// brush-parser's `word` past its tilde prefix: pieces for as long as
@@ -106,7 +103,7 @@ impl<'a> Reader<'a> {
             }
             b'\'' => {
                 let body = start + 1;
-                let close = body + self.s[body..].iter().position(|&c| c == b'\'')?;
+                let close = body + self.text[body..].find('\'')?;
                 self.at = close + 1;
                 WordPiece::SingleQuotedText(self.text[body..close].to_owned())
             }
@@ -298,15 +295,16 @@ impl<'a> Reader<'a> {
         };
         let colon = matches!(test_type, ParameterTestType::UnsetOrNull);
         let op = self.peek()?;
+        // `${!x}` is not covered.
+        let indirect = false;
         let expr = match op {
             b'}' if !colon => ParameterExpr::Parameter {
                 parameter,
-                indirect: false,
+                indirect,
             },
             b'-' | b'=' | b'?' | b'+' => {
                 self.at += 1;
                 let value = Some(self.expression_word()?);
-                let (indirect, parameter) = (false, parameter);
                 match op {
                     b'-' => ParameterExpr::UseDefaultValues {
                         parameter,
@@ -338,7 +336,6 @@ impl<'a> Reader<'a> {
                 let double = self.peek_at(1) == Some(op);
                 self.at += 1 + usize::from(double);
                 let pattern = Some(self.expression_word()?);
-                let indirect = false;
                 match (op, double) {
                     (b'%', true) => ParameterExpr::RemoveLargestSuffixPattern {
                         parameter,
